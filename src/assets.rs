@@ -1,0 +1,133 @@
+//! Files embedded in the binary at build time: the templates and the fonts.
+//!
+//! `build.rs` walks `templates/` and `fonts/` and generates a sorted `include_bytes!` table,
+//! so a running `convflux` never reads templates or fonts from disk and every machine sees
+//! the same set. This module only looks things up in that table; it knows nothing of Typst
+//! or minijinja.
+
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+}
+
+/// Prefix of template paths in the generated table.
+const TEMPLATES: &str = "templates/";
+/// Prefix of font paths in the generated table.
+const FONTS: &str = "fonts/";
+/// Extensions of the files under `fonts/` that are font files (the rest is licence text).
+const FONT_EXTENSIONS: [&str; 4] = [".otf", ".ttf", ".otc", ".ttc"];
+
+/// The bytes of the template at `path`, relative to `templates/` with forward slashes
+/// (e.g. `"lib/convflux.typ"`, `"intercommunal/convention.typ.j2"`).
+pub fn template(path: &str) -> Option<&'static [u8]> {
+    let full = format!("{TEMPLATES}{path}");
+    generated::FILES
+        .binary_search_by(|(name, _)| (*name).cmp(full.as_str()))
+        .ok()
+        .map(|i| generated::FILES[i].1)
+}
+
+/// Every embedded template as `(path relative to templates/, bytes)`, sorted by path.
+pub fn templates() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    generated::FILES
+        .iter()
+        .filter_map(|&(name, bytes)| Some((name.strip_prefix(TEMPLATES)?, bytes)))
+}
+
+/// Every embedded font file as `(path relative to fonts/, bytes)`, sorted by path.
+pub fn fonts() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    generated::FILES.iter().filter_map(|&(name, bytes)| {
+        let name = name.strip_prefix(FONTS)?;
+        let lower = name.to_ascii_lowercase();
+        FONT_EXTENSIONS
+            .iter()
+            .any(|ext| lower.ends_with(ext))
+            .then_some((name, bytes))
+    })
+}
+
+/// Every embedded file as `(path relative to the crate root, bytes)`, sorted by path:
+/// templates, fonts, and the fonts' licence text.
+pub fn files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    generated::FILES.iter().copied()
+}
+
+/// SHA-256 (lowercase hex) of every embedded file, names and bytes, in sorted order.
+///
+/// Changes whenever a template or a font is added, removed, renamed or edited; an
+/// incremental build uses it to know that every document must be regenerated.
+pub fn empreinte() -> String {
+    static EMPREINTE: OnceLock<String> = OnceLock::new();
+    EMPREINTE.get_or_init(|| hash_files(files())).clone()
+}
+
+/// Hashes `(name, bytes)` pairs unambiguously: each name and content is length-prefixed.
+fn hash_files<'a>(files: impl Iterator<Item = (&'a str, &'a [u8])>) -> String {
+    let mut hasher = Sha256::new();
+    for (name, bytes) in files {
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        let names: Vec<&str> = files().map(|(name, _)| name).collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
+    }
+
+    #[test]
+    fn every_template_is_found_by_path() {
+        for (path, bytes) in templates() {
+            assert_eq!(template(path), Some(bytes), "{path}");
+        }
+        assert_eq!(template("absent.typ"), None);
+        assert_eq!(template(""), None);
+        assert_eq!(template("../fonts/OFL.txt"), None);
+    }
+
+    #[test]
+    fn libertinus_is_embedded_with_its_licence() {
+        let fonts: Vec<&str> = fonts().map(|(name, _)| name).collect();
+        assert_eq!(
+            fonts,
+            [
+                "LibertinusSerif-Bold.otf",
+                "LibertinusSerif-BoldItalic.otf",
+                "LibertinusSerif-Italic.otf",
+                "LibertinusSerif-Regular.otf",
+                "LibertinusSerif-Semibold.otf",
+                "LibertinusSerif-SemiboldItalic.otf",
+            ]
+        );
+        assert!(files().any(|(name, _)| name == "fonts/OFL.txt"));
+    }
+
+    #[test]
+    fn empreinte_depends_on_names_and_bytes() {
+        let a = hash_files([("a", &b"xy"[..]), ("b", &b""[..])].into_iter());
+        let b = hash_files([("a", &b"x"[..]), ("b", &b"y"[..])].into_iter());
+        let c = hash_files([("ax", &b"y"[..]), ("b", &b""[..])].into_iter());
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(empreinte().len(), 64);
+        assert_eq!(empreinte(), empreinte());
+    }
+}

@@ -1,0 +1,88 @@
+//! Command-line arguments (French help: the users read French).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "convflux",
+    version,
+    about = "Conventions de gestion en flux des réservations de logements sociaux : \
+             vérifie les données YAML, calcule le flux et produit les PDF à signer.",
+    long_about = None,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub commande: Commande,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Commande {
+    /// Vérifie les fichiers YAML (toutes les erreurs d'un fichier en une fois).
+    Verifier(VerifierArgs),
+    /// Calcule le flux pas à pas : parc soumis, flux prévisionnel, mobilisables, affectés.
+    Calculer(CalculerArgs),
+    /// Produit les PDF : convention à signer et chaque annexe, sous out/<année>/<convention>/.
+    Generer(GenererArgs),
+    /// Affiche le schéma JSON du format YAML (pour l'éditeur : yaml-language-server).
+    Schema,
+}
+
+/// Files and folders to read.
+#[derive(Args, Debug)]
+pub struct Entrees {
+    /// Fichiers YAML ou dossiers (parcourus récursivement : *.yaml, *.yml).
+    #[arg(required = true, value_name = "FICHIERS|DOSSIERS")]
+    pub chemins: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifierArgs {
+    #[command(flatten)]
+    pub entrees: Entrees,
+    /// N'affiche que le résumé et les erreurs (pas les avertissements).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Texte,
+    Json,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct CalculerArgs {
+    #[command(flatten)]
+    pub entrees: Entrees,
+    /// Année de l'exercice (par défaut : tous les exercices).
+    #[arg(long)]
+    pub annee: Option<i32>,
+    /// Format de sortie.
+    #[arg(long, value_enum, default_value_t = Format::Texte)]
+    pub format: Format,
+    /// Montre chaque étape avec sa source (article du CCH ou de la convention).
+    #[arg(long)]
+    pub detail: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GenererArgs {
+    #[command(flatten)]
+    pub entrees: Entrees,
+    /// Dossier de sortie.
+    #[arg(long, default_value = "out", value_name = "DOSSIER")]
+    pub sortie: PathBuf,
+    /// Année de l'exercice (par défaut : tous les exercices).
+    #[arg(long)]
+    pub annee: Option<i32>,
+    /// Écrit aussi les sources Typst générées (.typ) à côté des PDF.
+    #[arg(long)]
+    pub typst: bool,
+    /// N'affiche rien d'autre que les erreurs.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

@@ -1,0 +1,214 @@
+//! `convflux calculer`: the flow of each annex, step by step, as text, JSON
+//! (documented, stable: docs/format.md § Sortie JSON) or CSV.
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::cli::{CalculerArgs, Format};
+use crate::commands::Issue;
+use crate::compute::{Flux, FluxAnnexe};
+use crate::model::{Deduction, Exclusion};
+use crate::pipeline::{self, Analyse};
+
+/// Version of the JSON shape; bumped on any incompatible change.
+pub const VERSION_JSON: u32 = 1;
+
+#[derive(Serialize)]
+struct SortieJson<'a> {
+    version: u32,
+    conventions: Vec<ConventionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ConventionJson<'a> {
+    fichier: String,
+    convention: &'a str,
+    exercices: Vec<&'a Flux>,
+}
+
+fn fr(d: Decimal) -> String {
+    let s = d.normalize().to_string().replace('.', ",");
+    let (ent, frac) = match s.split_once(',') {
+        Some((e, f)) => (e.to_string(), format!(",{f}")),
+        None => (s.clone(), String::new()),
+    };
+    let n = ent.len();
+    let mut g = String::new();
+    for (i, c) in ent.chars().enumerate() {
+        if i > 0 && (n - i) % 3 == 0 && c.is_ascii_digit() {
+            g.push(' ');
+        }
+        g.push(c);
+    }
+    g + &frac
+}
+
+pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
+    let fichiers = pipeline::fichiers(&a.entrees.chemins).map_err(anyhow::Error::msg)?;
+    let mut analyses: Vec<Analyse> = Vec::new();
+    let mut echec = false;
+    for f in &fichiers {
+        let an = pipeline::analyser(f);
+        if !an.valide() {
+            echec = true;
+            eprint!("{}", an.rapport());
+            eprintln!("{} : données invalides, aucun calcul affiché", an.nom());
+            continue;
+        }
+        analyses.push(an);
+    }
+    if let Some(annee) = a.annee {
+        for an in &analyses {
+            if !an.flux.iter().any(|f| f.annee == annee) {
+                eprintln!("{} : pas d'exercice {annee}", an.nom());
+                echec = true;
+            }
+        }
+    }
+    let garde = |f: &&Flux| a.annee.is_none_or(|y| f.annee == y);
+    let mut out = String::new();
+    match a.format {
+        Format::Json => {
+            let s = SortieJson {
+                version: VERSION_JSON,
+                conventions: analyses
+                    .iter()
+                    .filter_map(|an| {
+                        let c = an.convention.as_ref()?;
+                        Some(ConventionJson {
+                            fichier: an.nom(),
+                            convention: &c.id,
+                            exercices: an.flux.iter().filter(garde).collect(),
+                        })
+                    })
+                    .collect(),
+            };
+            out = serde_json::to_string_pretty(&s)?;
+            out.push('\n');
+        }
+        Format::Csv => {
+            out.push_str(&csv_entete());
+            for an in &analyses {
+                for f in an.flux.iter().filter(garde) {
+                    for x in &f.annexes {
+                        out.push_str(&csv_ligne(&an.nom(), f, x));
+                    }
+                }
+            }
+        }
+        Format::Texte => {
+            for an in &analyses {
+                let Some(c) = &an.convention else { continue };
+                for f in an.flux.iter().filter(garde) {
+                    let _ = writeln!(out, "{} — {} ({}), exercice {}", an.nom(), c.id, c.modele.nom(), f.annee);
+                    if let Some(e) = &f.etat_des_lieux {
+                        let _ = writeln!(out, "  état des lieux : {} logements", e.total_logements);
+                        for ((id, n), (_, t)) in e.reserves.iter().zip(&e.taux) {
+                            let _ = writeln!(
+                                out,
+                                "    {id:<24} {n:>3} réservés = {} % (exact {} %)",
+                                fr(t.arrondi),
+                                fr(t.exact.round_dp(4))
+                            );
+                        }
+                    }
+                    for x in &f.annexes {
+                        let nom = c.reservataire(&x.reservataire).map_or(x.reservataire.as_str(), |r| r.designation.as_str());
+                        let _ = writeln!(out, "  {nom} ({})", x.reservataire);
+                        texte_annexe(&mut out, x, a.detail);
+                    }
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    print!("{out}");
+    Ok(if echec { Issue::ErreursDeDonnees } else { Issue::Succes })
+}
+
+fn texte_annexe(out: &mut String, x: &FluxAnnexe, detail: bool) {
+    let ligne = |out: &mut String, signe: &str, libelle: &str, valeur: String, exact: Option<String>| {
+        let _ = write!(out, "    {signe} {libelle:<34} {valeur:>10}");
+        if let Some(e) = exact {
+            let _ = write!(out, "   (exact {e})");
+        }
+        out.push('\n');
+    };
+    let source = |out: &mut String, cle: &str| {
+        if detail && let Some(e) = x.trace.iter().find(|e| e.cle == cle) {
+            let _ = writeln!(out, "        source : {}", e.source);
+        }
+    };
+    ligne(out, " ", "patrimoine", fr(x.logements.dec()), None);
+    source(out, "logements");
+    ligne(out, "−", "exclusions", fr(x.total_exclusions.dec()), None);
+    if detail {
+        for k in Exclusion::TOUTES {
+            if let Some(v) = x.exclusions.get(&k) {
+                let _ = writeln!(out, "        dont {} : {}", k.libelle(), v);
+            }
+        }
+    }
+    source(out, "exclusions");
+    ligne(out, "=", "parc soumis", fr(x.parc_soumis.dec()), None);
+    source(out, "parc_soumis");
+    ligne(out, "×", "taux de rotation", format!("{} %", fr(x.taux_rotation)), None);
+    source(out, "taux_rotation");
+    ligne(out, "=", "flux prévisionnel", fr(x.flux_previsionnel.dec()), Some(fr(x.flux_exact)));
+    source(out, "flux_previsionnel");
+    ligne(out, "−", "déductions", fr(x.total_deductions.dec()), None);
+    if detail {
+        for k in Deduction::TOUTES {
+            if let Some(v) = x.deductions.get(&k)
+                && (v.0 > 0 || k == Deduction::Mutations)
+            {
+                let _ = writeln!(out, "        dont {} : {}", k.libelle(), v);
+            }
+        }
+    }
+    source(out, "deductions");
+    ligne(out, "=", "logements mobilisables", fr(x.mobilisables.dec()), None);
+    source(out, "mobilisables");
+    ligne(out, "×", "taux du réservataire", format!("{} %", fr(x.taux)), None);
+    source(out, "taux");
+    ligne(out, "=", "logements affectés", fr(x.affectes.dec()), Some(fr(x.affectes_exact)));
+    source(out, "affectes");
+}
+
+fn csv_entete() -> String {
+    "fichier;convention;annee;reservataire;logements;exclusions;parc_soumis;taux_rotation;flux_exact;\
+     flux_previsionnel;deductions;mobilisables;taux;affectes_exact;affectes\n"
+        .to_string()
+}
+
+fn csv_champ(s: &str) -> String {
+    if s.contains([';', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv_ligne(fichier: &str, f: &Flux, x: &FluxAnnexe) -> String {
+    let d = |v: Decimal| v.normalize().to_string().replace('.', ",");
+    format!(
+        "{};{};{};{};{};{};{};{};{};{};{};{};{};{};{}\n",
+        csv_champ(fichier),
+        csv_champ(&f.convention),
+        f.annee,
+        csv_champ(&x.reservataire),
+        x.logements,
+        x.total_exclusions,
+        x.parc_soumis,
+        d(x.taux_rotation),
+        d(x.flux_exact),
+        x.flux_previsionnel,
+        x.total_deductions,
+        x.mobilisables,
+        d(x.taux),
+        d(x.affectes_exact),
+        x.affectes
+    )
+}

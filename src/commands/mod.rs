@@ -1,0 +1,29 @@
+//! One file per subcommand; no domain logic here, only the pipeline's stages
+//! called in order and their outcome printed.
+
+mod calculer;
+mod generer;
+mod schema;
+mod verifier;
+
+use crate::cli::{Cli, Commande};
+
+/// How a command ended (errors of usage or I/O are `Err`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issue {
+    Succes,
+    ErreursDeDonnees,
+}
+
+pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
+    match cli.commande {
+        Commande::Verifier(a) => verifier::executer(a),
+        Commande::Calculer(a) => calculer::executer(a),
+        Commande::Generer(a) => generer::executer(a),
+        Commande::Schema => schema::executer(),
+    }
+}
+
+pub(crate) fn pluriel(n: usize, mot: &str) -> String {
+    if n <= 1 { format!("{n} {mot}") } else { format!("{n} {mot}s") }
+}

@@ -1,0 +1,477 @@
+//! Stage 3, `compute`: validated model → the flow of each annex, exact.
+//!
+//! stock − exclusions = parc soumis → × rotation = flux prévisionnel →
+//! − déductions = logements mobilisables → × taux = logements affectés.
+//! Every step is a [`Etape`] carrying its exact value, its rounded value and
+//! its source (CCH article or the convention's own article), so
+//! `calculer --detail` and the documents show "valeur — source". No string is
+//! formatted for the user here and nothing is rounded outside `arrondi`.
+//! This stage is total: it never fails and never panics on a validated model;
+//! inconsistencies (deductions above the flux…) are reported by `controle`.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::arrondi;
+use crate::model::{
+    Annexe, Arrondi, Convention, Deduction, EtatDesLieux, Exclusion, Logements, Modele, Mutations,
+    Rotation, Taux,
+};
+
+/// One step of the computation, with its legal source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Etape {
+    pub cle: &'static str,
+    pub libelle: &'static str,
+    /// Exact value (a count, a rate in percent, or an exact share).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub exact: Decimal,
+    /// Rounded value in dwellings, where the step yields dwellings.
+    pub arrondi: Option<u32>,
+    pub source: &'static str,
+}
+
+/// The computed flow of one annex (one réservataire, one year).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FluxAnnexe {
+    pub reservataire: String,
+    pub annee: i32,
+    pub logements: Logements,
+    pub exclusions: BTreeMap<Exclusion, Logements>,
+    pub total_exclusions: Logements,
+    pub parc_soumis: Logements,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub taux_rotation: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub flux_exact: Decimal,
+    pub flux_previsionnel: Logements,
+    pub deductions: BTreeMap<Deduction, Logements>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub mutations_exact: Decimal,
+    pub total_deductions: Logements,
+    pub mobilisables: Logements,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub taux: Decimal,
+    pub taux_source: TauxSource,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub affectes_exact: Decimal,
+    pub affectes: Logements,
+    pub trace: Vec<Etape>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TauxSource {
+    Donne,
+    EtatDesLieux,
+}
+
+/// Reserved units and derived rates of the état des lieux (seed 004, annex 1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DroitsEtatDesLieux {
+    /// Per programme (file order): total units and reserved units per guarantor.
+    pub programmes: Vec<DroitsProgramme>,
+    pub total_logements: Logements,
+    pub totaux_financements: Vec<(String, Logements)>,
+    /// Σ reserved units per guarantor (guarantor order).
+    pub reserves: Vec<(String, Logements)>,
+    /// Derived rate per guarantor, percent, rounded to the convention's precision.
+    pub taux: Vec<(String, TauxExact)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TauxExact {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub exact: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub arrondi: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DroitsProgramme {
+    pub total: Logements,
+    pub reserves: Vec<(String, Logements)>,
+    pub reserves_exacts: Vec<(String, String)>,
+}
+
+/// The whole computation for one convention and one year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Flux {
+    pub convention: String,
+    pub modele: Modele,
+    pub annee: i32,
+    pub arrondi: Arrondi,
+    pub etat_des_lieux: Option<DroitsEtatDesLieux>,
+    pub annexes: Vec<FluxAnnexe>,
+}
+
+impl Flux {
+    pub fn annexe(&self, reservataire: &str) -> Option<&FluxAnnexe> {
+        self.annexes.iter().find(|a| a.reservataire == reservataire)
+    }
+}
+
+/// Computes every annex of the exercise `annee` (none if the year is absent).
+pub fn calculer(c: &Convention, annee: i32) -> Flux {
+    let edl = c.etat_des_lieux.as_ref().map(droits_etat_des_lieux);
+    let annexes = c
+        .exercice(annee)
+        .map(|e| {
+            e.annexes
+                .iter()
+                .map(|a| flux_annexe(a, annee, c.arrondi, edl.as_ref()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Flux {
+        convention: c.id.clone(),
+        modele: c.modele,
+        annee,
+        arrondi: c.arrondi,
+        etat_des_lieux: edl,
+        annexes,
+    }
+}
+
+/// Parc soumis à la gestion en flux : patrimoine − logements exclus.
+/// CCH art. R. 441-5 ; convention art. 1 et 2 (seed 000), art. 2.1 (seed 004).
+pub fn parc_soumis(logements: Logements, exclusions: Logements) -> Logements {
+    Logements(logements.0.saturating_sub(exclusions.0))
+}
+
+/// Flux prévisionnel : parc soumis × taux de rotation, exact then rounded.
+/// CCH art. R. 441-5 ; convention art. 2 (seed 000), art. 3.1 (seed 004).
+pub fn flux_previsionnel(parc: Logements, rotation: Taux, regle: Arrondi) -> (Decimal, Logements) {
+    let exact = parc.dec() * rotation.fraction();
+    (exact, arrondi::logements(exact, regle))
+}
+
+/// Mutations given as a share of the forecast flow (seed 004 annex 2:
+/// « 14 % des logements disponibles »), rounded by the convention's rule.
+pub fn mutations_en_pourcentage(flux: Logements, part: Taux, regle: Arrondi) -> (Decimal, Logements) {
+    let exact = flux.dec() * part.fraction();
+    (exact, arrondi::logements(exact, regle))
+}
+
+/// Logements mobilisables : flux prévisionnel − déductions (never below 0;
+/// `controle` reports deductions above the flux).
+/// CCH art. R. 441-5 ; décret n° 2020-145 ; convention art. 2 (seed 000), art. 3.2 (seed 004).
+pub fn logements_mobilisables(flux: Logements, deductions: Logements) -> Logements {
+    Logements(flux.0.saturating_sub(deductions.0))
+}
+
+/// Logements affectés au réservataire : mobilisables × taux du réservataire.
+/// CCH art. R. 441-5-1 ; convention art. 3 et annexe (seed 000), art. 4 (seed 004).
+pub fn logements_affectes(mobilisables: Logements, taux: Taux, regle: Arrondi) -> (Decimal, Logements) {
+    let exact = mobilisables.dec() * taux.fraction();
+    (exact, arrondi::logements(exact, regle))
+}
+
+/// Three-year rotation rate: Σ departures / Σ stock at 31/12, in percent,
+/// rounded to `precision` decimals (seed 004 art. 2.2). 0 when Σ stock is 0.
+pub fn rotation_calculee(historique: &[crate::model::AnneeRotation], precision: u32) -> Decimal {
+    let departs: Decimal = historique.iter().map(|h| Decimal::from(h.departs)).sum();
+    let parc: Decimal = historique.iter().map(|h| Decimal::from(h.parc)).sum();
+    if parc.is_zero() {
+        return Decimal::ZERO;
+    }
+    arrondi::taux(departs * Decimal::ONE_HUNDRED / parc, precision)
+}
+
+/// The rotation rate of an annex, in percent.
+pub fn taux_rotation(r: &Rotation) -> Decimal {
+    match r {
+        Rotation::Annuelle { taux, .. } | Rotation::Moyenne { taux, .. } => taux.v.0,
+        Rotation::Calculee { historique, precision, .. } => rotation_calculee(historique, *precision),
+    }
+}
+
+/// Reserved units of each guarantor per programme: total × quotité × share,
+/// rounded to the unit (nearest, halves up); derived rate = Σ reserved / Σ
+/// units, rounded to the état des lieux' precision. Seed 004 annex 1:
+/// 26 × 20 % × 68 % = 3,536 → 4; 6 / 43 = 13,95 % → 14 %.
+pub fn droits_etat_des_lieux(e: &EtatDesLieux) -> DroitsEtatDesLieux {
+    let mut programmes = Vec::new();
+    let mut total = 0u64;
+    let mut par_fin: Vec<(String, u64)> = Vec::new();
+    let mut reserves: Vec<(String, u64)> = e.garants.iter().map(|g| (g.id.v.clone(), 0)).collect();
+    for p in &e.programmes {
+        let t: u64 = p.financements.iter().map(|(_, n)| u64::from(n.0)).sum();
+        total += t;
+        for (f, n) in &p.financements {
+            match par_fin.iter_mut().find(|(k, _)| k == f) {
+                Some((_, s)) => *s += u64::from(n.0),
+                None => par_fin.push((f.clone(), u64::from(n.0))),
+            }
+        }
+        let mut res = Vec::new();
+        let mut exacts = Vec::new();
+        for g in &e.garants {
+            let part = p
+                .parts
+                .iter()
+                .find(|(id, _)| *id == g.id.v)
+                .map_or(Decimal::ZERO, |(_, t)| t.v.fraction());
+            let exact = Decimal::from(t) * e.quotite.v.fraction() * part;
+            let n = arrondi::logements(exact, Arrondi::PlusProche);
+            if let Some((_, s)) = reserves.iter_mut().find(|(k, _)| *k == g.id.v) {
+                *s += u64::from(n.0);
+            }
+            res.push((g.id.v.clone(), n));
+            exacts.push((g.id.v.clone(), exact.normalize().to_string()));
+        }
+        programmes.push(DroitsProgramme {
+            total: Logements(sature(t)),
+            reserves: res,
+            reserves_exacts: exacts,
+        });
+    }
+    let taux = reserves
+        .iter()
+        .map(|(id, n)| {
+            let exact = if total == 0 {
+                Decimal::ZERO
+            } else {
+                Decimal::from(*n) * Decimal::ONE_HUNDRED / Decimal::from(total)
+            };
+            (
+                id.clone(),
+                TauxExact {
+                    exact,
+                    arrondi: arrondi::taux(exact, e.precision),
+                },
+            )
+        })
+        .collect();
+    DroitsEtatDesLieux {
+        programmes,
+        total_logements: Logements(sature(total)),
+        totaux_financements: par_fin.into_iter().map(|(k, v)| (k, Logements(sature(v)))).collect(),
+        reserves: reserves.into_iter().map(|(k, v)| (k, Logements(sature(v)))).collect(),
+        taux,
+    }
+}
+
+fn sature(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn flux_annexe(a: &Annexe, annee: i32, regle: Arrondi, edl: Option<&DroitsEtatDesLieux>) -> FluxAnnexe {
+    let mut trace = Vec::new();
+    let logements = a.patrimoine.logements.v;
+    trace.push(Etape {
+        cle: "logements",
+        libelle: "patrimoine du bailleur sur le territoire",
+        exact: logements.dec(),
+        arrondi: Some(logements.0),
+        source: "CCH art. R. 441-5 ; convention art. 2 (seed 000) / art. 2.1 (seed 004)",
+    });
+    let exclusions: BTreeMap<Exclusion, Logements> = a.exclusions.iter().map(|(k, v)| (*k, v.v)).collect();
+    let total_ex: u64 = exclusions.values().map(|l| u64::from(l.0)).sum();
+    let total_exclusions = Logements(sature(total_ex));
+    trace.push(Etape {
+        cle: "exclusions",
+        libelle: "logements exclus de la gestion en flux",
+        exact: Decimal::from(total_ex),
+        arrondi: Some(total_exclusions.0),
+        source: "CCH art. R. 441-5 ; convention art. 1 (seed 000) / art. 2.1 (seed 004)",
+    });
+    let parc = parc_soumis(logements, total_exclusions);
+    trace.push(Etape {
+        cle: "parc_soumis",
+        libelle: "parc soumis à la gestion en flux",
+        exact: parc.dec(),
+        arrondi: Some(parc.0),
+        source: "CCH art. R. 441-5 ; convention art. 2",
+    });
+    let rotation = taux_rotation(&a.rotation);
+    trace.push(Etape {
+        cle: "taux_rotation",
+        libelle: "taux de rotation (%)",
+        exact: rotation,
+        arrondi: None,
+        source: "convention, annexe individuelle (seed 000) / art. 2.2 (seed 004)",
+    });
+    let (flux_exact, flux) = flux_previsionnel(parc, Taux(rotation), regle);
+    trace.push(Etape {
+        cle: "flux_previsionnel",
+        libelle: "flux prévisionnel (parc soumis × taux de rotation)",
+        exact: flux_exact,
+        arrondi: Some(flux.0),
+        source: "CCH art. R. 441-5 ; convention art. 2 (seed 000) / art. 3.1 (seed 004)",
+    });
+
+    let mut deductions: BTreeMap<Deduction, Logements> = a.deductions.iter().map(|(k, v)| (*k, v.v)).collect();
+    let mutations_exact = match &a.mutations {
+        Some(Mutations::Nombre(n)) => {
+            deductions.insert(Deduction::Mutations, n.v);
+            n.v.dec()
+        }
+        Some(Mutations::Pourcentage(p)) => {
+            let (exact, n) = mutations_en_pourcentage(flux, p.v, regle);
+            deductions.insert(Deduction::Mutations, n);
+            trace.push(Etape {
+                cle: "mutations",
+                libelle: "mutations internes (part du flux prévisionnel)",
+                exact,
+                arrondi: Some(n.0),
+                source: "CCH art. R. 441-5 ; convention art. 3.2 et annexe 2 (seed 004)",
+            });
+            exact
+        }
+        None => Decimal::ZERO,
+    };
+    for d in Deduction::TOUTES {
+        deductions.entry(d).or_default();
+    }
+    let total_ded: u64 = deductions.values().map(|l| u64::from(l.0)).sum();
+    let total_deductions = Logements(sature(total_ded));
+    trace.push(Etape {
+        cle: "deductions",
+        libelle: "logements soustraits du flux (mutations, ANRU, ORCOD, LHI…)",
+        exact: Decimal::from(total_ded),
+        arrondi: Some(total_deductions.0),
+        source: "CCH art. R. 441-5 ; décret n° 2020-145 ; convention art. 2 (seed 000) / art. 3.2 (seed 004)",
+    });
+    let mobilisables = logements_mobilisables(flux, total_deductions);
+    trace.push(Etape {
+        cle: "mobilisables",
+        libelle: "logements mobilisables à répartir entre réservataires",
+        exact: mobilisables.dec(),
+        arrondi: Some(mobilisables.0),
+        source: "CCH art. R. 441-5 ; convention, annexe individuelle (seed 000) / art. 3.2 (seed 004)",
+    });
+
+    let (taux, taux_source) = match (&a.taux, edl) {
+        (Some(t), _) => (t.v.0, TauxSource::Donne),
+        (None, Some(e)) => (
+            e.taux
+                .iter()
+                .find(|(id, _)| *id == a.reservataire.v)
+                .map_or(Decimal::ZERO, |(_, t)| t.arrondi),
+            TauxSource::EtatDesLieux,
+        ),
+        (None, None) => (Decimal::ZERO, TauxSource::Donne),
+    };
+    trace.push(Etape {
+        cle: "taux",
+        libelle: "taux du réservataire (%)",
+        exact: taux,
+        arrondi: None,
+        source: match taux_source {
+            TauxSource::Donne => "état des droits de réservation ; CCH art. R. 441-5-1",
+            TauxSource::EtatDesLieux => "état des lieux des droits (annexe 1) ; CCH art. R. 441-5-1",
+        },
+    });
+    let (affectes_exact, affectes) = logements_affectes(mobilisables, Taux(taux), regle);
+    trace.push(Etape {
+        cle: "affectes",
+        libelle: "logements affectés au réservataire (mobilisables × taux)",
+        exact: affectes_exact,
+        arrondi: Some(affectes.0),
+        source: "CCH art. R. 441-5-1 ; convention art. 3 (seed 000) / art. 4 (seed 004)",
+    });
+
+    FluxAnnexe {
+        reservataire: a.reservataire.v.clone(),
+        annee,
+        logements,
+        exclusions,
+        total_exclusions,
+        parc_soumis: parc,
+        taux_rotation: rotation,
+        flux_exact,
+        flux_previsionnel: flux,
+        deductions,
+        mutations_exact,
+        total_deductions,
+        mobilisables,
+        taux,
+        taux_source,
+        affectes_exact,
+        affectes,
+        trace,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    // Seed 000, annex SIDR / Le Port: 1887 − 134 − 98 = 1655; × 6,82 % =
+    // 112,871 → 113; − 31 − 20 = 62; × 6,89 % = 4,2718 → 4.
+    #[test]
+    fn sidr_every_intermediate() {
+        let parc = parc_soumis(Logements(1887), Logements(134 + 98));
+        assert_eq!(parc, Logements(1655));
+        let (exact, flux) = flux_previsionnel(parc, Taux(d("6.82")), Arrondi::PlusProche);
+        assert_eq!(exact, d("112.8710"));
+        assert_eq!(flux, Logements(113));
+        let mob = logements_mobilisables(flux, Logements(31 + 20));
+        assert_eq!(mob, Logements(62));
+        let (exact, aff) = logements_affectes(mob, Taux(d("6.89")), Arrondi::PlusProche);
+        assert_eq!(exact, d("4.2718"));
+        assert_eq!(aff, Logements(4));
+    }
+
+    // Seed 000, SEDRE: 235 × 6,77 % = 15,9095 → 16 (the annex printed 235).
+    #[test]
+    fn sedre_flux_is_16_not_235() {
+        let (exact, flux) = flux_previsionnel(Logements(235), Taux(d("6.77")), Arrondi::PlusProche);
+        assert_eq!(exact, d("15.9095"));
+        assert_eq!(flux, Logements(16));
+        let (exact, aff) = logements_affectes(Logements(16), Taux(d("8.51")), Arrondi::PlusProche);
+        assert_eq!(exact, d("1.3616"));
+        assert_eq!(aff, Logements(1));
+    }
+
+    // Seed 004: 43 × 8 % = 3,44 → 3; mutations 14 % × 3 = 0,42 → 0; − 1 ANRU = 2;
+    // × 7 % = 0,14 → 0.
+    #[test]
+    fn le_cendre_every_intermediate() {
+        let (exact, flux) = flux_previsionnel(Logements(43), Taux(d("8")), Arrondi::PlusProche);
+        assert_eq!(exact, d("3.44"));
+        assert_eq!(flux, Logements(3));
+        let (m_exact, m) = mutations_en_pourcentage(flux, Taux(d("14")), Arrondi::PlusProche);
+        assert_eq!(m_exact, d("0.42"));
+        assert_eq!(m, Logements(0));
+        let mob = logements_mobilisables(flux, Logements(m.0 + 1));
+        assert_eq!(mob, Logements(2));
+        let (exact, aff) = logements_affectes(mob, Taux(d("7")), Arrondi::PlusProche);
+        assert_eq!(exact, d("0.14"));
+        assert_eq!(aff, Logements(0));
+    }
+
+    #[test]
+    fn rounding_rule_changes_the_allotment() {
+        let (_, f) = flux_previsionnel(Logements(1553), Taux(d("6")), Arrondi::Superieur);
+        assert_eq!(f, Logements(94)); // 93,18 up
+        let (_, f) = flux_previsionnel(Logements(354), Taux(d("4.80")), Arrondi::Inferieur);
+        assert_eq!(f, Logements(16)); // 16,992 down
+    }
+
+    #[test]
+    fn deductions_above_flux_saturate_at_zero() {
+        assert_eq!(logements_mobilisables(Logements(3), Logements(5)), Logements(0));
+    }
+
+    #[test]
+    fn three_year_rotation_is_sum_over_sum() {
+        use crate::model::AnneeRotation;
+        let h = vec![
+            AnneeRotation { annee: 2021, departs: 80, parc: 1000 },
+            AnneeRotation { annee: 2022, departs: 90, parc: 1010 },
+            AnneeRotation { annee: 2023, departs: 70, parc: 1020 },
+        ];
+        // 240 / 3030 = 7,9207… % → 7,92 %
+        assert_eq!(rotation_calculee(&h, 2), d("7.92"));
+        assert_eq!(rotation_calculee(&[], 2), Decimal::ZERO);
+    }
+}

@@ -1,0 +1,490 @@
+//! Typed reading of the spanned YAML tree, collecting every problem.
+//!
+//! Each accessor records a French diagnostic (field path, what was found, what
+//! is expected) and returns `None` instead of stopping, so `validate` reports
+//! all the problems of a file at once. Unknown keys get a "vouliez-vous dire"
+//! suggestion; duplicate keys are reported with both places.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span};
+use crate::load::{Entry, Node, Value};
+use crate::model::{Date, Logements, Taux};
+
+/// Collects diagnostics while reading one file.
+#[derive(Default)]
+pub struct Lecteur {
+    pub diags: Diagnostics,
+}
+
+/// A YAML mapping being read: tracks which keys were used.
+pub struct Table<'n> {
+    pub node: &'n Node,
+    entries: &'n [Entry],
+    lus: Vec<bool>,
+    pub chemin: String,
+}
+
+impl<'n> Table<'n> {
+    pub fn span(&self) -> Span {
+        self.node.span
+    }
+
+    /// The span of the key that introduced this table (or the table itself).
+    pub fn a_la_cle(&self, cle: &str) -> Span {
+        self.entries
+            .iter()
+            .find(|e| e.key == cle)
+            .map_or(self.node.span, |e| e.key_span)
+    }
+
+    pub fn a(&self, cle: &str) -> bool {
+        self.entries.iter().any(|e| e.key == cle)
+    }
+
+    pub fn cles(&self) -> impl Iterator<Item = &'n Entry> {
+        self.entries.iter()
+    }
+}
+
+pub fn joindre(chemin: &str, cle: &str) -> String {
+    if chemin.is_empty() {
+        cle.to_string()
+    } else {
+        format!("{chemin}.{cle}")
+    }
+}
+
+fn extrait(n: &Node) -> String {
+    match &n.value {
+        Value::Null => "une valeur vide".to_string(),
+        Value::Bool(b) => format!("« {b} »"),
+        Value::Nombre(t) | Value::Texte(t) => {
+            let t: String = t.chars().take(40).collect();
+            format!("« {t} »")
+        }
+        v => v.nature().to_string(),
+    }
+}
+
+impl Lecteur {
+    pub fn erreur(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn type_invalide(&mut self, n: &Node, chemin: &str, attendu: &str) {
+        self.diags.push(
+            Diagnostic::erreur(format!("`{chemin}` : {attendu} attendu, trouvé {}", extrait(n)), Some(n.span))
+                .label(format!("attendu : {attendu}"))
+                .note(format!("champ `{chemin}` : {attendu}")),
+        );
+    }
+
+    /// Opens a mapping; reports a type error otherwise.
+    pub fn table<'n>(&mut self, n: &'n Node, chemin: &str) -> Option<Table<'n>> {
+        match &n.value {
+            Value::Map(entries) => {
+                self.doublons(entries, chemin);
+                Some(Table {
+                    node: n,
+                    entries,
+                    lus: vec![false; entries.len()],
+                    chemin: chemin.to_string(),
+                })
+            }
+            _ => {
+                self.type_invalide(n, chemin, "une table de clés (`cle: valeur`)");
+                None
+            }
+        }
+    }
+
+    fn doublons(&mut self, entries: &[Entry], chemin: &str) {
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(premier) = entries[..i].iter().find(|p| p.key == e.key) {
+                let (l, _) = (premier.key_span.start, 0);
+                let _ = l;
+                self.diags.push(
+                    Diagnostic::erreur(
+                        format!("clé `{}` en double dans `{}`", e.key, if chemin.is_empty() { "le document" } else { chemin }),
+                        Some(e.key_span),
+                    )
+                    .label("deuxième occurrence")
+                    .note("une clé ne peut figurer qu'une fois : supprimez l'une des deux occurrences"),
+                );
+            }
+        }
+    }
+
+    /// The value of `cle`, if present (null counts as present: see `opt_*`).
+    pub fn champ<'n>(&mut self, t: &mut Table<'n>, cle: &str) -> Option<&'n Node> {
+        let i = t.entries.iter().position(|e| e.key == cle)?;
+        for (j, e) in t.entries.iter().enumerate() {
+            if e.key == cle {
+                t.lus[j] = true;
+            }
+        }
+        Some(&t.entries[i].value)
+    }
+
+    /// A required field: reports its absence (or an empty value).
+    pub fn requis<'n>(&mut self, t: &mut Table<'n>, cle: &str, attendu: &str) -> Option<&'n Node> {
+        match self.champ(t, cle) {
+            Some(n) if n.value != Value::Null => Some(n),
+            Some(n) => {
+                let chemin = joindre(&t.chemin, cle);
+                self.diags.push(
+                    Diagnostic::erreur(format!("`{chemin}` est vide : {attendu} attendu"), Some(n.span))
+                        .label("valeur manquante")
+                        .note(format!("champ obligatoire `{chemin}` : {attendu}")),
+                );
+                None
+            }
+            None => {
+                let chemin = joindre(&t.chemin, cle);
+                let span = if t.chemin.is_empty() { Span::new(0, 0) } else { t.node.span };
+                self.diags.push(
+                    Diagnostic::erreur(format!("champ obligatoire manquant : `{chemin}`"), Some(span))
+                        .label(format!("`{cle}` manque ici"))
+                        .note(format!("ajoutez `{cle}:` ({attendu})")),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports every key of the table that was not read, with a suggestion.
+    pub fn fin(&mut self, t: Table<'_>, connues: &[&str]) {
+        for (e, lu) in t.entries.iter().zip(&t.lus) {
+            if *lu {
+                continue;
+            }
+            let chemin = joindre(&t.chemin, &e.key);
+            let proche = connues
+                .iter()
+                .map(|c| (strsim::jaro_winkler(c, &e.key), *c))
+                .filter(|(s, _)| *s > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let mut d = Diagnostic::erreur(format!("clé inconnue : `{chemin}`"), Some(e.key_span)).label("clé inconnue");
+            if let Some((_, c)) = proche {
+                d = d.note(format!("vouliez-vous dire `{c}` ?"));
+            }
+            let liste = if connues.is_empty() {
+                "aucune clé".to_string()
+            } else {
+                connues.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            };
+            d = d.note(format!("clés attendues ici : {liste}"));
+            self.diags.push(d);
+        }
+    }
+
+    pub fn liste<'n>(&mut self, n: &'n Node, chemin: &str) -> Option<&'n [Node]> {
+        match &n.value {
+            Value::Seq(items) => Some(items),
+            _ => {
+                self.type_invalide(n, chemin, "une liste (`- élément`)");
+                None
+            }
+        }
+    }
+
+    pub fn texte(&mut self, n: &Node, chemin: &str) -> Option<String> {
+        match &n.value {
+            Value::Texte(t) | Value::Nombre(t) => {
+                if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                    self.type_invalide(n, chemin, "un texte sans caractère de contrôle");
+                    None
+                } else {
+                    Some(t.clone())
+                }
+            }
+            _ => {
+                self.type_invalide(n, chemin, "un texte");
+                None
+            }
+        }
+    }
+
+    /// Optional text: absent or null gives `None` without error.
+    pub fn opt_texte(&mut self, t: &mut Table<'_>, cle: &str) -> Option<String> {
+        let n = self.champ(t, cle)?;
+        if n.value == Value::Null {
+            return None;
+        }
+        self.texte(n, &joindre(&t.chemin, cle))
+    }
+
+    pub fn req_texte(&mut self, t: &mut Table<'_>, cle: &str) -> Option<String> {
+        let n = self.requis(t, cle, "un texte")?;
+        let s = self.texte(n, &joindre(&t.chemin, cle))?;
+        if s.trim().is_empty() {
+            self.type_invalide(n, &joindre(&t.chemin, cle), "un texte non vide");
+            return None;
+        }
+        Some(s)
+    }
+
+    pub fn booleen(&mut self, n: &Node, chemin: &str) -> Option<bool> {
+        match &n.value {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.type_invalide(n, chemin, "`true` ou `false`");
+                None
+            }
+        }
+    }
+
+    /// A non-negative whole number of dwellings.
+    pub fn logements(&mut self, n: &Node, chemin: &str) -> Option<Sp<Logements>> {
+        self.entier(n, chemin, u64::from(u32::MAX), "un nombre entier de logements, positif ou nul")
+            .map(|v| Sp::new(Logements(v as u32), n.span))
+    }
+
+    /// A whole number in `0..=max`.
+    pub fn entier(&mut self, n: &Node, chemin: &str, max: u64, attendu: &str) -> Option<u64> {
+        let texte = match &n.value {
+            Value::Nombre(t) => t.replace('_', ""),
+            _ => {
+                self.type_invalide(n, chemin, attendu);
+                return None;
+            }
+        };
+        match texte.parse::<u64>() {
+            Ok(v) if v <= max => Some(v),
+            Ok(_) => {
+                self.diags.push(
+                    Diagnostic::erreur(format!("`{chemin}` : valeur trop grande ({texte})"), Some(n.span))
+                        .label(format!("au plus {max}"))
+                        .note(format!("attendu : {attendu}, au plus {max}")),
+                );
+                None
+            }
+            Err(_) => {
+                let negatif = texte.starts_with('-');
+                let decimal = texte.contains('.') || texte.contains('e') || texte.contains('E');
+                let quoi = if negatif {
+                    "nombre négatif"
+                } else if decimal {
+                    "nombre décimal"
+                } else {
+                    "nombre trop grand ou invalide"
+                };
+                self.diags.push(
+                    Diagnostic::erreur(format!("`{chemin}` : {quoi} ({texte}), {attendu} attendu"), Some(n.span))
+                        .label(format!("attendu : {attendu}"))
+                        .note(format!("champ `{chemin}` : {attendu}")),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn opt_logements(&mut self, t: &mut Table<'_>, cle: &str) -> Option<Sp<Logements>> {
+        let n = self.champ(t, cle)?;
+        if n.value == Value::Null {
+            return None;
+        }
+        self.logements(n, &joindre(&t.chemin, cle))
+    }
+
+    pub fn req_logements(&mut self, t: &mut Table<'_>, cle: &str) -> Option<Sp<Logements>> {
+        let n = self.requis(t, cle, "un nombre entier de logements")?;
+        self.logements(n, &joindre(&t.chemin, cle))
+    }
+
+    /// A year between 1950 and 2150.
+    pub fn annee(&mut self, n: &Node, chemin: &str) -> Option<Sp<i32>> {
+        let v = self.entier(n, chemin, 2150, "une année (AAAA)")?;
+        if v < 1950 {
+            self.type_invalide(n, chemin, "une année entre 1950 et 2150");
+            return None;
+        }
+        Some(Sp::new(v as i32, n.span))
+    }
+
+    /// A percentage written `6.82`, `6,82`, `"6,82 %"` or `"6.82%"`, in [0, 100]. Exact.
+    pub fn taux(&mut self, n: &Node, chemin: &str) -> Option<Sp<Taux>> {
+        let attendu = "un pourcentage entre 0 et 100 (par exemple 6.82 ou \"6,82 %\")";
+        let texte = match &n.value {
+            Value::Nombre(t) | Value::Texte(t) => t.clone(),
+            _ => {
+                self.type_invalide(n, chemin, attendu);
+                return None;
+            }
+        };
+        let net = texte.trim().trim_end_matches('%').trim_end().replace(',', ".").replace(['\u{202f}', '\u{a0}'], "");
+        match parse_decimal(&net) {
+            Some(d) if d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED => Some(Sp::new(Taux(d), n.span)),
+            Some(d) => {
+                self.diags.push(
+                    Diagnostic::erreur(format!("`{chemin}` : taux hors de [0, 100] ({texte})"), Some(n.span))
+                        .label(if d < Decimal::ZERO { "taux négatif" } else { "taux supérieur à 100 %" })
+                        .note(format!("attendu : {attendu}")),
+                );
+                None
+            }
+            None => {
+                self.type_invalide(n, chemin, attendu);
+                None
+            }
+        }
+    }
+
+    pub fn opt_taux(&mut self, t: &mut Table<'_>, cle: &str) -> Option<Sp<Taux>> {
+        let n = self.champ(t, cle)?;
+        if n.value == Value::Null {
+            return None;
+        }
+        self.taux(n, &joindre(&t.chemin, cle))
+    }
+
+    /// A decimal amount (euros), exact.
+    pub fn decimal(&mut self, n: &Node, chemin: &str) -> Option<Decimal> {
+        let texte = match &n.value {
+            Value::Nombre(t) | Value::Texte(t) => t.clone(),
+            _ => {
+                self.type_invalide(n, chemin, "un montant (par exemple 1500000 ou \"1 500 000,00\")");
+                return None;
+            }
+        };
+        let net: String = texte
+            .trim()
+            .trim_end_matches('€')
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '\u{a0}')
+            .collect::<String>()
+            .replace(',', ".");
+        match parse_decimal(&net) {
+            Some(d) if d >= Decimal::ZERO => Some(d),
+            _ => {
+                self.type_invalide(n, chemin, "un montant positif (par exemple 1500000 ou \"1 500 000,00\")");
+                None
+            }
+        }
+    }
+
+    /// A date `AAAA-MM-JJ` or `JJ/MM/AAAA`.
+    pub fn date(&mut self, n: &Node, chemin: &str) -> Option<Sp<Date>> {
+        let attendu = "une date AAAA-MM-JJ (par exemple 2022-12-31)";
+        match &n.value {
+            Value::Texte(t) | Value::Nombre(t) => match Date::parse(t) {
+                Some(d) => Some(Sp::new(d, n.span)),
+                None => {
+                    self.type_invalide(n, chemin, attendu);
+                    None
+                }
+            },
+            _ => {
+                self.type_invalide(n, chemin, attendu);
+                None
+            }
+        }
+    }
+
+    pub fn opt_date(&mut self, t: &mut Table<'_>, cle: &str) -> Option<Sp<Date>> {
+        let n = self.champ(t, cle)?;
+        if n.value == Value::Null {
+            return None;
+        }
+        self.date(n, &joindre(&t.chemin, cle))
+    }
+
+    /// One of a fixed set of words.
+    pub fn choix<T: Copy>(&mut self, n: &Node, chemin: &str, options: &[(&str, T)]) -> Option<T> {
+        let noms: Vec<String> = options.iter().map(|(k, _)| format!("`{k}`")).collect();
+        let attendu = format!("l'une des valeurs {}", noms.join(", "));
+        let t = match &n.value {
+            Value::Texte(t) => t.trim().to_string(),
+            _ => {
+                self.type_invalide(n, chemin, &attendu);
+                return None;
+            }
+        };
+        if let Some((_, v)) = options.iter().find(|(k, _)| *k == t) {
+            return Some(*v);
+        }
+        let proche = options
+            .iter()
+            .map(|(k, _)| (strsim::jaro_winkler(k, &t), *k))
+            .filter(|(s, _)| *s > 0.75)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let mut d = Diagnostic::erreur(format!("`{chemin}` : valeur inconnue « {t} »"), Some(n.span))
+            .label("valeur inconnue")
+            .note(format!("attendu : {attendu}"));
+        if let Some((_, k)) = proche {
+            d = d.note(format!("vouliez-vous dire `{k}` ?"));
+        }
+        self.diags.push(d);
+        None
+    }
+
+    /// An identifier: lowercase letters, digits and hyphens (used in file names).
+    pub fn identifiant(&mut self, n: &Node, chemin: &str) -> Option<Sp<String>> {
+        let t = self.texte(n, chemin)?;
+        let ok = !t.is_empty()
+            && t.len() <= 64
+            && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !t.starts_with('-');
+        if ok {
+            Some(Sp::new(t, n.span))
+        } else {
+            self.type_invalide(n, chemin, "un identifiant en minuscules, chiffres et tirets (par exemple `le-port`)");
+            None
+        }
+    }
+}
+
+/// Parses a plain decimal number from its text, exactly (no float).
+pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    let s = s.trim();
+    if s.is_empty()
+        || s.len() > 40
+        || !s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
+    {
+        return None;
+    }
+    Decimal::from_str(s).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::charger;
+
+    fn lire_taux(src: &str) -> (Option<Sp<Taux>>, Diagnostics) {
+        let n = charger(src).unwrap();
+        let mut l = Lecteur::default();
+        let mut t = l.table(&n, "").unwrap();
+        let v = l.opt_taux(&mut t, "taux");
+        (v, l.diags)
+    }
+
+    #[test]
+    fn rates_in_every_written_form_are_exact() {
+        for src in ["taux: 6.82", "taux: \"6,82 %\"", "taux: 6,82", "taux: \"6.82%\""] {
+            let (v, d) = lire_taux(src);
+            assert_eq!(v.unwrap().v, Taux(Decimal::from_str("6.82").unwrap()), "{src} {d:?}");
+        }
+        let (v, _) = lire_taux("taux: 4.80");
+        assert_eq!(v.unwrap().v.0.to_string(), "4.80");
+    }
+
+    #[test]
+    fn rate_over_100_is_an_error() {
+        let (v, d) = lire_taux("taux: 120");
+        assert!(v.is_none());
+        assert!(d.0[0].message.contains("hors de [0, 100]"));
+    }
+
+    #[test]
+    fn unknown_key_suggests() {
+        let n = charger("logement: 3\n").unwrap();
+        let mut l = Lecteur::default();
+        let t = l.table(&n, "patrimoine").unwrap();
+        l.fin(t, &["logements", "date", "source"]);
+        assert!(l.diags.0[0].notes.iter().any(|x| x.contains("`logements`")));
+    }
+}

@@ -1,0 +1,471 @@
+//! The domain model: what `validate` produces and every later stage reads.
+//!
+//! Units live in types: a rate is a [`Taux`] (a percent number, exact), a count
+//! of dwellings is a [`Logements`]. Values that later rules or messages point
+//! at keep their span ([`Sp`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use crate::diagnostic::{Sp, Span};
+
+/// A percentage, as a percent number: `Taux(6.82)` is 6,82 %. Exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Taux(pub Decimal);
+
+impl Taux {
+    /// The rate as a fraction (6,82 % → 0.0682).
+    pub fn fraction(self) -> Decimal {
+        self.0 / Decimal::ONE_HUNDRED
+    }
+}
+
+/// A number of dwellings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+pub struct Logements(pub u32);
+
+impl Logements {
+    pub fn dec(self) -> Decimal {
+        Decimal::from(self.0)
+    }
+}
+
+impl fmt::Display for Logements {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A calendar date (no time zone, no clock).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub annee: i32,
+    pub mois: u8,
+    pub jour: u8,
+}
+
+impl Date {
+    /// Parses `AAAA-MM-JJ` or `JJ/MM/AAAA`; `None` if not a real date.
+    pub fn parse(s: &str) -> Option<Date> {
+        let s = s.trim();
+        let (a, m, j) = if let Some((a, rest)) = s.split_once('-') {
+            let (m, j) = rest.split_once('-')?;
+            (a, m, j)
+        } else {
+            let mut it = s.split('/');
+            let j = it.next()?;
+            let m = it.next()?;
+            let a = it.next()?;
+            if it.next().is_some() {
+                return None;
+            }
+            (a, m, j)
+        };
+        if a.len() != 4 || m.is_empty() || m.len() > 2 || j.is_empty() || j.len() > 2 {
+            return None;
+        }
+        let d = Date {
+            annee: a.parse().ok()?,
+            mois: m.parse().ok()?,
+            jour: j.parse().ok()?,
+        };
+        (d.mois >= 1 && d.mois <= 12 && d.jour >= 1 && d.jour <= jours_du_mois(d.annee, d.mois))
+            .then_some(d)
+    }
+
+    pub fn iso(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.annee, self.mois, self.jour)
+    }
+
+    /// The day before the same date `n` years later (end of an n-year period).
+    pub fn fin_periode(&self, ans: u32) -> Date {
+        let annee = self.annee + ans as i32;
+        let (mut a, mut m, mut j) = (annee, self.mois, self.jour.min(jours_du_mois(annee, self.mois)));
+        if j > 1 {
+            j -= 1;
+        } else if m > 1 {
+            m -= 1;
+            j = jours_du_mois(a, m);
+        } else {
+            a -= 1;
+            m = 12;
+            j = 31;
+        }
+        Date { annee: a, mois: m, jour: j }
+    }
+}
+
+pub fn jours_du_mois(annee: i32, mois: u8) -> u8 {
+    match mois {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (annee % 4 == 0 && annee % 100 != 0) || annee % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// The two convention models of the seeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Modele {
+    /// One convention per bailleur, signed by the EPCI, the communes and the
+    /// bailleur, one individual annex per commune (seed 000).
+    Intercommunal,
+    /// A bailleur and one réservataire, annexes 1 to 3 (seed 004).
+    Bilateral,
+}
+
+impl Modele {
+    pub fn nom(self) -> &'static str {
+        match self {
+            Modele::Intercommunal => "intercommunal",
+            Modele::Bilateral => "bilateral",
+        }
+    }
+}
+
+/// How a computed share of dwellings becomes a whole number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrondi {
+    /// To the nearest unit, halves up (reproduces every figure of the seeds).
+    #[default]
+    PlusProche,
+    /// Down to the unit below.
+    Inferieur,
+    /// Up to the unit above.
+    Superieur,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DateEffet {
+    Date(Date),
+    /// "à compter de la date de signature".
+    ALaSignature,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nature {
+    Commune,
+    Epci,
+    Prefet,
+    ActionLogement,
+    Autre,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Signataire {
+    pub civilite: Option<String>,
+    pub nom: Option<String>,
+    pub qualite: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deliberation {
+    pub numero: Option<String>,
+    pub date: Option<Date>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bailleur {
+    pub nom: String,
+    pub denomination: Option<String>,
+    pub forme_juridique: Option<String>,
+    pub capital: Option<Decimal>,
+    pub siege: Option<String>,
+    pub rcs_ville: Option<String>,
+    pub rcs_numero: Option<String>,
+    pub siret: Option<String>,
+    pub sem: bool,
+    pub signataire: Signataire,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reservataire {
+    pub id: Sp<String>,
+    pub nom: String,
+    pub designation: String,
+    pub nature: Nature,
+    pub adresse: Option<String>,
+    pub signataire: Signataire,
+    pub deliberation: Option<Deliberation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Territoire {
+    pub nom: String,
+    /// "le", "la" or "l'" (for "le Territoire de l'Ouest", "du Territoire…").
+    pub article: String,
+    pub sigle: Option<String>,
+}
+
+/// A block of local text: paragraphs, bullet lists and simple tables.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Element {
+    Paragraphe(String),
+    Liste(Vec<String>),
+    Tableau { colonnes: Vec<String>, lignes: Vec<Vec<String>> },
+}
+
+pub type Bloc = Vec<Element>;
+
+/// Categories of dwellings excluded from the flow (CCH R. 441-5; seed 004 art. 2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exclusion {
+    Defense,
+    Vente,
+    Demolition,
+    HabitatInclusif,
+    PlaiAdaptes,
+    GensDuVoyage,
+    Art109Elan,
+    Associations,
+}
+
+impl Exclusion {
+    pub const TOUTES: [Exclusion; 8] = [
+        Exclusion::Defense,
+        Exclusion::Vente,
+        Exclusion::Demolition,
+        Exclusion::HabitatInclusif,
+        Exclusion::PlaiAdaptes,
+        Exclusion::GensDuVoyage,
+        Exclusion::Art109Elan,
+        Exclusion::Associations,
+    ];
+
+    pub fn cle(self) -> &'static str {
+        match self {
+            Exclusion::Defense => "defense",
+            Exclusion::Vente => "vente",
+            Exclusion::Demolition => "demolition",
+            Exclusion::HabitatInclusif => "habitat_inclusif",
+            Exclusion::PlaiAdaptes => "plai_adaptes",
+            Exclusion::GensDuVoyage => "gens_du_voyage",
+            Exclusion::Art109Elan => "art109_elan",
+            Exclusion::Associations => "associations",
+        }
+    }
+
+    pub fn libelle(self) -> &'static str {
+        match self {
+            Exclusion::Defense => "logements de la défense nationale, de la sécurité intérieure ou des établissements publics de santé",
+            Exclusion::Vente => "logements destinés à la vente",
+            Exclusion::Demolition => "logements voués à la démolition",
+            Exclusion::HabitatInclusif => "logements financés au titre de l'habitat inclusif",
+            Exclusion::PlaiAdaptes => "logements PLAI adaptés",
+            Exclusion::GensDuVoyage => "logements dédiés à la sédentarisation des gens du voyage",
+            Exclusion::Art109Elan => "logements agréés au titre de l'article 109 de la loi ELAN",
+            Exclusion::Associations => "logements dédiés aux associations",
+        }
+    }
+}
+
+/// Dwellings withheld from the flow before it is shared (CCH R. 441-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deduction {
+    Mutations,
+    Anru,
+    Orcod,
+    Lhi,
+    VenteDemolition,
+    Urgence,
+}
+
+impl Deduction {
+    pub const TOUTES: [Deduction; 6] = [
+        Deduction::Mutations,
+        Deduction::Anru,
+        Deduction::Orcod,
+        Deduction::Lhi,
+        Deduction::VenteDemolition,
+        Deduction::Urgence,
+    ];
+
+    pub fn cle(self) -> &'static str {
+        match self {
+            Deduction::Mutations => "mutations",
+            Deduction::Anru => "anru",
+            Deduction::Orcod => "orcod",
+            Deduction::Lhi => "lhi",
+            Deduction::VenteDemolition => "vente_demolition",
+            Deduction::Urgence => "urgence",
+        }
+    }
+
+    pub fn libelle(self) -> &'static str {
+        match self {
+            Deduction::Mutations => "mutations internes",
+            Deduction::Anru => "relogements ANRU / NPNRU",
+            Deduction::Orcod => "relogements ORCOD (copropriétés dégradées)",
+            Deduction::Lhi => "relogements de sortie d'habitat indigne (LHI)",
+            Deduction::VenteDemolition => "relogements pour vente ou démolition hors ANRU",
+            Deduction::Urgence => "relogements d'urgence (crise environnementale ou sociale)",
+        }
+    }
+}
+
+/// The mutations deduction: a count, or a share of the forecast flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mutations {
+    Nombre(Sp<Logements>),
+    Pourcentage(Sp<Taux>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Patrimoine {
+    pub date: Sp<Date>,
+    pub source: Option<String>,
+    pub logements: Sp<Logements>,
+}
+
+/// One year of the three-year rotation history (departures / stock at 31/12).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AnneeRotation {
+    pub annee: i32,
+    pub departs: u64,
+    pub parc: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rotation {
+    /// The rate observed one year.
+    Annuelle { taux: Sp<Taux>, annee: Option<i32> },
+    /// A three-year average given by the bailleur, with its method stated.
+    Moyenne { taux: Sp<Taux>, annees: Vec<i32>, methode: Option<String> },
+    /// Computed: Σ departures / Σ stock over the years given (seed 004 art. 2.2).
+    Calculee { historique: Vec<AnneeRotation>, precision: u32, span: Span },
+}
+
+/// Figures as printed by the bailleur, cross-checked against the computation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Declare {
+    pub parc_soumis: Option<Sp<Logements>>,
+    pub flux_previsionnel: Option<Sp<Logements>>,
+    pub mobilisables: Option<Sp<Logements>>,
+    pub affectes: Option<Sp<Logements>>,
+    pub taux: Option<Sp<Taux>>,
+    /// The rate as written in the council report (seed 000: 13,5 % where the
+    /// annex says 13,55 %): a mismatch is a warning, the annex prevails.
+    pub taux_rapport: Option<Sp<Taux>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Annexe {
+    pub reservataire: Sp<String>,
+    pub perimetre: String,
+    pub patrimoine: Patrimoine,
+    pub exclusions: BTreeMap<Exclusion, Sp<Logements>>,
+    pub rotation: Rotation,
+    pub mutations: Option<Mutations>,
+    pub deductions: BTreeMap<Deduction, Sp<Logements>>,
+    /// The réservataire's rate as given; `None` when derived from the état des lieux.
+    pub taux: Option<Sp<Taux>>,
+    pub declare: Declare,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exercice {
+    pub annee: Sp<i32>,
+    pub annexes: Vec<Annexe>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Garant {
+    pub id: Sp<String>,
+    pub nom: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Programme {
+    pub commune: String,
+    pub residence: String,
+    pub code: String,
+    /// Units by financing (PLAI, PLUS, PLS…), in the file's order.
+    pub financements: Vec<(String, Logements)>,
+    pub mise_en_location: Option<i32>,
+    /// Each guarantor's share of the loan guarantee, percent.
+    pub parts: Vec<(String, Sp<Taux>)>,
+    /// Reserved units as printed, cross-checked.
+    pub reserves_declares: Vec<(String, Sp<Logements>)>,
+    pub span: Span,
+}
+
+/// État des lieux of former reservation rights (seed 004, annex 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EtatDesLieux {
+    /// Share of each programme reserved against the guarantee (20 %).
+    pub quotite: Sp<Taux>,
+    /// Decimals kept in the derived rate (0 in seed 004: 14 %, 7 %).
+    pub precision: u32,
+    pub garants: Vec<Garant>,
+    pub programmes: Vec<Programme>,
+    /// Rates as printed, cross-checked.
+    pub taux_declares: Vec<(String, Sp<Taux>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reconduction {
+    pub duree_ans: u32,
+    pub nombre_max: u32,
+}
+
+/// A whole convention file, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Convention {
+    pub id: String,
+    pub modele: Modele,
+    pub titre: String,
+    pub date_effet: DateEffet,
+    pub duree_ans: u32,
+    pub reconduction: Reconduction,
+    pub exemplaires: Option<u32>,
+    pub lieu_signature: Option<String>,
+    pub date_signature: Option<Date>,
+    pub tribunal: Option<String>,
+    pub arrondi: Arrondi,
+    pub territoire: Territoire,
+    pub textes: BTreeMap<String, Bloc>,
+    pub bailleur: Bailleur,
+    pub reservataires: Vec<Reservataire>,
+    pub etat_des_lieux: Option<EtatDesLieux>,
+    pub exercices: Vec<Exercice>,
+}
+
+impl Convention {
+    pub fn reservataire(&self, id: &str) -> Option<&Reservataire> {
+        self.reservataires.iter().find(|r| r.id.v == id)
+    }
+
+    pub fn exercice(&self, annee: i32) -> Option<&Exercice> {
+        self.exercices.iter().find(|e| e.annee.v == annee)
+    }
+
+    pub fn premiere_annee(&self) -> Option<i32> {
+        self.exercices.iter().map(|e| e.annee.v).min()
+    }
+
+    /// Last year the convention can reach with every tacit renewal
+    /// (seed 000 art. 12: 3 years + 2 × 1 year; seed 004 art. 15: 3 + 3 × 1).
+    pub fn derniere_annee(&self) -> Option<i32> {
+        let debut = match &self.date_effet {
+            DateEffet::Date(d) => d.annee,
+            DateEffet::ALaSignature => match self.date_signature {
+                Some(d) => d.annee,
+                None => self.premiere_annee()?,
+            },
+        };
+        let ans = self.duree_ans + self.reconduction.duree_ans * self.reconduction.nombre_max;
+        Some(debut + ans as i32 - 1)
+    }
+}

@@ -1,0 +1,147 @@
+//! The pipeline for one file, up to the computed and checked flow:
+//! load → validate → compute → controle. `verifier` stops here; `calculer`
+//! prints the flows; `generer` goes on to render, typeset and output.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::compute::{self, Flux};
+use crate::controle;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::load;
+use crate::model::Convention;
+use crate::validate;
+
+/// One file after analysis.
+pub struct Analyse {
+    pub chemin: PathBuf,
+    pub source: String,
+    pub convention: Option<Convention>,
+    /// Computed flows, one per exercise (file order), when valid.
+    pub flux: Vec<Flux>,
+    pub diags: Diagnostics,
+}
+
+impl Analyse {
+    pub fn nom(&self) -> String {
+        self.chemin.display().to_string()
+    }
+
+    pub fn valide(&self) -> bool {
+        !self.diags.a_des_erreurs() && self.convention.is_some()
+    }
+
+    /// The diagnostics as the user reads them.
+    pub fn rapport(&self) -> String {
+        self.diags.rendre(&self.nom(), &self.source)
+    }
+}
+
+/// Reads and analyses one file. Never panics, whatever the bytes.
+pub fn analyser(chemin: &Path) -> Analyse {
+    let mut diags = Diagnostics::default();
+    let bytes = match fs::read(chemin) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::erreur(format!("lecture impossible : {e}"), None));
+            return Analyse {
+                chemin: chemin.to_path_buf(),
+                source: String::new(),
+                convention: None,
+                flux: Vec::new(),
+                diags,
+            };
+        }
+    };
+    analyser_octets(chemin, bytes)
+}
+
+/// Analyses file contents already read.
+pub fn analyser_octets(chemin: &Path, bytes: Vec<u8>) -> Analyse {
+    let mut diags = Diagnostics::default();
+    let source = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let pos = e.utf8_error().valid_up_to();
+            let source = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            diags.push(
+                Diagnostic::erreur(
+                    format!("le fichier n'est pas en UTF-8 (octet invalide à la position {pos})"),
+                    None,
+                )
+                .note("enregistrez le fichier en UTF-8 (l'encodage par défaut des éditeurs récents)"),
+            );
+            return Analyse {
+                chemin: chemin.to_path_buf(),
+                source,
+                convention: None,
+                flux: Vec::new(),
+                diags,
+            };
+        }
+    };
+    // A byte-order mark is harmless: skip it but keep offsets right by
+    // blanking it in place.
+    let texte = source.strip_prefix('\u{feff}').map(|s| format!("   {s}")).unwrap_or_else(|| source.clone());
+    let racine = match load::charger(&texte) {
+        Ok(n) => n,
+        Err(d) => {
+            diags.push(d);
+            return Analyse {
+                chemin: chemin.to_path_buf(),
+                source,
+                convention: None,
+                flux: Vec::new(),
+                diags,
+            };
+        }
+    };
+    let (convention, d) = validate::valider(&racine);
+    diags.extend(d);
+    let mut flux = Vec::new();
+    if let Some(c) = &convention {
+        for e in &c.exercices {
+            let f = compute::calculer(c, e.annee.v);
+            diags.extend(controle::controler(c, &f));
+            flux.push(f);
+        }
+    }
+    let convention = if diags.a_des_erreurs() { None } else { convention };
+    Analyse {
+        chemin: chemin.to_path_buf(),
+        source,
+        convention,
+        flux,
+        diags,
+    }
+}
+
+/// Expands files and folders into the YAML files to process, sorted.
+pub fn fichiers(chemins: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for c in chemins {
+        if c.is_dir() {
+            parcourir(c, &mut out).map_err(|e| format!("lecture du dossier {} impossible : {e}", c.display()))?;
+        } else if c.exists() {
+            out.push(c.clone());
+        } else {
+            return Err(format!("fichier ou dossier introuvable : {}", c.display()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn parcourir(d: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(d)?.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            parcourir(&p, out)?;
+        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! Stage 4, `render`: model + computed flow → Typst source, through minijinja.
+//!
+//! Templates are the `*.typ.j2` files embedded from `templates/`. Every printed
+//! value is escaped for Typst markup by default (custom auto-escape +
+//! formatter); raw Typst comes only from filters that build it (`blanc`,
+//! `chaine`). Undefined variables are errors. This stage knows nothing of YAML
+//! or spans and formats no figure itself beyond the filters.
+
+pub mod filtres;
+pub mod vue;
+
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+
+use crate::assets;
+use crate::compute::Flux;
+use crate::model::{Convention, Modele};
+
+/// A Typst document ready to typeset.
+#[derive(Clone, Debug)]
+pub struct DocumentSource {
+    /// File name under `out/<annee>/<convention>/` (`convention.pdf`…).
+    pub fichier: String,
+    /// Human description ("convention", "annexe Ville du Port").
+    pub description: String,
+    pub template: &'static str,
+    pub source: String,
+    /// Stable PDF identifier (same inputs, same bytes).
+    pub ident: String,
+}
+
+/// Failures of the render stage (a template bug, never a data error).
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("erreur de gabarit {template} : {detail}")]
+    Gabarit { template: String, detail: String },
+}
+
+/// The template environment, built once and shared.
+pub struct Rendu {
+    env: Environment<'static>,
+}
+
+impl Default for Rendu {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Rendu {
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        env.set_loader(|nom| Ok(assets::template(nom).map(|b| String::from_utf8_lossy(b).into_owned())));
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // A blank line is a paragraph break in Typst: block tags leave none.
+        if let Ok(syntaxe) = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+        {
+            env.set_syntax(syntaxe);
+        }
+        env.set_auto_escape_callback(|nom| {
+            if nom.ends_with(".typ.j2") {
+                AutoEscape::Custom("typst".into())
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_formatter(|out, state, value| {
+            if value.is_safe() {
+                return write!(out, "{value}").map_err(|_| Error::new(ErrorKind::WriteFailure, "écriture"));
+            }
+            match state.auto_escape() {
+                AutoEscape::Custom(mode) if mode == "typst" => {
+                    if value.is_none() {
+                        return Err(Error::new(
+                            ErrorKind::InvalidOperation,
+                            "valeur nulle imprimée : utilisez `| blanc` ou un test `is none`",
+                        ));
+                    }
+                    if value.as_object().is_some() || value.len().is_some() && value.as_str().is_none() {
+                        return Err(Error::new(
+                            ErrorKind::InvalidOperation,
+                            format!("liste ou table imprimée telle quelle : {value}"),
+                        ));
+                    }
+                    let s = match value.as_str() {
+                        Some(s) => s.to_string(),
+                        None => value.to_string(),
+                    };
+                    write!(out, "{}", filtres::echapper_markup(&s))
+                        .map_err(|_| Error::new(ErrorKind::WriteFailure, "écriture"))
+                }
+                _ => minijinja::escape_formatter(out, state, value),
+            }
+        });
+        env.add_filter("nombre", filtres::nombre);
+        env.add_filter("taux", filtres::taux);
+        env.add_filter("pluriel", filtres::pluriel);
+        env.add_filter("logements", filtres::logements);
+        env.add_filter("date_longue", filtres::date_longue);
+        env.add_filter("date_courte", filtres::date_courte);
+        env.add_filter("lettres", filtres::lettres);
+        env.add_filter("euros", filtres::euros);
+        env.add_filter("blanc", filtres::blanc);
+        env.add_filter("chaine", filtres::chaine);
+        Rendu { env }
+    }
+
+    /// Renders one template with a context.
+    pub fn rendre(&self, template: &str, ctx: &vue::Vue) -> Result<String, RenderError> {
+        let tpl = self.env.get_template(template).map_err(|e| gabarit(template, &e))?;
+        tpl.render(Value::from(Serde(ctx))).map_err(|e| gabarit(template, &e))
+    }
+
+    /// Every document of one year of a convention (the document to sign and
+    /// each annex alone), as Typst sources.
+    pub fn documents(&self, c: &Convention, flux: &Flux) -> Result<Vec<DocumentSource>, RenderError> {
+        let mut out = Vec::new();
+        let ident = |doc: &str| format!("convflux/{}/{}/{doc}", c.id, flux.annee);
+        match c.modele {
+            Modele::Intercommunal => {
+                let tpl = "intercommunal/convention.typ.j2";
+                let ctx = vue::construire(c, flux, None, "");
+                out.push(DocumentSource {
+                    fichier: "convention.pdf".into(),
+                    description: "convention et annexes".into(),
+                    template: tpl,
+                    source: self.rendre(tpl, &ctx)?,
+                    ident: ident("convention"),
+                });
+                for a in &flux.annexes {
+                    let tpl = "intercommunal/annexe.typ.j2";
+                    let nom = c.reservataire(&a.reservataire).map_or(a.reservataire.clone(), |r| r.designation.clone());
+                    let ctx = vue::construire(c, flux, Some(&a.reservataire), &format!("Annexe {nom}"));
+                    out.push(DocumentSource {
+                        fichier: format!("annexe-{}.pdf", a.reservataire),
+                        description: format!("annexe {nom}"),
+                        template: tpl,
+                        source: self.rendre(tpl, &ctx)?,
+                        ident: ident(&format!("annexe-{}", a.reservataire)),
+                    });
+                }
+            }
+            Modele::Bilateral => {
+                let docs: [(&str, &'static str, &str, &str); 4] = [
+                    ("convention.pdf", "bilateral/convention.typ.j2", "", "convention et annexes 1 à 3"),
+                    (
+                        "annexe-1-etat-des-lieux.pdf",
+                        "bilateral/annexe-1.typ.j2",
+                        "Annexe 1 : état des lieux",
+                        "annexe 1 (état des lieux)",
+                    ),
+                    (
+                        "annexe-2-assiette.pdf",
+                        "bilateral/annexe-2.typ.j2",
+                        "Annexe 2 : assiette prévisionnelle",
+                        "annexe 2 (assiette prévisionnelle)",
+                    ),
+                    (
+                        "annexe-3-indicateurs.pdf",
+                        "bilateral/annexe-3.typ.j2",
+                        "Annexe 3 : indicateurs du bilan",
+                        "annexe 3 (indicateurs du bilan)",
+                    ),
+                ];
+                for (fichier, tpl, titre, description) in docs {
+                    let ctx = vue::construire(c, flux, None, titre);
+                    out.push(DocumentSource {
+                        fichier: fichier.into(),
+                        description: description.into(),
+                        template: tpl,
+                        source: self.rendre(tpl, &ctx)?,
+                        ident: ident(fichier.trim_end_matches(".pdf")),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn gabarit(template: &str, e: &Error) -> RenderError {
+    let mut detail = e.to_string();
+    if let (Some(nom), Some(ligne)) = (e.name(), e.line()) {
+        detail = format!("{detail} ({nom}, ligne {ligne})");
+    }
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        detail.push_str(&format!(" ; {s}"));
+        src = s.source();
+    }
+    RenderError::Gabarit {
+        template: template.to_string(),
+        detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_value_is_escaped_by_default() {
+        let mut env = Rendu::new().env;
+        env.add_template_owned("t.typ.j2".to_string(), "{{ x }}|{{ x | chaine }}|{{ n | blanc }}".to_string())
+            .unwrap();
+        let s = env
+            .get_template("t.typ.j2")
+            .unwrap()
+            .render(minijinja::context! { x => "#read(\"/etc/passwd\")", n => () })
+            .unwrap();
+        assert_eq!(s, "\\#read\\(\\\"\\/etc\\/passwd\\\"\\)|\"#read(\\\"/etc/passwd\\\")\"|#blanc");
+    }
+
+    #[test]
+    fn undefined_variable_is_an_error() {
+        let mut env = Rendu::new().env;
+        env.add_template_owned("u.typ.j2".to_string(), "{{ absent }}".to_string()).unwrap();
+        assert!(env.get_template("u.typ.j2").unwrap().render(minijinja::context! {}).is_err());
+    }
+
+    #[test]
+    fn null_printed_without_blanc_is_an_error() {
+        let mut env = Rendu::new().env;
+        env.add_template_owned("n.typ.j2".to_string(), "{{ n }}".to_string()).unwrap();
+        assert!(env.get_template("n.typ.j2").unwrap().render(minijinja::context! { n => () }).is_err());
+    }
+}

@@ -1,0 +1,460 @@
+//! View models: plain `Serialize` structs built for the templates
+//! (contract: docs/vue-modele.md). Every figure here comes from `compute`;
+//! templates only format and place them.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::compute::{Flux, FluxAnnexe, TauxSource};
+use crate::model::*;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Vue {
+    pub document: DocumentVue,
+    pub convention: ConventionVue,
+    pub territoire: TerritoireVue,
+    pub textes: BTreeMap<String, Bloc>,
+    pub bailleur: BailleurVue,
+    pub reservataires: Vec<ReservataireVue>,
+    pub exercice: ExerciceVue,
+    pub annexes: Vec<AnnexeVue>,
+    pub etat_des_lieux: Option<EtatDesLieuxVue>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DateVue {
+    pub annee: i32,
+    pub mois: u8,
+    pub jour: u8,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentVue {
+    pub titre: String,
+    pub sujet: String,
+    pub mots_cles: Vec<String>,
+    pub auteurs: Vec<String>,
+    pub date: DateVue,
+    pub pied: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConventionVue {
+    pub id: String,
+    pub modele: Modele,
+    pub titre: String,
+    pub a_la_signature: bool,
+    pub debut: Option<String>,
+    pub fin: Option<String>,
+    pub duree_ans: u32,
+    pub reconduction_duree_ans: u32,
+    pub reconduction_max: u32,
+    pub derniere_annee: Option<i32>,
+    pub premiere_annee: i32,
+    /// Year of the first bilan: the year after the first exercise (seed 000 art. 8).
+    pub premier_bilan: i32,
+    /// The years of the initial period (seed 004 art. 4: "2024, 2025 et 2026").
+    pub annees: Vec<i32>,
+    pub exemplaires: Option<u32>,
+    pub lieu_signature: Option<String>,
+    pub date_signature: Option<String>,
+    pub tribunal: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TerritoireVue {
+    pub nom: String,
+    pub le: String,
+    pub du: String,
+    pub sigle: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SignataireVue {
+    pub civilite: Option<String>,
+    pub nom: Option<String>,
+    pub qualite: String,
+    pub champ: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BailleurVue {
+    pub nom: String,
+    pub denomination: Option<String>,
+    pub forme_juridique: Option<String>,
+    pub capital: Option<String>,
+    pub siege: Option<String>,
+    pub rcs_ville: Option<String>,
+    pub rcs_numero: Option<String>,
+    pub siret: Option<String>,
+    pub sem: bool,
+    pub signataire: SignataireVue,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DeliberationVue {
+    pub numero: Option<String>,
+    pub date: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReservataireVue {
+    pub id: String,
+    pub nom: String,
+    pub designation: String,
+    pub nature: Nature,
+    pub adresse: Option<String>,
+    pub signataire: SignataireVue,
+    pub deliberation: Option<DeliberationVue>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExerciceVue {
+    pub annee: i32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PatrimoineVue {
+    pub date: String,
+    pub source: Option<String>,
+    pub logements: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RotationVue {
+    pub taux: String,
+    pub methode: &'static str,
+    pub libelle_methode: Option<String>,
+    pub annee: Option<i32>,
+    pub annees: Vec<i32>,
+    pub historique: Vec<AnneeRotation>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AnnexeVue {
+    pub reservataire: ReservataireVue,
+    pub perimetre: String,
+    pub annee: i32,
+    pub patrimoine: PatrimoineVue,
+    pub exclusions: BTreeMap<&'static str, u32>,
+    pub exclusions_specifiques: u32,
+    pub total_exclusions: u32,
+    pub parc_soumis: u32,
+    pub rotation: RotationVue,
+    pub flux_exact: String,
+    pub flux_previsionnel: u32,
+    pub deductions: BTreeMap<&'static str, u32>,
+    pub mutations_pourcentage: Option<String>,
+    pub orcod_lhi: u32,
+    pub total_deductions: u32,
+    pub mobilisables: u32,
+    pub taux: String,
+    pub taux_source: TauxSource,
+    pub affectes_exact: String,
+    pub affectes: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GarantVue {
+    pub id: String,
+    pub nom: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProgrammeVue {
+    pub commune: String,
+    pub residence: String,
+    pub code: String,
+    pub financements: BTreeMap<String, u32>,
+    pub total: u32,
+    pub mise_en_location: Option<i32>,
+    pub parts: BTreeMap<String, String>,
+    pub reserves: BTreeMap<String, u32>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TotauxVue {
+    pub financements: BTreeMap<String, u32>,
+    pub total: u32,
+    pub reserves: BTreeMap<String, u32>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EtatDesLieuxVue {
+    pub quotite: String,
+    pub garants: Vec<GarantVue>,
+    pub programmes: Vec<ProgrammeVue>,
+    pub financements: Vec<String>,
+    pub totaux: TotauxVue,
+    pub taux: BTreeMap<String, String>,
+}
+
+fn signataire(s: &Signataire, id: &str) -> SignataireVue {
+    SignataireVue {
+        civilite: s.civilite.clone(),
+        nom: s.nom.clone(),
+        qualite: s.qualite.clone(),
+        champ: format!("signature-{id}"),
+    }
+}
+
+fn reservataire(r: &Reservataire) -> ReservataireVue {
+    ReservataireVue {
+        id: r.id.v.clone(),
+        nom: r.nom.clone(),
+        designation: r.designation.clone(),
+        nature: r.nature,
+        adresse: r.adresse.clone(),
+        signataire: signataire(&r.signataire, &r.id.v),
+        deliberation: r.deliberation.as_ref().map(|d| DeliberationVue {
+            numero: d.numero.clone(),
+            date: d.date.map(|d| d.iso()),
+        }),
+    }
+}
+
+fn territoire(t: &Territoire) -> TerritoireVue {
+    let (le, du) = match t.article.as_str() {
+        "le" => (format!("le {}", t.nom), format!("du {}", t.nom)),
+        "la" => (format!("la {}", t.nom), format!("de la {}", t.nom)),
+        "l'" => (format!("l’{}", t.nom), format!("de l’{}", t.nom)),
+        _ => (t.nom.clone(), format!("de {}", t.nom)),
+    };
+    TerritoireVue {
+        nom: t.nom.clone(),
+        le,
+        du,
+        sigle: t.sigle.clone(),
+    }
+}
+
+fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
+    let r = c
+        .reservataire(&a.reservataire.v)
+        .map(reservataire)
+        .unwrap_or_else(|| ReservataireVue {
+            id: a.reservataire.v.clone(),
+            nom: a.reservataire.v.clone(),
+            designation: a.reservataire.v.clone(),
+            nature: Nature::Autre,
+            adresse: None,
+            signataire: SignataireVue {
+                civilite: None,
+                nom: None,
+                qualite: String::new(),
+                champ: format!("signature-{}", a.reservataire.v),
+            },
+            deliberation: None,
+        });
+    let ex = |x: Exclusion| f.exclusions.get(&x).map_or(0, |l| l.0);
+    let de = |x: Deduction| f.deductions.get(&x).map_or(0, |l| l.0);
+    let rotation = match &a.rotation {
+        Rotation::Annuelle { taux, annee } => RotationVue {
+            taux: taux.v.0.to_string(),
+            methode: "annuelle",
+            libelle_methode: None,
+            annee: *annee,
+            annees: annee.iter().copied().collect(),
+            historique: Vec::new(),
+        },
+        Rotation::Moyenne { taux, annees, methode } => RotationVue {
+            taux: taux.v.0.to_string(),
+            methode: "moyenne_triennale",
+            libelle_methode: methode.clone(),
+            annee: annees.last().copied(),
+            annees: annees.clone(),
+            historique: Vec::new(),
+        },
+        Rotation::Calculee { historique, .. } => RotationVue {
+            taux: f.taux_rotation.to_string(),
+            methode: "calculee",
+            libelle_methode: None,
+            annee: historique.last().map(|h| h.annee),
+            annees: historique.iter().map(|h| h.annee).collect(),
+            historique: historique.clone(),
+        },
+    };
+    AnnexeVue {
+        reservataire: r,
+        perimetre: a.perimetre.clone(),
+        annee: f.annee,
+        patrimoine: PatrimoineVue {
+            date: a.patrimoine.date.v.iso(),
+            source: a.patrimoine.source.clone(),
+            logements: f.logements.0,
+        },
+        exclusions: Exclusion::TOUTES.iter().map(|x| (x.cle(), ex(*x))).collect(),
+        exclusions_specifiques: ex(Exclusion::GensDuVoyage)
+            + ex(Exclusion::HabitatInclusif)
+            + ex(Exclusion::Art109Elan)
+            + ex(Exclusion::Associations),
+        total_exclusions: f.total_exclusions.0,
+        parc_soumis: f.parc_soumis.0,
+        rotation,
+        flux_exact: f.flux_exact.normalize().to_string(),
+        flux_previsionnel: f.flux_previsionnel.0,
+        deductions: Deduction::TOUTES.iter().map(|x| (x.cle(), de(*x))).collect(),
+        mutations_pourcentage: match &a.mutations {
+            Some(Mutations::Pourcentage(p)) => Some(p.v.0.to_string()),
+            _ => None,
+        },
+        orcod_lhi: de(Deduction::Orcod) + de(Deduction::Lhi),
+        total_deductions: f.total_deductions.0,
+        mobilisables: f.mobilisables.0,
+        taux: f.taux.to_string(),
+        taux_source: f.taux_source,
+        affectes_exact: f.affectes_exact.normalize().to_string(),
+        affectes: f.affectes.0,
+    }
+}
+
+fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
+    let (e, d) = (c.etat_des_lieux.as_ref()?, f.etat_des_lieux.as_ref()?);
+    let mut financements: Vec<String> = Vec::new();
+    for p in &e.programmes {
+        for (k, _) in &p.financements {
+            if !financements.contains(k) {
+                financements.push(k.clone());
+            }
+        }
+    }
+    Some(EtatDesLieuxVue {
+        quotite: e.quotite.v.0.to_string(),
+        garants: e
+            .garants
+            .iter()
+            .map(|g| GarantVue {
+                id: g.id.v.clone(),
+                nom: g.nom.clone(),
+            })
+            .collect(),
+        programmes: e
+            .programmes
+            .iter()
+            .zip(&d.programmes)
+            .map(|(p, dp)| ProgrammeVue {
+                commune: p.commune.clone(),
+                residence: p.residence.clone(),
+                code: p.code.clone(),
+                financements: p.financements.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
+                total: dp.total.0,
+                mise_en_location: p.mise_en_location,
+                parts: p.parts.iter().map(|(k, v)| (k.clone(), v.v.0.to_string())).collect(),
+                reserves: dp.reserves.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
+            })
+            .collect(),
+        financements,
+        totaux: TotauxVue {
+            financements: d.totaux_financements.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
+            total: d.total_logements.0,
+            reserves: d.reserves.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
+        },
+        taux: d.taux.iter().map(|(k, t)| (k.clone(), t.arrondi.to_string())).collect(),
+    })
+}
+
+/// Builds the template context for one year of a convention. `seule` keeps
+/// only the annex of that réservataire (an annex printed alone).
+pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &str) -> Vue {
+    let premiere = c.premiere_annee().unwrap_or(flux.annee);
+    let (debut, fin, a_la_signature) = match &c.date_effet {
+        DateEffet::Date(d) => (Some(d.iso()), Some(d.fin_periode(c.duree_ans).iso()), false),
+        DateEffet::ALaSignature => (None, None, true),
+    };
+    let annee_debut = match &c.date_effet {
+        DateEffet::Date(d) => d.annee,
+        DateEffet::ALaSignature => c.date_signature.map_or(premiere, |d| d.annee),
+    };
+    let annexes: Vec<AnnexeVue> = c
+        .exercice(flux.annee)
+        .map(|e| {
+            e.annexes
+                .iter()
+                .zip(&flux.annexes)
+                .filter(|(a, _)| seule.is_none_or(|id| a.reservataire.v == id))
+                .map(|(a, f)| annexe(c, a, f))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut auteurs = vec![c.bailleur.nom.clone()];
+    auteurs.extend(c.reservataires.iter().map(|r| r.nom.clone()));
+    let date = c
+        .date_signature
+        .or(match &c.date_effet {
+            DateEffet::Date(d) if d.annee == flux.annee => Some(*d),
+            _ => None,
+        })
+        .unwrap_or(Date {
+            annee: flux.annee,
+            mois: 1,
+            jour: 1,
+        });
+    let titre = if titre_doc.is_empty() {
+        c.titre.clone()
+    } else {
+        format!("{} — {titre_doc}", c.titre)
+    };
+    Vue {
+        document: DocumentVue {
+            titre,
+            sujet: format!(
+                "Convention de gestion en flux des réservations de logements sociaux — {} — exercice {}",
+                c.bailleur.nom, flux.annee
+            ),
+            mots_cles: vec![
+                "gestion en flux".into(),
+                "logement social".into(),
+                "réservation".into(),
+                "loi ELAN".into(),
+                "décret n° 2020-145".into(),
+                c.bailleur.nom.clone(),
+                flux.annee.to_string(),
+            ],
+            auteurs,
+            date: DateVue {
+                annee: date.annee,
+                mois: date.mois,
+                jour: date.jour,
+            },
+            pied: format!("{} — {}", c.titre, c.bailleur.nom),
+        },
+        convention: ConventionVue {
+            id: c.id.clone(),
+            modele: c.modele,
+            titre: c.titre.clone(),
+            a_la_signature,
+            debut,
+            fin,
+            duree_ans: c.duree_ans,
+            reconduction_duree_ans: c.reconduction.duree_ans,
+            reconduction_max: c.reconduction.nombre_max,
+            derniere_annee: c.derniere_annee(),
+            premiere_annee: premiere,
+            premier_bilan: premiere + 1,
+            annees: (annee_debut..annee_debut + c.duree_ans as i32).collect(),
+            exemplaires: c.exemplaires,
+            lieu_signature: c.lieu_signature.clone(),
+            date_signature: c.date_signature.map(|d| d.iso()),
+            tribunal: c.tribunal.clone(),
+        },
+        territoire: territoire(&c.territoire),
+        textes: c.textes.clone(),
+        bailleur: BailleurVue {
+            nom: c.bailleur.nom.clone(),
+            denomination: c.bailleur.denomination.clone(),
+            forme_juridique: c.bailleur.forme_juridique.clone(),
+            capital: c.bailleur.capital.map(|d| d.to_string()),
+            siege: c.bailleur.siege.clone(),
+            rcs_ville: c.bailleur.rcs_ville.clone(),
+            rcs_numero: c.bailleur.rcs_numero.clone(),
+            siret: c.bailleur.siret.clone(),
+            sem: c.bailleur.sem,
+            signataire: signataire(&c.bailleur.signataire, "bailleur"),
+        },
+        reservataires: c.reservataires.iter().map(reservataire).collect(),
+        exercice: ExerciceVue { annee: flux.annee },
+        annexes,
+        etat_des_lieux: etat_des_lieux(c, flux),
+    }
+}

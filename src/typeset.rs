@@ -1,0 +1,536 @@
+//! Typeset stage: Typst source text in, PDF/A-2b bytes out.
+//!
+//! Takes the Typst source built by `render` and the embedded assets (templates and fonts from
+//! [`crate::assets`]); gives a [`Compiled`] document: the PDF bytes, the laid-out pages and
+//! Typst's warnings. It knows nothing of the domain and must never read the disk, the clock,
+//! the network or the system fonts: the same source and `ident` always give the same bytes.
+//!
+//! A [`Typesetter`] is built once and shared by worker threads; each [`Typesetter::compile`]
+//! call makes a short-lived [`World`] that serves the main source at one fixed file id
+//! (`/main.typ`) and the embedded `.typ` templates (and images) at `/<path under templates/>`,
+//! so a template imports the library with `#import "/lib/convflux.typ": *`. Every other path,
+//! and every `@preview/…` package, is refused.
+//!
+//! [`texte`] and [`positions`] read the laid-out pages: the first gives the text of each page
+//! for tests, the second the places marked with labelled `metadata` (signature fields).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use typst::diag::{FileError, FileResult, PackageError, SourceDiagnostic, Warned};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::introspection::{Introspector, MetadataElem};
+use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
+use typst::syntax::{DiagSpan, FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
+
+use crate::assets;
+
+/// Virtual path of the main source of every document.
+const MAIN_PATH: &str = "/main.typ";
+/// Name of the main source in messages.
+const MAIN_NAME: &str = "main.typ";
+/// Prefix of every rendered error diagnostic.
+const ERROR_PREFIX: &str = "erreur de composition Typst : ";
+/// Prefix of every rendered warning.
+const WARNING_PREFIX: &str = "avertissement Typst : ";
+/// Start of Typst's warning for a font family that is not in the book.
+const UNKNOWN_FONT: &str = "unknown font family";
+/// Extensions of the template files served as images (besides `.typ` sources).
+const IMAGE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "gif", "svg", "webp"];
+
+/// An error of the typeset stage; messages are in French and locate each problem.
+#[derive(Debug, thiserror::Error)]
+pub enum TypesetError {
+    /// Typst reported errors while compiling or exporting; one rendered diagnostic each,
+    /// starting with « erreur de composition Typst : ».
+    #[error("{}", .0.join("\n"))]
+    Composition(Vec<String>),
+    /// The embedded assets cannot be used (no font, invalid template path).
+    #[error("ressources embarquées inutilisables : {0}")]
+    Assets(String),
+}
+
+/// A compiled document.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The PDF/A-2b file.
+    pub pdf: Vec<u8>,
+    /// Number of pages.
+    pub pages: usize,
+    /// The laid-out pages, for [`texte`] and [`positions`].
+    pub document: PagedDocument,
+    /// Typst's warnings, rendered like errors (« avertissement Typst : … »).
+    pub warnings: Vec<String>,
+}
+
+/// The page and point of a labelled `metadata` element, in PDF coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelPosition {
+    /// The element's label, without angle brackets.
+    pub label: String,
+    /// The page, starting at 1.
+    pub page: usize,
+    /// Distance from the page's left edge, in points.
+    pub x: f64,
+    /// Distance from the page's bottom edge, in points (PDF's origin is bottom-left).
+    pub y: f64,
+}
+
+/// An embedded template file served to Typst.
+struct Served {
+    /// Path relative to `templates/`, for messages.
+    path: &'static str,
+    bytes: Bytes,
+    /// The parsed source, for `.typ` files only.
+    source: Option<FileResult<Source>>,
+}
+
+/// The typeset stage's shared state: standard library, embedded fonts and templates.
+///
+/// Built once, then shared by reference (it is `Send + Sync`) by all the worker threads.
+pub struct Typesetter {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    main: FileId,
+    files: HashMap<FileId, Served>,
+    standards: PdfStandards,
+}
+
+impl Typesetter {
+    /// Loads the standard library, the embedded fonts and the embedded templates.
+    pub fn new() -> Result<Self, TypesetError> {
+        // `assets::fonts()` is sorted, so font indices and the book are the same everywhere.
+        let fonts: Vec<Font> = assets::fonts()
+            .flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes)))
+            .collect();
+        if fonts.is_empty() {
+            return Err(TypesetError::Assets("aucune police sous fonts/".into()));
+        }
+        let book = FontBook::from_fonts(&fonts);
+
+        let mut files = HashMap::new();
+        for (path, bytes) in assets::templates() {
+            let extension = path.rsplit_once('.').map_or("", |(_, ext)| ext);
+            let is_source = extension == "typ";
+            if !is_source && !IMAGE_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str())
+            {
+                continue;
+            }
+            let id = file_id(&format!("/{path}")).map_err(|err| {
+                TypesetError::Assets(format!("chemin de gabarit invalide « {path} » : {err}"))
+            })?;
+            let source = is_source.then(|| {
+                std::str::from_utf8(bytes)
+                    .map(|text| Source::new(id, text.to_owned()))
+                    .map_err(FileError::from)
+            });
+            files.insert(
+                id,
+                Served {
+                    path,
+                    bytes: Bytes::new(bytes),
+                    source,
+                },
+            );
+        }
+
+        let main = file_id(MAIN_PATH).expect("valid main path");
+        let standards = PdfStandards::new(&[PdfStandard::A_2b])
+            .map_err(|err| TypesetError::Assets(format!("PDF/A-2b : {}", err.message())))?;
+
+        Ok(Self {
+            library: LazyHash::new(Library::default()),
+            book: LazyHash::new(book),
+            fonts,
+            main,
+            files,
+            standards,
+        })
+    }
+
+    /// Compiles `main` (Typst markup) into a PDF/A-2b whose document id derives from `ident`.
+    ///
+    /// The source must set `#set document(date: datetime(..))` (PDF/A needs a date; the
+    /// clock is never read). A warning about an unknown font family is an error here.
+    pub fn compile(&self, main: &str, ident: &str) -> Result<Compiled, TypesetError> {
+        let world = DocumentWorld {
+            typesetter: self,
+            main: Source::new(self.main, main.to_owned()),
+        };
+
+        let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
+        // A missing family silently falls back to another font: treat it as a bug.
+        let (font_errors, warnings): (Vec<_>, Vec<_>) = warnings
+            .iter()
+            .partition(|w| w.message.starts_with(UNKNOWN_FONT));
+
+        let document = match output {
+            Ok(document) if font_errors.is_empty() => document,
+            output => {
+                let errors = output.err().unwrap_or_default();
+                let rendered = errors
+                    .iter()
+                    .chain(font_errors)
+                    .map(|diag| render(&world, diag, ERROR_PREFIX))
+                    .collect();
+                return Err(TypesetError::Composition(rendered));
+            }
+        };
+
+        let options = PdfOptions {
+            ident: Smart::Custom(ident.to_owned()),
+            timestamp: None,
+            standards: self.standards.clone(),
+            ..PdfOptions::default()
+        };
+        let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
+            TypesetError::Composition(
+                errors
+                    .iter()
+                    .map(|diag| render(&world, diag, ERROR_PREFIX))
+                    .collect(),
+            )
+        })?;
+
+        Ok(Compiled {
+            pdf,
+            pages: document.pages().len(),
+            warnings: warnings
+                .into_iter()
+                .map(|diag| render(&world, diag, WARNING_PREFIX))
+                .collect(),
+            document,
+        })
+    }
+
+    /// Looks up an embedded template file by id.
+    fn served(&self, id: FileId) -> FileResult<&Served> {
+        if let VirtualRoot::Package(spec) = id.root() {
+            return Err(FileError::Package(PackageError::Other(Some(
+                format!("les paquets Typst sont désactivés dans convflux : {spec}").into(),
+            ))));
+        }
+        self.files
+            .get(&id)
+            .ok_or_else(|| FileError::NotFound(PathBuf::from(id.vpath().get_with_slash())))
+    }
+
+    /// The name of a file in messages: `main.typ` or its path under `templates/`.
+    fn display_name(&self, id: FileId) -> String {
+        if id == self.main {
+            MAIN_NAME.to_owned()
+        } else if let Some(served) = self.files.get(&id) {
+            format!("templates/{}", served.path)
+        } else {
+            format!("{:?}", id.get())
+        }
+    }
+}
+
+/// Frees Typst's memoization caches; call it between documents so memory stays flat.
+pub fn liberer_caches() {
+    typst::comemo::evict(0);
+}
+
+/// Interns the project file id of a virtual path. Ids are process-wide and never freed, so
+/// only fixed paths (the main source, the embedded templates) go through here.
+fn file_id(path: &str) -> Result<FileId, typst::syntax::PathError> {
+    Ok(RootedPath::new(VirtualRoot::Project, VirtualPath::new(path)?).intern())
+}
+
+/// The world of one compilation: the shared state plus this document's main source.
+struct DocumentWorld<'a> {
+    typesetter: &'a Typesetter,
+    main: Source,
+}
+
+impl World for DocumentWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.typesetter.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.typesetter.book
+    }
+
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            return Ok(self.main.clone());
+        }
+        match &self.typesetter.served(id)?.source {
+            Some(source) => source.clone(),
+            None => Err(FileError::NotSource),
+        }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.main.id() {
+            return Ok(Bytes::from_string(self.main.text().to_owned()));
+        }
+        Ok(self.typesetter.served(id)?.bytes.clone())
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.typesetter.fonts.get(index).cloned()
+    }
+
+    /// No clock: `datetime.today()` fails, dates come from the data.
+    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
+        None
+    }
+}
+
+/// Renders a diagnostic in French with its file, line:column and source line.
+///
+/// ```text
+/// erreur de composition Typst : unknown variable: montant
+///   ┌─ templates/lib/convflux.typ:12:10
+/// 12│ #let x = montant
+///   │          ^^^^^^^
+///   = indice : …
+///   = trace : while calling `signatures` (main.typ:40:2)
+/// ```
+fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> String {
+    let mut out = format!("{prefix}{}", diag.message);
+    let located = locate(world, diag.span);
+    let gutter = located
+        .as_ref()
+        .map_or(2, |l| l.line.to_string().len() + 1);
+    let pad = " ".repeat(gutter);
+    if let Some(l) = &located {
+        let _ = write!(
+            out,
+            "\n{pad}┌─ {}:{}:{}\n{:>width$}│ {}\n{pad}│ {}{}",
+            l.file,
+            l.line,
+            l.column,
+            l.line,
+            l.text,
+            " ".repeat(l.column - 1),
+            "^".repeat(l.width.max(1)),
+            width = gutter - 1,
+        );
+    }
+    for hint in &diag.hints {
+        let _ = write!(out, "\n{pad}= indice : {}", hint.v);
+        if let Some(l) = locate(world, hint.span) {
+            let _ = write!(out, " ({}:{}:{})", l.file, l.line, l.column);
+        }
+    }
+    for point in &diag.trace {
+        let _ = write!(out, "\n{pad}= trace : {}", point.v);
+        if let Some(l) = locate(world, point.span.into()) {
+            let _ = write!(out, " ({}:{}:{})", l.file, l.line, l.column);
+        }
+    }
+    out
+}
+
+/// Where a diagnostic points, ready to print.
+struct Located {
+    file: String,
+    /// 1-based line.
+    line: usize,
+    /// 1-based column, in characters.
+    column: usize,
+    /// The source line, tabs shown as spaces.
+    text: String,
+    /// Width of the underline, in characters (clipped to the line).
+    width: usize,
+}
+
+/// Resolves a span to its file, line, column and source line.
+fn locate(world: &DocumentWorld, span: DiagSpan) -> Option<Located> {
+    let id = span.id()?;
+    let range = world.range(span)?;
+    let text: String = match world.source(id) {
+        Ok(source) => source.text().to_owned(),
+        Err(_) => String::from_utf8_lossy(world.file(id).ok()?.as_slice()).into_owned(),
+    };
+    let start = floor_char_boundary(&text, range.start.min(text.len()));
+    let end = floor_char_boundary(&text, range.end.clamp(start, text.len()));
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line_text = text[line_start..line_end].trim_end_matches('\r');
+    Some(Located {
+        file: world.typesetter.display_name(id),
+        line: text[..start].matches('\n').count() + 1,
+        column: text[line_start..start].chars().count() + 1,
+        text: line_text.replace('\t', " "),
+        width: text[start..end.min(line_end)].chars().count(),
+    })
+}
+
+/// The largest char boundary of `text` at or before `index`.
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// The text of each page, in reading order: runs on one baseline joined (with a space where
+/// there is a gap between them), lines separated by `\n`.
+///
+/// Approximate, for tests: a sentence broken across lines has a `\n` (and maybe a hyphen)
+/// where the line breaks, so compare with whitespace normalised.
+pub fn texte(doc: &PagedDocument) -> Vec<String> {
+    doc.pages()
+        .iter()
+        .map(|page| {
+            let mut runs = Vec::new();
+            collect_runs(&page.frame, Transform::identity(), &mut runs);
+            page_text(runs)
+        })
+        .collect()
+}
+
+/// A run of shaped text placed on a page.
+struct Run {
+    /// Baseline start, from the page's top-left.
+    start: Point,
+    /// Horizontal end of the run.
+    end: Abs,
+    /// Font size.
+    size: Abs,
+    text: String,
+}
+
+/// Collects the text runs of `frame` with their page coordinates.
+fn collect_runs(frame: &Frame, ts: Transform, runs: &mut Vec<Run>) {
+    for (pos, item) in frame.items() {
+        match item {
+            FrameItem::Group(group) => {
+                let ts = ts
+                    .pre_concat(Transform::translate(pos.x, pos.y))
+                    .pre_concat(group.transform);
+                collect_runs(&group.frame, ts, runs);
+            }
+            FrameItem::Text(text) => runs.push(Run {
+                start: pos.transform(ts),
+                end: Point::new(pos.x + text.width(), pos.y).transform(ts).x,
+                size: text.size,
+                text: text.text.to_string(),
+            }),
+            _ => {}
+        }
+    }
+}
+
+/// Groups runs into lines (baselines within 0.4 em) and lines into text.
+fn page_text(mut runs: Vec<Run>) -> String {
+    runs.sort_by(|a, b| (a.start.y, a.start.x).cmp(&(b.start.y, b.start.x)));
+    let mut lines: Vec<Vec<Run>> = Vec::new();
+    for run in runs {
+        match lines.last_mut() {
+            Some(line)
+                if (run.start.y - line[0].start.y).abs() <= line[0].size.max(run.size) * 0.4 =>
+            {
+                line.push(run)
+            }
+            _ => lines.push(vec![run]),
+        }
+    }
+    let mut out = String::new();
+    for mut line in lines {
+        line.sort_by_key(|run| run.start.x);
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let mut previous: Option<&Run> = None;
+        for run in &line {
+            if let Some(prev) = previous {
+                let gap = run.start.x - prev.end;
+                let spaced = prev.text.ends_with(char::is_whitespace)
+                    || run.text.starts_with(char::is_whitespace);
+                if gap > prev.size * 0.1 && !spaced {
+                    out.push(' ');
+                }
+            }
+            out.push_str(&run.text);
+            previous = Some(run);
+        }
+    }
+    out
+}
+
+/// Every labelled `metadata` whose label starts with `prefixe`, in document order, with its
+/// page and point in PDF coordinates (points, origin bottom-left).
+///
+/// Put `#place(top + left)[#metadata(..)<sig-…>]` at each corner of a signature box.
+pub fn positions(doc: &PagedDocument, prefixe: &str) -> Vec<LabelPosition> {
+    let introspector = doc.introspector();
+    introspector
+        .query_labelled()
+        .iter()
+        .filter(|content| content.is::<MetadataElem>())
+        .filter_map(|content| {
+            let label = content.label()?.resolve().as_str().to_owned();
+            if !label.starts_with(prefixe) {
+                return None;
+            }
+            let position = introspector.position(content.location()?)?;
+            let page = position.page.get();
+            let height = doc.pages().get(page - 1)?.frame.height();
+            Some(LabelPosition {
+                label,
+                page,
+                x: position.point.x.to_pt(),
+                y: (height - position.point.y).to_pt(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typesetter_is_shareable() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Typesetter>();
+    }
+
+    #[test]
+    fn error_points_at_file_line_and_column() {
+        let typesetter = Typesetter::new().unwrap();
+        let err = typesetter
+            .compile("Bonjour\n\n#let x = montant_inconnu\n", "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with(ERROR_PREFIX), "{err}");
+        assert!(err.contains("unknown variable: montant_inconnu"), "{err}");
+        assert!(err.contains("main.typ:3:10"), "{err}");
+        assert!(err.contains("3│ #let x = montant_inconnu"), "{err}");
+        assert!(err.contains("│          ^^^^^^^^^^^^^^^"), "{err}");
+    }
+
+    #[test]
+    fn lines_keep_runs_on_one_baseline_together() {
+        let run = |x: f64, y: f64, w: f64, text: &str| Run {
+            start: Point::new(Abs::pt(x), Abs::pt(y)),
+            end: Abs::pt(x) + Abs::pt(w),
+            size: Abs::pt(10.0),
+            text: text.into(),
+        };
+        let text = page_text(vec![
+            run(100.0, 50.5, 20.0, "cellule"),
+            run(10.0, 50.0, 30.0, "Total "),
+            run(40.0, 50.0, 10.0, "gras"),
+            run(10.0, 70.0, 30.0, "suite"),
+        ]);
+        assert_eq!(text, "Total gras cellule\nsuite");
+    }
+}

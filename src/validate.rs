@@ -1,0 +1,1096 @@
+//! Stage 2, `validate`: spanned YAML tree → domain model + every diagnostic.
+//!
+//! Reads each field with its type (through [`Lecteur`]) and checks the rules
+//! that need no computation: required fields, counts, rates in [0, 100], dates,
+//! references between réservataires and annexes, exclusions ≤ stock, one
+//! exercise per year, the local texts each model needs. Rules that compare with
+//! computed figures live in `controle`, after `compute`.
+//! Returns `None` for the model when any error was found.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span};
+use crate::lecteur::{Lecteur, joindre};
+use crate::load::{Node, Value};
+use crate::model::*;
+
+/// Local text blocks each model's templates need (`textes.<cle>`).
+pub fn textes_requis(m: Modele) -> &'static [(&'static str, &'static str)] {
+    match m {
+        Modele::Intercommunal => &[
+            ("contexte", "le contexte territorial (préambule)"),
+            ("constat", "le constat"),
+            ("orientations", "les orientations de la CIA (article 4)"),
+            ("secteurs_tendus", "les secteurs tendus au préavis d'un mois (article 6)"),
+        ],
+        Modele::Bilateral => &[
+            ("preambule_territoire", "le paragraphe de l'EPCI dans le préambule"),
+            ("vente", "le second alinéa de l'article 12 (ventes)"),
+            ("delais", "le tableau des délais de l'article 8"),
+        ],
+    }
+}
+
+/// Validates a whole convention file.
+pub fn valider(racine: &Node) -> (Option<Convention>, Diagnostics) {
+    let mut l = Lecteur::default();
+    let c = convention(&mut l, racine);
+    if let Some(c) = &c {
+        regles(&mut l, c);
+    }
+    let diags = l.diags;
+    let c = if diags.a_des_erreurs() { None } else { c };
+    (c, diags)
+}
+
+const RACINE: &[&str] = &[
+    "convention",
+    "territoire",
+    "textes",
+    "bailleur",
+    "reservataires",
+    "etat_des_lieux",
+    "exercices",
+];
+
+fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
+    if racine.value == Value::Null {
+        l.erreur(
+            Diagnostic::erreur("fichier vide : une convention est attendue", Some(racine.span))
+                .note("voir docs/format.md pour la structure attendue"),
+        );
+        return None;
+    }
+    let mut t = l.table(racine, "")?;
+    let entete = l.requis(&mut t, "convention", "la description de la convention").and_then(|n| entete(l, n));
+    let territoire = l.requis(&mut t, "territoire", "le territoire").and_then(|n| territoire(l, n));
+    let textes = match l.champ(&mut t, "textes") {
+        Some(n) if n.value != Value::Null => textes(l, n),
+        _ => Some(BTreeMap::new()),
+    };
+    let bailleur = l.requis(&mut t, "bailleur", "le bailleur").and_then(|n| bailleur(l, n));
+    let reservataires = l
+        .requis(&mut t, "reservataires", "la liste des réservataires")
+        .and_then(|n| reservataires(l, n));
+    let edl = match l.champ(&mut t, "etat_des_lieux") {
+        Some(n) if n.value != Value::Null => etat_des_lieux(l, n).map(Some),
+        _ => Some(None),
+    };
+    let arrondi_ok = entete.is_some();
+    let exercices = l.requis(&mut t, "exercices", "la liste des exercices").and_then(|n| exercices(l, n));
+    let textes_span = t.a_la_cle("textes");
+    let racine_span = t.span();
+    l.fin(t, RACINE);
+
+    let (e, territoire, textes, bailleur, reservataires, edl, exercices) =
+        (entete?, territoire?, textes?, bailleur?, reservataires?, edl?, exercices?);
+    let _ = arrondi_ok;
+    for (cle, quoi) in textes_requis(e.modele) {
+        if !textes.contains_key(*cle) {
+            let span = if textes_span == racine_span { Span::new(0, 0) } else { textes_span };
+            l.erreur(
+                Diagnostic::erreur(format!("texte local manquant : `textes.{cle}`"), Some(span))
+                    .label(format!("`{cle}` manque"))
+                    .note(format!("le modèle {} imprime {quoi} : ajoutez `textes.{cle}`", e.modele.nom())),
+            );
+        }
+    }
+    Some(Convention {
+        id: e.id,
+        modele: e.modele,
+        titre: e.titre,
+        date_effet: e.date_effet,
+        duree_ans: e.duree_ans,
+        reconduction: e.reconduction,
+        exemplaires: e.exemplaires,
+        lieu_signature: e.lieu,
+        date_signature: e.date_signature,
+        tribunal: e.tribunal,
+        arrondi: e.arrondi,
+        territoire,
+        textes,
+        bailleur,
+        reservataires,
+        etat_des_lieux: edl,
+        exercices,
+    })
+}
+
+struct Entete {
+    id: String,
+    modele: Modele,
+    titre: String,
+    date_effet: DateEffet,
+    duree_ans: u32,
+    reconduction: Reconduction,
+    exemplaires: Option<u32>,
+    lieu: Option<String>,
+    date_signature: Option<Date>,
+    tribunal: Option<String>,
+    arrondi: Arrondi,
+}
+
+fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
+    let mut t = l.table(n, "convention")?;
+    let id = l.requis(&mut t, "id", "un identifiant").and_then(|n| l.identifiant(n, "convention.id"));
+    let modele = l.requis(&mut t, "modele", "`intercommunal` ou `bilateral`").and_then(|n| {
+        l.choix(
+            n,
+            "convention.modele",
+            &[("intercommunal", Modele::Intercommunal), ("bilateral", Modele::Bilateral)],
+        )
+    });
+    let titre = l.req_texte(&mut t, "titre");
+    let date_effet = l.requis(&mut t, "date_effet", "une date ou « à la signature »").and_then(|n| match &n.value {
+        Value::Texte(s) if matches!(s.trim(), "à la signature" | "a la signature" | "signature") => {
+            Some(DateEffet::ALaSignature)
+        }
+        _ => l.date(n, "convention.date_effet").map(|d| DateEffet::Date(d.v)),
+    });
+    let duree = l
+        .requis(&mut t, "duree_ans", "une durée en années")
+        .and_then(|n| l.entier(n, "convention.duree_ans", 12, "une durée en années (1 à 12)"));
+    let duree = match duree {
+        Some(0) => {
+            l.erreur(
+                Diagnostic::erreur("`convention.duree_ans` : une durée nulle est impossible", Some(t.a_la_cle("duree_ans")))
+                    .note("attendu : une durée de 1 à 12 ans (3 ans dans les deux modèles)"),
+            );
+            None
+        }
+        d => d,
+    };
+    let reconduction = match l.champ(&mut t, "reconduction") {
+        Some(n) if n.value != Value::Null => reconduction(l, n),
+        _ => Some(Reconduction { duree_ans: 1, nombre_max: 0 }),
+    };
+    let exemplaires = match l.champ(&mut t, "exemplaires") {
+        Some(n) if n.value != Value::Null => l.entier(n, "convention.exemplaires", 99, "un nombre d'exemplaires").map(|v| Some(v as u32)),
+        _ => Some(None),
+    };
+    let (lieu, date_signature) = match l.champ(&mut t, "signature") {
+        Some(n) if n.value != Value::Null => match l.table(n, "convention.signature") {
+            Some(mut s) => {
+                let lieu = l.opt_texte(&mut s, "lieu");
+                let date = l.opt_date(&mut s, "date").map(|d| d.v);
+                l.fin(s, &["lieu", "date"]);
+                (lieu, date)
+            }
+            None => (None, None),
+        },
+        _ => (None, None),
+    };
+    let tribunal = l.opt_texte(&mut t, "tribunal");
+    let arrondi = match l.champ(&mut t, "arrondi") {
+        Some(n) if n.value != Value::Null => l.choix(
+            n,
+            "convention.arrondi",
+            &[
+                ("plus_proche", Arrondi::PlusProche),
+                ("inferieur", Arrondi::Inferieur),
+                ("superieur", Arrondi::Superieur),
+            ],
+        ),
+        _ => Some(Arrondi::PlusProche),
+    };
+    l.fin(
+        t,
+        &[
+            "id", "modele", "titre", "date_effet", "duree_ans", "reconduction", "exemplaires", "signature", "tribunal",
+            "arrondi",
+        ],
+    );
+    Some(Entete {
+        id: id?.v,
+        modele: modele?,
+        titre: titre?,
+        date_effet: date_effet?,
+        duree_ans: duree? as u32,
+        reconduction: reconduction?,
+        exemplaires: exemplaires?,
+        lieu,
+        date_signature,
+        tribunal,
+        arrondi: arrondi?,
+    })
+}
+
+fn reconduction(l: &mut Lecteur, n: &Node) -> Option<Reconduction> {
+    let mut t = l.table(n, "convention.reconduction")?;
+    let d = l
+        .requis(&mut t, "duree_ans", "la durée d'une reconduction en années")
+        .and_then(|n| l.entier(n, "convention.reconduction.duree_ans", 5, "une durée de 1 à 5 ans"));
+    let m = l
+        .requis(&mut t, "nombre_max", "le nombre maximal de reconductions")
+        .and_then(|n| l.entier(n, "convention.reconduction.nombre_max", 10, "un nombre de reconductions (0 à 10)"));
+    l.fin(t, &["duree_ans", "nombre_max"]);
+    Some(Reconduction {
+        duree_ans: d? as u32,
+        nombre_max: m? as u32,
+    })
+}
+
+fn territoire(l: &mut Lecteur, n: &Node) -> Option<Territoire> {
+    let mut t = l.table(n, "territoire")?;
+    let nom = l.req_texte(&mut t, "nom");
+    let article = match l.champ(&mut t, "article") {
+        Some(n) if n.value != Value::Null => l.choix(
+            n,
+            "territoire.article",
+            &[("le", "le"), ("la", "la"), ("l'", "l'"), ("l’", "l'"), ("aucun", "")],
+        ),
+        _ => Some("le"),
+    };
+    let sigle = l.opt_texte(&mut t, "sigle");
+    l.fin(t, &["nom", "article", "sigle"]);
+    Some(Territoire {
+        nom: nom?,
+        article: article?.to_string(),
+        sigle,
+    })
+}
+
+fn textes(l: &mut Lecteur, n: &Node) -> Option<BTreeMap<String, Bloc>> {
+    let t = l.table(n, "textes")?;
+    let mut out = BTreeMap::new();
+    let mut ok = true;
+    for e in t.cles() {
+        let chemin = joindre("textes", &e.key);
+        match bloc(l, &e.value, &chemin) {
+            Some(b) => {
+                out.insert(e.key.clone(), b);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn bloc(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Bloc> {
+    match &n.value {
+        Value::Texte(_) | Value::Nombre(_) => Some(vec![Element::Paragraphe(l.texte(n, chemin)?)]),
+        Value::Seq(items) => {
+            let mut out = Vec::new();
+            let mut ok = true;
+            for (i, it) in items.iter().enumerate() {
+                let c = format!("{chemin}[{i}]");
+                match element(l, it, &c) {
+                    Some(e) => out.push(e),
+                    None => ok = false,
+                }
+            }
+            ok.then_some(out)
+        }
+        _ => {
+            l.erreur(
+                Diagnostic::erreur(format!("`{chemin}` : texte ou liste de paragraphes attendu"), Some(n.span))
+                    .note("un bloc de texte est un texte, ou une liste de paragraphes, de `liste:` et de `tableau:`"),
+            );
+            None
+        }
+    }
+}
+
+fn element(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
+    match &n.value {
+        Value::Texte(_) | Value::Nombre(_) => Some(Element::Paragraphe(l.texte(n, chemin)?)),
+        Value::Map(_) => {
+            let mut t = l.table(n, chemin)?;
+            let r = if t.a("liste") {
+                let items = l.champ(&mut t, "liste").and_then(|n| l.liste(n, &joindre(chemin, "liste")));
+                items.and_then(|items| {
+                    let v: Vec<Option<String>> = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| l.texte(x, &format!("{chemin}.liste[{i}]")))
+                        .collect();
+                    v.into_iter().collect::<Option<Vec<_>>>().map(Element::Liste)
+                })
+            } else if t.a("tableau") {
+                l.champ(&mut t, "tableau").and_then(|n| tableau(l, n, &joindre(chemin, "tableau")))
+            } else {
+                l.erreur(
+                    Diagnostic::erreur(format!("`{chemin}` : `liste:` ou `tableau:` attendu"), Some(n.span))
+                        .note("un élément de texte est un paragraphe (texte), `liste: [...]` ou `tableau: {colonnes, lignes}`"),
+                );
+                None
+            };
+            l.fin(t, &["liste", "tableau"]);
+            r
+        }
+        _ => {
+            l.erreur(Diagnostic::erreur(format!("`{chemin}` : paragraphe, `liste:` ou `tableau:` attendu"), Some(n.span)));
+            None
+        }
+    }
+}
+
+fn tableau(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
+    let mut t = l.table(n, chemin)?;
+    let colonnes = l.requis(&mut t, "colonnes", "la liste des en-têtes de colonnes").and_then(|n| {
+        let items = l.liste(n, &joindre(chemin, "colonnes"))?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| l.texte(x, &format!("{chemin}.colonnes[{i}]")))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect::<Option<Vec<_>>>()
+    });
+    let lignes = l.requis(&mut t, "lignes", "la liste des lignes").and_then(|n| {
+        let items = l.liste(n, &joindre(chemin, "lignes"))?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, ligne) in items.iter().enumerate() {
+            let c = format!("{chemin}.lignes[{i}]");
+            let cells = l.liste(ligne, &c).map(|cells| {
+                cells
+                    .iter()
+                    .enumerate()
+                    .map(|(j, x)| match x.value {
+                        Value::Null => Some(String::new()),
+                        _ => l.texte(x, &format!("{c}[{j}]")),
+                    })
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+            });
+            match cells.flatten() {
+                Some(v) => out.push((v, ligne.span)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    });
+    l.fin(t, &["colonnes", "lignes"]);
+    let (colonnes, lignes) = (colonnes?, lignes?);
+    let mut ok = true;
+    for (i, (ligne, span)) in lignes.iter().enumerate() {
+        if ligne.len() != colonnes.len() {
+            ok = false;
+            l.erreur(
+                Diagnostic::erreur(
+                    format!("`{chemin}.lignes[{i}]` : {} cellules pour {} colonnes", ligne.len(), colonnes.len()),
+                    Some(*span),
+                )
+                .note("chaque ligne a autant de cellules que de colonnes (`~` pour une cellule vide)"),
+            );
+        }
+    }
+    ok.then(|| Element::Tableau {
+        colonnes,
+        lignes: lignes.into_iter().map(|(l, _)| l).collect(),
+    })
+}
+
+fn signataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Signataire> {
+    let mut t = l.table(n, chemin)?;
+    let qualite = l.req_texte(&mut t, "qualite");
+    let civilite = l.opt_texte(&mut t, "civilite");
+    let nom = l.opt_texte(&mut t, "nom").filter(|s| !s.trim().is_empty());
+    let span = t.span();
+    l.fin(t, &["qualite", "civilite", "nom"]);
+    Some(Signataire {
+        civilite,
+        nom,
+        qualite: qualite?,
+        span,
+    })
+}
+
+fn bailleur(l: &mut Lecteur, n: &Node) -> Option<Bailleur> {
+    let mut t = l.table(n, "bailleur")?;
+    let nom = l.req_texte(&mut t, "nom");
+    let denomination = l.opt_texte(&mut t, "denomination");
+    let forme_juridique = l.opt_texte(&mut t, "forme_juridique");
+    let capital = match l.champ(&mut t, "capital") {
+        Some(n) if n.value != Value::Null => l.decimal(n, "bailleur.capital").map(Some),
+        _ => Some(None),
+    };
+    let siege = l.opt_texte(&mut t, "siege");
+    let (rcs_ville, rcs_numero) = match l.champ(&mut t, "rcs") {
+        Some(n) if n.value != Value::Null => match l.table(n, "bailleur.rcs") {
+            Some(mut r) => {
+                let v = l.opt_texte(&mut r, "ville");
+                let num = l.opt_texte(&mut r, "numero");
+                l.fin(r, &["ville", "numero"]);
+                (v, num)
+            }
+            None => (None, None),
+        },
+        _ => (None, None),
+    };
+    let siret = l.opt_texte(&mut t, "siret");
+    let sem = match l.champ(&mut t, "sem") {
+        Some(n) if n.value != Value::Null => l.booleen(n, "bailleur.sem"),
+        _ => Some(false),
+    };
+    let sig = l
+        .requis(&mut t, "signataire", "le signataire du bailleur")
+        .and_then(|n| signataire(l, n, "bailleur.signataire"));
+    l.fin(
+        t,
+        &["nom", "denomination", "forme_juridique", "capital", "siege", "rcs", "siret", "sem", "signataire"],
+    );
+    Some(Bailleur {
+        nom: nom?,
+        denomination,
+        forme_juridique,
+        capital: capital?,
+        siege,
+        rcs_ville,
+        rcs_numero,
+        siret,
+        sem: sem?,
+        signataire: sig?,
+    })
+}
+
+fn reservataires(l: &mut Lecteur, n: &Node) -> Option<Vec<Reservataire>> {
+    let items = l.liste(n, "reservataires")?;
+    if items.is_empty() {
+        l.erreur(Diagnostic::erreur("`reservataires` : la liste est vide", Some(n.span)).note("au moins un réservataire est attendu"));
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, it) in items.iter().enumerate() {
+        match reservataire(l, it, &format!("reservataires[{i}]")) {
+            Some(r) => out.push(r),
+            None => ok = false,
+        }
+    }
+    let mut vus: BTreeMap<String, Span> = BTreeMap::new();
+    for r in &out {
+        if vus.insert(r.id.v.clone(), r.id.span).is_some() {
+            ok = false;
+            l.erreur(
+                Diagnostic::erreur(format!("réservataire `{}` déclaré deux fois", r.id.v), Some(r.id.span))
+                    .label("identifiant déjà utilisé")
+                    .note("chaque réservataire a un identifiant unique"),
+            );
+        }
+    }
+    ok.then_some(out)
+}
+
+fn reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Reservataire> {
+    let mut t = l.table(n, chemin)?;
+    let id = l.requis(&mut t, "id", "un identifiant").and_then(|n| l.identifiant(n, &joindre(chemin, "id")));
+    let nom = l.req_texte(&mut t, "nom");
+    let designation = l.opt_texte(&mut t, "designation");
+    let nature = l.requis(&mut t, "nature", "la nature du réservataire").and_then(|n| {
+        l.choix(
+            n,
+            &joindre(chemin, "nature"),
+            &[
+                ("commune", Nature::Commune),
+                ("epci", Nature::Epci),
+                ("prefet", Nature::Prefet),
+                ("action_logement", Nature::ActionLogement),
+                ("autre", Nature::Autre),
+            ],
+        )
+    });
+    let adresse = l.opt_texte(&mut t, "adresse");
+    let sig = l
+        .requis(&mut t, "signataire", "le signataire")
+        .and_then(|n| signataire(l, n, &joindre(chemin, "signataire")));
+    let deliberation = match l.champ(&mut t, "deliberation") {
+        Some(n) if n.value != Value::Null => {
+            let c = joindre(chemin, "deliberation");
+            l.table(n, &c).map(|mut d| {
+                let numero = l.opt_texte(&mut d, "numero");
+                let date = l.opt_date(&mut d, "date").map(|d| d.v);
+                l.fin(d, &["numero", "date"]);
+                Some(Deliberation { numero, date })
+            })
+        }
+        _ => Some(None),
+    };
+    l.fin(t, &["id", "nom", "designation", "nature", "adresse", "signataire", "deliberation"]);
+    let nom = nom?;
+    Some(Reservataire {
+        id: id?,
+        designation: designation.unwrap_or_else(|| nom.clone()),
+        nom,
+        nature: nature?,
+        adresse,
+        signataire: sig?,
+        deliberation: deliberation?,
+    })
+}
+
+fn etat_des_lieux(l: &mut Lecteur, n: &Node) -> Option<EtatDesLieux> {
+    let c = "etat_des_lieux";
+    let mut t = l.table(n, c)?;
+    let quotite = match l.champ(&mut t, "quotite") {
+        Some(n) if n.value != Value::Null => l.taux(n, "etat_des_lieux.quotite"),
+        _ => Some(Sp::new(Taux(rust_decimal::Decimal::from(20)), t.span())),
+    };
+    let precision = match l.champ(&mut t, "precision") {
+        Some(n) if n.value != Value::Null => l.entier(n, "etat_des_lieux.precision", 4, "un nombre de décimales (0 à 4)"),
+        _ => Some(0),
+    };
+    let garants = l.requis(&mut t, "garants", "la liste des garants").and_then(|n| {
+        let items = l.liste(n, "etat_des_lieux.garants")?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, it) in items.iter().enumerate() {
+            let ch = format!("etat_des_lieux.garants[{i}]");
+            let g = l.table(it, &ch).and_then(|mut g| {
+                let id = l.requis(&mut g, "id", "un identifiant").and_then(|n| l.identifiant(n, &joindre(&ch, "id")));
+                let nom = l.req_texte(&mut g, "nom");
+                l.fin(g, &["id", "nom"]);
+                Some(Garant { id: id?, nom: nom? })
+            });
+            match g {
+                Some(g) => out.push(g),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    });
+    let ids: Vec<String> = garants.iter().flatten().map(|g| g.id.v.clone()).collect();
+    let programmes = l.requis(&mut t, "programmes", "la liste des programmes").and_then(|n| {
+        let items = l.liste(n, "etat_des_lieux.programmes")?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, it) in items.iter().enumerate() {
+            match programme(l, it, &format!("etat_des_lieux.programmes[{i}]"), &ids) {
+                Some(p) => out.push(p),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    });
+    let taux_declares = match l.champ(&mut t, "taux") {
+        Some(n) if n.value != Value::Null => cartes_taux(l, n, "etat_des_lieux.taux", &ids),
+        _ => Some(Vec::new()),
+    };
+    l.fin(t, &["quotite", "precision", "garants", "programmes", "taux"]);
+    Some(EtatDesLieux {
+        quotite: quotite?,
+        precision: precision? as u32,
+        garants: garants?,
+        programmes: programmes?,
+        taux_declares: taux_declares?,
+    })
+}
+
+fn cartes_taux(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<Vec<(String, Sp<Taux>)>> {
+    let t = l.table(n, chemin)?;
+    let mut out = Vec::new();
+    let mut ok = true;
+    for e in t.cles() {
+        let c = joindre(chemin, &e.key);
+        if !ids.contains(&e.key) {
+            ok = false;
+            garant_inconnu(l, &e.key, e.key_span, ids);
+            continue;
+        }
+        match l.taux(&e.value, &c) {
+            Some(v) => out.push((e.key.clone(), v)),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn garant_inconnu(l: &mut Lecteur, id: &str, span: Span, ids: &[String]) {
+    l.erreur(
+        Diagnostic::erreur(format!("garant inconnu : `{id}`"), Some(span))
+            .label("absent de `etat_des_lieux.garants`")
+            .note(format!("garants déclarés : {}", ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", "))),
+    );
+}
+
+fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<Programme> {
+    let mut t = l.table(n, chemin)?;
+    let commune = l.req_texte(&mut t, "commune");
+    let residence = l.req_texte(&mut t, "residence");
+    let code = l.req_texte(&mut t, "code");
+    let financements = l.requis(&mut t, "logements", "les logements par financement (PLAI, PLUS, PLS…)").and_then(|n| {
+        let c = joindre(chemin, "logements");
+        let f = l.table(n, &c)?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for e in f.cles() {
+            match l.logements(&e.value, &joindre(&c, &e.key)) {
+                Some(v) => out.push((e.key.clone(), v.v)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    });
+    let mise = match l.champ(&mut t, "mise_en_location") {
+        Some(n) if n.value != Value::Null => l.annee(n, &joindre(chemin, "mise_en_location")).map(|a| Some(a.v)),
+        _ => Some(None),
+    };
+    let parts = l
+        .requis(&mut t, "garanties", "la part de chaque garant (en %)")
+        .and_then(|n| cartes_taux(l, n, &joindre(chemin, "garanties"), ids));
+    let reserves = match l.champ(&mut t, "reserves") {
+        Some(n) if n.value != Value::Null => {
+            let c = joindre(chemin, "reserves");
+            l.table(n, &c).and_then(|r| {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for e in r.cles() {
+                    if !ids.contains(&e.key) {
+                        ok = false;
+                        garant_inconnu(l, &e.key, e.key_span, ids);
+                        continue;
+                    }
+                    match l.logements(&e.value, &joindre(&c, &e.key)) {
+                        Some(v) => out.push((e.key.clone(), v)),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(out)
+            })
+        }
+        _ => Some(Vec::new()),
+    };
+    let span = t.span();
+    l.fin(
+        t,
+        &["commune", "residence", "code", "logements", "mise_en_location", "garanties", "reserves"],
+    );
+    let parts = parts?;
+    let somme: rust_decimal::Decimal = parts.iter().map(|(_, t)| t.v.0).sum();
+    if somme > rust_decimal::Decimal::ONE_HUNDRED {
+        l.erreur(
+            Diagnostic::erreur(format!("`{chemin}.garanties` : les parts des garants dépassent 100 % ({somme} %)"), Some(span))
+                .note("la somme des quotes-parts de garantie d'un programme est au plus 100 %"),
+        );
+        return None;
+    }
+    Some(Programme {
+        commune: commune?,
+        residence: residence?,
+        code: code?,
+        financements: financements?,
+        mise_en_location: mise?,
+        parts,
+        reserves_declares: reserves?,
+        span,
+    })
+}
+
+fn exercices(l: &mut Lecteur, n: &Node) -> Option<Vec<Exercice>> {
+    let items = l.liste(n, "exercices")?;
+    if items.is_empty() {
+        l.erreur(Diagnostic::erreur("`exercices` : la liste est vide", Some(n.span)).note("au moins un exercice (une année) est attendu"));
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, it) in items.iter().enumerate() {
+        match exercice(l, it, &format!("exercices[{i}]")) {
+            Some(e) => out.push(e),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
+    let mut t = l.table(n, chemin)?;
+    let annee = l.requis(&mut t, "annee", "l'année de l'exercice").and_then(|n| l.annee(n, &joindre(chemin, "annee")));
+    let annexes = l.requis(&mut t, "annexes", "la liste des annexes").and_then(|n| {
+        let c = joindre(chemin, "annexes");
+        let items = l.liste(n, &c)?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, it) in items.iter().enumerate() {
+            match annexe(l, it, &format!("{c}[{i}]")) {
+                Some(a) => out.push(a),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    });
+    let span = t.span();
+    l.fin(t, &["annee", "annexes"]);
+    Some(Exercice {
+        annee: annee?,
+        annexes: annexes?,
+        span,
+    })
+}
+
+const CLES_EXCLUSIONS: &[&str] = &[
+    "defense",
+    "vente",
+    "demolition",
+    "habitat_inclusif",
+    "plai_adaptes",
+    "gens_du_voyage",
+    "art109_elan",
+    "associations",
+];
+const CLES_DEDUCTIONS: &[&str] = &["mutations", "anru", "orcod", "lhi", "vente_demolition", "urgence"];
+
+fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
+    let mut t = l.table(n, chemin)?;
+    let reservataire = l
+        .requis(&mut t, "reservataire", "l'identifiant d'un réservataire")
+        .and_then(|n| l.identifiant(n, &joindre(chemin, "reservataire")));
+    let perimetre = l.req_texte(&mut t, "perimetre");
+    let patrimoine = l.requis(&mut t, "patrimoine", "le patrimoine").and_then(|n| {
+        let c = joindre(chemin, "patrimoine");
+        let mut p = l.table(n, &c)?;
+        let date = l.requis(&mut p, "date", "la date du patrimoine").and_then(|n| l.date(n, &joindre(&c, "date")));
+        let source = l.opt_texte(&mut p, "source");
+        let logements = l.req_logements(&mut p, "logements");
+        l.fin(p, &["date", "source", "logements"]);
+        Some(Patrimoine {
+            date: date?,
+            source,
+            logements: logements?,
+        })
+    });
+    let exclusions = match l.champ(&mut t, "exclusions") {
+        Some(n) if n.value != Value::Null => {
+            let c = joindre(chemin, "exclusions");
+            l.table(n, &c).and_then(|mut e| {
+                let mut out = BTreeMap::new();
+                let mut ok = true;
+                for x in Exclusion::TOUTES {
+                    if e.a(x.cle()) {
+                        match l.opt_logements(&mut e, x.cle()) {
+                            Some(v) => {
+                                out.insert(x, v);
+                            }
+                            None => ok = !l.diags.a_des_erreurs() && ok,
+                        }
+                    }
+                }
+                l.fin(e, CLES_EXCLUSIONS);
+                ok.then_some(out)
+            })
+        }
+        _ => Some(BTreeMap::new()),
+    };
+    let rotation = l.requis(&mut t, "rotation", "le taux de rotation").and_then(|n| rotation(l, n, &joindre(chemin, "rotation")));
+    let (mutations, deductions) = match l.champ(&mut t, "deductions") {
+        Some(n) if n.value != Value::Null => deductions(l, n, &joindre(chemin, "deductions")).map_or((None, None), |(m, d)| (Some(m), Some(d))),
+        _ => (Some(None), Some(BTreeMap::new())),
+    };
+    let taux = l.opt_taux(&mut t, "taux");
+    let declare = match l.champ(&mut t, "declare") {
+        Some(n) if n.value != Value::Null => {
+            let c = joindre(chemin, "declare");
+            l.table(n, &c).map(|mut d| {
+                let r = Declare {
+                    parc_soumis: l.opt_logements(&mut d, "parc_soumis"),
+                    flux_previsionnel: l.opt_logements(&mut d, "flux_previsionnel"),
+                    mobilisables: l.opt_logements(&mut d, "mobilisables"),
+                    affectes: l.opt_logements(&mut d, "affectes"),
+                    taux: l.opt_taux(&mut d, "taux"),
+                    taux_rapport: l.opt_taux(&mut d, "taux_rapport"),
+                };
+                l.fin(
+                    d,
+                    &["parc_soumis", "flux_previsionnel", "mobilisables", "affectes", "taux", "taux_rapport"],
+                );
+                r
+            })
+        }
+        _ => Some(Declare::default()),
+    };
+    let span = t.span();
+    l.fin(
+        t,
+        &["reservataire", "perimetre", "patrimoine", "exclusions", "rotation", "deductions", "taux", "declare"],
+    );
+    Some(Annexe {
+        reservataire: reservataire?,
+        perimetre: perimetre?,
+        patrimoine: patrimoine?,
+        exclusions: exclusions?,
+        rotation: rotation?,
+        mutations: mutations?,
+        deductions: deductions?,
+        taux,
+        declare: declare?,
+        span,
+    })
+}
+
+fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
+    // A bare rate is accepted: `rotation: 6.82`.
+    if matches!(n.value, Value::Nombre(_) | Value::Texte(_)) {
+        return l.taux(n, chemin).map(|taux| Rotation::Annuelle { taux, annee: None });
+    }
+    let mut t = l.table(n, chemin)?;
+    let span = t.span();
+    let r = if t.a("historique") {
+        let hist = l.champ(&mut t, "historique").and_then(|n| {
+            let c = joindre(chemin, "historique");
+            let items = l.liste(n, &c)?;
+            let mut out = Vec::new();
+            let mut ok = true;
+            for (i, it) in items.iter().enumerate() {
+                let ci = format!("{c}[{i}]");
+                let h = l.table(it, &ci).and_then(|mut h| {
+                    let annee = l.requis(&mut h, "annee", "l'année").and_then(|n| l.annee(n, &joindre(&ci, "annee")));
+                    let departs = l
+                        .requis(&mut h, "departs", "le nombre de départs")
+                        .and_then(|n| l.entier(n, &joindre(&ci, "departs"), u64::from(u32::MAX), "un nombre de départs"));
+                    let parc = l
+                        .requis(&mut h, "parc", "le parc au 31/12")
+                        .and_then(|n| l.entier(n, &joindre(&ci, "parc"), u64::from(u32::MAX), "un nombre de logements"));
+                    l.fin(h, &["annee", "departs", "parc"]);
+                    Some(AnneeRotation {
+                        annee: annee?.v,
+                        departs: departs?,
+                        parc: parc?,
+                    })
+                });
+                match h {
+                    Some(h) => out.push(h),
+                    None => ok = false,
+                }
+            }
+            if ok && out.is_empty() {
+                l.erreur(Diagnostic::erreur(format!("`{c}` : la liste est vide"), Some(n.span)).note("attendu : les départs et le parc de chaque année (trois années)"));
+                ok = false;
+            }
+            ok.then_some(out)
+        });
+        let precision = match l.champ(&mut t, "precision") {
+            Some(n) if n.value != Value::Null => l.entier(n, &joindre(chemin, "precision"), 4, "un nombre de décimales (0 à 4)"),
+            _ => Some(2),
+        };
+        let _ = l.opt_texte(&mut t, "methode");
+        Some(Rotation::Calculee {
+            historique: hist?,
+            precision: precision? as u32,
+            span,
+        })
+    } else if t.a("annees") {
+        let taux = l.requis(&mut t, "taux", "le taux moyen").and_then(|n| l.taux(n, &joindre(chemin, "taux")));
+        let annees = l.champ(&mut t, "annees").and_then(|n| {
+            let c = joindre(chemin, "annees");
+            let items = l.liste(n, &c)?;
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| l.annee(x, &format!("{c}[{i}]")).map(|a| a.v))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+        });
+        let methode = l.opt_texte(&mut t, "methode");
+        Some(Rotation::Moyenne {
+            taux: taux?,
+            annees: annees?,
+            methode,
+        })
+    } else {
+        let taux = l.requis(&mut t, "taux", "le taux de rotation").and_then(|n| l.taux(n, &joindre(chemin, "taux")));
+        let annee = match l.champ(&mut t, "annee") {
+            Some(n) if n.value != Value::Null => l.annee(n, &joindre(chemin, "annee")).map(|a| Some(a.v)),
+            _ => Some(None),
+        };
+        let _ = l.opt_texte(&mut t, "methode");
+        Some(Rotation::Annuelle { taux: taux?, annee: annee? })
+    };
+    l.fin(t, &["taux", "annee", "annees", "methode", "historique", "precision"]);
+    r
+}
+
+type Deductions = (Option<Mutations>, BTreeMap<Deduction, Sp<Logements>>);
+
+fn deductions(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Deductions> {
+    let mut t = l.table(n, chemin)?;
+    let mut ok = true;
+    let mutations = match l.champ(&mut t, "mutations") {
+        Some(m) if matches!(m.value, Value::Map(_)) => {
+            let c = joindre(chemin, "mutations");
+            l.table(m, &c).and_then(|mut p| {
+                let v = l.requis(&mut p, "pourcentage", "la part du flux en %").and_then(|n| l.taux(n, &joindre(&c, "pourcentage")));
+                l.fin(p, &["pourcentage"]);
+                v.map(Mutations::Pourcentage)
+            })
+        }
+        Some(m) if m.value != Value::Null => l.logements(m, &joindre(chemin, "mutations")).map(Mutations::Nombre),
+        _ => None,
+    };
+    if t.a("mutations") && mutations.is_none() && l.diags.a_des_erreurs() {
+        ok = false;
+    }
+    let mut out = BTreeMap::new();
+    for d in Deduction::TOUTES.into_iter().skip(1) {
+        if t.a(d.cle()) {
+            match l.opt_logements(&mut t, d.cle()) {
+                Some(v) => {
+                    out.insert(d, v);
+                }
+                None => ok = false,
+            }
+        }
+    }
+    l.fin(t, CLES_DEDUCTIONS);
+    ok.then_some((mutations, out))
+}
+
+/// Rules across fields that need no computation.
+fn regles(l: &mut Lecteur, c: &Convention) {
+    // One exercise per year; the patrimoine date moves forward (seed 000 art. 9).
+    let mut annees: BTreeMap<i32, Span> = BTreeMap::new();
+    for e in &c.exercices {
+        if let Some(_premier) = annees.insert(e.annee.v, e.annee.span) {
+            l.erreur(
+                Diagnostic::erreur(format!("exercice {} en double", e.annee.v), Some(e.annee.span))
+                    .label("année déjà présente")
+                    .note("un seul exercice par année : fusionnez les deux ou corrigez l'année"),
+            );
+        }
+    }
+    let mut ordre: Vec<&Exercice> = c.exercices.iter().collect();
+    ordre.sort_by_key(|e| e.annee.v);
+    for w in ordre.windows(2) {
+        for a in &w[1].annexes {
+            if let Some(avant) = w[0].annexes.iter().find(|b| b.reservataire.v == a.reservataire.v)
+                && a.patrimoine.date.v <= avant.patrimoine.date.v
+            {
+                l.erreur(
+                    Diagnostic::erreur(
+                        format!(
+                            "exercice {} : la date du patrimoine de `{}` n'avance pas ({} contre {} en {})",
+                            w[1].annee.v,
+                            a.reservataire.v,
+                            a.patrimoine.date.v.iso(),
+                            avant.patrimoine.date.v.iso(),
+                            w[0].annee.v
+                        ),
+                        Some(a.patrimoine.date.span),
+                    )
+                    .label("date antérieure ou égale à celle de l'exercice précédent")
+                    .note("chaque avenant met à jour l'assiette : le patrimoine est pris au 31/12 de l'année précédant l'exercice"),
+                );
+            }
+        }
+    }
+    // Exercises within the convention's period, renewals included (art. 12 / 15).
+    if let Some(fin) = c.derniere_annee() {
+        for e in &c.exercices {
+            if e.annee.v > fin {
+                l.erreur(
+                    Diagnostic::erreur(
+                        format!(
+                            "exercice {} hors de la durée de la convention : dernière année possible {}",
+                            e.annee.v, fin
+                        ),
+                        Some(e.annee.span),
+                    )
+                    .label(format!("au plus {fin}"))
+                    .note(format!(
+                        "durée {} ans + {} reconduction(s) de {} an(s) au plus",
+                        c.duree_ans, c.reconduction.nombre_max, c.reconduction.duree_ans
+                    )),
+                );
+            }
+        }
+    }
+    let ids: BTreeSet<&str> = c.reservataires.iter().map(|r| r.id.v.as_str()).collect();
+    let garants: BTreeSet<&str> = c
+        .etat_des_lieux
+        .iter()
+        .flat_map(|e| e.garants.iter().map(|g| g.id.v.as_str()))
+        .collect();
+    for e in &c.exercices {
+        let mut vus: BTreeSet<&str> = BTreeSet::new();
+        for a in &e.annexes {
+            let id = a.reservataire.v.as_str();
+            if !ids.contains(id) {
+                let liste: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
+                l.erreur(
+                    Diagnostic::erreur(format!("annexe d'un réservataire inconnu : `{id}`"), Some(a.reservataire.span))
+                        .label("absent de `reservataires`")
+                        .note(format!("réservataires déclarés : {}", liste.join(", "))),
+                );
+            }
+            if !vus.insert(id) {
+                l.erreur(
+                    Diagnostic::erreur(format!("exercice {} : deux annexes pour `{id}`", e.annee.v), Some(a.reservataire.span))
+                        .note("une seule annexe par réservataire et par année"),
+                );
+            }
+            // Patrimoine taken at 31/12 of a year before the exercise.
+            if a.patrimoine.date.v.annee >= e.annee.v {
+                l.erreur(
+                    Diagnostic::erreur(
+                        format!(
+                            "patrimoine daté du {} pour l'exercice {} : il doit être antérieur à l'exercice",
+                            a.patrimoine.date.v.iso(),
+                            e.annee.v
+                        ),
+                        Some(a.patrimoine.date.span),
+                    )
+                    .label(format!("attendu : au plus le 31/12/{}", e.annee.v - 1))
+                    .note("le patrimoine est pris au 31 décembre de l'année N-1 (seed 004 art. 2.1)"),
+                );
+            }
+            let ex: u64 = a.exclusions.values().map(|v| u64::from(v.v.0)).sum();
+            if ex > u64::from(a.patrimoine.logements.v.0) {
+                let span = a.exclusions.values().map(|v| v.span).max_by_key(|s| s.start);
+                l.erreur(
+                    Diagnostic::erreur(
+                        format!(
+                            "les exclusions ({ex}) dépassent le patrimoine ({} logements)",
+                            a.patrimoine.logements.v
+                        ),
+                        span,
+                    )
+                    .label(format!("total des exclusions : {ex}"))
+                    .note("on ne peut exclure plus de logements que le bailleur n'en possède (CCH art. R. 441-5)"),
+                );
+            }
+            if a.taux.is_none() && !garants.contains(id) {
+                l.erreur(
+                    Diagnostic::erreur(format!("taux du réservataire `{id}` absent"), Some(a.span))
+                        .label("`taux` manque")
+                        .note("donnez `taux:` dans l'annexe, ou un `etat_des_lieux` dont `garants` contient ce réservataire"),
+                );
+            }
+            let r = c.reservataire(id);
+            if let (Some(r), Some(t)) = (r, &a.taux)
+                && r.nature == Nature::Prefet
+                && t.v.0 > rust_decimal::Decimal::from(30)
+            {
+                l.erreur(
+                    Diagnostic::erreur(format!("taux du préfet de {} % : au plus 30 %", t.v.0), Some(t.span))
+                        .label("au plus 30 %")
+                        .note("CCH art. R. 441-5-2 : les réservations du préfet portent sur 30 % au plus du flux annuel"),
+                );
+            }
+        }
+    }
+    // Missing signatory names: a blank line will be printed.
+    let mut sigs: Vec<(&str, &Signataire)> = vec![("bailleur", &c.bailleur.signataire)];
+    for r in &c.reservataires {
+        sigs.push((r.id.v.as_str(), &r.signataire));
+    }
+    for (qui, s) in sigs {
+        if s.nom.is_none() {
+            l.erreur(
+                Diagnostic::avertissement(format!("signataire sans nom ({qui}, {}) : une ligne vide sera imprimée", s.qualite), Some(s.span))
+                    .label("`nom` absent")
+                    .note("ajoutez `nom:` au signataire si le nom est connu"),
+            );
+        }
+    }
+    if c.modele == Modele::Bilateral && c.reservataires.len() != 1 {
+        l.erreur(
+            Diagnostic::erreur(
+                format!("modèle bilatéral avec {} réservataires : un seul est attendu", c.reservataires.len()),
+                c.reservataires.get(1).map(|r| r.id.span),
+            )
+            .note("une convention bilatérale lie un bailleur et un réservataire (seed 004)"),
+        );
+    }
+}
