@@ -38,7 +38,10 @@ fn main() {
     for (name, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let path = path.to_str().unwrap_or_else(|| {
-            panic!("chemin non UTF-8 sous templates/ ou fonts/ : {}", path.display())
+            panic!(
+                "chemin non UTF-8 sous templates/ ou fonts/ : {}",
+                path.display()
+            )
         });
         writeln!(code, "    ({name:?}, include_bytes!({path:?})),").expect("write to String");
     }

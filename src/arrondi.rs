@@ -42,7 +42,10 @@ mod tests {
     fn nearest_rounds_halves_up() {
         assert_eq!(logements(d("16.5"), Arrondi::PlusProche), Logements(17));
         assert_eq!(logements(d("16.4999"), Arrondi::PlusProche), Logements(16));
-        assert_eq!(logements(d("112.8710"), Arrondi::PlusProche), Logements(113));
+        assert_eq!(
+            logements(d("112.8710"), Arrondi::PlusProche),
+            Logements(113)
+        );
         assert_eq!(logements(d("0.14"), Arrondi::PlusProche), Logements(0));
     }
 

@@ -150,7 +150,11 @@ pub fn flux_previsionnel(parc: Logements, rotation: Taux, regle: Arrondi) -> (De
 
 /// Mutations given as a share of the forecast flow (seed 004 annex 2:
 /// « 14 % des logements disponibles »), rounded by the convention's rule.
-pub fn mutations_en_pourcentage(flux: Logements, part: Taux, regle: Arrondi) -> (Decimal, Logements) {
+pub fn mutations_en_pourcentage(
+    flux: Logements,
+    part: Taux,
+    regle: Arrondi,
+) -> (Decimal, Logements) {
     let exact = flux.dec() * part.fraction();
     (exact, arrondi::logements(exact, regle))
 }
@@ -164,7 +168,11 @@ pub fn logements_mobilisables(flux: Logements, deductions: Logements) -> Logemen
 
 /// Logements affectés au réservataire : mobilisables × taux du réservataire.
 /// CCH art. R. 441-5-1 ; convention art. 3 et annexe (seed 000), art. 4 (seed 004).
-pub fn logements_affectes(mobilisables: Logements, taux: Taux, regle: Arrondi) -> (Decimal, Logements) {
+pub fn logements_affectes(
+    mobilisables: Logements,
+    taux: Taux,
+    regle: Arrondi,
+) -> (Decimal, Logements) {
     let exact = mobilisables.dec() * taux.fraction();
     (exact, arrondi::logements(exact, regle))
 }
@@ -184,7 +192,11 @@ pub fn rotation_calculee(historique: &[crate::model::AnneeRotation], precision: 
 pub fn taux_rotation(r: &Rotation) -> Decimal {
     match r {
         Rotation::Annuelle { taux, .. } | Rotation::Moyenne { taux, .. } => taux.v.0,
-        Rotation::Calculee { historique, precision, .. } => rotation_calculee(historique, *precision),
+        Rotation::Calculee {
+            historique,
+            precision,
+            ..
+        } => rotation_calculee(historique, *precision),
     }
 }
 
@@ -248,8 +260,14 @@ pub fn droits_etat_des_lieux(e: &EtatDesLieux) -> DroitsEtatDesLieux {
     DroitsEtatDesLieux {
         programmes,
         total_logements: Logements(sature(total)),
-        totaux_financements: par_fin.into_iter().map(|(k, v)| (k, Logements(sature(v)))).collect(),
-        reserves: reserves.into_iter().map(|(k, v)| (k, Logements(sature(v)))).collect(),
+        totaux_financements: par_fin
+            .into_iter()
+            .map(|(k, v)| (k, Logements(sature(v))))
+            .collect(),
+        reserves: reserves
+            .into_iter()
+            .map(|(k, v)| (k, Logements(sature(v))))
+            .collect(),
         taux,
     }
 }
@@ -258,7 +276,12 @@ fn sature(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn flux_annexe(a: &Annexe, annee: i32, regle: Arrondi, edl: Option<&DroitsEtatDesLieux>) -> FluxAnnexe {
+fn flux_annexe(
+    a: &Annexe,
+    annee: i32,
+    regle: Arrondi,
+    edl: Option<&DroitsEtatDesLieux>,
+) -> FluxAnnexe {
     let mut trace = Vec::new();
     let logements = a.patrimoine.logements.v;
     trace.push(Etape {
@@ -268,7 +291,8 @@ fn flux_annexe(a: &Annexe, annee: i32, regle: Arrondi, edl: Option<&DroitsEtatDe
         arrondi: Some(logements.0),
         source: "CCH art. R. 441-5 ; convention art. 2 (seed 000) / art. 2.1 (seed 004)",
     });
-    let exclusions: BTreeMap<Exclusion, Logements> = a.exclusions.iter().map(|(k, v)| (*k, v.v)).collect();
+    let exclusions: BTreeMap<Exclusion, Logements> =
+        a.exclusions.iter().map(|(k, v)| (*k, v.v)).collect();
     let total_ex: u64 = exclusions.values().map(|l| u64::from(l.0)).sum();
     let total_exclusions = Logements(sature(total_ex));
     trace.push(Etape {
@@ -303,7 +327,8 @@ fn flux_annexe(a: &Annexe, annee: i32, regle: Arrondi, edl: Option<&DroitsEtatDe
         source: "CCH art. R. 441-5 ; convention art. 2 (seed 000) / art. 3.1 (seed 004)",
     });
 
-    let mut deductions: BTreeMap<Deduction, Logements> = a.deductions.iter().map(|(k, v)| (*k, v.v)).collect();
+    let mut deductions: BTreeMap<Deduction, Logements> =
+        a.deductions.iter().map(|(k, v)| (*k, v.v)).collect();
     let mutations_exact = match &a.mutations {
         Some(Mutations::Nombre(n)) => {
             deductions.insert(Deduction::Mutations, n.v);
@@ -362,7 +387,9 @@ fn flux_annexe(a: &Annexe, annee: i32, regle: Arrondi, edl: Option<&DroitsEtatDe
         arrondi: None,
         source: match taux_source {
             TauxSource::Donne => "état des droits de réservation ; CCH art. R. 441-5-1",
-            TauxSource::EtatDesLieux => "état des lieux des droits (annexe 1) ; CCH art. R. 441-5-1",
+            TauxSource::EtatDesLieux => {
+                "état des lieux des droits (annexe 1) ; CCH art. R. 441-5-1"
+            }
         },
     });
     let (affectes_exact, affectes) = logements_affectes(mobilisables, Taux(taux), regle);
@@ -459,16 +486,31 @@ mod tests {
 
     #[test]
     fn deductions_above_flux_saturate_at_zero() {
-        assert_eq!(logements_mobilisables(Logements(3), Logements(5)), Logements(0));
+        assert_eq!(
+            logements_mobilisables(Logements(3), Logements(5)),
+            Logements(0)
+        );
     }
 
     #[test]
     fn three_year_rotation_is_sum_over_sum() {
         use crate::model::AnneeRotation;
         let h = vec![
-            AnneeRotation { annee: 2021, departs: 80, parc: 1000 },
-            AnneeRotation { annee: 2022, departs: 90, parc: 1010 },
-            AnneeRotation { annee: 2023, departs: 70, parc: 1020 },
+            AnneeRotation {
+                annee: 2021,
+                departs: 80,
+                parc: 1000,
+            },
+            AnneeRotation {
+                annee: 2022,
+                departs: 90,
+                parc: 1010,
+            },
+            AnneeRotation {
+                annee: 2023,
+                departs: 70,
+                parc: 1020,
+            },
         ];
         // 240 / 3030 = 7,9207… % → 7,92 %
         assert_eq!(rotation_calculee(&h, 2), d("7.92"));

@@ -17,7 +17,11 @@ pub fn fr(d: Decimal) -> String {
 }
 
 fn logements(n: u32) -> String {
-    if n <= 1 { format!("{n} logement") } else { format!("{n} logements") }
+    if n <= 1 {
+        format!("{n} logement")
+    } else {
+        format!("{n} logements")
+    }
 }
 
 fn declare(
@@ -33,7 +37,10 @@ fn declare(
     {
         diags.push(
             Diagnostic::erreur(
-                format!("{quoi} déclaré ({}) ne correspond pas au calcul ({calcul})", d.v),
+                format!(
+                    "{quoi} déclaré ({}) ne correspond pas au calcul ({calcul})",
+                    d.v
+                ),
                 Some(d.span),
             )
             .label(format!("calculé : {}", logements(calcule.0)))
@@ -55,7 +62,10 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
             &a.declare.parc_soumis,
             f.parc_soumis,
             "le parc soumis",
-            format!("{} - {} = {}", f.logements, f.total_exclusions, f.parc_soumis),
+            format!(
+                "{} - {} = {}",
+                f.logements, f.total_exclusions, f.parc_soumis
+            ),
             "annexe individuelle, « parc soumis à la gestion en flux » = patrimoine − exclusions",
         );
         declare(
@@ -77,7 +87,10 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
             &a.declare.mobilisables,
             f.mobilisables,
             "le flux mobilisable",
-            format!("{} - {} = {}", f.flux_previsionnel, f.total_deductions, f.mobilisables),
+            format!(
+                "{} - {} = {}",
+                f.flux_previsionnel, f.total_deductions, f.mobilisables
+            ),
             "annexe individuelle, « logements mobilisables à répartir entre réservataires »",
         );
         declare(
@@ -85,7 +98,13 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
             &a.declare.affectes,
             f.affectes,
             "le nombre de logements affectés",
-            format!("{} × {} % = {} → {}", f.mobilisables, fr(f.taux), fr(f.affectes_exact), f.affectes),
+            format!(
+                "{} × {} % = {} → {}",
+                f.mobilisables,
+                fr(f.taux),
+                fr(f.affectes_exact),
+                f.affectes
+            ),
             "état des droits de réservation : mobilisables × taux du réservataire",
         );
         if let Some(t) = &a.declare.taux
@@ -118,7 +137,12 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
             );
         }
         if f.total_deductions > f.flux_previsionnel {
-            let span = a.deductions.values().map(|v| v.span).max_by_key(|s| s.start).or(Some(a.span));
+            let span = a
+                .deductions
+                .values()
+                .map(|v| v.span)
+                .max_by_key(|s| s.start)
+                .or(Some(a.span));
             diags.push(
                 Diagnostic::erreur(
                     format!(

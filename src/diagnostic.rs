@@ -8,7 +8,6 @@ use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, Config};
 
-
 /// A byte range `[start, end)` in one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Span {
@@ -92,11 +91,17 @@ impl Diagnostics {
     }
 
     pub fn erreurs(&self) -> usize {
-        self.0.iter().filter(|d| d.severity == Severity::Erreur).count()
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Erreur)
+            .count()
     }
 
     pub fn avertissements(&self) -> usize {
-        self.0.iter().filter(|d| d.severity == Severity::Avertissement).count()
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Avertissement)
+            .count()
     }
 
     pub fn a_des_erreurs(&self) -> bool {
@@ -122,7 +127,9 @@ impl Diagnostics {
             if let Some(span) = d.span {
                 let end = span.end.min(source.len()).max(span.start.min(source.len()));
                 let start = span.start.min(end);
-                cs = cs.with_labels(vec![Label::primary((), start..end).with_message(d.label.clone())]);
+                cs = cs.with_labels(vec![
+                    Label::primary((), start..end).with_message(d.label.clone()),
+                ]);
             }
             cs = cs.with_notes(d.notes.clone());
             // Rendering an in-memory file cannot fail; fall back to the bare
@@ -140,7 +147,11 @@ fn traduire_entete(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, line) in s.split_inclusive('\n').enumerate() {
         if i == 0 {
-            out.push_str(&line.replacen("error", "erreur", 1).replacen("warning", "avertissement", 1));
+            out.push_str(&line.replacen("error", "erreur", 1).replacen(
+                "warning",
+                "avertissement",
+                1,
+            ));
         } else {
             out.push_str(line);
         }

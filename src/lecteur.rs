@@ -76,9 +76,12 @@ impl Lecteur {
 
     fn type_invalide(&mut self, n: &Node, chemin: &str, attendu: &str) {
         self.diags.push(
-            Diagnostic::erreur(format!("`{chemin}` : {attendu} attendu, trouvé {}", extrait(n)), Some(n.span))
-                .label(format!("attendu : {attendu}"))
-                .note(format!("champ `{chemin}` : {attendu}")),
+            Diagnostic::erreur(
+                format!("`{chemin}` : {attendu} attendu, trouvé {}", extrait(n)),
+                Some(n.span),
+            )
+            .label(format!("attendu : {attendu}"))
+            .note(format!("champ `{chemin}` : {attendu}")),
         );
     }
 
@@ -136,19 +139,29 @@ impl Lecteur {
             Some(n) => {
                 let chemin = joindre(&t.chemin, cle);
                 self.diags.push(
-                    Diagnostic::erreur(format!("`{chemin}` est vide : {attendu} attendu"), Some(n.span))
-                        .label("valeur manquante")
-                        .note(format!("champ obligatoire `{chemin}` : {attendu}")),
+                    Diagnostic::erreur(
+                        format!("`{chemin}` est vide : {attendu} attendu"),
+                        Some(n.span),
+                    )
+                    .label("valeur manquante")
+                    .note(format!("champ obligatoire `{chemin}` : {attendu}")),
                 );
                 None
             }
             None => {
                 let chemin = joindre(&t.chemin, cle);
-                let span = if t.chemin.is_empty() { Span::new(0, 0) } else { t.node.span };
+                let span = if t.chemin.is_empty() {
+                    Span::new(0, 0)
+                } else {
+                    t.node.cle
+                };
                 self.diags.push(
-                    Diagnostic::erreur(format!("champ obligatoire manquant : `{chemin}`"), Some(span))
-                        .label(format!("`{cle}` manque ici"))
-                        .note(format!("ajoutez `{cle}:` ({attendu})")),
+                    Diagnostic::erreur(
+                        format!("champ obligatoire manquant : `{chemin}`"),
+                        Some(span),
+                    )
+                    .label(format!("`{cle}` manque ici"))
+                    .note(format!("ajoutez `{cle}:` ({attendu})")),
                 );
                 None
             }
@@ -167,14 +180,19 @@ impl Lecteur {
                 .map(|c| (strsim::jaro_winkler(c, &e.key), *c))
                 .filter(|(s, _)| *s > 0.8)
                 .max_by(|a, b| a.0.total_cmp(&b.0));
-            let mut d = Diagnostic::erreur(format!("clé inconnue : `{chemin}`"), Some(e.key_span)).label("clé inconnue");
+            let mut d = Diagnostic::erreur(format!("clé inconnue : `{chemin}`"), Some(e.key_span))
+                .label("clé inconnue");
             if let Some((_, c)) = proche {
                 d = d.note(format!("vouliez-vous dire `{c}` ?"));
             }
             let liste = if connues.is_empty() {
                 "aucune clé".to_string()
             } else {
-                connues.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                connues
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             d = d.note(format!("clés attendues ici : {liste}"));
             self.diags.push(d);
@@ -239,8 +257,13 @@ impl Lecteur {
 
     /// A non-negative whole number of dwellings.
     pub fn logements(&mut self, n: &Node, chemin: &str) -> Option<Sp<Logements>> {
-        self.entier(n, chemin, u64::from(u32::MAX), "un nombre entier de logements, positif ou nul")
-            .map(|v| Sp::new(Logements(v as u32), n.span))
+        self.entier(
+            n,
+            chemin,
+            u64::from(u32::MAX),
+            "un nombre entier de logements, positif ou nul",
+        )
+        .map(|v| Sp::new(Logements(v as u32), n.span))
     }
 
     /// A whole number in `0..=max`.
@@ -256,9 +279,12 @@ impl Lecteur {
             Ok(v) if v <= max => Some(v),
             Ok(_) => {
                 self.diags.push(
-                    Diagnostic::erreur(format!("`{chemin}` : valeur trop grande ({texte})"), Some(n.span))
-                        .label(format!("au plus {max}"))
-                        .note(format!("attendu : {attendu}, au plus {max}")),
+                    Diagnostic::erreur(
+                        format!("`{chemin}` : valeur trop grande ({texte})"),
+                        Some(n.span),
+                    )
+                    .label(format!("au plus {max}"))
+                    .note(format!("attendu : {attendu}, au plus {max}")),
                 );
                 None
             }
@@ -273,9 +299,12 @@ impl Lecteur {
                     "nombre trop grand ou invalide"
                 };
                 self.diags.push(
-                    Diagnostic::erreur(format!("`{chemin}` : {quoi} ({texte}), {attendu} attendu"), Some(n.span))
-                        .label(format!("attendu : {attendu}"))
-                        .note(format!("champ `{chemin}` : {attendu}")),
+                    Diagnostic::erreur(
+                        format!("`{chemin}` : {quoi} ({texte}), {attendu} attendu"),
+                        Some(n.span),
+                    )
+                    .label(format!("attendu : {attendu}"))
+                    .note(format!("champ `{chemin}` : {attendu}")),
                 );
                 None
             }
@@ -315,14 +344,28 @@ impl Lecteur {
                 return None;
             }
         };
-        let net = texte.trim().trim_end_matches('%').trim_end().replace(',', ".").replace(['\u{202f}', '\u{a0}'], "");
+        let net = texte
+            .trim()
+            .trim_end_matches('%')
+            .trim_end()
+            .replace(',', ".")
+            .replace(['\u{202f}', '\u{a0}'], "");
         match parse_decimal(&net) {
-            Some(d) if d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED => Some(Sp::new(Taux(d), n.span)),
+            Some(d) if d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED => {
+                Some(Sp::new(Taux(d), n.span))
+            }
             Some(d) => {
                 self.diags.push(
-                    Diagnostic::erreur(format!("`{chemin}` : taux hors de [0, 100] ({texte})"), Some(n.span))
-                        .label(if d < Decimal::ZERO { "taux négatif" } else { "taux supérieur à 100 %" })
-                        .note(format!("attendu : {attendu}")),
+                    Diagnostic::erreur(
+                        format!("`{chemin}` : taux hors de [0, 100] ({texte})"),
+                        Some(n.span),
+                    )
+                    .label(if d < Decimal::ZERO {
+                        "taux négatif"
+                    } else {
+                        "taux supérieur à 100 %"
+                    })
+                    .note(format!("attendu : {attendu}")),
                 );
                 None
             }
@@ -346,7 +389,11 @@ impl Lecteur {
         let texte = match &n.value {
             Value::Nombre(t) | Value::Texte(t) => t.clone(),
             _ => {
-                self.type_invalide(n, chemin, "un montant (par exemple 1500000 ou \"1 500 000,00\")");
+                self.type_invalide(
+                    n,
+                    chemin,
+                    "un montant (par exemple 1500000 ou \"1 500 000,00\")",
+                );
                 return None;
             }
         };
@@ -360,7 +407,11 @@ impl Lecteur {
         match parse_decimal(&net) {
             Some(d) if d >= Decimal::ZERO => Some(d),
             _ => {
-                self.type_invalide(n, chemin, "un montant positif (par exemple 1500000 ou \"1 500 000,00\")");
+                self.type_invalide(
+                    n,
+                    chemin,
+                    "un montant positif (par exemple 1500000 ou \"1 500 000,00\")",
+                );
                 None
             }
         }
@@ -411,9 +462,12 @@ impl Lecteur {
             .map(|(k, _)| (strsim::jaro_winkler(k, &t), *k))
             .filter(|(s, _)| *s > 0.75)
             .max_by(|a, b| a.0.total_cmp(&b.0));
-        let mut d = Diagnostic::erreur(format!("`{chemin}` : valeur inconnue « {t} »"), Some(n.span))
-            .label("valeur inconnue")
-            .note(format!("attendu : {attendu}"));
+        let mut d = Diagnostic::erreur(
+            format!("`{chemin}` : valeur inconnue « {t} »"),
+            Some(n.span),
+        )
+        .label("valeur inconnue")
+        .note(format!("attendu : {attendu}"));
         if let Some((_, k)) = proche {
             d = d.note(format!("vouliez-vous dire `{k}` ?"));
         }
@@ -426,12 +480,17 @@ impl Lecteur {
         let t = self.texte(n, chemin)?;
         let ok = !t.is_empty()
             && t.len() <= 64
-            && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && t.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !t.starts_with('-');
         if ok {
             Some(Sp::new(t, n.span))
         } else {
-            self.type_invalide(n, chemin, "un identifiant en minuscules, chiffres et tirets (par exemple `le-port`)");
+            self.type_invalide(
+                n,
+                chemin,
+                "un identifiant en minuscules, chiffres et tirets (par exemple `le-port`)",
+            );
             None
         }
     }
@@ -442,7 +501,9 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
     let s = s.trim();
     if s.is_empty()
         || s.len() > 40
-        || !s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
     {
         return None;
     }
@@ -464,9 +525,18 @@ mod tests {
 
     #[test]
     fn rates_in_every_written_form_are_exact() {
-        for src in ["taux: 6.82", "taux: \"6,82 %\"", "taux: 6,82", "taux: \"6.82%\""] {
+        for src in [
+            "taux: 6.82",
+            "taux: \"6,82 %\"",
+            "taux: 6,82",
+            "taux: \"6.82%\"",
+        ] {
             let (v, d) = lire_taux(src);
-            assert_eq!(v.unwrap().v, Taux(Decimal::from_str("6.82").unwrap()), "{src} {d:?}");
+            assert_eq!(
+                v.unwrap().v,
+                Taux(Decimal::from_str("6.82").unwrap()),
+                "{src} {d:?}"
+            );
         }
         let (v, _) = lire_taux("taux: 4.80");
         assert_eq!(v.unwrap().v.0.to_string(), "4.80");

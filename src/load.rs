@@ -23,6 +23,9 @@ pub const TAILLE_MAX: usize = 4 * 1024 * 1024;
 pub struct Node {
     pub value: Value,
     pub span: Span,
+    /// The key that introduced this value in its mapping (its own span for the
+    /// root and list items): where "missing field" errors point.
+    pub cle: Span,
 }
 
 /// The shape of a YAML value. Scalars keep their text as written.
@@ -70,7 +73,10 @@ pub fn charger(source: &str) -> Result<Node, Diagnostic> {
             ),
             None,
         )
-        .note(format!("attendu : un fichier YAML de moins de {} Mio", TAILLE_MAX / (1024 * 1024))));
+        .note(format!(
+            "attendu : un fichier YAML de moins de {} Mio",
+            TAILLE_MAX / (1024 * 1024)
+        )));
     }
     let mut options = serde_saphyr::options! {
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
@@ -142,7 +148,10 @@ fn convertir(source: &str, raw: Spanned<RawValue>) -> Node {
         RawValue::Bool(b) => Value::Bool(b),
         RawValue::Nombre(repli) => {
             // The exact text written in the file, when the span gives it.
-            let texte = source.get(span.start..span.end).map(str::trim).unwrap_or("");
+            let texte = source
+                .get(span.start..span.end)
+                .map(str::trim)
+                .unwrap_or("");
             if texte.is_empty() || texte.starts_with('*') {
                 Value::Nombre(repli)
             } else {
@@ -153,16 +162,27 @@ fn convertir(source: &str, raw: Spanned<RawValue>) -> Node {
         RawValue::Map(entries) => Value::Map(
             entries
                 .into_iter()
-                .map(|(k, v)| Entry {
-                    key: k.value.0,
-                    key_span: span_de(source, &k.referenced),
-                    value: convertir(source, v),
+                .map(|(k, v)| {
+                    let key_span = span_de(source, &k.referenced);
+                    let mut value = convertir(source, v);
+                    value.cle = key_span;
+                    Entry {
+                        key: k.value.0,
+                        key_span,
+                        value,
+                    }
                 })
                 .collect(),
         ),
-        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|n| convertir(source, n)).collect()),
+        RawValue::Seq(items) => {
+            Value::Seq(items.into_iter().map(|n| convertir(source, n)).collect())
+        }
     };
-    Node { value, span }
+    Node {
+        value,
+        span,
+        cle: span,
+    }
 }
 
 /// What serde gives us, before spans are turned into byte ranges.

@@ -82,7 +82,11 @@ impl Date {
     /// The day before the same date `n` years later (end of an n-year period).
     pub fn fin_periode(&self, ans: u32) -> Date {
         let annee = self.annee + ans as i32;
-        let (mut a, mut m, mut j) = (annee, self.mois, self.jour.min(jours_du_mois(annee, self.mois)));
+        let (mut a, mut m, mut j) = (
+            annee,
+            self.mois,
+            self.jour.min(jours_du_mois(annee, self.mois)),
+        );
         if j > 1 {
             j -= 1;
         } else if m > 1 {
@@ -93,7 +97,11 @@ impl Date {
             m = 12;
             j = 31;
         }
-        Date { annee: a, mois: m, jour: j }
+        Date {
+            annee: a,
+            mois: m,
+            jour: j,
+        }
     }
 }
 
@@ -210,7 +218,10 @@ pub struct Territoire {
 pub enum Element {
     Paragraphe(String),
     Liste(Vec<String>),
-    Tableau { colonnes: Vec<String>, lignes: Vec<Vec<String>> },
+    Tableau {
+        colonnes: Vec<String>,
+        lignes: Vec<Vec<String>>,
+    },
 }
 
 pub type Bloc = Vec<Element>;
@@ -256,7 +267,9 @@ impl Exclusion {
 
     pub fn libelle(self) -> &'static str {
         match self {
-            Exclusion::Defense => "logements de la défense nationale, de la sécurité intérieure ou des établissements publics de santé",
+            Exclusion::Defense => {
+                "logements de la défense nationale, de la sécurité intérieure ou des établissements publics de santé"
+            }
             Exclusion::Vente => "logements destinés à la vente",
             Exclusion::Demolition => "logements voués à la démolition",
             Exclusion::HabitatInclusif => "logements financés au titre de l'habitat inclusif",
@@ -340,9 +353,17 @@ pub enum Rotation {
     /// The rate observed one year.
     Annuelle { taux: Sp<Taux>, annee: Option<i32> },
     /// A three-year average given by the bailleur, with its method stated.
-    Moyenne { taux: Sp<Taux>, annees: Vec<i32>, methode: Option<String> },
+    Moyenne {
+        taux: Sp<Taux>,
+        annees: Vec<i32>,
+        methode: Option<String>,
+    },
     /// Computed: Σ departures / Σ stock over the years given (seed 004 art. 2.2).
-    Calculee { historique: Vec<AnneeRotation>, precision: u32, span: Span },
+    Calculee {
+        historique: Vec<AnneeRotation>,
+        precision: u32,
+        span: Span,
+    },
 }
 
 /// Figures as printed by the bailleur, cross-checked against the computation.

@@ -26,7 +26,10 @@ pub fn ecrire_atomique(chemin: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     };
     let dossier = chemin.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dossier).map_err(err)?;
-    let nom = chemin.file_name().and_then(|n| n.to_str()).unwrap_or("sortie");
+    let nom = chemin
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("sortie");
     let tmp = dossier.join(format!(".{nom}.{}.tmp", std::process::id()));
     let r = (|| {
         let mut f = File::create(&tmp)?;

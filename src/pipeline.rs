@@ -43,7 +43,10 @@ pub fn analyser(chemin: &Path) -> Analyse {
     let bytes = match fs::read(chemin) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(Diagnostic::erreur(format!("lecture impossible : {e}"), None));
+            diags.push(Diagnostic::erreur(
+                format!("lecture impossible : {e}"),
+                None,
+            ));
             return Analyse {
                 chemin: chemin.to_path_buf(),
                 source: String::new(),
@@ -69,7 +72,9 @@ pub fn analyser_octets(chemin: &Path, bytes: Vec<u8>) -> Analyse {
                     format!("le fichier n'est pas en UTF-8 (octet invalide à la position {pos})"),
                     None,
                 )
-                .note("enregistrez le fichier en UTF-8 (l'encodage par défaut des éditeurs récents)"),
+                .note(
+                    "enregistrez le fichier en UTF-8 (l'encodage par défaut des éditeurs récents)",
+                ),
             );
             return Analyse {
                 chemin: chemin.to_path_buf(),
@@ -82,7 +87,10 @@ pub fn analyser_octets(chemin: &Path, bytes: Vec<u8>) -> Analyse {
     };
     // A byte-order mark is harmless: skip it but keep offsets right by
     // blanking it in place.
-    let texte = source.strip_prefix('\u{feff}').map(|s| format!("   {s}")).unwrap_or_else(|| source.clone());
+    let texte = source
+        .strip_prefix('\u{feff}')
+        .map(|s| format!("   {s}"))
+        .unwrap_or_else(|| source.clone());
     let racine = match load::charger(&texte) {
         Ok(n) => n,
         Err(d) => {
@@ -106,7 +114,11 @@ pub fn analyser_octets(chemin: &Path, bytes: Vec<u8>) -> Analyse {
             flux.push(f);
         }
     }
-    let convention = if diags.a_des_erreurs() { None } else { convention };
+    let convention = if diags.a_des_erreurs() {
+        None
+    } else {
+        convention
+    };
     Analyse {
         chemin: chemin.to_path_buf(),
         source,
@@ -121,7 +133,8 @@ pub fn fichiers(chemins: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for c in chemins {
         if c.is_dir() {
-            parcourir(c, &mut out).map_err(|e| format!("lecture du dossier {} impossible : {e}", c.display()))?;
+            parcourir(c, &mut out)
+                .map_err(|e| format!("lecture du dossier {} impossible : {e}", c.display()))?;
         } else if c.exists() {
             out.push(c.clone());
         } else {

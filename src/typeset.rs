@@ -119,8 +119,7 @@ impl Typesetter {
         for (path, bytes) in assets::templates() {
             let extension = path.rsplit_once('.').map_or("", |(_, ext)| ext);
             let is_source = extension == "typ";
-            if !is_source && !IMAGE_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str())
-            {
+            if !is_source && !IMAGE_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str()) {
                 continue;
             }
             let id = file_id(&format!("/{path}")).map_err(|err| {
@@ -304,9 +303,7 @@ impl World for DocumentWorld<'_> {
 fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> String {
     let mut out = format!("{prefix}{}", diag.message);
     let located = locate(world, diag.span);
-    let gutter = located
-        .as_ref()
-        .map_or(2, |l| l.line.to_string().len() + 1);
+    let gutter = located.as_ref().map_or(2, |l| l.line.to_string().len() + 1);
     let pad = " ".repeat(gutter);
     if let Some(l) = &located {
         let _ = write!(

@@ -21,10 +21,16 @@ pub fn textes_requis(m: Modele) -> &'static [(&'static str, &'static str)] {
             ("contexte", "le contexte territorial (préambule)"),
             ("constat", "le constat"),
             ("orientations", "les orientations de la CIA (article 4)"),
-            ("secteurs_tendus", "les secteurs tendus au préavis d'un mois (article 6)"),
+            (
+                "secteurs_tendus",
+                "les secteurs tendus au préavis d'un mois (article 6)",
+            ),
         ],
         Modele::Bilateral => &[
-            ("preambule_territoire", "le paragraphe de l'EPCI dans le préambule"),
+            (
+                "preambule_territoire",
+                "le paragraphe de l'EPCI dans le préambule",
+            ),
             ("vente", "le second alinéa de l'article 12 (ventes)"),
             ("delais", "le tableau des délais de l'article 8"),
         ],
@@ -56,19 +62,28 @@ const RACINE: &[&str] = &[
 fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
     if racine.value == Value::Null {
         l.erreur(
-            Diagnostic::erreur("fichier vide : une convention est attendue", Some(racine.span))
-                .note("voir docs/format.md pour la structure attendue"),
+            Diagnostic::erreur(
+                "fichier vide : une convention est attendue",
+                Some(racine.span),
+            )
+            .note("voir docs/format.md pour la structure attendue"),
         );
         return None;
     }
     let mut t = l.table(racine, "")?;
-    let entete = l.requis(&mut t, "convention", "la description de la convention").and_then(|n| entete(l, n));
-    let territoire = l.requis(&mut t, "territoire", "le territoire").and_then(|n| territoire(l, n));
+    let entete = l
+        .requis(&mut t, "convention", "la description de la convention")
+        .and_then(|n| entete(l, n));
+    let territoire = l
+        .requis(&mut t, "territoire", "le territoire")
+        .and_then(|n| territoire(l, n));
     let textes = match l.champ(&mut t, "textes") {
         Some(n) if n.value != Value::Null => textes(l, n),
         _ => Some(BTreeMap::new()),
     };
-    let bailleur = l.requis(&mut t, "bailleur", "le bailleur").and_then(|n| bailleur(l, n));
+    let bailleur = l
+        .requis(&mut t, "bailleur", "le bailleur")
+        .and_then(|n| bailleur(l, n));
     let reservataires = l
         .requis(&mut t, "reservataires", "la liste des réservataires")
         .and_then(|n| reservataires(l, n));
@@ -77,21 +92,37 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
         _ => Some(None),
     };
     let arrondi_ok = entete.is_some();
-    let exercices = l.requis(&mut t, "exercices", "la liste des exercices").and_then(|n| exercices(l, n));
+    let exercices = l
+        .requis(&mut t, "exercices", "la liste des exercices")
+        .and_then(|n| exercices(l, n));
     let textes_span = t.a_la_cle("textes");
     let racine_span = t.span();
     l.fin(t, RACINE);
 
-    let (e, territoire, textes, bailleur, reservataires, edl, exercices) =
-        (entete?, territoire?, textes?, bailleur?, reservataires?, edl?, exercices?);
+    let (e, territoire, textes, bailleur, reservataires, edl, exercices) = (
+        entete?,
+        territoire?,
+        textes?,
+        bailleur?,
+        reservataires?,
+        edl?,
+        exercices?,
+    );
     let _ = arrondi_ok;
     for (cle, quoi) in textes_requis(e.modele) {
         if !textes.contains_key(*cle) {
-            let span = if textes_span == racine_span { Span::new(0, 0) } else { textes_span };
+            let span = if textes_span == racine_span {
+                Span::new(0, 0)
+            } else {
+                textes_span
+            };
             l.erreur(
                 Diagnostic::erreur(format!("texte local manquant : `textes.{cle}`"), Some(span))
                     .label(format!("`{cle}` manque"))
-                    .note(format!("le modèle {} imprime {quoi} : ajoutez `textes.{cle}`", e.modele.nom())),
+                    .note(format!(
+                        "le modèle {} imprime {quoi} : ajoutez `textes.{cle}`",
+                        e.modele.nom()
+                    )),
             );
         }
     }
@@ -132,29 +163,52 @@ struct Entete {
 
 fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     let mut t = l.table(n, "convention")?;
-    let id = l.requis(&mut t, "id", "un identifiant").and_then(|n| l.identifiant(n, "convention.id"));
-    let modele = l.requis(&mut t, "modele", "`intercommunal` ou `bilateral`").and_then(|n| {
-        l.choix(
-            n,
-            "convention.modele",
-            &[("intercommunal", Modele::Intercommunal), ("bilateral", Modele::Bilateral)],
-        )
-    });
+    let id = l
+        .requis(&mut t, "id", "un identifiant")
+        .and_then(|n| l.identifiant(n, "convention.id"));
+    let modele = l
+        .requis(&mut t, "modele", "`intercommunal` ou `bilateral`")
+        .and_then(|n| {
+            l.choix(
+                n,
+                "convention.modele",
+                &[
+                    ("intercommunal", Modele::Intercommunal),
+                    ("bilateral", Modele::Bilateral),
+                ],
+            )
+        });
     let titre = l.req_texte(&mut t, "titre");
-    let date_effet = l.requis(&mut t, "date_effet", "une date ou « à la signature »").and_then(|n| match &n.value {
-        Value::Texte(s) if matches!(s.trim(), "à la signature" | "a la signature" | "signature") => {
-            Some(DateEffet::ALaSignature)
-        }
-        _ => l.date(n, "convention.date_effet").map(|d| DateEffet::Date(d.v)),
-    });
+    let date_effet = l
+        .requis(&mut t, "date_effet", "une date ou « à la signature »")
+        .and_then(|n| match &n.value {
+            Value::Texte(s)
+                if matches!(s.trim(), "à la signature" | "a la signature" | "signature") =>
+            {
+                Some(DateEffet::ALaSignature)
+            }
+            _ => l
+                .date(n, "convention.date_effet")
+                .map(|d| DateEffet::Date(d.v)),
+        });
     let duree = l
         .requis(&mut t, "duree_ans", "une durée en années")
-        .and_then(|n| l.entier(n, "convention.duree_ans", 12, "une durée en années (1 à 12)"));
+        .and_then(|n| {
+            l.entier(
+                n,
+                "convention.duree_ans",
+                12,
+                "une durée en années (1 à 12)",
+            )
+        });
     let duree = match duree {
         Some(0) => {
             l.erreur(
-                Diagnostic::erreur("`convention.duree_ans` : une durée nulle est impossible", Some(t.a_la_cle("duree_ans")))
-                    .note("attendu : une durée de 1 à 12 ans (3 ans dans les deux modèles)"),
+                Diagnostic::erreur(
+                    "`convention.duree_ans` : une durée nulle est impossible",
+                    Some(t.a_la_cle("duree_ans")),
+                )
+                .note("attendu : une durée de 1 à 12 ans (3 ans dans les deux modèles)"),
             );
             None
         }
@@ -162,10 +216,15 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     };
     let reconduction = match l.champ(&mut t, "reconduction") {
         Some(n) if n.value != Value::Null => reconduction(l, n),
-        _ => Some(Reconduction { duree_ans: 1, nombre_max: 0 }),
+        _ => Some(Reconduction {
+            duree_ans: 1,
+            nombre_max: 0,
+        }),
     };
     let exemplaires = match l.champ(&mut t, "exemplaires") {
-        Some(n) if n.value != Value::Null => l.entier(n, "convention.exemplaires", 99, "un nombre d'exemplaires").map(|v| Some(v as u32)),
+        Some(n) if n.value != Value::Null => l
+            .entier(n, "convention.exemplaires", 99, "un nombre d'exemplaires")
+            .map(|v| Some(v as u32)),
         _ => Some(None),
     };
     let (lieu, date_signature) = match l.champ(&mut t, "signature") {
@@ -196,7 +255,15 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     l.fin(
         t,
         &[
-            "id", "modele", "titre", "date_effet", "duree_ans", "reconduction", "exemplaires", "signature", "tribunal",
+            "id",
+            "modele",
+            "titre",
+            "date_effet",
+            "duree_ans",
+            "reconduction",
+            "exemplaires",
+            "signature",
+            "tribunal",
             "arrondi",
         ],
     );
@@ -219,10 +286,24 @@ fn reconduction(l: &mut Lecteur, n: &Node) -> Option<Reconduction> {
     let mut t = l.table(n, "convention.reconduction")?;
     let d = l
         .requis(&mut t, "duree_ans", "la durée d'une reconduction en années")
-        .and_then(|n| l.entier(n, "convention.reconduction.duree_ans", 5, "une durée de 1 à 5 ans"));
+        .and_then(|n| {
+            l.entier(
+                n,
+                "convention.reconduction.duree_ans",
+                5,
+                "une durée de 1 à 5 ans",
+            )
+        });
     let m = l
         .requis(&mut t, "nombre_max", "le nombre maximal de reconductions")
-        .and_then(|n| l.entier(n, "convention.reconduction.nombre_max", 10, "un nombre de reconductions (0 à 10)"));
+        .and_then(|n| {
+            l.entier(
+                n,
+                "convention.reconduction.nombre_max",
+                10,
+                "un nombre de reconductions (0 à 10)",
+            )
+        });
     l.fin(t, &["duree_ans", "nombre_max"]);
     Some(Reconduction {
         duree_ans: d? as u32,
@@ -237,7 +318,13 @@ fn territoire(l: &mut Lecteur, n: &Node) -> Option<Territoire> {
         Some(n) if n.value != Value::Null => l.choix(
             n,
             "territoire.article",
-            &[("le", "le"), ("la", "la"), ("l'", "l'"), ("l’", "l'"), ("aucun", "")],
+            &[
+                ("le", "le"),
+                ("la", "la"),
+                ("l'", "l'"),
+                ("l’", "l'"),
+                ("aucun", ""),
+            ],
         ),
         _ => Some("le"),
     };
@@ -297,17 +384,22 @@ fn element(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
         Value::Map(_) => {
             let mut t = l.table(n, chemin)?;
             let r = if t.a("liste") {
-                let items = l.champ(&mut t, "liste").and_then(|n| l.liste(n, &joindre(chemin, "liste")));
+                let items = l
+                    .champ(&mut t, "liste")
+                    .and_then(|n| l.liste(n, &joindre(chemin, "liste")));
                 items.and_then(|items| {
                     let v: Vec<Option<String>> = items
                         .iter()
                         .enumerate()
                         .map(|(i, x)| l.texte(x, &format!("{chemin}.liste[{i}]")))
                         .collect();
-                    v.into_iter().collect::<Option<Vec<_>>>().map(Element::Liste)
+                    v.into_iter()
+                        .collect::<Option<Vec<_>>>()
+                        .map(Element::Liste)
                 })
             } else if t.a("tableau") {
-                l.champ(&mut t, "tableau").and_then(|n| tableau(l, n, &joindre(chemin, "tableau")))
+                l.champ(&mut t, "tableau")
+                    .and_then(|n| tableau(l, n, &joindre(chemin, "tableau")))
             } else {
                 l.erreur(
                     Diagnostic::erreur(format!("`{chemin}` : `liste:` ou `tableau:` attendu"), Some(n.span))
@@ -319,7 +411,10 @@ fn element(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
             r
         }
         _ => {
-            l.erreur(Diagnostic::erreur(format!("`{chemin}` : paragraphe, `liste:` ou `tableau:` attendu"), Some(n.span)));
+            l.erreur(Diagnostic::erreur(
+                format!("`{chemin}` : paragraphe, `liste:` ou `tableau:` attendu"),
+                Some(n.span),
+            ));
             None
         }
     }
@@ -327,41 +422,45 @@ fn element(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
 
 fn tableau(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
     let mut t = l.table(n, chemin)?;
-    let colonnes = l.requis(&mut t, "colonnes", "la liste des en-têtes de colonnes").and_then(|n| {
-        let items = l.liste(n, &joindre(chemin, "colonnes"))?;
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, x)| l.texte(x, &format!("{chemin}.colonnes[{i}]")))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .collect::<Option<Vec<_>>>()
-    });
-    let lignes = l.requis(&mut t, "lignes", "la liste des lignes").and_then(|n| {
-        let items = l.liste(n, &joindre(chemin, "lignes"))?;
-        let mut out = Vec::new();
-        let mut ok = true;
-        for (i, ligne) in items.iter().enumerate() {
-            let c = format!("{chemin}.lignes[{i}]");
-            let cells = l.liste(ligne, &c).map(|cells| {
-                cells
-                    .iter()
-                    .enumerate()
-                    .map(|(j, x)| match x.value {
-                        Value::Null => Some(String::new()),
-                        _ => l.texte(x, &format!("{c}[{j}]")),
-                    })
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .collect::<Option<Vec<_>>>()
-            });
-            match cells.flatten() {
-                Some(v) => out.push((v, ligne.span)),
-                None => ok = false,
+    let colonnes = l
+        .requis(&mut t, "colonnes", "la liste des en-têtes de colonnes")
+        .and_then(|n| {
+            let items = l.liste(n, &joindre(chemin, "colonnes"))?;
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| l.texte(x, &format!("{chemin}.colonnes[{i}]")))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+        });
+    let lignes = l
+        .requis(&mut t, "lignes", "la liste des lignes")
+        .and_then(|n| {
+            let items = l.liste(n, &joindre(chemin, "lignes"))?;
+            let mut out = Vec::new();
+            let mut ok = true;
+            for (i, ligne) in items.iter().enumerate() {
+                let c = format!("{chemin}.lignes[{i}]");
+                let cells = l.liste(ligne, &c).map(|cells| {
+                    cells
+                        .iter()
+                        .enumerate()
+                        .map(|(j, x)| match x.value {
+                            Value::Null => Some(String::new()),
+                            _ => l.texte(x, &format!("{c}[{j}]")),
+                        })
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .collect::<Option<Vec<_>>>()
+                });
+                match cells.flatten() {
+                    Some(v) => out.push((v, ligne.span)),
+                    None => ok = false,
+                }
             }
-        }
-        ok.then_some(out)
-    });
+            ok.then_some(out)
+        });
     l.fin(t, &["colonnes", "lignes"]);
     let (colonnes, lignes) = (colonnes?, lignes?);
     let mut ok = true;
@@ -370,10 +469,16 @@ fn tableau(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
             ok = false;
             l.erreur(
                 Diagnostic::erreur(
-                    format!("`{chemin}.lignes[{i}]` : {} cellules pour {} colonnes", ligne.len(), colonnes.len()),
+                    format!(
+                        "`{chemin}.lignes[{i}]` : {} cellules pour {} colonnes",
+                        ligne.len(),
+                        colonnes.len()
+                    ),
                     Some(*span),
                 )
-                .note("chaque ligne a autant de cellules que de colonnes (`~` pour une cellule vide)"),
+                .note(
+                    "chaque ligne a autant de cellules que de colonnes (`~` pour une cellule vide)",
+                ),
             );
         }
     }
@@ -430,7 +535,17 @@ fn bailleur(l: &mut Lecteur, n: &Node) -> Option<Bailleur> {
         .and_then(|n| signataire(l, n, "bailleur.signataire"));
     l.fin(
         t,
-        &["nom", "denomination", "forme_juridique", "capital", "siege", "rcs", "siret", "sem", "signataire"],
+        &[
+            "nom",
+            "denomination",
+            "forme_juridique",
+            "capital",
+            "siege",
+            "rcs",
+            "siret",
+            "sem",
+            "signataire",
+        ],
     );
     Some(Bailleur {
         nom: nom?,
@@ -449,7 +564,10 @@ fn bailleur(l: &mut Lecteur, n: &Node) -> Option<Bailleur> {
 fn reservataires(l: &mut Lecteur, n: &Node) -> Option<Vec<Reservataire>> {
     let items = l.liste(n, "reservataires")?;
     if items.is_empty() {
-        l.erreur(Diagnostic::erreur("`reservataires` : la liste est vide", Some(n.span)).note("au moins un réservataire est attendu"));
+        l.erreur(
+            Diagnostic::erreur("`reservataires` : la liste est vide", Some(n.span))
+                .note("au moins un réservataire est attendu"),
+        );
         return None;
     }
     let mut out = Vec::new();
@@ -465,9 +583,12 @@ fn reservataires(l: &mut Lecteur, n: &Node) -> Option<Vec<Reservataire>> {
         if vus.insert(r.id.v.clone(), r.id.span).is_some() {
             ok = false;
             l.erreur(
-                Diagnostic::erreur(format!("réservataire `{}` déclaré deux fois", r.id.v), Some(r.id.span))
-                    .label("identifiant déjà utilisé")
-                    .note("chaque réservataire a un identifiant unique"),
+                Diagnostic::erreur(
+                    format!("réservataire `{}` déclaré deux fois", r.id.v),
+                    Some(r.id.span),
+                )
+                .label("identifiant déjà utilisé")
+                .note("chaque réservataire a un identifiant unique"),
             );
         }
     }
@@ -476,22 +597,26 @@ fn reservataires(l: &mut Lecteur, n: &Node) -> Option<Vec<Reservataire>> {
 
 fn reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Reservataire> {
     let mut t = l.table(n, chemin)?;
-    let id = l.requis(&mut t, "id", "un identifiant").and_then(|n| l.identifiant(n, &joindre(chemin, "id")));
+    let id = l
+        .requis(&mut t, "id", "un identifiant")
+        .and_then(|n| l.identifiant(n, &joindre(chemin, "id")));
     let nom = l.req_texte(&mut t, "nom");
     let designation = l.opt_texte(&mut t, "designation");
-    let nature = l.requis(&mut t, "nature", "la nature du réservataire").and_then(|n| {
-        l.choix(
-            n,
-            &joindre(chemin, "nature"),
-            &[
-                ("commune", Nature::Commune),
-                ("epci", Nature::Epci),
-                ("prefet", Nature::Prefet),
-                ("action_logement", Nature::ActionLogement),
-                ("autre", Nature::Autre),
-            ],
-        )
-    });
+    let nature = l
+        .requis(&mut t, "nature", "la nature du réservataire")
+        .and_then(|n| {
+            l.choix(
+                n,
+                &joindre(chemin, "nature"),
+                &[
+                    ("commune", Nature::Commune),
+                    ("epci", Nature::Epci),
+                    ("prefet", Nature::Prefet),
+                    ("action_logement", Nature::ActionLogement),
+                    ("autre", Nature::Autre),
+                ],
+            )
+        });
     let adresse = l.opt_texte(&mut t, "adresse");
     let sig = l
         .requis(&mut t, "signataire", "le signataire")
@@ -508,7 +633,18 @@ fn reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Reservataire>
         }
         _ => Some(None),
     };
-    l.fin(t, &["id", "nom", "designation", "nature", "adresse", "signataire", "deliberation"]);
+    l.fin(
+        t,
+        &[
+            "id",
+            "nom",
+            "designation",
+            "nature",
+            "adresse",
+            "signataire",
+            "deliberation",
+        ],
+    );
     let nom = nom?;
     Some(Reservataire {
         id: id?,
@@ -529,46 +665,60 @@ fn etat_des_lieux(l: &mut Lecteur, n: &Node) -> Option<EtatDesLieux> {
         _ => Some(Sp::new(Taux(rust_decimal::Decimal::from(20)), t.span())),
     };
     let precision = match l.champ(&mut t, "precision") {
-        Some(n) if n.value != Value::Null => l.entier(n, "etat_des_lieux.precision", 4, "un nombre de décimales (0 à 4)"),
+        Some(n) if n.value != Value::Null => l.entier(
+            n,
+            "etat_des_lieux.precision",
+            4,
+            "un nombre de décimales (0 à 4)",
+        ),
         _ => Some(0),
     };
-    let garants = l.requis(&mut t, "garants", "la liste des garants").and_then(|n| {
-        let items = l.liste(n, "etat_des_lieux.garants")?;
-        let mut out = Vec::new();
-        let mut ok = true;
-        for (i, it) in items.iter().enumerate() {
-            let ch = format!("etat_des_lieux.garants[{i}]");
-            let g = l.table(it, &ch).and_then(|mut g| {
-                let id = l.requis(&mut g, "id", "un identifiant").and_then(|n| l.identifiant(n, &joindre(&ch, "id")));
-                let nom = l.req_texte(&mut g, "nom");
-                l.fin(g, &["id", "nom"]);
-                Some(Garant { id: id?, nom: nom? })
-            });
-            match g {
-                Some(g) => out.push(g),
-                None => ok = false,
+    let garants = l
+        .requis(&mut t, "garants", "la liste des garants")
+        .and_then(|n| {
+            let items = l.liste(n, "etat_des_lieux.garants")?;
+            let mut out = Vec::new();
+            let mut ok = true;
+            for (i, it) in items.iter().enumerate() {
+                let ch = format!("etat_des_lieux.garants[{i}]");
+                let g = l.table(it, &ch).and_then(|mut g| {
+                    let id = l
+                        .requis(&mut g, "id", "un identifiant")
+                        .and_then(|n| l.identifiant(n, &joindre(&ch, "id")));
+                    let nom = l.req_texte(&mut g, "nom");
+                    l.fin(g, &["id", "nom"]);
+                    Some(Garant { id: id?, nom: nom? })
+                });
+                match g {
+                    Some(g) => out.push(g),
+                    None => ok = false,
+                }
             }
-        }
-        ok.then_some(out)
-    });
+            ok.then_some(out)
+        });
     let ids: Vec<String> = garants.iter().flatten().map(|g| g.id.v.clone()).collect();
-    let programmes = l.requis(&mut t, "programmes", "la liste des programmes").and_then(|n| {
-        let items = l.liste(n, "etat_des_lieux.programmes")?;
-        let mut out = Vec::new();
-        let mut ok = true;
-        for (i, it) in items.iter().enumerate() {
-            match programme(l, it, &format!("etat_des_lieux.programmes[{i}]"), &ids) {
-                Some(p) => out.push(p),
-                None => ok = false,
+    let programmes = l
+        .requis(&mut t, "programmes", "la liste des programmes")
+        .and_then(|n| {
+            let items = l.liste(n, "etat_des_lieux.programmes")?;
+            let mut out = Vec::new();
+            let mut ok = true;
+            for (i, it) in items.iter().enumerate() {
+                match programme(l, it, &format!("etat_des_lieux.programmes[{i}]"), &ids) {
+                    Some(p) => out.push(p),
+                    None => ok = false,
+                }
             }
-        }
-        ok.then_some(out)
-    });
+            ok.then_some(out)
+        });
     let taux_declares = match l.champ(&mut t, "taux") {
         Some(n) if n.value != Value::Null => cartes_taux(l, n, "etat_des_lieux.taux", &ids),
         _ => Some(Vec::new()),
     };
-    l.fin(t, &["quotite", "precision", "garants", "programmes", "taux"]);
+    l.fin(
+        t,
+        &["quotite", "precision", "garants", "programmes", "taux"],
+    );
     Some(EtatDesLieux {
         quotite: quotite?,
         precision: precision? as u32,
@@ -578,7 +728,12 @@ fn etat_des_lieux(l: &mut Lecteur, n: &Node) -> Option<EtatDesLieux> {
     })
 }
 
-fn cartes_taux(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<Vec<(String, Sp<Taux>)>> {
+fn cartes_taux(
+    l: &mut Lecteur,
+    n: &Node,
+    chemin: &str,
+    ids: &[String],
+) -> Option<Vec<(String, Sp<Taux>)>> {
     let t = l.table(n, chemin)?;
     let mut out = Vec::new();
     let mut ok = true;
@@ -601,7 +756,13 @@ fn garant_inconnu(l: &mut Lecteur, id: &str, span: Span, ids: &[String]) {
     l.erreur(
         Diagnostic::erreur(format!("garant inconnu : `{id}`"), Some(span))
             .label("absent de `etat_des_lieux.garants`")
-            .note(format!("garants déclarés : {}", ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", "))),
+            .note(format!(
+                "garants déclarés : {}",
+                ids.iter()
+                    .map(|i| format!("`{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
     );
 }
 
@@ -610,21 +771,29 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
     let commune = l.req_texte(&mut t, "commune");
     let residence = l.req_texte(&mut t, "residence");
     let code = l.req_texte(&mut t, "code");
-    let financements = l.requis(&mut t, "logements", "les logements par financement (PLAI, PLUS, PLS…)").and_then(|n| {
-        let c = joindre(chemin, "logements");
-        let f = l.table(n, &c)?;
-        let mut out = Vec::new();
-        let mut ok = true;
-        for e in f.cles() {
-            match l.logements(&e.value, &joindre(&c, &e.key)) {
-                Some(v) => out.push((e.key.clone(), v.v)),
-                None => ok = false,
+    let financements = l
+        .requis(
+            &mut t,
+            "logements",
+            "les logements par financement (PLAI, PLUS, PLS…)",
+        )
+        .and_then(|n| {
+            let c = joindre(chemin, "logements");
+            let f = l.table(n, &c)?;
+            let mut out = Vec::new();
+            let mut ok = true;
+            for e in f.cles() {
+                match l.logements(&e.value, &joindre(&c, &e.key)) {
+                    Some(v) => out.push((e.key.clone(), v.v)),
+                    None => ok = false,
+                }
             }
-        }
-        ok.then_some(out)
-    });
+            ok.then_some(out)
+        });
     let mise = match l.champ(&mut t, "mise_en_location") {
-        Some(n) if n.value != Value::Null => l.annee(n, &joindre(chemin, "mise_en_location")).map(|a| Some(a.v)),
+        Some(n) if n.value != Value::Null => l
+            .annee(n, &joindre(chemin, "mise_en_location"))
+            .map(|a| Some(a.v)),
         _ => Some(None),
     };
     let parts = l
@@ -655,14 +824,25 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
     let span = t.span();
     l.fin(
         t,
-        &["commune", "residence", "code", "logements", "mise_en_location", "garanties", "reserves"],
+        &[
+            "commune",
+            "residence",
+            "code",
+            "logements",
+            "mise_en_location",
+            "garanties",
+            "reserves",
+        ],
     );
     let parts = parts?;
     let somme: rust_decimal::Decimal = parts.iter().map(|(_, t)| t.v.0).sum();
     if somme > rust_decimal::Decimal::ONE_HUNDRED {
         l.erreur(
-            Diagnostic::erreur(format!("`{chemin}.garanties` : les parts des garants dépassent 100 % ({somme} %)"), Some(span))
-                .note("la somme des quotes-parts de garantie d'un programme est au plus 100 %"),
+            Diagnostic::erreur(
+                format!("`{chemin}.garanties` : les parts des garants dépassent 100 % ({somme} %)"),
+                Some(span),
+            )
+            .note("la somme des quotes-parts de garantie d'un programme est au plus 100 %"),
         );
         return None;
     }
@@ -681,7 +861,10 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
 fn exercices(l: &mut Lecteur, n: &Node) -> Option<Vec<Exercice>> {
     let items = l.liste(n, "exercices")?;
     if items.is_empty() {
-        l.erreur(Diagnostic::erreur("`exercices` : la liste est vide", Some(n.span)).note("au moins un exercice (une année) est attendu"));
+        l.erreur(
+            Diagnostic::erreur("`exercices` : la liste est vide", Some(n.span))
+                .note("au moins un exercice (une année) est attendu"),
+        );
         return None;
     }
     let mut out = Vec::new();
@@ -697,20 +880,24 @@ fn exercices(l: &mut Lecteur, n: &Node) -> Option<Vec<Exercice>> {
 
 fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
     let mut t = l.table(n, chemin)?;
-    let annee = l.requis(&mut t, "annee", "l'année de l'exercice").and_then(|n| l.annee(n, &joindre(chemin, "annee")));
-    let annexes = l.requis(&mut t, "annexes", "la liste des annexes").and_then(|n| {
-        let c = joindre(chemin, "annexes");
-        let items = l.liste(n, &c)?;
-        let mut out = Vec::new();
-        let mut ok = true;
-        for (i, it) in items.iter().enumerate() {
-            match annexe(l, it, &format!("{c}[{i}]")) {
-                Some(a) => out.push(a),
-                None => ok = false,
+    let annee = l
+        .requis(&mut t, "annee", "l'année de l'exercice")
+        .and_then(|n| l.annee(n, &joindre(chemin, "annee")));
+    let annexes = l
+        .requis(&mut t, "annexes", "la liste des annexes")
+        .and_then(|n| {
+            let c = joindre(chemin, "annexes");
+            let items = l.liste(n, &c)?;
+            let mut out = Vec::new();
+            let mut ok = true;
+            for (i, it) in items.iter().enumerate() {
+                match annexe(l, it, &format!("{c}[{i}]")) {
+                    Some(a) => out.push(a),
+                    None => ok = false,
+                }
             }
-        }
-        ok.then_some(out)
-    });
+            ok.then_some(out)
+        });
     let span = t.span();
     l.fin(t, &["annee", "annexes"]);
     Some(Exercice {
@@ -730,7 +917,14 @@ const CLES_EXCLUSIONS: &[&str] = &[
     "art109_elan",
     "associations",
 ];
-const CLES_DEDUCTIONS: &[&str] = &["mutations", "anru", "orcod", "lhi", "vente_demolition", "urgence"];
+const CLES_DEDUCTIONS: &[&str] = &[
+    "mutations",
+    "anru",
+    "orcod",
+    "lhi",
+    "vente_demolition",
+    "urgence",
+];
 
 fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
     let mut t = l.table(n, chemin)?;
@@ -738,19 +932,23 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         .requis(&mut t, "reservataire", "l'identifiant d'un réservataire")
         .and_then(|n| l.identifiant(n, &joindre(chemin, "reservataire")));
     let perimetre = l.req_texte(&mut t, "perimetre");
-    let patrimoine = l.requis(&mut t, "patrimoine", "le patrimoine").and_then(|n| {
-        let c = joindre(chemin, "patrimoine");
-        let mut p = l.table(n, &c)?;
-        let date = l.requis(&mut p, "date", "la date du patrimoine").and_then(|n| l.date(n, &joindre(&c, "date")));
-        let source = l.opt_texte(&mut p, "source");
-        let logements = l.req_logements(&mut p, "logements");
-        l.fin(p, &["date", "source", "logements"]);
-        Some(Patrimoine {
-            date: date?,
-            source,
-            logements: logements?,
-        })
-    });
+    let patrimoine = l
+        .requis(&mut t, "patrimoine", "le patrimoine")
+        .and_then(|n| {
+            let c = joindre(chemin, "patrimoine");
+            let mut p = l.table(n, &c)?;
+            let date = l
+                .requis(&mut p, "date", "la date du patrimoine")
+                .and_then(|n| l.date(n, &joindre(&c, "date")));
+            let source = l.opt_texte(&mut p, "source");
+            let logements = l.req_logements(&mut p, "logements");
+            l.fin(p, &["date", "source", "logements"]);
+            Some(Patrimoine {
+                date: date?,
+                source,
+                logements: logements?,
+            })
+        });
     let exclusions = match l.champ(&mut t, "exclusions") {
         Some(n) if n.value != Value::Null => {
             let c = joindre(chemin, "exclusions");
@@ -773,9 +971,12 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         }
         _ => Some(BTreeMap::new()),
     };
-    let rotation = l.requis(&mut t, "rotation", "le taux de rotation").and_then(|n| rotation(l, n, &joindre(chemin, "rotation")));
+    let rotation = l
+        .requis(&mut t, "rotation", "le taux de rotation")
+        .and_then(|n| rotation(l, n, &joindre(chemin, "rotation")));
     let (mutations, deductions) = match l.champ(&mut t, "deductions") {
-        Some(n) if n.value != Value::Null => deductions(l, n, &joindre(chemin, "deductions")).map_or((None, None), |(m, d)| (Some(m), Some(d))),
+        Some(n) if n.value != Value::Null => deductions(l, n, &joindre(chemin, "deductions"))
+            .map_or((None, None), |(m, d)| (Some(m), Some(d))),
         _ => (Some(None), Some(BTreeMap::new())),
     };
     let taux = l.opt_taux(&mut t, "taux");
@@ -793,7 +994,14 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
                 };
                 l.fin(
                     d,
-                    &["parc_soumis", "flux_previsionnel", "mobilisables", "affectes", "taux", "taux_rapport"],
+                    &[
+                        "parc_soumis",
+                        "flux_previsionnel",
+                        "mobilisables",
+                        "affectes",
+                        "taux",
+                        "taux_rapport",
+                    ],
                 );
                 r
             })
@@ -803,7 +1011,16 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
     let span = t.span();
     l.fin(
         t,
-        &["reservataire", "perimetre", "patrimoine", "exclusions", "rotation", "deductions", "taux", "declare"],
+        &[
+            "reservataire",
+            "perimetre",
+            "patrimoine",
+            "exclusions",
+            "rotation",
+            "deductions",
+            "taux",
+            "declare",
+        ],
     );
     Some(Annexe {
         reservataire: reservataire?,
@@ -822,7 +1039,9 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
 fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
     // A bare rate is accepted: `rotation: 6.82`.
     if matches!(n.value, Value::Nombre(_) | Value::Texte(_)) {
-        return l.taux(n, chemin).map(|taux| Rotation::Annuelle { taux, annee: None });
+        return l
+            .taux(n, chemin)
+            .map(|taux| Rotation::Annuelle { taux, annee: None });
     }
     let mut t = l.table(n, chemin)?;
     let span = t.span();
@@ -835,13 +1054,27 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
             for (i, it) in items.iter().enumerate() {
                 let ci = format!("{c}[{i}]");
                 let h = l.table(it, &ci).and_then(|mut h| {
-                    let annee = l.requis(&mut h, "annee", "l'année").and_then(|n| l.annee(n, &joindre(&ci, "annee")));
+                    let annee = l
+                        .requis(&mut h, "annee", "l'année")
+                        .and_then(|n| l.annee(n, &joindre(&ci, "annee")));
                     let departs = l
                         .requis(&mut h, "departs", "le nombre de départs")
-                        .and_then(|n| l.entier(n, &joindre(&ci, "departs"), u64::from(u32::MAX), "un nombre de départs"));
-                    let parc = l
-                        .requis(&mut h, "parc", "le parc au 31/12")
-                        .and_then(|n| l.entier(n, &joindre(&ci, "parc"), u64::from(u32::MAX), "un nombre de logements"));
+                        .and_then(|n| {
+                            l.entier(
+                                n,
+                                &joindre(&ci, "departs"),
+                                u64::from(u32::MAX),
+                                "un nombre de départs",
+                            )
+                        });
+                    let parc = l.requis(&mut h, "parc", "le parc au 31/12").and_then(|n| {
+                        l.entier(
+                            n,
+                            &joindre(&ci, "parc"),
+                            u64::from(u32::MAX),
+                            "un nombre de logements",
+                        )
+                    });
                     l.fin(h, &["annee", "departs", "parc"]);
                     Some(AnneeRotation {
                         annee: annee?.v,
@@ -855,13 +1088,21 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
                 }
             }
             if ok && out.is_empty() {
-                l.erreur(Diagnostic::erreur(format!("`{c}` : la liste est vide"), Some(n.span)).note("attendu : les départs et le parc de chaque année (trois années)"));
+                l.erreur(
+                    Diagnostic::erreur(format!("`{c}` : la liste est vide"), Some(n.span))
+                        .note("attendu : les départs et le parc de chaque année (trois années)"),
+                );
                 ok = false;
             }
             ok.then_some(out)
         });
         let precision = match l.champ(&mut t, "precision") {
-            Some(n) if n.value != Value::Null => l.entier(n, &joindre(chemin, "precision"), 4, "un nombre de décimales (0 à 4)"),
+            Some(n) if n.value != Value::Null => l.entier(
+                n,
+                &joindre(chemin, "precision"),
+                4,
+                "un nombre de décimales (0 à 4)",
+            ),
             _ => Some(2),
         };
         let _ = l.opt_texte(&mut t, "methode");
@@ -871,7 +1112,9 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
             span,
         })
     } else if t.a("annees") {
-        let taux = l.requis(&mut t, "taux", "le taux moyen").and_then(|n| l.taux(n, &joindre(chemin, "taux")));
+        let taux = l
+            .requis(&mut t, "taux", "le taux moyen")
+            .and_then(|n| l.taux(n, &joindre(chemin, "taux")));
         let annees = l.champ(&mut t, "annees").and_then(|n| {
             let c = joindre(chemin, "annees");
             let items = l.liste(n, &c)?;
@@ -890,15 +1133,32 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
             methode,
         })
     } else {
-        let taux = l.requis(&mut t, "taux", "le taux de rotation").and_then(|n| l.taux(n, &joindre(chemin, "taux")));
+        let taux = l
+            .requis(&mut t, "taux", "le taux de rotation")
+            .and_then(|n| l.taux(n, &joindre(chemin, "taux")));
         let annee = match l.champ(&mut t, "annee") {
-            Some(n) if n.value != Value::Null => l.annee(n, &joindre(chemin, "annee")).map(|a| Some(a.v)),
+            Some(n) if n.value != Value::Null => {
+                l.annee(n, &joindre(chemin, "annee")).map(|a| Some(a.v))
+            }
             _ => Some(None),
         };
         let _ = l.opt_texte(&mut t, "methode");
-        Some(Rotation::Annuelle { taux: taux?, annee: annee? })
+        Some(Rotation::Annuelle {
+            taux: taux?,
+            annee: annee?,
+        })
     };
-    l.fin(t, &["taux", "annee", "annees", "methode", "historique", "precision"]);
+    l.fin(
+        t,
+        &[
+            "taux",
+            "annee",
+            "annees",
+            "methode",
+            "historique",
+            "precision",
+        ],
+    );
     r
 }
 
@@ -911,12 +1171,16 @@ fn deductions(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Deductions> {
         Some(m) if matches!(m.value, Value::Map(_)) => {
             let c = joindre(chemin, "mutations");
             l.table(m, &c).and_then(|mut p| {
-                let v = l.requis(&mut p, "pourcentage", "la part du flux en %").and_then(|n| l.taux(n, &joindre(&c, "pourcentage")));
+                let v = l
+                    .requis(&mut p, "pourcentage", "la part du flux en %")
+                    .and_then(|n| l.taux(n, &joindre(&c, "pourcentage")));
                 l.fin(p, &["pourcentage"]);
                 v.map(Mutations::Pourcentage)
             })
         }
-        Some(m) if m.value != Value::Null => l.logements(m, &joindre(chemin, "mutations")).map(Mutations::Nombre),
+        Some(m) if m.value != Value::Null => l
+            .logements(m, &joindre(chemin, "mutations"))
+            .map(Mutations::Nombre),
         _ => None,
     };
     if t.a("mutations") && mutations.is_none() && l.diags.a_des_erreurs() {
@@ -944,9 +1208,12 @@ fn regles(l: &mut Lecteur, c: &Convention) {
     for e in &c.exercices {
         if let Some(_premier) = annees.insert(e.annee.v, e.annee.span) {
             l.erreur(
-                Diagnostic::erreur(format!("exercice {} en double", e.annee.v), Some(e.annee.span))
-                    .label("année déjà présente")
-                    .note("un seul exercice par année : fusionnez les deux ou corrigez l'année"),
+                Diagnostic::erreur(
+                    format!("exercice {} en double", e.annee.v),
+                    Some(e.annee.span),
+                )
+                .label("année déjà présente")
+                .note("un seul exercice par année : fusionnez les deux ou corrigez l'année"),
             );
         }
     }
@@ -954,7 +1221,10 @@ fn regles(l: &mut Lecteur, c: &Convention) {
     ordre.sort_by_key(|e| e.annee.v);
     for w in ordre.windows(2) {
         for a in &w[1].annexes {
-            if let Some(avant) = w[0].annexes.iter().find(|b| b.reservataire.v == a.reservataire.v)
+            if let Some(avant) = w[0]
+                .annexes
+                .iter()
+                .find(|b| b.reservataire.v == a.reservataire.v)
                 && a.patrimoine.date.v <= avant.patrimoine.date.v
             {
                 l.erreur(
@@ -1009,15 +1279,21 @@ fn regles(l: &mut Lecteur, c: &Convention) {
             if !ids.contains(id) {
                 let liste: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
                 l.erreur(
-                    Diagnostic::erreur(format!("annexe d'un réservataire inconnu : `{id}`"), Some(a.reservataire.span))
-                        .label("absent de `reservataires`")
-                        .note(format!("réservataires déclarés : {}", liste.join(", "))),
+                    Diagnostic::erreur(
+                        format!("annexe d'un réservataire inconnu : `{id}`"),
+                        Some(a.reservataire.span),
+                    )
+                    .label("absent de `reservataires`")
+                    .note(format!("réservataires déclarés : {}", liste.join(", "))),
                 );
             }
             if !vus.insert(id) {
                 l.erreur(
-                    Diagnostic::erreur(format!("exercice {} : deux annexes pour `{id}`", e.annee.v), Some(a.reservataire.span))
-                        .note("une seule annexe par réservataire et par année"),
+                    Diagnostic::erreur(
+                        format!("exercice {} : deux annexes pour `{id}`", e.annee.v),
+                        Some(a.reservataire.span),
+                    )
+                    .note("une seule annexe par réservataire et par année"),
                 );
             }
             // Patrimoine taken at 31/12 of a year before the exercise.
@@ -1037,7 +1313,11 @@ fn regles(l: &mut Lecteur, c: &Convention) {
             }
             let ex: u64 = a.exclusions.values().map(|v| u64::from(v.v.0)).sum();
             if ex > u64::from(a.patrimoine.logements.v.0) {
-                let span = a.exclusions.values().map(|v| v.span).max_by_key(|s| s.start);
+                let span = a
+                    .exclusions
+                    .values()
+                    .map(|v| v.span)
+                    .max_by_key(|s| s.start);
                 l.erreur(
                     Diagnostic::erreur(
                         format!(
@@ -1078,16 +1358,25 @@ fn regles(l: &mut Lecteur, c: &Convention) {
     for (qui, s) in sigs {
         if s.nom.is_none() {
             l.erreur(
-                Diagnostic::avertissement(format!("signataire sans nom ({qui}, {}) : une ligne vide sera imprimée", s.qualite), Some(s.span))
-                    .label("`nom` absent")
-                    .note("ajoutez `nom:` au signataire si le nom est connu"),
+                Diagnostic::avertissement(
+                    format!(
+                        "signataire sans nom ({qui}, {}) : une ligne vide sera imprimée",
+                        s.qualite
+                    ),
+                    Some(s.span),
+                )
+                .label("`nom` absent")
+                .note("ajoutez `nom:` au signataire si le nom est connu"),
             );
         }
     }
     if c.modele == Modele::Bilateral && c.reservataires.len() != 1 {
         l.erreur(
             Diagnostic::erreur(
-                format!("modèle bilatéral avec {} réservataires : un seul est attendu", c.reservataires.len()),
+                format!(
+                    "modèle bilatéral avec {} réservataires : un seul est attendu",
+                    c.reservataires.len()
+                ),
                 c.reservataires.get(1).map(|r| r.id.span),
             )
             .note("une convention bilatérale lie un bailleur et un réservataire (seed 004)"),

@@ -87,7 +87,10 @@ fn ten_pages_document_reads_back_with_lopdf() {
     let started = Instant::now();
     let compiled = compile(&dix_pages()).unwrap();
     let elapsed = started.elapsed();
-    eprintln!("document de {} pages composé en {elapsed:?}", compiled.pages);
+    eprintln!(
+        "document de {} pages composé en {elapsed:?}",
+        compiled.pages
+    );
     assert!(compiled.pages >= 10, "{} pages", compiled.pages);
     let pdf = lopdf::Document::load_mem(&compiled.pdf).unwrap();
     assert_eq!(pdf.get_pages().len(), compiled.pages);
@@ -132,7 +135,10 @@ fn nothing_outside_the_embedded_templates_is_read() {
         r#"#include "/etc/hosts""#,
     ] {
         let err = error_of(body);
-        assert!(err.starts_with("erreur de composition Typst : "), "{body}: {err}");
+        assert!(
+            err.starts_with("erreur de composition Typst : "),
+            "{body}: {err}"
+        );
         assert!(err.contains("main.typ:"), "{body}: {err}");
         if let Some(line) = passwd.lines().next() {
             assert!(!err.contains(line), "{body}: {err}");
@@ -150,7 +156,11 @@ fn embedded_typ_templates_are_served_and_jinja_sources_are_not() {
         if path.ends_with(".typ") {
             let text = std::str::from_utf8(bytes).unwrap();
             // A `.typ` file is served verbatim (empty files excepted by the assert).
-            assert!(text.is_empty() || served.is_ok(), "{path}: {:?}", served.err());
+            assert!(
+                text.is_empty() || served.is_ok(),
+                "{path}: {:?}",
+                served.err()
+            );
         } else if path.ends_with(".j2") {
             assert!(served.is_err(), "{path} ne doit pas être servi");
         }
@@ -165,8 +175,10 @@ fn clock_is_never_read() {
 
 #[test]
 fn unknown_font_family_is_an_error() {
-    let err = error_of(r#"#set text(font: "Arial")
-Texte."#);
+    let err = error_of(
+        r#"#set text(font: "Arial")
+Texte."#,
+    );
     assert!(err.starts_with("erreur de composition Typst : "), "{err}");
     assert!(err.contains("unknown font family: arial"), "{err}");
     assert!(err.contains("main.typ:"), "{err}");
@@ -176,10 +188,7 @@ Texte."#);
 fn template_errors_are_located_with_their_source_line() {
     let err = error_of("Ligne un.\n\n#let total = 1 + \"deux\"");
     let first_line = PREAMBULE.lines().count() + 1 + 3;
-    assert!(
-        err.contains(&format!("main.typ:{first_line}:14")),
-        "{err}"
-    );
+    assert!(err.contains(&format!("main.typ:{first_line}:14")), "{err}");
     assert!(err.contains("#let total = 1 + \"deux\""), "{err}");
     assert!(err.contains('^'), "{err}");
 }
@@ -242,7 +251,9 @@ fn dix_pages() -> String {
         }
         body.push_str("#table(columns: (1fr, auto, auto), [Réservataire], [Taux], [Logements],\n");
         for row in 0..6 {
-            body.push_str(&format!("[Commune n° {row}], [6,82 %], [1\u{202f}{row}87],\n"));
+            body.push_str(&format!(
+                "[Commune n° {row}], [6,82 %], [1\u{202f}{row}87],\n"
+            ));
         }
         body.push_str(")\n\n");
     }

@@ -102,7 +102,14 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
             for an in &analyses {
                 let Some(c) = &an.convention else { continue };
                 for f in an.flux.iter().filter(garde) {
-                    let _ = writeln!(out, "{} — {} ({}), exercice {}", an.nom(), c.id, c.modele.nom(), f.annee);
+                    let _ = writeln!(
+                        out,
+                        "{} — {} ({}), exercice {}",
+                        an.nom(),
+                        c.id,
+                        c.modele.nom(),
+                        f.annee
+                    );
                     if let Some(e) = &f.etat_des_lieux {
                         let _ = writeln!(out, "  état des lieux : {} logements", e.total_logements);
                         for ((id, n), (_, t)) in e.reserves.iter().zip(&e.taux) {
@@ -115,7 +122,9 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
                         }
                     }
                     for x in &f.annexes {
-                        let nom = c.reservataire(&x.reservataire).map_or(x.reservataire.as_str(), |r| r.designation.as_str());
+                        let nom = c
+                            .reservataire(&x.reservataire)
+                            .map_or(x.reservataire.as_str(), |r| r.designation.as_str());
                         let _ = writeln!(out, "  {nom} ({})", x.reservataire);
                         texte_annexe(&mut out, x, a.detail);
                     }
@@ -125,17 +134,22 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
         }
     }
     print!("{out}");
-    Ok(if echec { Issue::ErreursDeDonnees } else { Issue::Succes })
+    Ok(if echec {
+        Issue::ErreursDeDonnees
+    } else {
+        Issue::Succes
+    })
 }
 
 fn texte_annexe(out: &mut String, x: &FluxAnnexe, detail: bool) {
-    let ligne = |out: &mut String, signe: &str, libelle: &str, valeur: String, exact: Option<String>| {
-        let _ = write!(out, "    {signe} {libelle:<34} {valeur:>10}");
-        if let Some(e) = exact {
-            let _ = write!(out, "   (exact {e})");
-        }
-        out.push('\n');
-    };
+    let ligne =
+        |out: &mut String, signe: &str, libelle: &str, valeur: String, exact: Option<String>| {
+            let _ = write!(out, "    {signe} {libelle:<34} {valeur:>10}");
+            if let Some(e) = exact {
+                let _ = write!(out, "   (exact {e})");
+            }
+            out.push('\n');
+        };
     let source = |out: &mut String, cle: &str| {
         if detail && let Some(e) = x.trace.iter().find(|e| e.cle == cle) {
             let _ = writeln!(out, "        source : {}", e.source);
@@ -154,9 +168,21 @@ fn texte_annexe(out: &mut String, x: &FluxAnnexe, detail: bool) {
     source(out, "exclusions");
     ligne(out, "=", "parc soumis", fr(x.parc_soumis.dec()), None);
     source(out, "parc_soumis");
-    ligne(out, "×", "taux de rotation", format!("{} %", fr(x.taux_rotation)), None);
+    ligne(
+        out,
+        "×",
+        "taux de rotation",
+        format!("{} %", fr(x.taux_rotation)),
+        None,
+    );
     source(out, "taux_rotation");
-    ligne(out, "=", "flux prévisionnel", fr(x.flux_previsionnel.dec()), Some(fr(x.flux_exact)));
+    ligne(
+        out,
+        "=",
+        "flux prévisionnel",
+        fr(x.flux_previsionnel.dec()),
+        Some(fr(x.flux_exact)),
+    );
     source(out, "flux_previsionnel");
     ligne(out, "−", "déductions", fr(x.total_deductions.dec()), None);
     if detail {
@@ -169,11 +195,29 @@ fn texte_annexe(out: &mut String, x: &FluxAnnexe, detail: bool) {
         }
     }
     source(out, "deductions");
-    ligne(out, "=", "logements mobilisables", fr(x.mobilisables.dec()), None);
+    ligne(
+        out,
+        "=",
+        "logements mobilisables",
+        fr(x.mobilisables.dec()),
+        None,
+    );
     source(out, "mobilisables");
-    ligne(out, "×", "taux du réservataire", format!("{} %", fr(x.taux)), None);
+    ligne(
+        out,
+        "×",
+        "taux du réservataire",
+        format!("{} %", fr(x.taux)),
+        None,
+    );
     source(out, "taux");
-    ligne(out, "=", "logements affectés", fr(x.affectes.dec()), Some(fr(x.affectes_exact)));
+    ligne(
+        out,
+        "=",
+        "logements affectés",
+        fr(x.affectes.dec()),
+        Some(fr(x.affectes_exact)),
+    );
     source(out, "affectes");
 }
 

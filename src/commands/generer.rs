@@ -75,14 +75,23 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
 
 /// Renders and typesets every document of one file; writes them only when all
 /// of them succeeded (a failed convention leaves its previous files untouched).
-fn produire(an: &Analyse, a: &GenererArgs, rendu: &Rendu, ts: &Typesetter) -> anyhow::Result<(usize, usize)> {
+fn produire(
+    an: &Analyse,
+    a: &GenererArgs,
+    rendu: &Rendu,
+    ts: &Typesetter,
+) -> anyhow::Result<(usize, usize)> {
     let Some(c) = &an.convention else {
         return Ok((0, 0));
     };
     let premiere = c.premiere_annee();
     let mut a_ecrire: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
     let mut pages = 0;
-    for flux in an.flux.iter().filter(|f| a.annee.is_none_or(|y| f.annee == y)) {
+    for flux in an
+        .flux
+        .iter()
+        .filter(|f| a.annee.is_none_or(|y| f.annee == y))
+    {
         if Some(flux.annee) != premiere {
             // Later exercises are produced as avenants.
             continue;
@@ -93,12 +102,18 @@ fn produire(an: &Analyse, a: &GenererArgs, rendu: &Rendu, ts: &Typesetter) -> an
             typeset::liberer_caches();
             pages += compile.pages;
             if a.typst {
-                a_ecrire.push((dossier.join(doc.fichier.replace(".pdf", ".typ")), doc.source.into_bytes()));
+                a_ecrire.push((
+                    dossier.join(doc.fichier.replace(".pdf", ".typ")),
+                    doc.source.into_bytes(),
+                ));
             }
             a_ecrire.push((dossier.join(&doc.fichier), compile.pdf));
         }
     }
-    let n = a_ecrire.iter().filter(|(p, _)| p.extension().is_some_and(|e| e == "pdf")).count();
+    let n = a_ecrire
+        .iter()
+        .filter(|(p, _)| p.extension().is_some_and(|e| e == "pdf"))
+        .count();
     for (p, bytes) in &a_ecrire {
         output::ecrire_atomique(Path::new(p), bytes)?;
     }

@@ -25,5 +25,9 @@ pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
 }
 
 pub(crate) fn pluriel(n: usize, mot: &str) -> String {
-    if n <= 1 { format!("{n} {mot}") } else { format!("{n} {mot}s") }
+    if n <= 1 {
+        format!("{n} {mot}")
+    } else {
+        format!("{n} {mot}s")
+    }
 }

@@ -3,6 +3,9 @@
 use crate::commands::Issue;
 
 pub fn executer() -> anyhow::Result<Issue> {
-    println!("{}", serde_json::to_string_pretty(&crate::schema::schema())?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&crate::schema::schema())?
+    );
     Ok(Issue::Succes)
 }

@@ -29,5 +29,9 @@ pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
         pluriel(erreurs, "erreur"),
         pluriel(avertissements, "avertissement"),
     );
-    Ok(if invalides > 0 { Issue::ErreursDeDonnees } else { Issue::Succes })
+    Ok(if invalides > 0 {
+        Issue::ErreursDeDonnees
+    } else {
+        Issue::Succes
+    })
 }

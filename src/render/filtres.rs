@@ -60,7 +60,8 @@ fn err(msg: impl Into<String>) -> Error {
 /// Reads a template value as an exact decimal (integers, or decimal strings).
 fn decimal(v: &Value) -> Result<Decimal, Error> {
     if let Some(s) = v.as_str() {
-        return Decimal::from_str(s.trim()).map_err(|_| err(format!("nombre attendu, trouvé « {s} »")));
+        return Decimal::from_str(s.trim())
+            .map_err(|_| err(format!("nombre attendu, trouvé « {s} »")));
     }
     if let Ok(i) = i64::try_from(v.clone()) {
         return Ok(Decimal::from(i));
@@ -105,13 +106,21 @@ pub fn taux(v: Value) -> Result<String, Error> {
 /// Word only, French rule: 0 and 1 singular.
 pub fn pluriel(v: Value, singulier: String, pluriel: String) -> Result<String, Error> {
     let d = decimal(&v)?;
-    Ok(if d.abs() < Decimal::TWO { singulier } else { pluriel })
+    Ok(if d.abs() < Decimal::TWO {
+        singulier
+    } else {
+        pluriel
+    })
 }
 
 /// "1 887 logements", "1 logement", "0 logement".
 pub fn logements(v: Value) -> Result<String, Error> {
     let d = decimal(&v)?;
-    let mot = if d.abs() < Decimal::TWO { "logement" } else { "logements" };
+    let mot = if d.abs() < Decimal::TWO {
+        "logement"
+    } else {
+        "logements"
+    };
     Ok(format!("{} {mot}", nombre_fr(d)))
 }
 
@@ -131,15 +140,25 @@ const MOIS: [&str; 12] = [
 ];
 
 fn date(v: &Value) -> Result<Date, Error> {
-    let s = v.as_str().ok_or_else(|| err(format!("date attendue, trouvé {v}")))?;
+    let s = v
+        .as_str()
+        .ok_or_else(|| err(format!("date attendue, trouvé {v}")))?;
     Date::parse(s).ok_or_else(|| err(format!("date invalide « {s} »")))
 }
 
 /// "1er janvier 2024", "3 juillet 2024".
 pub fn date_longue(v: Value) -> Result<String, Error> {
     let d = date(&v)?;
-    let jour = if d.jour == 1 { "1er".to_string() } else { d.jour.to_string() };
-    Ok(format!("{jour} {} {}", MOIS[usize::from(d.mois - 1)], d.annee))
+    let jour = if d.jour == 1 {
+        "1er".to_string()
+    } else {
+        d.jour.to_string()
+    };
+    Ok(format!(
+        "{jour} {} {}",
+        MOIS[usize::from(d.mois - 1)],
+        d.annee
+    ))
 }
 
 /// "31/12/2022".
@@ -156,10 +175,18 @@ pub fn lettres(v: Value) -> Result<String, Error> {
 
 pub fn en_lettres(n: i64) -> Option<String> {
     const U: [&str; 17] = [
-        "zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze", "treize",
-        "quatorze", "quinze", "seize",
+        "zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
+        "onze", "douze", "treize", "quatorze", "quinze", "seize",
     ];
-    const D: [&str; 7] = ["", "", "vingt", "trente", "quarante", "cinquante", "soixante"];
+    const D: [&str; 7] = [
+        "",
+        "",
+        "vingt",
+        "trente",
+        "quarante",
+        "cinquante",
+        "soixante",
+    ];
     Some(match n {
         0..=16 => U[n as usize].to_string(),
         17..=19 => format!("dix-{}", U[(n - 10) as usize]),
@@ -188,7 +215,11 @@ pub fn en_lettres(n: i64) -> Option<String> {
 /// "1 500 000 €", "1 234,50 €".
 pub fn euros(v: Value) -> Result<String, Error> {
     let d = decimal(&v)?;
-    let d = if d.fract().is_zero() { d.trunc() } else { d.round_dp(2) };
+    let d = if d.fract().is_zero() {
+        d.trunc()
+    } else {
+        d.round_dp(2)
+    };
     Ok(format!("{}{FINE}€", nombre_fr(d)))
 }
 
@@ -241,9 +272,18 @@ mod tests {
         assert_eq!(logements(Value::from(0)).unwrap(), "0 logement");
         assert_eq!(logements(Value::from(1)).unwrap(), "1 logement");
         assert_eq!(logements(Value::from(2)).unwrap(), "2 logements");
-        assert_eq!(date_longue(Value::from("2024-01-01")).unwrap(), "1er janvier 2024");
-        assert_eq!(date_longue(Value::from("2024-07-03")).unwrap(), "3 juillet 2024");
-        assert_eq!(date_courte(Value::from("2022-12-31")).unwrap(), "31/12/2022");
+        assert_eq!(
+            date_longue(Value::from("2024-01-01")).unwrap(),
+            "1er janvier 2024"
+        );
+        assert_eq!(
+            date_longue(Value::from("2024-07-03")).unwrap(),
+            "3 juillet 2024"
+        );
+        assert_eq!(
+            date_courte(Value::from("2022-12-31")).unwrap(),
+            "31/12/2022"
+        );
         assert_eq!(en_lettres(3).unwrap(), "trois");
         assert_eq!(en_lettres(21).unwrap(), "vingt et un");
         assert_eq!(en_lettres(97).unwrap(), "quatre-vingt-dix-sept");
@@ -251,7 +291,10 @@ mod tests {
 
     #[test]
     fn markup_escaping_neutralises_typst() {
-        assert_eq!(echapper_markup("#read(\"/etc/passwd\")"), "\\#read\\(\\\"\\/etc\\/passwd\\\"\\)");
+        assert_eq!(
+            echapper_markup("#read(\"/etc/passwd\")"),
+            "\\#read\\(\\\"\\/etc\\/passwd\\\"\\)"
+        );
         assert_eq!(echapper_markup("a\\"), "a\\\\");
         assert_eq!(echapper_markup("l'Ouest"), "l’Ouest");
         assert_eq!(echapper_markup("a\nb\u{7}c"), "a bc");

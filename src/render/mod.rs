@@ -50,7 +50,9 @@ impl Default for Rendu {
 impl Rendu {
     pub fn new() -> Self {
         let mut env = Environment::new();
-        env.set_loader(|nom| Ok(assets::template(nom).map(|b| String::from_utf8_lossy(b).into_owned())));
+        env.set_loader(|nom| {
+            Ok(assets::template(nom).map(|b| String::from_utf8_lossy(b).into_owned()))
+        });
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         // A blank line is a paragraph break in Typst: block tags leave none.
         if let Ok(syntaxe) = minijinja::syntax::SyntaxConfig::builder()
@@ -70,7 +72,8 @@ impl Rendu {
         });
         env.set_formatter(|out, state, value| {
             if value.is_safe() {
-                return write!(out, "{value}").map_err(|_| Error::new(ErrorKind::WriteFailure, "écriture"));
+                return write!(out, "{value}")
+                    .map_err(|_| Error::new(ErrorKind::WriteFailure, "écriture"));
             }
             match state.auto_escape() {
                 AutoEscape::Custom(mode) if mode == "typst" => {
@@ -80,7 +83,9 @@ impl Rendu {
                             "valeur nulle imprimée : utilisez `| blanc` ou un test `is none`",
                         ));
                     }
-                    if value.as_object().is_some() || value.len().is_some() && value.as_str().is_none() {
+                    if value.as_object().is_some()
+                        || value.len().is_some() && value.as_str().is_none()
+                    {
                         return Err(Error::new(
                             ErrorKind::InvalidOperation,
                             format!("liste ou table imprimée telle quelle : {value}"),
@@ -111,13 +116,21 @@ impl Rendu {
 
     /// Renders one template with a context.
     pub fn rendre(&self, template: &str, ctx: &vue::Vue) -> Result<String, RenderError> {
-        let tpl = self.env.get_template(template).map_err(|e| gabarit(template, &e))?;
-        tpl.render(Value::from(Serde(ctx))).map_err(|e| gabarit(template, &e))
+        let tpl = self
+            .env
+            .get_template(template)
+            .map_err(|e| gabarit(template, &e))?;
+        tpl.render(Value::from(Serde(ctx)))
+            .map_err(|e| gabarit(template, &e))
     }
 
     /// Every document of one year of a convention (the document to sign and
     /// each annex alone), as Typst sources.
-    pub fn documents(&self, c: &Convention, flux: &Flux) -> Result<Vec<DocumentSource>, RenderError> {
+    pub fn documents(
+        &self,
+        c: &Convention,
+        flux: &Flux,
+    ) -> Result<Vec<DocumentSource>, RenderError> {
         let mut out = Vec::new();
         let ident = |doc: &str| format!("convflux/{}/{}/{doc}", c.id, flux.annee);
         match c.modele {
@@ -133,8 +146,11 @@ impl Rendu {
                 });
                 for a in &flux.annexes {
                     let tpl = "intercommunal/annexe.typ.j2";
-                    let nom = c.reservataire(&a.reservataire).map_or(a.reservataire.clone(), |r| r.designation.clone());
-                    let ctx = vue::construire(c, flux, Some(&a.reservataire), &format!("Annexe {nom}"));
+                    let nom = c
+                        .reservataire(&a.reservataire)
+                        .map_or(a.reservataire.clone(), |r| r.designation.clone());
+                    let ctx =
+                        vue::construire(c, flux, Some(&a.reservataire), &format!("Annexe {nom}"));
                     out.push(DocumentSource {
                         fichier: format!("annexe-{}.pdf", a.reservataire),
                         description: format!("annexe {nom}"),
@@ -146,7 +162,12 @@ impl Rendu {
             }
             Modele::Bilateral => {
                 let docs: [(&str, &'static str, &str, &str); 4] = [
-                    ("convention.pdf", "bilateral/convention.typ.j2", "", "convention et annexes 1 à 3"),
+                    (
+                        "convention.pdf",
+                        "bilateral/convention.typ.j2",
+                        "",
+                        "convention et annexes 1 à 3",
+                    ),
                     (
                         "annexe-1-etat-des-lieux.pdf",
                         "bilateral/annexe-1.typ.j2",
@@ -205,27 +226,45 @@ mod tests {
     #[test]
     fn hostile_value_is_escaped_by_default() {
         let mut env = Rendu::new().env;
-        env.add_template_owned("t.typ.j2".to_string(), "{{ x }}|{{ x | chaine }}|{{ n | blanc }}".to_string())
-            .unwrap();
+        env.add_template_owned(
+            "t.typ.j2".to_string(),
+            "{{ x }}|{{ x | chaine }}|{{ n | blanc }}".to_string(),
+        )
+        .unwrap();
         let s = env
             .get_template("t.typ.j2")
             .unwrap()
             .render(minijinja::context! { x => "#read(\"/etc/passwd\")", n => () })
             .unwrap();
-        assert_eq!(s, "\\#read\\(\\\"\\/etc\\/passwd\\\"\\)|\"#read(\\\"/etc/passwd\\\")\"|#blanc");
+        assert_eq!(
+            s,
+            "\\#read\\(\\\"\\/etc\\/passwd\\\"\\)|\"#read(\\\"/etc/passwd\\\")\"|#blanc"
+        );
     }
 
     #[test]
     fn undefined_variable_is_an_error() {
         let mut env = Rendu::new().env;
-        env.add_template_owned("u.typ.j2".to_string(), "{{ absent }}".to_string()).unwrap();
-        assert!(env.get_template("u.typ.j2").unwrap().render(minijinja::context! {}).is_err());
+        env.add_template_owned("u.typ.j2".to_string(), "{{ absent }}".to_string())
+            .unwrap();
+        assert!(
+            env.get_template("u.typ.j2")
+                .unwrap()
+                .render(minijinja::context! {})
+                .is_err()
+        );
     }
 
     #[test]
     fn null_printed_without_blanc_is_an_error() {
         let mut env = Rendu::new().env;
-        env.add_template_owned("n.typ.j2".to_string(), "{{ n }}".to_string()).unwrap();
-        assert!(env.get_template("n.typ.j2").unwrap().render(minijinja::context! { n => () }).is_err());
+        env.add_template_owned("n.typ.j2".to_string(), "{{ n }}".to_string())
+            .unwrap();
+        assert!(
+            env.get_template("n.typ.j2")
+                .unwrap()
+                .render(minijinja::context! { n => () })
+                .is_err()
+        );
     }
 }

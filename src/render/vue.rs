@@ -258,7 +258,11 @@ fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
             annees: annee.iter().copied().collect(),
             historique: Vec::new(),
         },
-        Rotation::Moyenne { taux, annees, methode } => RotationVue {
+        Rotation::Moyenne {
+            taux,
+            annees,
+            methode,
+        } => RotationVue {
             taux: taux.v.0.to_string(),
             methode: "moyenne_triennale",
             libelle_methode: methode.clone(),
@@ -284,7 +288,10 @@ fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
             source: a.patrimoine.source.clone(),
             logements: f.logements.0,
         },
-        exclusions: Exclusion::TOUTES.iter().map(|x| (x.cle(), ex(*x))).collect(),
+        exclusions: Exclusion::TOUTES
+            .iter()
+            .map(|x| (x.cle(), ex(*x)))
+            .collect(),
         exclusions_specifiques: ex(Exclusion::GensDuVoyage)
             + ex(Exclusion::HabitatInclusif)
             + ex(Exclusion::Art109Elan)
@@ -294,7 +301,10 @@ fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
         rotation,
         flux_exact: f.flux_exact.normalize().to_string(),
         flux_previsionnel: f.flux_previsionnel.0,
-        deductions: Deduction::TOUTES.iter().map(|x| (x.cle(), de(*x))).collect(),
+        deductions: Deduction::TOUTES
+            .iter()
+            .map(|x| (x.cle(), de(*x)))
+            .collect(),
         mutations_pourcentage: match &a.mutations {
             Some(Mutations::Pourcentage(p)) => Some(p.v.0.to_string()),
             _ => None,
@@ -337,20 +347,36 @@ fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
                 commune: p.commune.clone(),
                 residence: p.residence.clone(),
                 code: p.code.clone(),
-                financements: p.financements.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
+                financements: p
+                    .financements
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.0))
+                    .collect(),
                 total: dp.total.0,
                 mise_en_location: p.mise_en_location,
-                parts: p.parts.iter().map(|(k, v)| (k.clone(), v.v.0.to_string())).collect(),
+                parts: p
+                    .parts
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.v.0.to_string()))
+                    .collect(),
                 reserves: dp.reserves.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
             })
             .collect(),
         financements,
         totaux: TotauxVue {
-            financements: d.totaux_financements.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
+            financements: d
+                .totaux_financements
+                .iter()
+                .map(|(k, v)| (k.clone(), v.0))
+                .collect(),
             total: d.total_logements.0,
             reserves: d.reserves.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
         },
-        taux: d.taux.iter().map(|(k, t)| (k.clone(), t.arrondi.to_string())).collect(),
+        taux: d
+            .taux
+            .iter()
+            .map(|(k, t)| (k.clone(), t.arrondi.to_string()))
+            .collect(),
     })
 }
 

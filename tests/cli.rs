@@ -1,0 +1,264 @@
+//! Runs the real `convflux` binary on fixture files and checks what a user
+//! sees: exit code, French message with its line, files written or not.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn convflux(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_convflux"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("lancement de convflux")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Every case of tests/catalogue states, in its header, the expected
+/// fragment of the message and the line it must point at.
+#[test]
+fn every_malformed_input_gets_a_located_french_error_and_exit_1() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/catalogue");
+    let mut cas: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    cas.sort();
+    assert!(cas.len() >= 40, "catalogue trop court : {}", cas.len());
+    let mut echecs = Vec::new();
+    for f in &cas {
+        let texte = std::fs::read_to_string(f).unwrap();
+        let mut lignes = texte.lines();
+        lignes.next();
+        let attendu = lignes
+            .next()
+            .unwrap()
+            .trim_start_matches("# attendu : ")
+            .to_string();
+        let ligne = lignes
+            .next()
+            .unwrap()
+            .trim_start_matches("# ligne : ")
+            .to_string();
+        let rel = format!(
+            "tests/catalogue/{}",
+            f.file_name().unwrap().to_string_lossy()
+        );
+        let o = convflux(&["verifier", &rel]);
+        let err = stderr(&o);
+        let mut problemes = Vec::new();
+        if o.status.code() != Some(1) {
+            problemes.push(format!("code de sortie {:?}", o.status.code()));
+        }
+        if err.contains("panicked") {
+            problemes.push("panique".to_string());
+        }
+        if !err.contains("erreur") {
+            problemes.push("pas de message « erreur »".to_string());
+        }
+        if !err.contains(&attendu) {
+            problemes.push(format!("message sans « {attendu} »"));
+        }
+        if ligne != "-" && !err.contains(&format!("{rel}:{ligne}:")) {
+            problemes.push(format!("pas de position {rel}:{ligne}:"));
+        }
+        if !problemes.is_empty() {
+            echecs.push(format!("{rel} : {}\n{err}", problemes.join(", ")));
+        }
+    }
+    assert!(echecs.is_empty(), "{}", echecs.join("\n\n"));
+}
+
+/// A file with three errors reports the three in one run.
+#[test]
+fn all_errors_of_a_file_at_once() {
+    let o = convflux(&[
+        "verifier",
+        "tests/catalogue/44-trois-erreurs-a-la-fois.yaml",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(err.matches("erreur:").count(), 3, "{err}");
+    assert!(err.contains("patrimoine.logements"));
+    assert!(err.contains("convention.modele"));
+    assert!(err.contains("vouliez-vous dire `bilateral`"), "{err}");
+}
+
+#[test]
+fn sample_data_is_valid() {
+    let o = convflux(&["verifier", "data"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("6 fichiers vérifiés, 0 en erreur"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Seed 000's SEDRE annex as printed: 235 forecast flow for a stock of 235
+/// and 14 units to share where its own lines give 16.
+#[test]
+fn sedre_annex_as_printed_is_rejected_with_two_errors() {
+    let o = convflux(&["verifier", "tests/fixtures/sedre-imprimee.yaml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(err.matches("erreur:").count(), 2, "{err}");
+    assert!(err.contains("le flux prévisionnel déclaré (235) ne correspond pas au calcul (235 × 6,77 % = 15,9095 → 16)"));
+    assert!(
+        err.contains("tests/fixtures/sedre-imprimee.yaml:91:30"),
+        "{err}"
+    );
+    assert!(
+        err.contains("le flux mobilisable déclaré (14) ne correspond pas au calcul (16 - 0 = 16)")
+    );
+    assert!(
+        err.contains("tests/fixtures/sedre-imprimee.yaml:92:25"),
+        "{err}"
+    );
+    assert!(err.contains("calculé : 16 logements"));
+}
+
+fn annexe_json<'a>(v: &'a serde_json::Value, convention: &str) -> &'a serde_json::Value {
+    &v["conventions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["convention"] == convention)
+        .unwrap_or_else(|| panic!("{convention} absent"))["exercices"][0]["annexes"][0]
+}
+
+/// The figures of seed 000 (five Le Port annexes) and seed 004 (Le Cendre).
+#[test]
+fn calculer_reproduces_every_seed_figure() {
+    let o = convflux(&["calculer", "data", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["version"], 1);
+    let attendus = [
+        ("territoire-ouest-sodiac", 17, 16, 2),
+        ("territoire-ouest-semader", 93, 54, 10),
+        ("territoire-ouest-sidr", 113, 62, 4),
+        ("territoire-ouest-shlmr", 107, 90, 16),
+        ("territoire-ouest-sedre", 16, 16, 1),
+        ("le-cendre-assemblia", 3, 2, 0),
+    ];
+    let mut total_le_port = 0;
+    for (c, flux, mob, aff) in attendus {
+        let a = annexe_json(&v, c);
+        assert_eq!(a["flux_previsionnel"], flux, "{c}");
+        assert_eq!(a["mobilisables"], mob, "{c}");
+        assert_eq!(a["affectes"], aff, "{c}");
+        if a["reservataire"] == "le-port" {
+            total_le_port += aff;
+        }
+    }
+    // The council report of seed 000: 33 units for Le Port in 2024.
+    assert_eq!(total_le_port, 33);
+    let cendre = annexe_json(&v, "le-cendre-assemblia");
+    assert_eq!(cendre["affectes_exact"], "0.14");
+    assert_eq!(cendre["taux"], "7");
+    assert_eq!(cendre["taux_source"], "etat_des_lieux");
+    let edl = &v["conventions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["convention"] == "le-cendre-assemblia")
+        .unwrap()["exercices"][0]["etat_des_lieux"];
+    assert_eq!(
+        edl["reserves"],
+        serde_json::json!([["cam", 6], ["le-cendre", 3]])
+    );
+    assert_eq!(edl["taux"][0][1]["arrondi"], "14");
+    assert_eq!(edl["taux"][1][1]["arrondi"], "7");
+}
+
+#[test]
+fn calculer_text_shows_the_exact_share_and_sources() {
+    let o = convflux(&["calculer", "data/clermont-auvergne-metropole", "--detail"]);
+    let out = stdout(&o);
+    assert!(out.contains("(exact 0,14)"), "{out}");
+    assert!(out.contains("source : CCH art. R. 441-5"), "{out}");
+    assert!(out.contains("14 % (exact 13,9535 %)"), "{out}");
+}
+
+#[test]
+fn verifier_warns_about_a_positive_rate_allotted_nothing() {
+    let o = convflux(&["verifier", "data/clermont-auvergne-metropole"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        err.contains(
+            "avertissement: `le-cendre` : un taux de 7 % de 2 logements donne 0,14 logement"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn council_report_rate_differing_from_the_annex_is_a_warning() {
+    let o = convflux(&["verifier", "data/territoire-ouest/sodiac.yaml"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("le rapport au conseil indique 13,5 %, l'annexe 13,55 %"),
+        "{err}"
+    );
+}
+
+#[test]
+fn csv_has_one_row_per_annex() {
+    let o = convflux(&["calculer", "data", "--format", "csv"]);
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 7, "{out}");
+    assert!(
+        out.lines().any(|l| l.contains(
+            ";territoire-ouest-sidr;2024;le-port;1887;232;1655;6,82;112,871;113;51;62;6,89;4,2718;4"
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn usage_error_exits_2() {
+    let o = convflux(&["calculer"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = convflux(&["verifier", "n-existe-pas.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("introuvable"));
+}
+
+#[test]
+fn generer_writes_nothing_for_an_invalid_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().to_str().unwrap();
+    let o = convflux(&[
+        "generer",
+        "tests/fixtures/sedre-imprimee.yaml",
+        "--sortie",
+        sortie,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("aucun document produit"));
+    let fichiers: Vec<_> = walk(dir.path());
+    assert!(fichiers.is_empty(), "{fichiers:?}");
+}
+
+pub fn walk(d: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(d) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
