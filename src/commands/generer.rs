@@ -84,7 +84,6 @@ fn produire(
     let Some(c) = &an.convention else {
         return Ok((0, 0));
     };
-    let premiere = c.premiere_annee();
     let mut a_ecrire: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
     let mut pages = 0;
     for flux in an
@@ -92,10 +91,6 @@ fn produire(
         .iter()
         .filter(|f| a.annee.is_none_or(|y| f.annee == y))
     {
-        if Some(flux.annee) != premiere {
-            // Later exercises are produced as avenants.
-            continue;
-        }
         let dossier = a.sortie.join(flux.annee.to_string()).join(&c.id);
         for doc in rendu.documents(c, flux)? {
             let compile = ts.compile(&doc.source, &doc.ident)?;
