@@ -92,7 +92,7 @@ fn produire(
         .filter(|f| a.annee.is_none_or(|y| f.annee == y))
     {
         let dossier = a.sortie.join(flux.annee.to_string()).join(&c.id);
-        for doc in rendu.documents(c, flux)? {
+        for doc in rendu.documents(c, flux, &an.flux)? {
             let compile = ts.compile(&doc.source, &doc.ident)?;
             typeset::liberer_caches();
             pages += compile.pages;

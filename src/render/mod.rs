@@ -6,6 +6,7 @@
 //! `chaine`). Undefined variables are errors. This stage knows nothing of YAML
 //! or spans and formats no figure itself beyond the filters.
 
+pub mod avenant;
 pub mod filtres;
 pub mod vue;
 
@@ -124,14 +125,20 @@ impl Rendu {
             .map_err(|e| gabarit(template, &e))
     }
 
-    /// Every document of one year of a convention (the document to sign and
-    /// each annex alone), as Typst sources.
+    /// Every document of one year of a convention, as Typst sources: for the
+    /// first exercise the convention to sign and each annex alone; for a later
+    /// exercise its avenant and the updated annexes. `tous` holds the flows of
+    /// every exercise (an avenant compares year N with year N-1).
     pub fn documents(
         &self,
         c: &Convention,
         flux: &Flux,
+        tous: &[Flux],
     ) -> Result<Vec<DocumentSource>, RenderError> {
         let mut out = Vec::new();
+        if c.premiere_annee().is_some_and(|p| flux.annee != p) {
+            return avenant::documents(self, c, flux, tous);
+        }
         let ident = |doc: &str| format!("convflux/{}/{}/{doc}", c.id, flux.annee);
         match c.modele {
             Modele::Intercommunal => {
