@@ -1,3 +1,297 @@
-pub fn schema() -> serde_json::Value {
-    serde_json::json!({})
+//! The JSON Schema of the YAML format (`convflux schema`), for editors using
+//! yaml-language-server: completion and checking while typing. The authority
+//! remains `validate` (which also checks cross-field rules and computations).
+
+use serde_json::{Value, json};
+
+fn texte(description: &str) -> Value {
+    json!({ "type": "string", "description": description })
+}
+
+fn texte_opt(description: &str) -> Value {
+    json!({ "type": ["string", "null"], "description": description })
+}
+
+fn logements(description: &str) -> Value {
+    json!({ "type": "integer", "minimum": 0, "maximum": 4294967295u64, "description": description })
+}
+
+fn taux(description: &str) -> Value {
+    json!({
+        "description": format!("{description} — pourcentage : 6.82 ou \"6,82 %\""),
+        "oneOf": [
+            { "type": "number", "minimum": 0, "maximum": 100 },
+            { "type": "string", "pattern": "^\\s*[0-9]+([.,][0-9]+)?\\s*%?\\s*$" }
+        ]
+    })
+}
+
+fn date(description: &str) -> Value {
+    json!({
+        "type": "string",
+        "description": format!("{description} (AAAA-MM-JJ ou JJ/MM/AAAA)"),
+        "pattern": "^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})$"
+    })
+}
+
+fn identifiant(description: &str) -> Value {
+    json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$", "description": description })
+}
+
+fn signataire() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["qualite"],
+        "properties": {
+            "qualite": texte("qualité imprimée sous la signature, ex. « Maire de la commune du Port »"),
+            "civilite": texte_opt("Monsieur, Madame, M.…"),
+            "nom": texte_opt("nom du signataire (vide : une ligne à remplir est imprimée, avec un avertissement)")
+        }
+    })
+}
+
+fn bloc() -> Value {
+    json!({
+        "description": "texte local : un paragraphe, ou une liste de paragraphes, de `liste:` et de `tableau:`",
+        "oneOf": [
+            { "type": "string" },
+            { "type": "array", "items": { "oneOf": [
+                { "type": "string" },
+                { "type": "object", "additionalProperties": false, "required": ["liste"],
+                  "properties": { "liste": { "type": "array", "items": { "type": "string" } } } },
+                { "type": "object", "additionalProperties": false, "required": ["tableau"],
+                  "properties": { "tableau": { "type": "object", "additionalProperties": false,
+                    "required": ["colonnes", "lignes"],
+                    "properties": {
+                      "colonnes": { "type": "array", "items": { "type": "string" } },
+                      "lignes": { "type": "array", "items": { "type": "array", "items": { "type": ["string", "null"] } } }
+                    } } } }
+            ] } }
+        ]
+    })
+}
+
+fn nombres(cles: &[&str], description: &str) -> Value {
+    let props: serde_json::Map<String, Value> = cles
+        .iter()
+        .map(|c| (c.to_string(), logements(description)))
+        .collect();
+    json!({ "type": "object", "additionalProperties": false, "properties": props })
+}
+
+fn annexe() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["reservataire", "perimetre", "patrimoine", "rotation"],
+        "properties": {
+            "reservataire": identifiant("identifiant d'un réservataire déclaré dans `reservataires`"),
+            "perimetre": texte("complément de « sur le territoire de … », ex. « la commune »"),
+            "patrimoine": {
+                "type": "object", "additionalProperties": false, "required": ["date", "logements"],
+                "properties": {
+                    "date": date("date du patrimoine (31/12 de l'année N-1)"),
+                    "source": texte_opt("source des données, ex. « RPLS 2022 »"),
+                    "logements": logements("logements du bailleur sur le territoire")
+                }
+            },
+            "exclusions": nombres(
+                &["defense", "vente", "demolition", "habitat_inclusif", "plai_adaptes", "gens_du_voyage", "art109_elan", "associations"],
+                "logements exclus de la gestion en flux"
+            ),
+            "rotation": {
+                "description": "taux annuel ({taux, annee}), moyenne triennale ({taux, annees, methode}) ou calculé ({historique})",
+                "oneOf": [
+                    taux("taux de rotation"),
+                    { "type": "object", "additionalProperties": false, "properties": {
+                        "taux": taux("taux de rotation"),
+                        "annee": { "type": "integer", "minimum": 1950, "maximum": 2150 },
+                        "annees": { "type": "array", "items": { "type": "integer", "minimum": 1950, "maximum": 2150 } },
+                        "methode": texte("méthode de calcul, telle qu'imprimée"),
+                        "precision": { "type": "integer", "minimum": 0, "maximum": 4 },
+                        "historique": { "type": "array", "minItems": 1, "items": {
+                            "type": "object", "additionalProperties": false, "required": ["annee", "departs", "parc"],
+                            "properties": {
+                                "annee": { "type": "integer" },
+                                "departs": logements("départs de l'année (dont mutations)"),
+                                "parc": logements("parc au 31/12 (dont livraisons)")
+                            } } }
+                    } }
+                ]
+            },
+            "deductions": {
+                "type": "object", "additionalProperties": false,
+                "properties": {
+                    "mutations": { "oneOf": [
+                        logements("logements réservés aux mutations internes"),
+                        { "type": "object", "additionalProperties": false, "required": ["pourcentage"],
+                          "properties": { "pourcentage": taux("part du flux prévisionnel") } }
+                    ] },
+                    "anru": logements("relogements ANRU / NPNRU"),
+                    "orcod": logements("relogements ORCOD"),
+                    "lhi": logements("relogements de sortie d'habitat indigne"),
+                    "vente_demolition": logements("relogements vente / démolition hors ANRU"),
+                    "urgence": logements("relogements d'urgence")
+                }
+            },
+            "taux": taux("taux du réservataire (absent : dérivé de l'état des lieux)"),
+            "declare": {
+                "type": "object", "additionalProperties": false,
+                "description": "chiffres tels qu'imprimés par le bailleur, vérifiés contre le calcul",
+                "properties": {
+                    "parc_soumis": logements("parc soumis imprimé"),
+                    "flux_previsionnel": logements("flux prévisionnel imprimé"),
+                    "mobilisables": logements("logements mobilisables imprimés"),
+                    "affectes": logements("logements affectés imprimés"),
+                    "taux": taux("taux imprimé"),
+                    "taux_rapport": taux("taux cité par le rapport au conseil (écart : avertissement)")
+                }
+            }
+        }
+    })
+}
+
+/// The whole schema (draft 2020-12).
+pub fn schema() -> Value {
+    let mut exercice = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["annee", "annexes"],
+        "properties": {
+            "annee": { "type": "integer", "minimum": 1950, "maximum": 2150, "description": "année de l'exercice" },
+            "annexes": { "type": "array", "items": annexe() }
+        }
+    });
+    for (cle, s) in extensions_exercice() {
+        exercice["properties"][cle] = s;
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Convention de gestion en flux des réservations de logements sociaux (convflux)",
+        "description": "Un fichier par convention. Voir docs/format.md.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["convention", "territoire", "bailleur", "reservataires", "exercices"],
+        "properties": {
+            "convention": {
+                "type": "object", "additionalProperties": false,
+                "required": ["id", "modele", "titre", "date_effet", "duree_ans"],
+                "properties": {
+                    "id": identifiant("identifiant (nom du dossier sous out/)"),
+                    "modele": { "enum": ["intercommunal", "bilateral"] },
+                    "titre": texte("titre de la convention"),
+                    "date_effet": { "description": "date d'effet, ou « à la signature »",
+                        "oneOf": [ date("date d'effet"), { "enum": ["à la signature", "a la signature", "signature"] } ] },
+                    "duree_ans": { "type": "integer", "minimum": 1, "maximum": 12 },
+                    "reconduction": { "type": "object", "additionalProperties": false,
+                        "required": ["duree_ans", "nombre_max"],
+                        "properties": {
+                            "duree_ans": { "type": "integer", "minimum": 1, "maximum": 5 },
+                            "nombre_max": { "type": "integer", "minimum": 0, "maximum": 10 }
+                        } },
+                    "exemplaires": { "type": ["integer", "null"], "minimum": 1, "maximum": 99 },
+                    "signature": { "type": "object", "additionalProperties": false, "properties": {
+                        "lieu": texte_opt("lieu de signature (vide : à remplir)"),
+                        "date": { "oneOf": [ date("date de signature"), { "type": "null" } ] }
+                    } },
+                    "tribunal": texte_opt("juridiction compétente"),
+                    "arrondi": { "enum": ["plus_proche", "inferieur", "superieur"],
+                        "description": "arrondi des logements (défaut : plus_proche, demi vers le haut)" }
+                }
+            },
+            "territoire": {
+                "type": "object", "additionalProperties": false, "required": ["nom"],
+                "properties": {
+                    "nom": texte("nom de l'EPCI ou du territoire"),
+                    "article": { "enum": ["le", "la", "l'", "l’", "aucun"] },
+                    "sigle": texte_opt("sigle, ex. TO")
+                }
+            },
+            "textes": { "type": "object", "additionalProperties": bloc(),
+                "description": "textes locaux du modèle (intercommunal : contexte, constat, orientations, secteurs_tendus ; bilatéral : preambule_territoire, vente, delais)" },
+            "bailleur": {
+                "type": "object", "additionalProperties": false, "required": ["nom", "signataire"],
+                "properties": {
+                    "nom": texte("nom usuel, ex. SIDR"),
+                    "denomination": texte_opt("dénomination sociale"),
+                    "forme_juridique": texte_opt("ex. société anonyme"),
+                    "capital": { "type": ["number", "string", "null"], "description": "capital social en euros" },
+                    "siege": texte_opt("adresse du siège"),
+                    "rcs": { "type": "object", "additionalProperties": false, "properties": {
+                        "ville": texte_opt("greffe"), "numero": texte_opt("numéro RCS") } },
+                    "siret": texte_opt("SIRET"),
+                    "sem": { "type": "boolean", "description": "société d'économie mixte" },
+                    "signataire": signataire()
+                }
+            },
+            "reservataires": {
+                "type": "array", "minItems": 1,
+                "items": {
+                    "type": "object", "additionalProperties": false,
+                    "required": ["id", "nom", "nature", "signataire"],
+                    "properties": {
+                        "id": identifiant("identifiant, ex. le-port"),
+                        "nom": texte("nom, ex. Commune du Port"),
+                        "designation": texte_opt("nom court des en-têtes d'annexe, ex. Ville du Port"),
+                        "nature": { "enum": ["commune", "epci", "prefet", "action_logement", "autre"] },
+                        "adresse": texte_opt("adresse"),
+                        "signataire": signataire(),
+                        "deliberation": { "type": "object", "additionalProperties": false, "properties": {
+                            "numero": texte_opt("numéro de la délibération"),
+                            "date": { "oneOf": [ date("date de la délibération"), { "type": "null" } ] }
+                        } }
+                    }
+                }
+            },
+            "etat_des_lieux": {
+                "type": "object", "additionalProperties": false, "required": ["garants", "programmes"],
+                "properties": {
+                    "quotite": taux("part de chaque programme réservée en contrepartie de la garantie (défaut 20)"),
+                    "precision": { "type": "integer", "minimum": 0, "maximum": 4, "description": "décimales du taux dérivé (défaut 0)" },
+                    "garants": { "type": "array", "items": { "type": "object", "additionalProperties": false,
+                        "required": ["id", "nom"], "properties": { "id": identifiant("identifiant du garant"), "nom": texte("nom imprimé") } } },
+                    "programmes": { "type": "array", "items": { "type": "object", "additionalProperties": false,
+                        "required": ["commune", "residence", "code", "logements", "garanties"],
+                        "properties": {
+                            "commune": texte("commune"),
+                            "residence": texte("résidence"),
+                            "code": texte("code opération"),
+                            "logements": { "type": "object", "additionalProperties": logements("logements de ce financement"),
+                                "description": "logements par financement : PLAI, PLUS, PLS…" },
+                            "mise_en_location": { "type": "integer", "minimum": 1950, "maximum": 2150 },
+                            "garanties": { "type": "object", "additionalProperties": taux("quote-part de garantie"),
+                                "description": "quote-part de chaque garant (identifiant: %)" },
+                            "reserves": { "type": "object", "additionalProperties": logements("logements réservés imprimés") }
+                        } } },
+                    "taux": { "type": "object", "additionalProperties": taux("taux imprimé, vérifié") }
+                }
+            },
+            "exercices": { "type": "array", "minItems": 1, "items": exercice }
+        }
+    })
+}
+
+/// Schemas of the exercise sections added by the annual cycle (bilan, avenant).
+fn extensions_exercice() -> Vec<(&'static str, Value)> {
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn schema_is_an_object_with_every_top_level_key() {
+        let s = super::schema();
+        for k in [
+            "convention",
+            "territoire",
+            "textes",
+            "bailleur",
+            "reservataires",
+            "etat_des_lieux",
+            "exercices",
+        ] {
+            assert!(s["properties"][k].is_object(), "{k}");
+        }
+    }
 }
