@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use typst::diag::{FileError, FileResult, PackageError, SourceDiagnostic, Warned};
-use typst::foundations::{Bytes, Datetime, Smart};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
 use typst::introspection::{Introspector, MetadataElem};
 use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
 use typst::syntax::{DiagSpan, FileId, RootedPath, Source, VirtualPath, VirtualRoot};
@@ -285,7 +285,7 @@ impl World for DocumentWorld<'_> {
     }
 
     /// No clock: `datetime.today()` fails, dates come from the data.
-    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
         None
     }
 }

@@ -1,0 +1,150 @@
+//! The produced documents, checked through the text of the laid-out Typst
+//! document (no pdftotext needed): seed figures in French format, hostile
+//! text printed literally, byte-identical output, PDF/A markers.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use convflux::pipeline;
+use convflux::render::{DocumentSource, Rendu};
+use convflux::typeset::{self, Typesetter};
+
+fn ts() -> &'static Typesetter {
+    static TS: OnceLock<Typesetter> = OnceLock::new();
+    TS.get_or_init(|| Typesetter::new().expect("typesetter"))
+}
+
+fn documents(chemin: &str) -> Vec<DocumentSource> {
+    let an = pipeline::analyser(Path::new(chemin));
+    assert!(an.valide(), "{}", an.rapport());
+    let c = an.convention.as_ref().unwrap();
+    Rendu::new().documents(c, &an.flux[0], &an.flux).expect("rendu")
+}
+
+fn texte(doc: &DocumentSource) -> String {
+    let compiled = ts().compile(&doc.source, &doc.ident).unwrap_or_else(|e| panic!("{}: {e}", doc.fichier));
+    assert!(compiled.warnings.is_empty(), "{:?}", compiled.warnings);
+    typeset::texte(&compiled.document).join("\n")
+}
+
+/// Spaces of any kind (U+202F in figures, line breaks) folded to one space.
+fn plat(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn sidr_annex_shows_every_seed_figure_in_french_format() {
+    let docs = documents("data/territoire-ouest/sidr.yaml");
+    let annexe = docs.iter().find(|d| d.fichier == "annexe-le-port.pdf").expect("annexe");
+    let t = texte(annexe);
+    // Narrow no-break space as thousands separator.
+    assert!(t.contains("1\u{202f}887"), "{t}");
+    assert!(t.contains("1\u{202f}655"), "{t}");
+    let p = plat(&t);
+    for attendu in [
+        "soit 1 887 logements",
+        "134 Ventes",
+        "98 Démolitions",
+        "soit 1 655 logements",
+        "(6,82 %)",
+        "soit 113 logements",
+        "31 logements mobilisés pour des opérations de relogement ANRU",
+        "20 logements mobilisés pour répondre à des demandes de mutations internes",
+        "62 logements mobilisables",
+        "6,89 %",
+        "est donc de 4",
+    ] {
+        assert!(p.contains(attendu), "« {attendu} » absent de :\n{p}");
+    }
+}
+
+#[test]
+fn sedre_annex_shows_the_corrected_figures() {
+    let docs = documents("data/territoire-ouest/sedre.yaml");
+    let p = plat(&texte(docs.iter().find(|d| d.fichier == "annexe-le-port.pdf").unwrap()));
+    assert!(p.contains("soit 16 logements"), "{p}");
+    assert!(p.contains("16 logements mobilisables"), "{p}");
+    assert!(p.contains("est donc de 1"), "{p}");
+    assert!(!p.contains("235 logements mobilisables") && !p.contains("14 logements mobilisables"));
+}
+
+#[test]
+fn convention_body_follows_the_seed_text() {
+    let docs = documents("data/territoire-ouest/shlmr.yaml");
+    let p = plat(&texte(&docs[0]));
+    for phrase in [
+        "Du 1er janvier 2024 au 31 décembre 2026",
+        "Le passage à la gestion en flux des contingents de réservation de logements sociaux, encadré par le décret n° 2020-145 du 20 février 2020",
+        "Article 1 – Le parc locatif social concerné par la gestion en flux",
+        "Article 12 – Durée de la convention",
+        "La présente convention est conclue pour une durée de trois ans",
+        "La Possession, Le Port et Saint-Paul",
+        "Le premier bilan aura lieu en 2025",
+        "Fait en 3 exemplaires",
+        // the annex follows the body in the document to sign
+        "Etat des droits de réservation",
+        "18,20 %",
+    ] {
+        assert!(p.contains(phrase), "« {phrase} » absent");
+    }
+}
+
+#[test]
+fn two_runs_give_byte_identical_pdfs_with_pdfa_markers() {
+    let docs = documents("data/territoire-ouest/sodiac.yaml");
+    let a = ts().compile(&docs[1].source, &docs[1].ident).unwrap().pdf;
+    let b = ts().compile(&docs[1].source, &docs[1].ident).unwrap().pdf;
+    assert_eq!(a, b);
+    let s = String::from_utf8_lossy(&a);
+    assert!(s.contains("<pdfaid:part>2</pdfaid:part>"), "PDF/A-2 absent");
+    assert!(s.contains("<pdfaid:conformance>B</pdfaid:conformance>"), "PDF/A-2b absent");
+    assert!(s.contains("fr-FR") || s.contains("(fr)"), "langue absente");
+}
+
+/// User text is data, never code: every hostile string prints literally.
+#[test]
+fn hostile_text_prints_literally_and_compiles() {
+    let hostiles = [
+        "#read(\"/etc/passwd\")",
+        "*gras*",
+        "_x_",
+        "$x$",
+        "= Titre",
+        "- item",
+        "<l>",
+        "@ref",
+        "[a]",
+        "\\",
+        "fin\\",
+        "\"guillemets\"",
+        "// commentaire",
+        "/* bloc",
+        "http://exemple.fr",
+    ];
+    let base = std::fs::read_to_string("data/territoire-ouest/sidr.yaml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, h) in hostiles.iter().enumerate() {
+        let yaml_str = format!("'{}'", h.replace('\'', "''"));
+        let s = base
+            .replace("nom: SIDR", &format!("nom: {yaml_str}"))
+            .replace("designation: \"Ville du Port\"", &format!("designation: {yaml_str}"))
+            .replace("secteurs_tendus: \"La Possession, Le Port et Saint-Paul\"", &format!("secteurs_tendus: {yaml_str}"))
+            .replace("perimetre: \"la commune\"", &format!("perimetre: {yaml_str}"));
+        let f = dir.path().join(format!("h{i}.yaml"));
+        std::fs::write(&f, s).unwrap();
+        let an = pipeline::analyser(&f);
+        assert!(an.valide(), "{h}: {}", an.rapport());
+        let c = an.convention.as_ref().unwrap();
+        for doc in Rendu::new().documents(c, &an.flux[0], &an.flux).unwrap() {
+            let compiled = ts().compile(&doc.source, &doc.ident).unwrap_or_else(|e| panic!("{h} ne compile pas : {e}"));
+            let t = typeset::texte(&compiled.document).join("\n");
+            assert!(!t.contains("root:x:0"), "{h} a lu /etc/passwd");
+            let p = plat(&t);
+            let attendu = plat(h);
+            assert!(p.contains(&attendu), "« {h} » non imprimé tel quel dans {} :\n{p}", doc.fichier);
+        }
+    }
+}
