@@ -7,6 +7,7 @@
 
 pub mod arrondi;
 pub mod assets;
+pub mod bilan;
 pub mod cli;
 pub mod commands;
 pub mod compute;
@@ -17,7 +18,9 @@ pub mod load;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod rapport;
 pub mod render;
 pub mod schema;
+pub mod signature;
 pub mod typeset;
 pub mod validate;

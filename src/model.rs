@@ -202,6 +202,8 @@ pub struct Reservataire {
     pub adresse: Option<String>,
     pub signataire: Signataire,
     pub deliberation: Option<Deliberation>,
+    /// Data of the council report (`rapport` command) not found elsewhere.
+    pub rapport: Option<crate::rapport::FicheRapport>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -398,6 +400,13 @@ pub struct Annexe {
 pub struct Exercice {
     pub annee: Sp<i32>,
     pub annexes: Vec<Annexe>,
+    /// The bilan of the previous year, received before 28 February
+    /// (CCH art. R. 441-5-1; exercises after the first only).
+    pub bilan: Option<crate::bilan::Bilan>,
+    /// What the data says of this year's avenant (number, dates, place).
+    pub avenant: Option<crate::bilan::Avenant>,
+    /// Illustrative figures, not real ones: every document says so.
+    pub illustratif: bool,
     pub span: Span,
 }
 

@@ -11,6 +11,9 @@
 //! so a template imports the library with `#import "/lib/convflux.typ": *`. Every other path,
 //! and every `@preview/…` package, is refused.
 //!
+//! Unless turned off with [`Typesetter::champs_signature`], the PDF gets an empty signature field
+//! over each signature block (see [`crate::signature`]), appended as an incremental update.
+//!
 //! [`texte`] and [`positions`] read the laid-out pages: the first gives the text of each page
 //! for tests, the second the places marked with labelled `metadata` (signature fields).
 
@@ -30,6 +33,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use crate::assets;
+use crate::signature::{self, SignatureError};
 
 /// Virtual path of the main source of every document.
 const MAIN_PATH: &str = "/main.typ";
@@ -54,12 +58,15 @@ pub enum TypesetError {
     /// The embedded assets cannot be used (no font, invalid template path).
     #[error("ressources embarquées inutilisables : {0}")]
     Assets(String),
+    /// The signature fields could not be placed (a template or library bug).
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
 }
 
 /// A compiled document.
 #[derive(Debug)]
 pub struct Compiled {
-    /// The PDF/A-2b file.
+    /// The PDF/A-2b file, with its signature fields unless they were turned off.
     pub pdf: Vec<u8>,
     /// Number of pages.
     pub pages: usize,
@@ -101,11 +108,20 @@ pub struct Typesetter {
     main: FileId,
     files: HashMap<FileId, Served>,
     standards: PdfStandards,
+    /// Whether [`Typesetter::compile`] adds the signature fields.
+    champs_signature: bool,
 }
 
 impl Typesetter {
     /// Loads the standard library, the embedded fonts and the embedded templates.
     pub fn new() -> Result<Self, TypesetError> {
+        Self::with_templates(assets::templates())
+    }
+
+    /// Like [`Typesetter::new`] with other templates (paths relative to `templates/`).
+    fn with_templates(
+        templates: impl Iterator<Item = (&'static str, &'static [u8])>,
+    ) -> Result<Self, TypesetError> {
         // `assets::fonts()` is sorted, so font indices and the book are the same everywhere.
         let fonts: Vec<Font> = assets::fonts()
             .flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes)))
@@ -116,7 +132,7 @@ impl Typesetter {
         let book = FontBook::from_fonts(&fonts);
 
         let mut files = HashMap::new();
-        for (path, bytes) in assets::templates() {
+        for (path, bytes) in templates {
             let extension = path.rsplit_once('.').map_or("", |(_, ext)| ext);
             let is_source = extension == "typ";
             if !is_source && !IMAGE_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str()) {
@@ -151,13 +167,22 @@ impl Typesetter {
             main,
             files,
             standards,
+            champs_signature: true,
         })
+    }
+
+    /// Turns the empty signature fields on (the default) or off (paper-only workflow).
+    #[must_use]
+    pub fn champs_signature(mut self, oui: bool) -> Self {
+        self.champs_signature = oui;
+        self
     }
 
     /// Compiles `main` (Typst markup) into a PDF/A-2b whose document id derives from `ident`.
     ///
     /// The source must set `#set document(date: datetime(..))` (PDF/A needs a date; the
     /// clock is never read). A warning about an unknown font family is an error here.
+    /// Each `bloc-signature` of the library gets an empty signature field, unless turned off.
     pub fn compile(&self, main: &str, ident: &str) -> Result<Compiled, TypesetError> {
         let world = DocumentWorld {
             typesetter: self,
@@ -189,7 +214,7 @@ impl Typesetter {
             standards: self.standards.clone(),
             ..PdfOptions::default()
         };
-        let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
+        let mut pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
             TypesetError::Composition(
                 errors
                     .iter()
@@ -197,6 +222,9 @@ impl Typesetter {
                     .collect(),
             )
         })?;
+        if self.champs_signature {
+            pdf = signature::ajouter_champs(&pdf, &document)?;
+        }
 
         Ok(Compiled {
             pdf,
@@ -294,21 +322,22 @@ impl World for DocumentWorld<'_> {
 ///
 /// ```text
 /// erreur de composition Typst : unknown variable: montant
-///   ┌─ templates/lib/convflux.typ:12:10
-/// 12│ #let x = montant
-///   │          ^^^^^^^
-///   = indice : …
-///   = trace : while calling `signatures` (main.typ:40:2)
+///    ┌─ templates/lib/convflux.typ:12:10
+///    │
+/// 12 │ #let x = montant
+///    │          ^^^^^^^
+///    = indice : …
+///    = trace : while calling `signatures` (main.typ:40:2)
 /// ```
 fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> String {
     let mut out = format!("{prefix}{}", diag.message);
     let located = locate(world, diag.span);
-    let gutter = located.as_ref().map_or(2, |l| l.line.to_string().len() + 1);
-    let pad = " ".repeat(gutter);
+    let width = located.as_ref().map_or(1, |l| l.line.to_string().len());
+    let pad = " ".repeat(width);
     if let Some(l) = &located {
         let _ = write!(
             out,
-            "\n{pad}┌─ {}:{}:{}\n{:>width$}│ {}\n{pad}│ {}{}",
+            "\n{pad} ┌─ {}:{}:{}\n{pad} │\n{:>width$} │ {}\n{pad} │ {}{}",
             l.file,
             l.line,
             l.column,
@@ -316,17 +345,17 @@ fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> Strin
             l.text,
             " ".repeat(l.column - 1),
             "^".repeat(l.width.max(1)),
-            width = gutter - 1,
         );
     }
-    for hint in &diag.hints {
-        let _ = write!(out, "\n{pad}= indice : {}", hint.v);
+    // Typst's hints about the CLI's `--root` do not apply: the sandbox is fixed here.
+    for hint in diag.hints.iter().filter(|hint| !hint.v.contains("--root")) {
+        let _ = write!(out, "\n{pad} = indice : {}", hint.v);
         if let Some(l) = locate(world, hint.span) {
             let _ = write!(out, " ({}:{}:{})", l.file, l.line, l.column);
         }
     }
     for point in &diag.trace {
-        let _ = write!(out, "\n{pad}= trace : {}", point.v);
+        let _ = write!(out, "\n{pad} = trace : {}", point.v);
         if let Some(l) = locate(world, point.span.into()) {
             let _ = write!(out, " ({}:{}:{})", l.file, l.line, l.column);
         }
@@ -510,8 +539,32 @@ mod tests {
         assert!(err.starts_with(ERROR_PREFIX), "{err}");
         assert!(err.contains("unknown variable: montant_inconnu"), "{err}");
         assert!(err.contains("main.typ:3:10"), "{err}");
-        assert!(err.contains("3│ #let x = montant_inconnu"), "{err}");
-        assert!(err.contains("│          ^^^^^^^^^^^^^^^"), "{err}");
+        assert!(err.contains("3 │ #let x = montant_inconnu"), "{err}");
+        assert!(err.ends_with("  │          ^^^^^^^^^^^^^^^"), "{err}");
+    }
+
+    #[test]
+    fn template_bug_names_the_template_and_the_call_site() {
+        let typesetter = Typesetter::with_templates(
+            [
+                ("lib/essai.typ", &b"// Essai\n#let total(x) = {\n  x + \"a\"\n}\n"[..]),
+                ("lib/essai.typ.j2", &b"{{ x }}"[..]),
+            ]
+            .into_iter(),
+        )
+        .unwrap();
+        let main = "#import \"/lib/essai.typ\": total\n\n#total(1)\n";
+        let err = typesetter.compile(main, "t").unwrap_err().to_string();
+        assert!(err.contains("templates/lib/essai.typ:3:3"), "{err}");
+        assert!(err.contains("3 │   x + \"a\""), "{err}");
+        assert!(err.contains("= trace : while calling `total` (main.typ:3:2)"), "{err}");
+
+        let err = typesetter
+            .compile("#import \"/lib/essai.typ.j2\": *", "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("file not found"), "{err}");
+        assert!(typesetter.compile("#import \"lib/essai.typ\": total\n#total(1)", "t").is_err());
     }
 
     #[test]

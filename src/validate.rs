@@ -633,6 +633,8 @@ fn reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Reservataire>
         }
         _ => Some(None),
     };
+    // Council report data (src/rapport.rs).
+    let rapport = crate::rapport::lire_fiche(l, &mut t, chemin);
     l.fin(
         t,
         &[
@@ -643,6 +645,7 @@ fn reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Reservataire>
             "adresse",
             "signataire",
             "deliberation",
+            "rapport",
         ],
     );
     let nom = nom?;
@@ -654,6 +657,7 @@ fn reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Reservataire>
         adresse,
         signataire: sig?,
         deliberation: deliberation?,
+        rapport: rapport?,
     })
 }
 
@@ -898,11 +902,17 @@ fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
             }
             ok.then_some(out)
         });
+    // Bilan of the previous year and avenant data (src/bilan.rs).
+    let suivi = crate::bilan::lire(l, &mut t, chemin, annee.as_ref().map(|a| a.v));
     let span = t.span();
-    l.fin(t, &["annee", "annexes"]);
+    l.fin(t, &["annee", "annexes", "bilan", "avenant", "illustratif"]);
+    let suivi = suivi?;
     Some(Exercice {
         annee: annee?,
         annexes: annexes?,
+        bilan: suivi.bilan,
+        avenant: suivi.avenant,
+        illustratif: suivi.illustratif,
         span,
     })
 }
@@ -1245,6 +1255,8 @@ fn regles(l: &mut Lecteur, c: &Convention) {
             }
         }
     }
+    // Bilans and avenants across exercises (src/bilan.rs).
+    crate::bilan::regles(l, c);
     // Exercises within the convention's period, renewals included (art. 12 / 15).
     if let Some(fin) = c.derniere_annee() {
         for e in &c.exercices {
@@ -1368,6 +1380,19 @@ fn regles(l: &mut Lecteur, c: &Convention) {
                 .label("`nom` absent")
                 .note("ajoutez `nom:` au signataire si le nom est connu"),
             );
+        }
+    }
+    if c.modele == Modele::Bilateral {
+        for e in &c.exercices {
+            if e.annexes.len() != 1 {
+                l.erreur(
+                    Diagnostic::erreur(
+                        format!("exercice {} : le modèle bilatéral a une annexe, pas {}", e.annee.v, e.annexes.len()),
+                        Some(e.annee.span),
+                    )
+                    .note("une convention bilatérale porte l'assiette d'un seul réservataire par année (seed 004, annexe 2)"),
+                );
+            }
         }
     }
     if c.modele == Modele::Bilateral && c.reservataires.len() != 1 {

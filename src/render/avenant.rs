@@ -1,16 +1,727 @@
-//! Avenants: the documents of an exercise after the first (issue 5).
-//! Not implemented yet: later exercises produce no document.
+//! Avenants: the documents of an exercise after the first.
+//!
+//! Takes the convention, the flow of year N and the flows of every exercise;
+//! gives `avenant-<n>.pdf` (the avenant, then the updated annexes of year N)
+//! and each updated annex alone. The view model ([`AvenantVue`], contract in
+//! docs/vue-modele.md § Avenant) extends the year-N [`Vue`] with the avenant's
+//! data, the bilan of N-1, the comparison N-1 → N of every line of each annex
+//! and the gap between the units allotted for N-1 and those proposed and
+//! attributed. Every difference is computed here, exactly, from `compute`'s
+//! figures; templates only place and format them.
+//!
+//! The law: seed 000 art. 8 (annual evaluation: « examiner les éventuels
+//! écarts entre les engagements pris et la réalité de la mobilisation du
+//! parc ») and art. 9 (yearly avenant updating the assiette and the flow);
+//! seed 004 art. 14 (bilan and avenant) and art. 9 (what counts as an
+//! attribution); CCH art. R. 441-5-1 (bilan before 28 February).
 
-use crate::compute::Flux;
-use crate::model::Convention;
-use crate::render::{DocumentSource, RenderError, Rendu};
+use std::collections::BTreeSet;
+
+use minijinja::value::{Serde, Value};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::bilan::{self, Bilan, BilanReservataire};
+use crate::compute::{Flux, FluxAnnexe};
+use crate::model::{Convention, DateEffet, Deduction, Exclusion, Modele};
+use crate::render::vue::{self, Vue};
+use crate::render::{DocumentSource, RenderError, Rendu, gabarit};
+
+/// The template context of an avenant: the year-N context plus the avenant.
+#[derive(Clone, Debug, Serialize)]
+pub struct AvenantVue {
+    #[serde(flatten)]
+    pub base: Vue,
+    pub avenant: AvenantInfoVue,
+    pub bilan: Option<BilanVue>,
+    /// One per annex of N (and per annex of N-1 gone in N), in N's order.
+    pub comparaisons: Vec<ComparaisonVue>,
+    /// Committed for N-1 against done, one per réservataire of the bilan.
+    pub ecarts: Vec<EcartVue>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AvenantInfoVue {
+    pub numero: u32,
+    pub annee: i32,
+    /// The exercise compared with (normally `annee - 1`).
+    pub annee_precedente: i32,
+    pub a_la_signature: bool,
+    /// ISO date; `null` when « à la signature ».
+    pub date_effet: Option<String>,
+    /// The convention's start (ISO), or `null` when it runs from its signature.
+    pub debut_convention: Option<String>,
+    pub illustratif: bool,
+    /// Articles of the convention's model cited by the avenant.
+    pub articles: ArticlesVue,
+    /// What measures the engagement in the bilan: "attribues" (seed 000
+    /// art. 3) or "proposes" (seed 004 art. 9: units made available).
+    pub mesure: &'static str,
+    /// Names of the annexes the avenant replaces.
+    pub annexes_remplacees: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ArticlesVue {
+    pub engagements: &'static str,
+    pub bilan: &'static str,
+    pub actualisation: &'static str,
+    pub duree: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BilanVue {
+    pub annee: i32,
+    pub recu_le: String,
+    /// Received after 28 February.
+    pub en_retard: bool,
+    pub source: Option<String>,
+    pub reservataires: Vec<BilanReservataireVue>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BilanReservataireVue {
+    pub id: String,
+    pub designation: String,
+    pub proposes: u32,
+    pub attribues: u32,
+    pub refus_menages: Option<u32>,
+    pub refus_caleol: Option<u32>,
+    pub baux_signes: Option<u32>,
+    /// Months, decimal string.
+    pub anciennete_mois: Option<String>,
+    pub repartitions: Vec<RepartitionVue>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RepartitionVue {
+    pub critere: bilan::Critere,
+    pub titre: &'static str,
+    pub lignes: Vec<CategorieVue>,
+    pub total_proposes: u64,
+    pub total_attribues: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CategorieVue {
+    pub categorie: String,
+    pub proposes: u32,
+    pub attribues: u32,
+}
+
+/// A signed difference: `signe` is "+", "−" or "" (zero), `valeur` the
+/// absolute value as a decimal string.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EcartSigne {
+    pub signe: &'static str,
+    pub valeur: String,
+}
+
+impl EcartSigne {
+    pub fn de(apres: Decimal, avant: Decimal) -> Self {
+        let d = apres - avant;
+        EcartSigne {
+            signe: if d > Decimal::ZERO {
+                "+"
+            } else if d < Decimal::ZERO {
+                "−"
+            } else {
+                ""
+            },
+            valeur: d.abs().normalize().to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EcartVue {
+    pub id: String,
+    pub designation: String,
+    /// Units allotted for N-1 (`null` without an annex that year).
+    pub engages: Option<u32>,
+    pub proposes: u32,
+    pub attribues: u32,
+    pub baux_signes: Option<u32>,
+    pub ecart_proposes: Option<EcartSigne>,
+    pub ecart_attribues: Option<EcartSigne>,
+    /// The engagement is met by the model's measure (`mesure`).
+    pub atteint: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ComparaisonVue {
+    pub id: String,
+    pub designation: String,
+    pub perimetre: String,
+    /// No annex the year before / none this year.
+    pub nouvelle: bool,
+    pub supprimee: bool,
+    pub lignes: Vec<LigneComparaison>,
+    /// Year-N rate (decimal string) and units allotted, for the sentence.
+    pub taux: Option<String>,
+    pub affectes: Option<u32>,
+}
+
+/// One line of an annex compared: values are decimal strings (ISO for a
+/// date), `null` where the annex does not exist that year.
+#[derive(Clone, Debug, Serialize)]
+pub struct LigneComparaison {
+    pub cle: String,
+    pub libelle: String,
+    /// "logements", "taux" or "date".
+    pub unite: &'static str,
+    pub avant: Option<String>,
+    pub apres: Option<String>,
+    pub ecart: Option<EcartSigne>,
+    /// 1 for a detail line ("dont …"), 0 otherwise.
+    pub niveau: u8,
+    /// A result line (parc soumis, flux, mobilisables, affectés).
+    pub gras: bool,
+}
+
+/// Exclusions and deductions each model's annex always prints (the others
+/// are printed when not 0 in either year).
+fn toujours(m: Modele) -> (&'static [Exclusion], &'static [Deduction]) {
+    match m {
+        Modele::Intercommunal => (
+            &[
+                Exclusion::Defense,
+                Exclusion::Vente,
+                Exclusion::Demolition,
+                Exclusion::HabitatInclusif,
+            ],
+            &[Deduction::Anru, Deduction::Lhi, Deduction::Mutations],
+        ),
+        Modele::Bilateral => (
+            &[
+                Exclusion::Defense,
+                Exclusion::Vente,
+                Exclusion::Demolition,
+                Exclusion::Associations,
+                Exclusion::PlaiAdaptes,
+            ],
+            &[
+                Deduction::Mutations,
+                Deduction::Anru,
+                Deduction::Orcod,
+                Deduction::Lhi,
+                Deduction::VenteDemolition,
+            ],
+        ),
+    }
+}
+
+fn articles(m: Modele) -> (ArticlesVue, &'static str) {
+    match m {
+        // Seed 000: art. 3 (engagements on attributions followed by a lease,
+        // or refused by every candidate), 8 (evaluation), 9 (avenant), 12 (duration).
+        Modele::Intercommunal => (
+            ArticlesVue {
+                engagements: "3",
+                bilan: "8",
+                actualisation: "9",
+                duree: "12",
+            },
+            "attribues",
+        ),
+        // Seed 004: art. 9 (units made available count as attributions),
+        // 14 (bilan and avenant), 15 (revision).
+        Modele::Bilateral => (
+            ArticlesVue {
+                engagements: "9",
+                bilan: "14",
+                actualisation: "14",
+                duree: "15",
+            },
+            "proposes",
+        ),
+    }
+}
+
+fn dec(n: u32) -> Decimal {
+    Decimal::from(n)
+}
+
+fn ligne(
+    cle: impl Into<String>,
+    libelle: impl Into<String>,
+    unite: &'static str,
+    avant: Option<Decimal>,
+    apres: Option<Decimal>,
+    niveau: u8,
+    gras: bool,
+) -> LigneComparaison {
+    let ecart = match (avant, apres) {
+        (Some(a), Some(b)) => Some(EcartSigne::de(b, a)),
+        _ => None,
+    };
+    // Rates keep the data's scale ("4.80"); counts have none.
+    LigneComparaison {
+        cle: cle.into(),
+        libelle: libelle.into(),
+        unite,
+        avant: avant.map(|d| d.to_string()),
+        apres: apres.map(|d| d.to_string()),
+        ecart,
+        niveau,
+        gras,
+    }
+}
+
+fn majuscule(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(p) => p.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Every line of one annex, N-1 → N (either side may be absent).
+fn comparer(
+    m: Modele,
+    avant: Option<&FluxAnnexe>,
+    apres: Option<&FluxAnnexe>,
+) -> Vec<LigneComparaison> {
+    let (ex_toujours, de_toujours) = toujours(m);
+    let mut out = Vec::new();
+    let v = |f: fn(&FluxAnnexe) -> Decimal| (avant.map(f), apres.map(f));
+    let (a, b) = v(|x| x.logements.dec());
+    out.push(ligne(
+        "logements",
+        "Patrimoine du bailleur sur le territoire",
+        "logements",
+        a,
+        b,
+        0,
+        false,
+    ));
+    for x in Exclusion::TOUTES {
+        let get = |f: Option<&FluxAnnexe>| {
+            f.map(|f| f.exclusions.get(&x).map_or(Decimal::ZERO, |l| l.dec()))
+        };
+        let (a, b) = (get(avant), get(apres));
+        let non_nul = |d: Option<Decimal>| d.is_some_and(|d| !d.is_zero());
+        if ex_toujours.contains(&x) || non_nul(a) || non_nul(b) {
+            out.push(ligne(
+                format!("exclusions.{}", x.cle()),
+                format!("dont {}", x.libelle()),
+                "logements",
+                a,
+                b,
+                1,
+                false,
+            ));
+        }
+    }
+    let (a, b) = v(|x| x.total_exclusions.dec());
+    out.push(ligne(
+        "total_exclusions",
+        "Logements exclus de la gestion en flux",
+        "logements",
+        a,
+        b,
+        0,
+        false,
+    ));
+    let (a, b) = v(|x| x.parc_soumis.dec());
+    out.push(ligne(
+        "parc_soumis",
+        "Parc soumis à la gestion en flux",
+        "logements",
+        a,
+        b,
+        0,
+        true,
+    ));
+    let (a, b) = v(|x| x.taux_rotation);
+    out.push(ligne(
+        "taux_rotation",
+        "Taux de rotation",
+        "taux",
+        a,
+        b,
+        0,
+        false,
+    ));
+    let (a, b) = v(|x| x.flux_previsionnel.dec());
+    out.push(ligne(
+        "flux_previsionnel",
+        "Flux prévisionnel",
+        "logements",
+        a,
+        b,
+        0,
+        true,
+    ));
+    for x in Deduction::TOUTES {
+        let get = |f: Option<&FluxAnnexe>| {
+            f.map(|f| f.deductions.get(&x).map_or(Decimal::ZERO, |l| l.dec()))
+        };
+        let (a, b) = (get(avant), get(apres));
+        let non_nul = |d: Option<Decimal>| d.is_some_and(|d| !d.is_zero());
+        if de_toujours.contains(&x) || non_nul(a) || non_nul(b) {
+            out.push(ligne(
+                format!("deductions.{}", x.cle()),
+                format!("dont {}", x.libelle()),
+                "logements",
+                a,
+                b,
+                1,
+                false,
+            ));
+        }
+    }
+    let (a, b) = v(|x| x.total_deductions.dec());
+    out.push(ligne(
+        "total_deductions",
+        "Logements soustraits du flux",
+        "logements",
+        a,
+        b,
+        0,
+        false,
+    ));
+    let (a, b) = v(|x| x.mobilisables.dec());
+    out.push(ligne(
+        "mobilisables",
+        "Logements mobilisables à répartir entre réservataires",
+        "logements",
+        a,
+        b,
+        0,
+        true,
+    ));
+    let (a, b) = v(|x| x.taux);
+    out.push(ligne(
+        "taux",
+        "Taux du réservataire",
+        "taux",
+        a,
+        b,
+        0,
+        false,
+    ));
+    let (a, b) = v(|x| x.affectes.dec());
+    out.push(ligne(
+        "affectes",
+        "Logements affectés au réservataire",
+        "logements",
+        a,
+        b,
+        0,
+        true,
+    ));
+    for l in out.iter_mut().filter(|l| l.niveau == 0) {
+        l.libelle = majuscule(&l.libelle);
+    }
+    out
+}
+
+fn designation(c: &Convention, id: &str) -> String {
+    c.reservataire(id)
+        .map_or(id.to_string(), |r| r.designation.clone())
+}
+
+fn bilan_vue(c: &Convention, b: &Bilan) -> BilanVue {
+    BilanVue {
+        annee: b.annee,
+        recu_le: b.recu_le.v.iso(),
+        en_retard: b.en_retard(),
+        source: b.source.clone(),
+        reservataires: b
+            .reservataires
+            .iter()
+            .map(|r| bilan_reservataire(c, r))
+            .collect(),
+    }
+}
+
+fn bilan_reservataire(c: &Convention, r: &BilanReservataire) -> BilanReservataireVue {
+    BilanReservataireVue {
+        id: r.reservataire.v.clone(),
+        designation: designation(c, &r.reservataire.v),
+        proposes: r.proposes.v.0,
+        attribues: r.attribues.v.0,
+        refus_menages: r.refus_menages.as_ref().map(|x| x.v.0),
+        refus_caleol: r.refus_caleol.as_ref().map(|x| x.v.0),
+        baux_signes: r.baux_signes.as_ref().map(|x| x.v.0),
+        anciennete_mois: r
+            .anciennete_mois
+            .as_ref()
+            .map(|x| x.v.normalize().to_string()),
+        repartitions: r
+            .repartitions
+            .iter()
+            .map(|p| RepartitionVue {
+                critere: p.critere,
+                titre: p.critere.libelle(),
+                lignes: p
+                    .lignes
+                    .iter()
+                    .map(|l| CategorieVue {
+                        categorie: p.critere.categorie(&l.categorie),
+                        proposes: l.proposes.0,
+                        attribues: l.attribues.0,
+                    })
+                    .collect(),
+                total_proposes: p.total_proposes(),
+                total_attribues: p.total_attribues(),
+            })
+            .collect(),
+    }
+}
+
+/// The gap between the units allotted for N-1 and what the bilan reports.
+pub fn ecart(
+    c: &Convention,
+    r: &BilanReservataire,
+    engage: Option<&FluxAnnexe>,
+    mesure: &str,
+) -> EcartVue {
+    let engages = engage.map(|f| f.affectes.0);
+    let (p, a) = (r.proposes.v.0, r.attribues.v.0);
+    let realise = if mesure == "proposes" { p } else { a };
+    EcartVue {
+        id: r.reservataire.v.clone(),
+        designation: designation(c, &r.reservataire.v),
+        engages,
+        proposes: p,
+        attribues: a,
+        baux_signes: r.baux_signes.as_ref().map(|x| x.v.0),
+        ecart_proposes: engages.map(|e| EcartSigne::de(dec(p), dec(e))),
+        ecart_attribues: engages.map(|e| EcartSigne::de(dec(a), dec(e))),
+        atteint: engages.map(|e| realise >= e),
+    }
+}
+
+/// Builds the avenant's context for year `flux.annee`.
+pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
+    let annee = flux.annee;
+    let ex = c.exercice(annee);
+    let av = ex.and_then(|e| e.avenant.as_ref());
+    let precedent = bilan::precedent(c, annee);
+    let annee_precedente = precedent.map_or(annee - 1, |p| p.annee.v);
+    let flux_avant = tous.iter().find(|f| f.annee == annee_precedente);
+    let numero = bilan::numero(c, annee).unwrap_or(1);
+    let (articles, mesure) = articles(c.modele);
+
+    let mut base = vue::construire(c, flux, None, &format!("Avenant n° {numero}"));
+    // The avenant is signed on its own date and place (the convention's place
+    // by default); the updated annexes printed after it carry the same.
+    if let Some(a) = av {
+        if a.lieu_signature.is_some() {
+            base.convention.lieu_signature = a.lieu_signature.clone();
+        }
+        base.convention.date_signature = a.date_signature.map(|d| d.iso());
+    } else {
+        base.convention.date_signature = None;
+    }
+    let (a_la_signature, date_effet) = match av.and_then(|a| a.date_effet.as_ref()) {
+        Some(DateEffet::ALaSignature) => (true, None),
+        Some(DateEffet::Date(d)) => (false, Some(d.iso())),
+        None => (false, Some(format!("{annee:04}-01-01"))),
+    };
+    if let Some(d) = av.and_then(|a| a.date_signature) {
+        base.document.date = vue::DateVue {
+            annee: d.annee,
+            mois: d.mois,
+            jour: d.jour,
+        };
+    } else {
+        base.document.date = vue::DateVue {
+            annee,
+            mois: 1,
+            jour: 1,
+        };
+    }
+    base.document.titre = format!("Avenant n° {numero} — {} — {annee}", c.titre);
+    base.document.sujet = format!(
+        "Avenant n° {numero} à la convention de gestion en flux des réservations de logements sociaux — {} — actualisation {annee}",
+        c.bailleur.nom
+    );
+    base.document.mots_cles.push("avenant".into());
+    base.document.pied = format!("Avenant n° {numero} — {} — {}", c.titre, c.bailleur.nom);
+
+    // Comparisons: N's annexes in order, then N-1's annexes gone in N.
+    let mut comparaisons = Vec::new();
+    let mut vus = BTreeSet::new();
+    let annexes_n: Vec<(&str, &str)> = ex
+        .map(|e| {
+            e.annexes
+                .iter()
+                .map(|a| (a.reservataire.v.as_str(), a.perimetre.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (id, perimetre) in &annexes_n {
+        vus.insert(*id);
+        let apres = flux.annexe(id);
+        let avant = flux_avant.and_then(|f| f.annexe(id));
+        comparaisons.push(ComparaisonVue {
+            id: id.to_string(),
+            designation: designation(c, id),
+            perimetre: perimetre.to_string(),
+            nouvelle: avant.is_none(),
+            supprimee: false,
+            lignes: comparer(c.modele, avant, apres),
+            taux: apres.map(|f| f.taux.to_string()),
+            affectes: apres.map(|f| f.affectes.0),
+        });
+    }
+    if let (Some(p), Some(fa)) = (precedent, flux_avant) {
+        for a in &p.annexes {
+            let id = a.reservataire.v.as_str();
+            if vus.contains(id) {
+                continue;
+            }
+            comparaisons.push(ComparaisonVue {
+                id: id.to_string(),
+                designation: designation(c, id),
+                perimetre: a.perimetre.clone(),
+                nouvelle: false,
+                supprimee: true,
+                lignes: comparer(c.modele, fa.annexe(id), None),
+                taux: None,
+                affectes: None,
+            });
+        }
+    }
+    let bilan = ex.and_then(|e| e.bilan.as_ref());
+    let ecarts = bilan
+        .map(|b| {
+            b.reservataires
+                .iter()
+                .map(|r| {
+                    let engage = tous
+                        .iter()
+                        .find(|f| f.annee == b.annee)
+                        .and_then(|f| f.annexe(&r.reservataire.v));
+                    ecart(c, r, engage, mesure)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let annexes_remplacees = match c.modele {
+        Modele::Intercommunal => annexes_n
+            .iter()
+            .map(|(id, _)| {
+                format!(
+                    "annexe individuelle {} / {}",
+                    designation(c, id),
+                    c.bailleur.nom
+                )
+            })
+            .collect(),
+        Modele::Bilateral => vec!["annexe 2 (assiette prévisionnelle)".to_string()],
+    };
+    AvenantVue {
+        avenant: AvenantInfoVue {
+            numero,
+            annee,
+            annee_precedente,
+            a_la_signature,
+            date_effet,
+            debut_convention: base.convention.debut.clone(),
+            illustratif: ex.is_some_and(|e| e.illustratif),
+            articles,
+            mesure,
+            annexes_remplacees,
+        },
+        bilan: bilan.map(|b| bilan_vue(c, b)),
+        comparaisons,
+        ecarts,
+        base,
+    }
+}
+
+pub(crate) fn rendre<T: Serialize>(
+    r: &Rendu,
+    template: &str,
+    ctx: &T,
+) -> Result<String, RenderError> {
+    let tpl = r
+        .env
+        .get_template(template)
+        .map_err(|e| gabarit(template, &e))?;
+    tpl.render(Value::from(Serde(ctx)))
+        .map_err(|e| gabarit(template, &e))
+}
 
 /// The avenant of `flux.annee` and its updated annexes.
 pub fn documents(
-    _r: &Rendu,
-    _c: &Convention,
-    _flux: &Flux,
-    _tous: &[Flux],
+    r: &Rendu,
+    c: &Convention,
+    flux: &Flux,
+    tous: &[Flux],
 ) -> Result<Vec<DocumentSource>, RenderError> {
-    Ok(Vec::new())
+    let ctx = construire(c, flux, tous);
+    let n = ctx.avenant.numero;
+    let ident = |doc: &str| format!("convflux/{}/{}/{doc}", c.id, flux.annee);
+    let mut out = Vec::new();
+    let tpl = "avenant/avenant.typ.j2";
+    out.push(DocumentSource {
+        fichier: format!("avenant-{n}.pdf"),
+        description: format!("avenant n° {n} et annexes actualisées"),
+        template: tpl,
+        source: rendre(r, tpl, &ctx)?,
+        ident: ident(&format!("avenant-{n}")),
+    });
+    // Each updated annex alone, as the first year (same file names: the
+    // folder's year says which one).
+    match c.modele {
+        Modele::Intercommunal => {
+            for a in &flux.annexes {
+                let nom = designation(c, &a.reservataire);
+                let mut v = ctx.clone();
+                v.base.annexes.retain(|x| x.reservataire.id == a.reservataire);
+                v.base.document.titre = format!(
+                    "{} — Annexe {nom} — avenant n° {n} ({})",
+                    c.titre, flux.annee
+                );
+                let tpl = "avenant/annexe.typ.j2";
+                out.push(DocumentSource {
+                    fichier: format!("annexe-{}.pdf", a.reservataire),
+                    description: format!("annexe {nom} (avenant n° {n})"),
+                    template: tpl,
+                    source: rendre(r, tpl, &v)?,
+                    ident: ident(&format!("annexe-{}", a.reservataire)),
+                });
+            }
+        }
+        Modele::Bilateral => {
+            let mut v = ctx.clone();
+            v.base.document.titre = format!(
+                "{} — Annexe 2 : assiette prévisionnelle — avenant n° {n} ({})",
+                c.titre, flux.annee
+            );
+            let tpl = "avenant/annexe-2.typ.j2";
+            out.push(DocumentSource {
+                fichier: "annexe-2-assiette.pdf".into(),
+                description: format!("annexe 2 (assiette prévisionnelle, avenant n° {n})"),
+                template: tpl,
+                source: rendre(r, tpl, &v)?,
+                ident: ident("annexe-2-assiette"),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_differences_are_exact() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(
+            EcartSigne::de(d("4.80"), d("4.55")),
+            EcartSigne {
+                signe: "+",
+                valeur: "0.25".into()
+            }
+        );
+        assert_eq!(EcartSigne::de(d("16"), d("17")).signe, "−");
+        assert_eq!(EcartSigne::de(d("16"), d("16")).valeur, "0");
+    }
 }

@@ -139,6 +139,9 @@ pub struct AnnexeVue {
     pub patrimoine: PatrimoineVue,
     pub exclusions: BTreeMap<&'static str, u32>,
     pub exclusions_specifiques: u32,
+    /// gens du voyage + habitat inclusif + art. 109 ELAN (seed 004 annex 2,
+    /// "financements spécifiques et dédiés à des publics précis").
+    pub exclusions_financements_specifiques: u32,
     pub total_exclusions: u32,
     pub parc_soumis: u32,
     pub rotation: RotationVue,
@@ -296,6 +299,9 @@ fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
             + ex(Exclusion::HabitatInclusif)
             + ex(Exclusion::Art109Elan)
             + ex(Exclusion::Associations),
+        exclusions_financements_specifiques: ex(Exclusion::GensDuVoyage)
+            + ex(Exclusion::HabitatInclusif)
+            + ex(Exclusion::Art109Elan),
         total_exclusions: f.total_exclusions.0,
         parc_soumis: f.parc_soumis.0,
         rotation,

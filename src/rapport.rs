@@ -1,0 +1,333 @@
+//! The council report of one réservataire across its conventions (seed 000,
+//! first pages: « rapport au conseil municipal »).
+//!
+//! Takes validated conventions with their computed flows (after `compute` and
+//! `controle`), gives a [`Rapport`]: for one year, one line per convention
+//! holding an annex of the réservataire, the total quota, the quota of the year
+//! before (computed from the data when every convention has that year,
+//! otherwise the figure declared in `reservataires[].rapport`), and the bilans
+//! received. Only sums of already rounded figures are made here; nothing is
+//! rounded and nothing is formatted for the user except the messages.
+//!
+//! Also reads the `rapport` section of a réservataire entry ([`lire_fiche`]).
+
+use crate::bilan::{self, Bilan, BilanReservataire};
+use crate::compute::{Flux, FluxAnnexe};
+use crate::diagnostic::Sp;
+use crate::lecteur::{Lecteur, Table, joindre};
+use crate::load::Value;
+use crate::model::{Convention, Date, Logements, Reservataire};
+
+/// What the council report needs and the conventions do not hold
+/// (`reservataires[].rapport`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FicheRapport {
+    /// The quota of the year before the first flux year, under stock
+    /// management (seed 000: « le quota était de 49 logements en 2023 »).
+    pub quota_precedent: Option<QuotaPrecedent>,
+    /// Date of the CIL meeting that agreed on the conventions (seed 000:
+    /// 21 December 2023).
+    pub cil: Option<Date>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuotaPrecedent {
+    pub annee: Sp<i32>,
+    pub logements: Sp<Logements>,
+}
+
+/// Reads `rapport` in a réservataire table: `Some(None)` when absent, `None`
+/// on error.
+pub fn lire_fiche(
+    l: &mut Lecteur,
+    t: &mut Table<'_>,
+    chemin: &str,
+) -> Option<Option<FicheRapport>> {
+    let n = match l.champ(t, "rapport") {
+        Some(n) if n.value != Value::Null => n,
+        _ => return Some(None),
+    };
+    let c = joindre(chemin, "rapport");
+    let mut r = l.table(n, &c)?;
+    let quota = match l.champ(&mut r, "quota_precedent") {
+        Some(q) if q.value != Value::Null => {
+            let cq = joindre(&c, "quota_precedent");
+            l.table(q, &cq).and_then(|mut q| {
+                let annee = l
+                    .requis(&mut q, "annee", "l'année du quota")
+                    .and_then(|n| l.annee(n, &joindre(&cq, "annee")));
+                let logements = l.req_logements(&mut q, "logements");
+                l.fin(q, &["annee", "logements"]);
+                Some(Some(QuotaPrecedent {
+                    annee: annee?,
+                    logements: logements?,
+                }))
+            })
+        }
+        _ => Some(None),
+    };
+    let cil = l.opt_date(&mut r, "cil").map(|d| d.v);
+    l.fin(r, &["quota_precedent", "cil"]);
+    Some(Some(FicheRapport {
+        quota_precedent: quota?,
+        cil,
+    }))
+}
+
+/// One convention of the réservataire in the report's year.
+#[derive(Debug)]
+pub struct LigneRapport<'a> {
+    pub fichier: String,
+    pub convention: &'a Convention,
+    /// The réservataire's annex of the year.
+    pub flux: &'a FluxAnnexe,
+    /// Its annex of the year before, when the data has it.
+    pub precedent: Option<&'a FluxAnnexe>,
+    /// The avenant number of the year (`None` the first year: the convention).
+    pub avenant: Option<u32>,
+    /// The bilan of the year before, received this year.
+    pub bilan: Option<(&'a Bilan, &'a BilanReservataire)>,
+    /// Illustrative figures in this convention's exercise.
+    pub illustratif: bool,
+}
+
+/// Where the previous year's quota comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourcePrecedent {
+    /// Σ units allotted in the exercises of the year before.
+    Calcule,
+    /// `reservataires[].rapport.quota_precedent` (stock management).
+    Declare,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Precedent {
+    pub annee: i32,
+    pub logements: Logements,
+    pub source: SourcePrecedent,
+}
+
+/// The council report's figures for one réservataire and one year.
+#[derive(Debug)]
+pub struct Rapport<'a> {
+    pub reservataire: &'a Reservataire,
+    pub annee: i32,
+    /// File order (paths sorted).
+    pub lignes: Vec<LigneRapport<'a>>,
+    /// Σ units allotted this year (« le quota réservataire de la Ville »).
+    pub total: Logements,
+    pub precedent: Option<Precedent>,
+    pub cil: Option<Date>,
+    /// Things the reader should know (French, printed as warnings).
+    pub avertissements: Vec<String>,
+}
+
+impl Rapport<'_> {
+    /// The first flux year of every convention is this year: conventions to
+    /// approve (else avenants).
+    pub fn premiere_annee(&self) -> bool {
+        self.lignes.iter().all(|l| l.avenant.is_none())
+    }
+
+    pub fn illustratif(&self) -> bool {
+        self.lignes.iter().any(|l| l.illustratif)
+    }
+}
+
+/// One analysed file: its name, convention and flows.
+pub type Source<'a> = (String, &'a Convention, &'a [Flux]);
+
+/// Gathers the report of `reservataire` for `annee` (by default the last
+/// year of its annexes). Errors are French sentences (no location: they
+/// span several files).
+pub fn assembler<'a>(
+    sources: &[Source<'a>],
+    reservataire: &str,
+    annee: Option<i32>,
+) -> Result<Rapport<'a>, Vec<String>> {
+    let a_annexe = |c: &Convention| {
+        c.exercices
+            .iter()
+            .any(|e| e.annexes.iter().any(|a| a.reservataire.v == reservataire))
+    };
+    let siens: Vec<&Source<'a>> = sources.iter().filter(|(_, c, _)| a_annexe(c)).collect();
+    if siens.is_empty() {
+        let connus: std::collections::BTreeSet<&str> = sources
+            .iter()
+            .flat_map(|(_, c, _)| {
+                c.exercices
+                    .iter()
+                    .flat_map(|e| e.annexes.iter().map(|a| a.reservataire.v.as_str()))
+            })
+            .collect();
+        let liste: Vec<String> = connus.iter().map(|i| format!("`{i}`")).collect();
+        return Err(vec![format!(
+            "aucune annexe du réservataire `{reservataire}` dans les fichiers donnés ; réservataires ayant une annexe : {}",
+            if liste.is_empty() {
+                "aucun".to_string()
+            } else {
+                liste.join(", ")
+            }
+        )]);
+    }
+    let annee = annee.unwrap_or_else(|| {
+        siens
+            .iter()
+            .flat_map(|(_, c, _)| {
+                c.exercices
+                    .iter()
+                    .filter(|e| e.annexes.iter().any(|a| a.reservataire.v == reservataire))
+                    .map(|e| e.annee.v)
+            })
+            .max()
+            .unwrap_or_default()
+    });
+    let mut erreurs = Vec::new();
+    let mut lignes = Vec::new();
+    for (fichier, c, flux) in siens.iter().copied() {
+        let courant = flux
+            .iter()
+            .find(|f| f.annee == annee)
+            .and_then(|f| f.annexe(reservataire));
+        let Some(courant) = courant else {
+            let fin = c.derniere_annee().unwrap_or(annee);
+            if c.premiere_annee().is_some_and(|p| p <= annee) && annee <= fin {
+                erreurs.push(format!(
+                    "{fichier} : la convention `{}` n'a pas d'annexe de `{reservataire}` pour {annee} : le rapport serait incomplet (ajoutez l'exercice {annee})",
+                    c.id
+                ));
+            }
+            continue;
+        };
+        let precedent = flux
+            .iter()
+            .find(|f| f.annee == annee - 1)
+            .and_then(|f| f.annexe(reservataire));
+        let ex = c.exercice(annee);
+        let bilan = ex.and_then(|e| e.bilan.as_ref()).and_then(|b| {
+            b.reservataire(reservataire).map(|r| (b, r))
+        });
+        lignes.push(LigneRapport {
+            fichier: fichier.clone(),
+            convention: c,
+            flux: courant,
+            precedent,
+            avenant: bilan::numero(c, annee),
+            bilan,
+            illustratif: ex.is_some_and(|e| e.illustratif),
+        });
+    }
+    if lignes.is_empty() && erreurs.is_empty() {
+        erreurs.push(format!(
+            "aucune convention de `{reservataire}` n'a d'exercice {annee}"
+        ));
+    }
+    // The réservataire's entry and its `rapport` data: the same in every file.
+    let mut fiche: Option<(&str, &FicheRapport)> = None;
+    for (fichier, c, _) in siens.iter().copied() {
+        let Some(f) = c.reservataire(reservataire).and_then(|r| r.rapport.as_ref()) else {
+            continue;
+        };
+        match fiche {
+            None => fiche = Some((fichier.as_str(), f)),
+            Some((premier, g)) => {
+                let qa = f.quota_precedent.as_ref().map(|q| (q.annee.v, q.logements.v));
+                let qb = g.quota_precedent.as_ref().map(|q| (q.annee.v, q.logements.v));
+                if qa != qb || f.cil != g.cil {
+                    erreurs.push(format!(
+                        "`reservataires[].rapport` de `{reservataire}` diffère entre {premier} et {fichier} : donnez les mêmes valeurs (quota de l'année précédente, date de la CIL) dans chaque convention"
+                    ));
+                }
+            }
+        }
+    }
+    if !erreurs.is_empty() {
+        return Err(erreurs);
+    }
+    let total: u64 = lignes.iter().map(|l| u64::from(l.flux.affectes.0)).sum();
+    let total = Logements(u32::try_from(total).unwrap_or(u32::MAX));
+    let mut avertissements = Vec::new();
+    let calcule = lignes
+        .iter()
+        .map(|l| l.precedent.map(|p| u64::from(p.affectes.0)))
+        .sum::<Option<u64>>()
+        .map(|n| Logements(u32::try_from(n).unwrap_or(u32::MAX)));
+    let declare = fiche
+        .and_then(|(_, f)| f.quota_precedent.as_ref())
+        .filter(|q| q.annee.v == annee - 1);
+    let precedent = match (calcule, declare) {
+        (Some(n), d) => {
+            if let Some(d) = d
+                && d.logements.v != n
+            {
+                avertissements.push(format!(
+                    "quota {} de `{reservataire}` : {} logements déclarés dans `rapport.quota_precedent`, {} calculés à partir des exercices {} ; le calcul est retenu",
+                    annee - 1,
+                    d.logements.v,
+                    n,
+                    annee - 1
+                ));
+            }
+            Some(Precedent {
+                annee: annee - 1,
+                logements: n,
+                source: SourcePrecedent::Calcule,
+            })
+        }
+        (None, Some(d)) => Some(Precedent {
+            annee: annee - 1,
+            logements: d.logements.v,
+            source: SourcePrecedent::Declare,
+        }),
+        (None, None) => {
+            avertissements.push(format!(
+                "quota {} de `{reservataire}` inconnu : ni exercice {} dans chaque convention, ni `rapport.quota_precedent` ; le rapport laisse un blanc",
+                annee - 1,
+                annee - 1
+            ));
+            None
+        }
+    };
+    // The réservataire as described by the first file.
+    let reservataire_modele = siens
+        .iter()
+        .find_map(|(_, c, _)| c.reservataire(reservataire))
+        .ok_or_else(|| vec![format!("réservataire `{reservataire}` introuvable")])?;
+    Ok(Rapport {
+        reservataire: reservataire_modele,
+        annee,
+        lignes,
+        total,
+        precedent,
+        cil: fiche.and_then(|(_, f)| f.cil),
+        avertissements,
+    })
+}
+
+/// JSON Schema of `reservataires[].rapport`, to merge into the schema of
+/// `reservataires[]` items: `{"properties": {"rapport": …}}`.
+pub fn schema_rapport() -> serde_json::Value {
+    serde_json::json!({
+        "properties": {
+            "rapport": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "Données du rapport au conseil (commande `rapport`) absentes des conventions.",
+                "properties": {
+                    "quota_precedent": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["annee", "logements"],
+                        "description": "Quota de l'année précédant la première année en flux (gestion en stock).",
+                        "properties": {
+                            "annee": { "type": "integer" },
+                            "logements": { "type": "integer", "minimum": 0 }
+                        }
+                    },
+                    "cil": { "type": "string", "description": "Date de la Conférence intercommunale du logement (AAAA-MM-JJ)." }
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,323 @@
+//! The council report (seed 000, first pages) as a Typst document.
+//!
+//! Takes a [`Rapport`] (figures gathered across the réservataire's
+//! conventions) and gives one [`DocumentSource`] built from
+//! `templates/rapport/rapport.typ.j2`. The view model ([`RapportVue`],
+//! contract in docs/vue-modele.md § Rapport) holds every figure already
+//! computed, sums and differences included; the template words and places.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::model::{DateEffet, Nature};
+use crate::rapport::{Precedent, Rapport, SourcePrecedent};
+use crate::render::avenant::{EcartSigne, rendre};
+use crate::render::vue::{DateVue, DocumentVue};
+use crate::render::{DocumentSource, RenderError, Rendu};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RapportVue {
+    pub document: DocumentVue,
+    pub reservataire: ReservataireRapportVue,
+    pub annee: i32,
+    pub annee_precedente: i32,
+    /// Every convention starts this year: conventions to approve, not avenants.
+    pub premiere_annee: bool,
+    /// First year of flux management among the conventions.
+    pub debut_flux: i32,
+    /// Date of the CIL (ISO) or null.
+    pub cil: Option<String>,
+    pub illustratif: bool,
+    pub lignes: Vec<LigneRapportVue>,
+    pub totaux: TotauxRapportVue,
+    pub precedent: Option<PrecedentVue>,
+    /// Σ this year − Σ the year before.
+    pub ecart_total: Option<EcartSigne>,
+    pub durees: Vec<DureeVue>,
+    /// Some convention carries a bilan this year.
+    pub bilans: bool,
+    /// Distinct avenant numbers of the year, ascending.
+    pub avenants: Vec<u32>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReservataireRapportVue {
+    pub id: String,
+    pub nom: String,
+    pub designation: String,
+    pub nature: Nature,
+    /// « la Ville du Port », « le Territoire de l’Ouest » (inside a sentence).
+    pub la: String,
+    /// The same with a capital, to start a sentence.
+    pub la_maj: String,
+    /// « conseil municipal », « conseil communautaire » or « organe délibérant ».
+    pub conseil: &'static str,
+    /// Who signs: « le Maire, ou tout adjoint habilité »…
+    pub executif: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BilanRapportVue {
+    pub recu_le: String,
+    pub en_retard: bool,
+    pub engages: Option<u32>,
+    pub proposes: u32,
+    pub attribues: u32,
+    pub ecart_attribues: Option<EcartSigne>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LigneRapportVue {
+    pub convention: String,
+    pub titre: String,
+    pub bailleur: String,
+    pub taux: String,
+    pub parc_soumis: u32,
+    pub flux_previsionnel: u32,
+    pub mobilisables: u32,
+    pub affectes: u32,
+    pub affectes_precedent: Option<u32>,
+    pub ecart: Option<EcartSigne>,
+    pub avenant: Option<u32>,
+    /// The document to attach, relative to the output folder.
+    pub document: String,
+    pub bilan: Option<BilanRapportVue>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TotauxRapportVue {
+    pub parc_soumis: u64,
+    pub flux_previsionnel: u64,
+    pub mobilisables: u64,
+    pub affectes: u32,
+    /// Σ of the year before over the same conventions, when all have it.
+    pub affectes_precedent: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PrecedentVue {
+    pub annee: i32,
+    pub logements: u32,
+    pub source: SourcePrecedent,
+}
+
+/// Conventions sharing the same duration clause.
+#[derive(Clone, Debug, Serialize)]
+pub struct DureeVue {
+    pub bailleurs: Vec<String>,
+    pub duree_ans: u32,
+    pub a_la_signature: bool,
+    pub debut: Option<String>,
+    pub reconduction_duree_ans: u32,
+    pub reconduction_max: u32,
+    pub derniere_annee: Option<i32>,
+}
+
+fn majuscule(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(p) => p.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Builds the report's context.
+pub fn construire(r: &Rapport) -> RapportVue {
+    let res = r.reservataire;
+    let premiere = r.lignes.first().map(|l| l.convention);
+    let la = match res.nature {
+        Nature::Commune => format!("la {}", res.designation),
+        Nature::Epci => premiere.map_or(res.designation.clone(), |c| {
+            match c.territoire.article.as_str() {
+                "le" => format!("le {}", c.territoire.nom),
+                "la" => format!("la {}", c.territoire.nom),
+                "l'" => format!("l’{}", c.territoire.nom),
+                _ => c.territoire.nom.clone(),
+            }
+        }),
+        _ => res.designation.clone(),
+    };
+    let (conseil, executif) = match res.nature {
+        Nature::Commune => ("conseil municipal", "le Maire, ou tout adjoint habilité"),
+        Nature::Epci => (
+            "conseil communautaire",
+            "le Président, ou tout vice-président habilité",
+        ),
+        _ => ("organe délibérant", "son représentant habilité"),
+    };
+    let lignes: Vec<LigneRapportVue> = r
+        .lignes
+        .iter()
+        .map(|l| {
+            let c = l.convention;
+            let document = match l.avenant {
+                None => format!("{}/{}/convention.pdf", r.annee, c.id),
+                Some(n) => format!("{}/{}/avenant-{n}.pdf", r.annee, c.id),
+            };
+            LigneRapportVue {
+                convention: c.id.clone(),
+                titre: c.titre.clone(),
+                bailleur: c.bailleur.nom.clone(),
+                taux: l.flux.taux.to_string(),
+                parc_soumis: l.flux.parc_soumis.0,
+                flux_previsionnel: l.flux.flux_previsionnel.0,
+                mobilisables: l.flux.mobilisables.0,
+                affectes: l.flux.affectes.0,
+                affectes_precedent: l.precedent.map(|p| p.affectes.0),
+                ecart: l
+                    .precedent
+                    .map(|p| EcartSigne::de(l.flux.affectes.dec(), p.affectes.dec())),
+                avenant: l.avenant,
+                document,
+                bilan: l.bilan.map(|(b, br)| {
+                    let engages = l.precedent.map(|p| p.affectes.0);
+                    BilanRapportVue {
+                        recu_le: b.recu_le.v.iso(),
+                        en_retard: b.en_retard(),
+                        engages,
+                        proposes: br.proposes.v.0,
+                        attribues: br.attribues.v.0,
+                        ecart_attribues: engages
+                            .map(|e| EcartSigne::de(br.attribues.v.dec(), Decimal::from(e))),
+                    }
+                }),
+            }
+        })
+        .collect();
+    let somme = |f: fn(&LigneRapportVue) -> u32| lignes.iter().map(|l| u64::from(f(l))).sum();
+    let totaux = TotauxRapportVue {
+        parc_soumis: somme(|l| l.parc_soumis),
+        flux_previsionnel: somme(|l| l.flux_previsionnel),
+        mobilisables: somme(|l| l.mobilisables),
+        affectes: r.total.0,
+        affectes_precedent: lignes
+            .iter()
+            .map(|l| l.affectes_precedent.map(u64::from))
+            .sum(),
+    };
+    // Duration clauses, grouped when identical.
+    let mut durees: BTreeMap<(u32, bool, Option<String>, u32, u32, Option<i32>), Vec<String>> =
+        BTreeMap::new();
+    for l in &r.lignes {
+        let c = l.convention;
+        let (a_la_signature, debut) = match &c.date_effet {
+            DateEffet::Date(d) => (false, Some(d.iso())),
+            DateEffet::ALaSignature => (true, None),
+        };
+        durees
+            .entry((
+                c.duree_ans,
+                a_la_signature,
+                debut,
+                c.reconduction.duree_ans,
+                c.reconduction.nombre_max,
+                c.derniere_annee(),
+            ))
+            .or_default()
+            .push(c.bailleur.nom.clone());
+    }
+    let durees = durees
+        .into_iter()
+        .map(|((d, s, debut, rd, rm, fin), bailleurs)| DureeVue {
+            bailleurs,
+            duree_ans: d,
+            a_la_signature: s,
+            debut,
+            reconduction_duree_ans: rd,
+            reconduction_max: rm,
+            derniere_annee: fin,
+        })
+        .collect();
+    let mut avenants: Vec<u32> = r.lignes.iter().filter_map(|l| l.avenant).collect();
+    avenants.sort_unstable();
+    avenants.dedup();
+    let debut_flux = r
+        .lignes
+        .iter()
+        .filter_map(|l| l.convention.premiere_annee())
+        .min()
+        .unwrap_or(r.annee);
+    let precedent = r.precedent.map(|Precedent { annee, logements, source }| PrecedentVue {
+        annee,
+        logements: logements.0,
+        source,
+    });
+    let mut auteurs = vec![res.nom.clone()];
+    for l in &r.lignes {
+        if !auteurs.contains(&l.convention.bailleur.nom) {
+            auteurs.push(l.convention.bailleur.nom.clone());
+        }
+    }
+    let titre = format!(
+        "Rapport au {conseil} — {} — gestion en flux des réservations, année {}",
+        res.nom, r.annee
+    );
+    RapportVue {
+        document: DocumentVue {
+            titre: titre.clone(),
+            sujet: format!(
+                "Conventions de gestion en flux des contingents de réservation de logements sociaux : {} conventions, {} logements affectés en {}",
+                r.lignes.len(),
+                r.total,
+                r.annee
+            ),
+            mots_cles: vec![
+                "gestion en flux".into(),
+                "logement social".into(),
+                "rapport au conseil".into(),
+                "loi ELAN".into(),
+                "décret n° 2020-145".into(),
+                res.nom.clone(),
+                r.annee.to_string(),
+            ],
+            auteurs,
+            date: DateVue {
+                annee: r.annee,
+                mois: 1,
+                jour: 1,
+            },
+            pied: titre,
+        },
+        reservataire: ReservataireRapportVue {
+            id: res.id.v.clone(),
+            nom: res.nom.clone(),
+            designation: res.designation.clone(),
+            nature: res.nature,
+            la_maj: majuscule(&la),
+            la,
+            conseil,
+            executif,
+        },
+        annee: r.annee,
+        annee_precedente: r.annee - 1,
+        premiere_annee: r.premiere_annee(),
+        debut_flux,
+        cil: r.cil.map(|d| d.iso()),
+        illustratif: r.illustratif(),
+        ecart_total: match (&precedent, r.precedent) {
+            (Some(_), Some(p)) => Some(EcartSigne::de(r.total.dec(), p.logements.dec())),
+            _ => None,
+        },
+        bilans: lignes.iter().any(|l| l.bilan.is_some()),
+        lignes,
+        totaux,
+        precedent,
+        durees,
+        avenants,
+    }
+}
+
+/// The report as a Typst document (`rapport-<réservataire>.pdf`).
+pub fn document(r: &Rendu, rapport: &Rapport) -> Result<DocumentSource, RenderError> {
+    let ctx = construire(rapport);
+    let tpl = "rapport/rapport.typ.j2";
+    Ok(DocumentSource {
+        fichier: format!("rapport-{}.pdf", ctx.reservataire.id),
+        description: format!("rapport au {}", ctx.reservataire.conseil),
+        template: tpl,
+        source: rendre(r, tpl, &ctx)?,
+        ident: format!("convflux/rapport/{}/{}", ctx.reservataire.id, ctx.annee),
+    })
+}
