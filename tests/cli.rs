@@ -212,7 +212,7 @@ fn council_report_rate_differing_from_the_annex_is_a_warning() {
 
 #[test]
 fn csv_has_one_row_per_annex() {
-    let o = convflux(&["calculer", "data", "--format", "csv"]);
+    let o = convflux(&["calculer", "data", "--format", "csv", "--annee", "2024"]);
     let out = stdout(&o);
     assert_eq!(out.lines().count(), 7, "{out}");
     assert!(

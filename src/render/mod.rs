@@ -7,6 +7,7 @@
 //! or spans and formats no figure itself beyond the filters.
 
 pub mod avenant;
+pub mod rapport;
 pub mod filtres;
 pub mod vue;
 
