@@ -191,7 +191,9 @@ pub struct Suivi {
 /// `annee` is the exercise's year when it could be read.
 pub fn lire(l: &mut Lecteur, t: &mut Table<'_>, chemin: &str, annee: Option<i32>) -> Option<Suivi> {
     let bilan = match l.champ(t, "bilan") {
-        Some(n) if n.value != Value::Null => bilan(l, n, &joindre(chemin, "bilan"), annee).map(Some),
+        Some(n) if n.value != Value::Null => {
+            bilan(l, n, &joindre(chemin, "bilan"), annee).map(Some)
+        }
         _ => Some(None),
     };
     let avenant = match l.champ(t, "avenant") {
@@ -340,9 +342,10 @@ fn bilan_reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<BilanRe
         }
         _ => Some(None),
     };
-    let repartitions = match l.champ(&mut t, "repartition") {
+    // Breakdowns read well are checked below even when another one is not.
+    let (repartitions, repartitions_ok) = match l.champ(&mut t, "repartition") {
         Some(n) if n.value != Value::Null => repartitions(l, n, &joindre(chemin, "repartition")),
-        _ => Some(Vec::new()),
+        _ => (Vec::new(), true),
     };
     l.fin(t, CLES_BILAN_RESERVATAIRE);
     let b = BilanReservataire {
@@ -353,10 +356,10 @@ fn bilan_reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<BilanRe
         refus_caleol,
         baux_signes,
         anciennete_mois: anciennete?,
-        repartitions: repartitions?,
+        repartitions,
         span,
     };
-    let mut ok = true;
+    let mut ok = repartitions_ok;
     // A unit attributed to the réservataire's candidate was first proposed to it.
     if b.attribues.v > b.proposes.v {
         ok = false;
@@ -439,8 +442,10 @@ fn mois(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Sp<Decimal>> {
     }
 }
 
-fn repartitions(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Vec<Repartition>> {
-    let mut t = l.table(n, chemin)?;
+fn repartitions(l: &mut Lecteur, n: &Node, chemin: &str) -> (Vec<Repartition>, bool) {
+    let Some(mut t) = l.table(n, chemin) else {
+        return (Vec::new(), false);
+    };
     let mut out = Vec::new();
     let mut ok = true;
     for c in Critere::TOUS {
@@ -457,7 +462,7 @@ fn repartitions(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Vec<Repartiti
     }
     let cles: Vec<&str> = Critere::TOUS.iter().map(|c| c.cle()).collect();
     l.fin(t, &cles);
-    ok.then_some(out)
+    (out, ok)
 }
 
 fn repartition(l: &mut Lecteur, n: &Node, chemin: &str, critere: Critere) -> Option<Repartition> {
@@ -536,12 +541,20 @@ fn avenant(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Avenant> {
     let span = t.span();
     let numero = match l.champ(&mut t, "numero") {
         Some(n) if n.value != Value::Null => l
-            .entier(n, &joindre(chemin, "numero"), 99, "un numéro d'avenant (1 à 99)")
+            .entier(
+                n,
+                &joindre(chemin, "numero"),
+                99,
+                "un numéro d'avenant (1 à 99)",
+            )
             .and_then(|v| {
                 if v == 0 {
                     l.erreur(
                         Diagnostic::erreur(
-                            format!("`{}` : les avenants sont numérotés à partir de 1", joindre(chemin, "numero")),
+                            format!(
+                                "`{}` : les avenants sont numérotés à partir de 1",
+                                joindre(chemin, "numero")
+                            ),
                             Some(n.span),
                         )
                         .label("au moins 1"),
@@ -567,17 +580,15 @@ fn avenant(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Avenant> {
         _ => Some(None),
     };
     let (lieu, date) = match l.champ(&mut t, "signature") {
-        Some(n) if n.value != Value::Null => {
-            match l.table(n, &joindre(chemin, "signature")) {
-                Some(mut s) => {
-                    let lieu = l.opt_texte(&mut s, "lieu");
-                    let date = l.opt_date(&mut s, "date").map(|d| d.v);
-                    l.fin(s, &["lieu", "date"]);
-                    (lieu, date)
-                }
-                None => (None, None),
+        Some(n) if n.value != Value::Null => match l.table(n, &joindre(chemin, "signature")) {
+            Some(mut s) => {
+                let lieu = l.opt_texte(&mut s, "lieu");
+                let date = l.opt_date(&mut s, "date").map(|d| d.v);
+                l.fin(s, &["lieu", "date"]);
+                (lieu, date)
             }
-        }
+            None => (None, None),
+        },
         _ => (None, None),
     };
     l.fin(t, &["numero", "date_effet", "signature"]);
@@ -874,7 +885,10 @@ mod tests {
             "bilan: { recu_le: 2026-03-02, reservataires: [ { reservataire: le-port, proposes: 3, attribues: 2 } ] }",
         ));
         let m = messages(&d);
-        assert!(m.contains("reçu le 02/03/2026, après le 28 février 2026"), "{m}");
+        assert!(
+            m.contains("reçu le 02/03/2026, après le 28 février 2026"),
+            "{m}"
+        );
         assert!(!d.a_des_erreurs(), "{m}");
         let d = avec(&exercice_2026(
             "bilan: { recu_le: 2026-02-28, reservataires: [ { reservataire: le-port, proposes: 3, attribues: 2 } ] }",
@@ -905,9 +919,17 @@ mod tests {
             "bilan: { recu_le: 2026-02-10, reservataires: [ { reservataire: le-port, proposes: 3, attribues: 2, repartition: { typologie: { T2: { proposes: 1, attribues: 1 }, T3: { proposes: 1, attribues: 1 } }, financement: { PLIA: { proposes: 3, attribues: 2 } } } } ] }",
         ));
         let m = messages(&d);
-        assert!(m.contains("répartition par typologie des logements proposés totalise 2, le bilan en compte 3"), "{m}");
+        assert!(
+            m.contains(
+                "répartition par typologie des logements proposés totalise 2, le bilan en compte 3"
+            ),
+            "{m}"
+        );
         assert!(m.contains("catégorie inconnue « PLIA »"), "{m}");
-        assert!(d.0.iter().any(|d| d.notes.iter().any(|n| n.contains("`PLAI`"))));
+        assert!(
+            d.0.iter()
+                .any(|d| d.notes.iter().any(|n| n.contains("`PLAI`")))
+        );
     }
 
     #[test]
@@ -929,7 +951,9 @@ mod tests {
     fn avenant_numbers_are_counted_from_exercises() {
         let src = format!(
             "{BASE}{}",
-            exercice_2026("avenant: { numero: 3 }\n    bilan: { recu_le: 2026-02-10, reservataires: [ { reservataire: le-port, proposes: 3, attribues: 2 } ] }")
+            exercice_2026(
+                "avenant: { numero: 3 }\n    bilan: { recu_le: 2026-02-10, reservataires: [ { reservataire: le-port, proposes: 3, attribues: 2 } ] }"
+            )
         );
         let (c, d) = valider(&charger(&src).unwrap());
         let c = c.unwrap_or_else(|| panic!("{}", messages(&d)));

@@ -26,6 +26,10 @@ pub enum Commande {
     Calculer(CalculerArgs),
     /// Produit les PDF : convention à signer et chaque annexe, sous out/<année>/<convention>/.
     Generer(GenererArgs),
+    /// Produit l'avenant annuel d'une convention (bilan N-1, assiette et flux N comparés) et ses annexes actualisées.
+    Avenant(AvenantArgs),
+    /// Produit le rapport au conseil d'un réservataire pour une année (et, avec --xlsx, le classeur des chiffres).
+    Rapport(RapportArgs),
     /// Affiche le schéma JSON du format YAML (pour l'éditeur : yaml-language-server).
     Schema,
 }
@@ -85,6 +89,52 @@ pub struct GenererArgs {
     /// Sans champs de signature électronique vides dans les PDF (signature sur papier seulement).
     #[arg(long)]
     pub sans_champs_signature: bool,
+    /// N'affiche rien d'autre que les erreurs.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct AvenantArgs {
+    /// Fichier YAML de la convention.
+    #[arg(value_name = "FICHIER")]
+    pub fichier: PathBuf,
+    /// Année de l'avenant (par défaut : le dernier exercice du fichier).
+    #[arg(long)]
+    pub annee: Option<i32>,
+    /// Dossier de sortie (l'avenant va dans <sortie>/<annee>/<convention>/).
+    #[arg(long, default_value = "out", value_name = "DOSSIER")]
+    pub sortie: PathBuf,
+    /// Écrit aussi les sources Typst générées (.typ) à côté des PDF.
+    #[arg(long)]
+    pub typst: bool,
+    /// N'affiche rien d'autre que les erreurs.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RapportArgs {
+    /// Identifiant du réservataire (par exemple `le-port`).
+    #[arg(long, value_name = "ID")]
+    pub reservataire: String,
+    #[command(flatten)]
+    pub entrees: Entrees,
+    /// Année du rapport (par défaut : la dernière année des annexes du réservataire).
+    #[arg(long)]
+    pub annee: Option<i32>,
+    /// Dossier de sortie (le rapport va dans <sortie>/<annee>/rapport-<réservataire>.pdf).
+    #[arg(long, default_value = "out", value_name = "DOSSIER")]
+    pub sortie: PathBuf,
+    /// Écrit aussi le classeur des chiffres (une ligne par annexe) dans ce fichier .xlsx.
+    #[arg(long, value_name = "FICHIER")]
+    pub xlsx: Option<PathBuf>,
+    /// Ne produit pas le PDF du rapport (avec --xlsx : le classeur seul).
+    #[arg(long)]
+    pub sans_pdf: bool,
+    /// Écrit aussi la source Typst générée (.typ) à côté du PDF.
+    #[arg(long)]
+    pub typst: bool,
     /// N'affiche rien d'autre que les erreurs.
     #[arg(long, short)]
     pub quiet: bool,

@@ -205,9 +205,9 @@ pub fn assembler<'a>(
             .find(|f| f.annee == annee - 1)
             .and_then(|f| f.annexe(reservataire));
         let ex = c.exercice(annee);
-        let bilan = ex.and_then(|e| e.bilan.as_ref()).and_then(|b| {
-            b.reservataire(reservataire).map(|r| (b, r))
-        });
+        let bilan = ex
+            .and_then(|e| e.bilan.as_ref())
+            .and_then(|b| b.reservataire(reservataire).map(|r| (b, r)));
         lignes.push(LigneRapport {
             fichier: fichier.clone(),
             convention: c,
@@ -225,15 +225,24 @@ pub fn assembler<'a>(
     }
     // The réservataire's entry and its `rapport` data: the same in every file.
     let mut fiche: Option<(&str, &FicheRapport)> = None;
-    for (fichier, c, _) in siens.iter().copied() {
-        let Some(f) = c.reservataire(reservataire).and_then(|r| r.rapport.as_ref()) else {
+    for (fichier, c, _) in siens.iter() {
+        let Some(f) = c
+            .reservataire(reservataire)
+            .and_then(|r| r.rapport.as_ref())
+        else {
             continue;
         };
         match fiche {
             None => fiche = Some((fichier.as_str(), f)),
             Some((premier, g)) => {
-                let qa = f.quota_precedent.as_ref().map(|q| (q.annee.v, q.logements.v));
-                let qb = g.quota_precedent.as_ref().map(|q| (q.annee.v, q.logements.v));
+                let qa = f
+                    .quota_precedent
+                    .as_ref()
+                    .map(|q| (q.annee.v, q.logements.v));
+                let qb = g
+                    .quota_precedent
+                    .as_ref()
+                    .map(|q| (q.annee.v, q.logements.v));
                 if qa != qb || f.cil != g.cil {
                     erreurs.push(format!(
                         "`reservataires[].rapport` de `{reservataire}` diffère entre {premier} et {fichier} : donnez les mêmes valeurs (quota de l'année précédente, date de la CIL) dans chaque convention"

@@ -107,7 +107,10 @@ pub fn champs(doc: &PagedDocument) -> Result<Vec<Champ>, SignatureError> {
                 hg.coin, hg.champ
             )));
         }
-        let Some(bd) = reste.next().filter(|bd| bd.coin == "bd" && bd.champ == hg.champ) else {
+        let Some(bd) = reste
+            .next()
+            .filter(|bd| bd.coin == "bd" && bd.champ == hg.champ)
+        else {
             return Err(SignatureError::Bloc(format!(
                 "le champ « {} » n’a pas de coin bas-droit juste après son coin haut-gauche",
                 hg.champ
@@ -162,7 +165,10 @@ fn coins(doc: &PagedDocument) -> Result<Vec<Coin>, SignatureError> {
     let introspector = doc.introspector();
     let mut out = Vec::new();
     for content in introspector.query_labelled().iter() {
-        if content.label().is_none_or(|l| l.resolve().as_str() != LABEL) {
+        if content
+            .label()
+            .is_none_or(|l| l.resolve().as_str() != LABEL)
+        {
             continue;
         }
         let Some(meta) = content.to_packed::<MetadataElem>() else {
@@ -321,7 +327,9 @@ pub fn ajouter(pdf: &[u8], champs: &[Champ]) -> Result<Vec<u8>, SignatureError> 
     maj.opt_clone_object_to_new_document(racine)?;
     let catalogue = maj.new_document.get_object_mut(racine)?.as_dict_mut()?;
     if catalogue.has(b"AcroForm") {
-        return Err(SignatureError::Pdf("le document a déjà un formulaire".into()));
+        return Err(SignatureError::Pdf(
+            "le document a déjà un formulaire".into(),
+        ));
     }
     let mut formulaire = Dictionary::new();
     formulaire.set(
@@ -340,7 +348,11 @@ pub fn ajouter(pdf: &[u8], champs: &[Champ]) -> Result<Vec<u8>, SignatureError> 
 }
 
 /// The merged field and widget dictionary of one signature field, unsigned (no `/V`).
-fn widget(champ: &Champ, page: ObjectId, apparence: ObjectId) -> Result<Dictionary, SignatureError> {
+fn widget(
+    champ: &Champ,
+    page: ObjectId,
+    apparence: ObjectId,
+) -> Result<Dictionary, SignatureError> {
     let mut d = Dictionary::new();
     d.set("Type", Object::Name(b"Annot".to_vec()));
     d.set("Subtype", Object::Name(b"Widget".to_vec()));
@@ -429,8 +441,14 @@ mod tests {
     #[test]
     fn rectangle_is_rounded_inwards() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
-        assert_eq!(arrondi(65.19685, RoundingStrategy::ToPositiveInfinity).unwrap(), d("65.20"));
-        assert_eq!(arrondi(65.19685, RoundingStrategy::ToNegativeInfinity).unwrap(), d("65.19"));
+        assert_eq!(
+            arrondi(65.19685, RoundingStrategy::ToPositiveInfinity).unwrap(),
+            d("65.20")
+        );
+        assert_eq!(
+            arrondi(65.19685, RoundingStrategy::ToNegativeInfinity).unwrap(),
+            d("65.19")
+        );
         assert!(arrondi(f64::NAN, RoundingStrategy::ToZero).is_err());
     }
 

@@ -456,7 +456,7 @@ fn collect_runs(frame: &Frame, ts: Transform, runs: &mut Vec<Run>) {
 
 /// Groups runs into lines (baselines within 0.4 em) and lines into text.
 fn page_text(mut runs: Vec<Run>) -> String {
-    runs.sort_by(|a, b| (a.start.y, a.start.x).cmp(&(b.start.y, b.start.x)));
+    runs.sort_by_key(|run| (run.start.y, run.start.x));
     let mut lines: Vec<Vec<Run>> = Vec::new();
     for run in runs {
         match lines.last_mut() {
@@ -547,7 +547,10 @@ mod tests {
     fn template_bug_names_the_template_and_the_call_site() {
         let typesetter = Typesetter::with_templates(
             [
-                ("lib/essai.typ", &b"// Essai\n#let total(x) = {\n  x + \"a\"\n}\n"[..]),
+                (
+                    "lib/essai.typ",
+                    &b"// Essai\n#let total(x) = {\n  x + \"a\"\n}\n"[..],
+                ),
                 ("lib/essai.typ.j2", &b"{{ x }}"[..]),
             ]
             .into_iter(),
@@ -557,14 +560,21 @@ mod tests {
         let err = typesetter.compile(main, "t").unwrap_err().to_string();
         assert!(err.contains("templates/lib/essai.typ:3:3"), "{err}");
         assert!(err.contains("3 │   x + \"a\""), "{err}");
-        assert!(err.contains("= trace : while calling `total` (main.typ:3:2)"), "{err}");
+        assert!(
+            err.contains("= trace : while calling `total` (main.typ:3:2)"),
+            "{err}"
+        );
 
         let err = typesetter
             .compile("#import \"/lib/essai.typ.j2\": *", "t")
             .unwrap_err()
             .to_string();
         assert!(err.contains("file not found"), "{err}");
-        assert!(typesetter.compile("#import \"lib/essai.typ\": total\n#total(1)", "t").is_err());
+        assert!(
+            typesetter
+                .compile("#import \"lib/essai.typ\": total\n#total(1)", "t")
+                .is_err()
+        );
     }
 
     #[test]

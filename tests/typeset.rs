@@ -84,17 +84,25 @@ fn small_document_is_a_french_pdf_a_2b() {
 
 #[test]
 fn ten_pages_document_reads_back_with_lopdf() {
-    let started = Instant::now();
     let compiled = compile(&dix_pages()).unwrap();
-    let elapsed = started.elapsed();
-    eprintln!(
-        "document de {} pages composé en {elapsed:?}",
-        compiled.pages
-    );
     assert!(compiled.pages >= 10, "{} pages", compiled.pages);
     let pdf = lopdf::Document::load_mem(&compiled.pdf).unwrap();
     assert_eq!(pdf.get_pages().len(), compiled.pages);
     assert_eq!(typeset::texte(&compiled.document).len(), compiled.pages);
+
+    // Batch-like timing (caches freed between documents, each one a little different);
+    // printed with `cargo test --test typeset -- --nocapture`.
+    for i in 0..3 {
+        typeset::liberer_caches();
+        let source = source(&dix_pages().replace("Objet", &format!("Objet {i}")));
+        let started = Instant::now();
+        let compiled = typesetter().compile(&source, "essai").unwrap();
+        eprintln!(
+            "{} pages composées (PDF compris) en {:?}",
+            compiled.pages,
+            started.elapsed()
+        );
+    }
     typeset::liberer_caches();
 }
 

@@ -27,7 +27,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let debut = Instant::now();
     let fichiers = pipeline::fichiers(&a.entrees.chemins).map_err(anyhow::Error::msg)?;
     let rendu = Rendu::new();
-    let ts = Typesetter::new()?;
+    let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
     output::nettoyer_temporaires(&a.sortie);
     let mut bilan = Bilan::default();
     for f in &fichiers {

@@ -1,8 +1,10 @@
 //! One file per subcommand; no domain logic here, only the pipeline's stages
 //! called in order and their outcome printed.
 
+mod avenant;
 mod calculer;
 mod generer;
+mod rapport;
 mod schema;
 mod verifier;
 
@@ -20,6 +22,8 @@ pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
         Commande::Verifier(a) => verifier::executer(a),
         Commande::Calculer(a) => calculer::executer(a),
         Commande::Generer(a) => generer::executer(a),
+        Commande::Avenant(a) => avenant::executer(a),
+        Commande::Rapport(a) => rapport::executer(a),
         Commande::Schema => schema::executer(),
     }
 }

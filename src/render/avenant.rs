@@ -673,7 +673,9 @@ pub fn documents(
             for a in &flux.annexes {
                 let nom = designation(c, &a.reservataire);
                 let mut v = ctx.clone();
-                v.base.annexes.retain(|x| x.reservataire.id == a.reservataire);
+                v.base
+                    .annexes
+                    .retain(|x| x.reservataire.id == a.reservataire);
                 v.base.document.titre = format!(
                     "{} — Annexe {nom} — avenant n° {n} ({})",
                     c.titre, flux.annee

@@ -7,8 +7,9 @@
 //! or spans and formats no figure itself beyond the filters.
 
 pub mod avenant;
-pub mod rapport;
 pub mod filtres;
+pub mod rapport;
+pub mod tableur;
 pub mod vue;
 
 use minijinja::value::{Serde, Value};

@@ -115,6 +115,9 @@ pub struct DureeVue {
     pub derniere_annee: Option<i32>,
 }
 
+/// Duration, start, renewals and last year of a convention.
+type CleDuree = (u32, bool, Option<String>, u32, u32, Option<i32>);
+
 fn majuscule(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -198,8 +201,7 @@ pub fn construire(r: &Rapport) -> RapportVue {
             .sum(),
     };
     // Duration clauses, grouped when identical.
-    let mut durees: BTreeMap<(u32, bool, Option<String>, u32, u32, Option<i32>), Vec<String>> =
-        BTreeMap::new();
+    let mut durees: BTreeMap<CleDuree, Vec<String>> = BTreeMap::new();
     for l in &r.lignes {
         let c = l.convention;
         let (a_la_signature, debut) = match &c.date_effet {
@@ -239,11 +241,17 @@ pub fn construire(r: &Rapport) -> RapportVue {
         .filter_map(|l| l.convention.premiere_annee())
         .min()
         .unwrap_or(r.annee);
-    let precedent = r.precedent.map(|Precedent { annee, logements, source }| PrecedentVue {
-        annee,
-        logements: logements.0,
-        source,
-    });
+    let precedent = r.precedent.map(
+        |Precedent {
+             annee,
+             logements,
+             source,
+         }| PrecedentVue {
+            annee,
+            logements: logements.0,
+            source,
+        },
+    );
     let mut auteurs = vec![res.nom.clone()];
     for l in &r.lignes {
         if !auteurs.contains(&l.convention.bailleur.nom) {

@@ -1,0 +1,138 @@
+//! `convflux rapport`: the council report of one réservataire across its
+//! conventions for one year, as a PDF under `<sortie>/<annee>/`, a summary
+//! on standard output, and with `--xlsx` the workbook of the figures (one
+//! row per annex). Any invalid file stops it: a report missing a convention
+//! would be wrong.
+
+use std::fmt::Write as _;
+
+use crate::cli::RapportArgs;
+use crate::commands::Issue;
+use crate::diagnostic::Severity;
+use crate::output;
+use crate::pipeline::{self, Analyse};
+use crate::rapport::{self, SourcePrecedent};
+use crate::render::filtres::nombre_fr;
+use crate::render::{Rendu, rapport as vue_rapport, tableur};
+use crate::typeset::{self, Typesetter};
+
+fn logements(n: u32) -> String {
+    if n <= 1 {
+        format!("{n} logement")
+    } else {
+        format!("{n} logements")
+    }
+}
+
+pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
+    let fichiers = pipeline::fichiers(&a.entrees.chemins).map_err(anyhow::Error::msg)?;
+    let mut analyses: Vec<Analyse> = Vec::new();
+    let mut invalides = 0;
+    for f in &fichiers {
+        let mut an = pipeline::analyser(f);
+        if a.quiet {
+            an.diags.0.retain(|d| d.severity == Severity::Erreur);
+        }
+        eprint!("{}", an.rapport());
+        if !an.valide() {
+            invalides += 1;
+            eprintln!("{} : données invalides", an.nom());
+        }
+        analyses.push(an);
+    }
+    if invalides > 0 {
+        eprintln!(
+            "erreur : rapport non produit : {invalides} fichier(s) invalide(s) ; corrigez-les (`convflux verifier`) pour que le rapport compte toutes les conventions"
+        );
+        return Ok(Issue::ErreursDeDonnees);
+    }
+    let sources: Vec<rapport::Source> = analyses
+        .iter()
+        .filter_map(|an| Some((an.nom(), an.convention.as_ref()?, an.flux.as_slice())))
+        .collect();
+    let r = match rapport::assembler(&sources, &a.reservataire, a.annee) {
+        Ok(r) => r,
+        Err(erreurs) => {
+            for e in erreurs {
+                eprintln!("erreur : {e}");
+            }
+            return Ok(Issue::ErreursDeDonnees);
+        }
+    };
+    for w in &r.avertissements {
+        eprintln!("avertissement : {w}");
+    }
+    if !a.quiet {
+        let mut out = String::new();
+        let conseil = match r.reservataire.nature {
+            crate::model::Nature::Commune => "conseil municipal",
+            crate::model::Nature::Epci => "conseil communautaire",
+            _ => "organe délibérant",
+        };
+        let _ = writeln!(
+            out,
+            "Rapport au {conseil} — {} — année {}",
+            r.reservataire.nom, r.annee
+        );
+        for l in &r.lignes {
+            let _ = writeln!(
+                out,
+                "  {:<12} {:>8} %  {:>14}{}",
+                l.convention.bailleur.nom,
+                nombre_fr(l.flux.taux),
+                logements(l.flux.affectes.0),
+                match l.avenant {
+                    Some(n) => format!("  (avenant n° {n})"),
+                    None => String::new(),
+                }
+            );
+        }
+        let _ = write!(out, "  quota {} : {}", r.annee, logements(r.total.0));
+        match r.precedent {
+            Some(p) => {
+                let _ = writeln!(
+                    out,
+                    " ; {} : {}{}",
+                    p.annee,
+                    logements(p.logements.0),
+                    if p.source == SourcePrecedent::Declare {
+                        " (déclaré, gestion en stock)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            None => {
+                let _ = writeln!(out, " ; {} : non renseigné", r.annee - 1);
+            }
+        }
+        print!("{out}");
+    }
+    if !a.sans_pdf {
+        let rendu = Rendu::new();
+        let ts = Typesetter::new()?;
+        let doc = vue_rapport::document(&rendu, &r)?;
+        let compile = ts.compile(&doc.source, &doc.ident)?;
+        typeset::liberer_caches();
+        let dossier = a.sortie.join(r.annee.to_string());
+        if a.typst {
+            output::ecrire_atomique(
+                &dossier.join(doc.fichier.replace(".pdf", ".typ")),
+                doc.source.as_bytes(),
+            )?;
+        }
+        let chemin = dossier.join(&doc.fichier);
+        output::ecrire_atomique(&chemin, &compile.pdf)?;
+        if !a.quiet {
+            eprintln!("écrit : {} ({} pages)", chemin.display(), compile.pages);
+        }
+    }
+    if let Some(x) = &a.xlsx {
+        let octets = tableur::classeur(&r)?;
+        output::ecrire_atomique(x, &octets)?;
+        if !a.quiet {
+            eprintln!("écrit : {}", x.display());
+        }
+    }
+    Ok(Issue::Succes)
+}

@@ -1,0 +1,602 @@
+//! The yearly cycle: bilan of N-1, avenant of N, council report and its
+//! workbook. Runs the real binary where the user would, and reads the PDFs
+//! through the laid-out Typst text (no pdftotext): both years' figures of the
+//! avenant against `calculer`, the seed 000 council report (33 units, 49 the
+//! year before, five rates), the period rule, the XLSX read back.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use convflux::pipeline::{self, Analyse};
+use convflux::render::{DocumentSource, Rendu};
+use convflux::typeset::{self, Typesetter};
+use rust_decimal::Decimal;
+
+fn convflux(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_convflux"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("lancement de convflux")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn ts() -> &'static Typesetter {
+    static TS: OnceLock<Typesetter> = OnceLock::new();
+    TS.get_or_init(|| Typesetter::new().expect("typesetter"))
+}
+
+fn racine(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn analyse(rel: &str) -> Analyse {
+    let an = pipeline::analyser(&racine(rel));
+    assert!(an.valide(), "{}", an.rapport());
+    an
+}
+
+fn texte(doc: &DocumentSource) -> String {
+    let compiled = ts()
+        .compile(&doc.source, &doc.ident)
+        .unwrap_or_else(|e| panic!("{}: {e}", doc.fichier));
+    typeset::texte(&compiled.document).join("\n")
+}
+
+/// Spaces of any kind (U+202F in figures, line breaks) folded to one space.
+fn plat(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// French figure as the documents print it (decimal comma, no grouping
+/// once spaces are folded).
+fn fr(d: Decimal) -> String {
+    convflux::render::filtres::nombre_fr(d)
+}
+
+fn dec(v: &serde_json::Value) -> Decimal {
+    match v {
+        serde_json::Value::String(s) => Decimal::from_str(s).unwrap(),
+        serde_json::Value::Number(n) => Decimal::from_str(&n.to_string()).unwrap(),
+        _ => panic!("nombre attendu : {v}"),
+    }
+}
+
+/// The annex of `reservataire` for each year, as `calculer --format json` prints it.
+fn calculer_json(fichier: &str, reservataire: &str) -> Vec<(i64, serde_json::Value)> {
+    let o = convflux(&["calculer", "--format", "json", fichier]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    v["conventions"][0]["exercices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let a = e["annexes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["reservataire"] == reservataire)
+                .unwrap()
+                .clone();
+            (e["annee"].as_i64().unwrap(), a)
+        })
+        .collect()
+}
+
+fn ecart(apres: Decimal, avant: Decimal, taux: bool) -> String {
+    let d = apres - avant;
+    let s = if d.is_zero() {
+        "0".to_string()
+    } else if d > Decimal::ZERO {
+        format!("+{}", fr(d.normalize()))
+    } else {
+        format!("−{}", fr(d.abs().normalize()))
+    };
+    if taux { format!("{s} pt") } else { s }
+}
+
+/// Checks that the avenant of 2025 prints, for every line of the annex, the
+/// 2024 and 2025 figures of `calculer` and their difference, and that its
+/// annexes are the 2025 ones.
+fn avenant_conforme(fichier: &str, reservataire: &str, annexe_2025: &[&str]) {
+    let an = analyse(fichier);
+    let c = an.convention.as_ref().unwrap();
+    let f2025 = an.flux.iter().find(|f| f.annee == 2025).unwrap();
+    let docs = Rendu::new().documents(c, f2025, &an.flux).expect("rendu");
+    let av = docs
+        .iter()
+        .find(|d| d.fichier == "avenant-1.pdf")
+        .expect("avenant-1.pdf");
+    let t = plat(&texte(av));
+    let json = calculer_json(fichier, reservataire);
+    let (a, b) = (&json[0], &json[1]);
+    assert_eq!((a.0, b.0), (2024, 2025));
+    let lignes: [(&str, &str, bool); 9] = [
+        (
+            "Patrimoine du bailleur sur le territoire",
+            "logements",
+            false,
+        ),
+        (
+            "Logements exclus de la gestion en flux",
+            "total_exclusions",
+            false,
+        ),
+        ("Parc soumis à la gestion en flux", "parc_soumis", false),
+        ("Taux de rotation", "taux_rotation", true),
+        ("Flux prévisionnel", "flux_previsionnel", false),
+        ("Logements soustraits du flux", "total_deductions", false),
+        (
+            "Logements mobilisables à répartir entre réservataires",
+            "mobilisables",
+            false,
+        ),
+        ("Taux du réservataire", "taux", true),
+        ("Logements affectés au réservataire", "affectes", false),
+    ];
+    for (libelle, cle, taux) in lignes {
+        let (x, y) = (dec(&a.1[cle]), dec(&b.1[cle]));
+        // Rates keep the data's scale in the documents ("4,80 %").
+        let v = |d: Decimal, brut: &serde_json::Value| {
+            if taux {
+                format!(
+                    "{} %",
+                    fr(Decimal::from_str(brut.as_str().unwrap()).unwrap())
+                )
+            } else {
+                fr(d)
+            }
+        };
+        let attendu = plat(&format!(
+            "{libelle} {} {} {}",
+            v(x, &a.1[cle]),
+            v(y, &b.1[cle]),
+            ecart(y, x, taux)
+        ));
+        assert!(
+            t.contains(&attendu),
+            "« {attendu} » absent de l'avenant :\n{t}"
+        );
+    }
+    for x in annexe_2025 {
+        assert!(
+            t.contains(&plat(x)),
+            "« {x} » absent des annexes 2025 :\n{t}"
+        );
+    }
+    assert!(t.contains("Avenant n° 1"));
+    assert!(t.contains("CHIFFRES ILLUSTRATIFS") || t.contains("chiffres illustratifs"));
+}
+
+/// The avenant of the illustrative 2025 exercise (intercommunal model, seed
+/// 000) shows both years' figures and their differences, each matching
+/// `calculer`; its annex is the 2025 annex.
+#[test]
+fn intercommunal_avenant_2025_matches_calculer_for_both_years() {
+    avenant_conforme(
+        "data/territoire-ouest/sodiac.yaml",
+        "le-port",
+        &[
+            "au 31/12/2023",
+            "le patrimoine considéré pour le calcul de la gestion en flux en 2025",
+            "soit 366 logements",
+            "19 logements mobilisables à répartir entre réservataires",
+            "Le nombre prévisionnel de logements affectés est donc de 3.",
+            // The bilan and the gap between committed and done (seed 000 art. 8).
+            "reçu le 14 février 2025",
+            "Ville du Port 2 3 +1 2 0",
+        ],
+    );
+}
+
+/// The same for the bilateral model (seed 004): annex 2 of 2025 follows.
+#[test]
+fn bilateral_avenant_2025_matches_calculer_for_both_years() {
+    avenant_conforme(
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        "le-cendre",
+        &[
+            "Annexe 2",
+            "au 31 décembre 2024",
+            "est de 51 logements",
+            "Le flux (N) représente donc 4 logements",
+            "article 14",
+        ],
+    );
+}
+
+/// The command writes the avenant and the updated annex where `generer` would.
+#[test]
+fn avenant_command_writes_the_avenant_and_its_annexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().to_str().unwrap();
+    let o = convflux(&[
+        "avenant",
+        "data/territoire-ouest/sodiac.yaml",
+        "--annee",
+        "2025",
+        "--sortie",
+        sortie,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in ["avenant-1.pdf", "annexe-le-port.pdf"] {
+        let p = dir.path().join("2025/territoire-ouest-sodiac").join(f);
+        let b = std::fs::read(&p).unwrap_or_else(|_| panic!("{} absent", p.display()));
+        assert!(b.starts_with(b"%PDF-"));
+    }
+    // The first year gives the convention, not an avenant.
+    let o = convflux(&[
+        "avenant",
+        "data/territoire-ouest/sodiac.yaml",
+        "--annee",
+        "2024",
+        "--sortie",
+        sortie,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("premier exercice"), "{}", stderr(&o));
+}
+
+/// Seed 000 art. 12: 3 years from 2024 + 2 renewals of 1 year: the last
+/// possible year is 2028; an avenant for 2029 is refused and says so.
+#[test]
+fn avenant_2029_of_a_seed_000_convention_is_refused_naming_2028() {
+    let o = convflux(&[
+        "avenant",
+        "data/territoire-ouest/sodiac.yaml",
+        "--annee",
+        "2029",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("dernière année possible 2028"), "{e}");
+    assert!(!e.contains("panicked"));
+
+    // With a 2029 exercise in the data, the validation rule refuses it,
+    // located at the year.
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(racine("data/territoire-ouest/sodiac.yaml")).unwrap();
+    let ajout = "  - annee: 2029\n    bilan: { recu_le: 2029-02-10, reservataires: [ { reservataire: le-port, proposes: 2, attribues: 2 } ] }\n    annexes:\n      - reservataire: le-port\n        perimetre: \"la commune\"\n        patrimoine: { date: 2028-12-31, logements: 380 }\n        rotation: 5\n        taux: 13.55\n";
+    let f = dir.path().join("sodiac-2029.yaml");
+    std::fs::write(&f, format!("{src}{ajout}")).unwrap();
+    let ligne = src.lines().count() + 1;
+    let o = convflux(&["avenant", f.to_str().unwrap(), "--annee", "2029"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "exercice 2029 hors de la durée de la convention : dernière année possible 2028"
+        ),
+        "{e}"
+    );
+    assert!(e.contains(&format!("sodiac-2029.yaml:{ligne}:")), "{e}");
+    assert!(e.contains("aucun avenant produit"), "{e}");
+}
+
+/// Seed 004 art. 15: 3 years + 3 renewals: the last possible year is 2029.
+#[test]
+fn avenant_2030_of_the_seed_004_convention_is_refused_naming_2029() {
+    let o = convflux(&[
+        "avenant",
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        "--annee",
+        "2030",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("dernière année possible 2029"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn variante(rel: &str, de: &str, vers: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(racine(rel)).unwrap();
+    assert!(src.contains(de), "« {de} » absent de {rel}");
+    let f = dir.path().join("variante.yaml");
+    std::fs::write(&f, src.replacen(de, vers, 1)).unwrap();
+    (dir, f)
+}
+
+/// An exercise whose patrimoine date does not move forward is an error.
+#[test]
+fn patrimoine_date_that_does_not_move_forward_is_an_error() {
+    let (_d, f) = variante(
+        "data/territoire-ouest/sodiac.yaml",
+        "patrimoine: { date: 2023-12-31",
+        "patrimoine: { date: 2022-12-31",
+    );
+    let o = convflux(&["verifier", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("la date du patrimoine de `le-port` n'avance pas"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A bilan received after 28 February is a warning, located, not an error.
+#[test]
+fn bilan_after_28_february_is_a_located_warning() {
+    let (_d, f) = variante(
+        "data/territoire-ouest/sodiac.yaml",
+        "recu_le: 2025-02-14",
+        "recu_le: 2025-03-03",
+    );
+    let o = convflux(&["verifier", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("avertissement: bilan de 2024 reçu le 03/03/2025, après le 28 février 2025"),
+        "{e}"
+    );
+    assert!(e.contains("R. 441-5-1"), "{e}");
+    // The avenant says it too.
+    let an = pipeline::analyser(&f);
+    let c = an.convention.as_ref().unwrap();
+    let f2025 = an.flux.iter().find(|f| f.annee == 2025).unwrap();
+    let docs = Rendu::new().documents(c, f2025, &an.flux).unwrap();
+    let t = plat(&texte(&docs[0]));
+    assert!(t.contains("après le 28 février 2025"), "{t}");
+}
+
+/// A breakdown that does not add up is an error naming both totals.
+#[test]
+fn bilan_breakdown_that_does_not_add_up_is_an_error() {
+    let (_d, f) = variante(
+        "data/territoire-ouest/sodiac.yaml",
+        "T3: { proposes: 2, attribues: 1 }",
+        "T3: { proposes: 1, attribues: 1 }",
+    );
+    let o = convflux(&["verifier", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "la répartition par typologie des logements proposés totalise 2, le bilan en compte 3"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Seed 000's council report for Le Port, 2024: 33 units, 49 the year
+/// before, the five annex rates (13,55 % for SODIAC, not the report's 13,5 %).
+#[test]
+fn council_report_le_port_2024_says_33_units_49_before_and_five_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = convflux(&[
+        "rapport",
+        "--reservataire",
+        "le-port",
+        "data/territoire-ouest",
+        "--annee",
+        "2024",
+        "--sortie",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(
+        s.contains("quota 2024 : 33 logements ; 2023 : 49 logements"),
+        "{s}"
+    );
+    // `verifier`'s warning on the report's 13,5 % is shown too.
+    assert!(stderr(&o).contains("le rapport au conseil indique 13,5 %, l'annexe 13,55 %"));
+    let pdf = std::fs::read(dir.path().join("2024/rapport-le-port.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    let analyses: Vec<Analyse> = ["sedre", "semader", "shlmr", "sidr", "sodiac"]
+        .iter()
+        .map(|b| analyse(&format!("data/territoire-ouest/{b}.yaml")))
+        .collect();
+    let sources: Vec<convflux::rapport::Source> = analyses
+        .iter()
+        .map(|an| {
+            (
+                an.nom(),
+                an.convention.as_ref().unwrap(),
+                an.flux.as_slice(),
+            )
+        })
+        .collect();
+    let r = convflux::rapport::assembler(&sources, "le-port", Some(2024)).unwrap();
+    assert_eq!(r.total.0, 33);
+    assert_eq!(r.precedent.map(|p| p.logements.0), Some(49));
+    let doc = convflux::render::rapport::document(&Rendu::new(), &r).unwrap();
+    let t = plat(&texte(&doc));
+    assert!(
+        t.contains("le quota réservataire de la Ville du Port s’élève à 33 logements"),
+        "{t}"
+    );
+    assert!(t.contains("le quota était de 49 logements en 2023"), "{t}");
+    for (bailleur, taux) in [
+        ("SODIAC", "13,55"),
+        ("SEMADER", "18,48"),
+        ("SIDR", "6,89"),
+        ("SHLMR", "18,20"),
+        ("SEDRE", "8,51"),
+    ] {
+        let attendu = format!(
+            "Pour le bailleur {bailleur} : le taux de réservation pour la Ville du Port représente {taux} %"
+        );
+        assert!(t.contains(&attendu), "« {attendu} » absent :\n{t}");
+    }
+    assert!(
+        !t.contains("13,5 %"),
+        "le taux du rapport (13,5 %) ne doit pas être imprimé"
+    );
+    for x in [
+        "loi ELAN",
+        "décret n° 2020-145 du 20 février 2020",
+        "21 décembre 2023",
+        "durée de trois ans, à compter du 1er janvier 2024",
+        "au plus tard jusqu’au 31 décembre 2028",
+        "28 février",
+        "d’approuver les conventions relatives à chaque bailleur",
+        "d’autoriser le Maire, ou tout adjoint habilité",
+    ] {
+        assert!(t.contains(x), "« {x} » absent :\n{t}");
+    }
+    // The documents to attach, by their path under the output folder.
+    assert!(
+        t.replace(' ', "")
+            .contains("(2024/territoire-ouest-sodiac/convention.pdf)")
+    );
+}
+
+/// The next year's report compares with the quota computed from the 2024
+/// exercises (33), not the declared stock quota, and lists the bilans.
+#[test]
+fn council_report_2025_compares_with_2024_from_the_data() {
+    let o = convflux(&[
+        "rapport",
+        "--reservataire",
+        "le-port",
+        "data/territoire-ouest",
+        "--sans-pdf",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains("année 2025"), "{s}");
+    assert!(
+        s.contains("quota 2025 : 36 logements ; 2024 : 33 logements\n"),
+        "{s}"
+    );
+    assert!(s.contains("(avenant n° 1)"), "{s}");
+}
+
+#[test]
+fn council_report_of_an_unknown_reservataire_lists_the_known_ones() {
+    let o = convflux(&[
+        "rapport",
+        "--reservataire",
+        "saint-paul",
+        "data",
+        "--sans-pdf",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("aucune annexe du réservataire `saint-paul`"),
+        "{e}"
+    );
+    assert!(e.contains("`le-port`"), "{e}");
+}
+
+fn cellule(d: &Data) -> String {
+    match d {
+        Data::Float(f) => format!("{f}"),
+        Data::Int(i) => i.to_string(),
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        x => format!("{x:?}"),
+    }
+}
+
+/// The workbook opens, and holds for every annex the same figures as
+/// `calculer --format csv` (both years), with the quota as total.
+#[test]
+fn xlsx_of_the_report_holds_the_figures_of_calculer() {
+    let dir = tempfile::tempdir().unwrap();
+    for (annee, quota) in [("2024", "33"), ("2025", "36")] {
+        let x = dir.path().join(format!("le-port-{annee}.xlsx"));
+        let o = convflux(&[
+            "rapport",
+            "--reservataire",
+            "le-port",
+            "data/territoire-ouest",
+            "--annee",
+            annee,
+            "--sans-pdf",
+            "--xlsx",
+            x.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let octets = std::fs::read(&x).unwrap();
+        let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(octets)).expect("xlsx lisible");
+        let feuille = wb
+            .worksheet_range(&format!("Flux {annee}"))
+            .expect("feuille Flux");
+        let lignes: Vec<Vec<String>> = feuille
+            .rows()
+            .map(|r| r.iter().map(cellule).collect())
+            .collect();
+        let entete = &lignes[0];
+        let col = |nom: &str| {
+            entete
+                .iter()
+                .position(|h| h == nom)
+                .unwrap_or_else(|| panic!("colonne « {nom} » absente : {entete:?}"))
+        };
+        let csv = convflux(&[
+            "calculer",
+            "--format",
+            "csv",
+            "--annee",
+            annee,
+            "data/territoire-ouest",
+        ]);
+        let csv = stdout(&csv);
+        let mut lues = 0;
+        for l in csv.lines().skip(1) {
+            let v: Vec<&str> = l.split(';').collect();
+            let ligne = lignes
+                .iter()
+                .find(|r| r[col("Convention")] == v[1])
+                .unwrap_or_else(|| panic!("convention {} absente du classeur", v[1]));
+            let paires = [
+                ("Année", v[2]),
+                ("Réservataire", v[3]),
+                ("Patrimoine", v[4]),
+                ("Total des exclusions", v[5]),
+                ("Parc soumis", v[6]),
+                ("Taux de rotation (%)", v[7]),
+                ("Flux exact", v[8]),
+                ("Flux prévisionnel", v[9]),
+                ("Total des déductions", v[10]),
+                ("Logements mobilisables", v[11]),
+                ("Taux du réservataire (%)", v[12]),
+                ("Affectés exact", v[13]),
+                ("Logements affectés", v[14]),
+            ];
+            for (nom, attendu) in paires {
+                assert_eq!(
+                    ligne[col(nom)],
+                    attendu.replace(',', "."),
+                    "{} : colonne « {nom} »",
+                    v[1]
+                );
+            }
+            lues += 1;
+        }
+        assert_eq!(lues, 5);
+        let total = lignes
+            .iter()
+            .find(|r| r[0] == "Total")
+            .expect("ligne Total");
+        assert_eq!(total[col("Logements affectés")], quota);
+        if annee == "2025" {
+            assert_eq!(total[col("Logements affectés N-1")], "33");
+            let bilan = wb
+                .worksheet_range("Bilan 2024")
+                .expect("feuille Bilan 2024");
+            assert_eq!(bilan.rows().count(), 6);
+        }
+    }
+}
