@@ -131,7 +131,7 @@ impl Diagnostics {
                     Label::primary((), start..end).with_message(d.label.clone()),
                 ]);
             }
-            cs = cs.with_notes(d.notes.clone());
+            cs = cs.with_notes(d.notes.iter().map(|n| format!("note : {n}")).collect());
             // Rendering an in-memory file cannot fail; fall back to the bare
             // message if it ever does.
             let buf = term::emit_into_string(&config, &file, &cs)

@@ -215,6 +215,16 @@ impl Lecteur {
                 if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
                     self.type_invalide(n, chemin, "un texte sans caractère de contrôle");
                     None
+                } else if let Some(c) = t.chars().find(|c| !crate::assets::caractere_imprimable(*c)) {
+                    self.diags.push(
+                        Diagnostic::erreur(
+                            format!("`{chemin}` : le caractère « {c} » (U+{:04X}) ne peut pas être imprimé", c as u32),
+                            Some(n.span),
+                        )
+                        .label("caractère absent de la police des documents")
+                        .note("la police Libertinus Serif couvre l'alphabet latin (accents compris), le grec et le cyrillique : remplacez ce caractère"),
+                    );
+                    None
                 } else {
                     Some(t.clone())
                 }
