@@ -164,9 +164,9 @@ pub fn schema() -> Value {
         }
     });
     for (cle, s) in extensions_exercice() {
-        exercice["properties"][cle] = s;
+        exercice["properties"][cle.as_str()] = s;
     }
-    json!({
+    let mut schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Convention de gestion en flux des réservations de logements sociaux (convflux)",
         "description": "Un fichier par convention. Voir docs/format.md.",
@@ -269,19 +269,111 @@ pub fn schema() -> Value {
             },
             "exercices": { "type": "array", "minItems": 1, "items": exercice }
         }
-    })
+    });
+    for (cle, s) in proprietes(crate::rapport::schema_rapport()) {
+        schema["properties"]["reservataires"]["items"]["properties"][cle.as_str()] = s;
+    }
+    schema
 }
 
 /// Schemas of the exercise sections added by the annual cycle (bilan, avenant).
-fn extensions_exercice() -> Vec<(&'static str, Value)> {
-    Vec::new()
+fn extensions_exercice() -> Vec<(String, Value)> {
+    proprietes(crate::bilan::schema_bilan())
+}
+
+fn proprietes(v: Value) -> Vec<(String, Value)> {
+    match v.get("properties").and_then(Value::as_object) {
+        Some(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        None => Vec::new(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// docs/convflux.schema.json is what `convflux schema` prints.
+    #[test]
+    fn committed_schema_is_up_to_date() {
+        let fichier = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/convflux.schema.json"
+        ))
+        .unwrap();
+        let attendu: Value = serde_json::from_str(&fichier).unwrap();
+        assert_eq!(
+            attendu,
+            schema(),
+            "relancez : cargo run -- schema > docs/convflux.schema.json"
+        );
+    }
+
+    /// Every key used by the sample data is known to the schema.
+    #[test]
+    fn schema_knows_every_key_of_the_sample_data() {
+        fn verifier(n: &crate::load::Node, s: &Value, chemin: &str, manques: &mut Vec<String>) {
+            let alternatives: Vec<&Value> = match s.get("oneOf").and_then(Value::as_array) {
+                Some(a) => a.iter().collect(),
+                None => vec![s],
+            };
+            match &n.value {
+                crate::load::Value::Map(entries) => {
+                    let objet = |a: &&&Value| {
+                        a.get("properties").is_some()
+                            || a.get("additionalProperties").is_some_and(Value::is_object)
+                    };
+                    let premiere = entries.first().map(|e| e.key.as_str()).unwrap_or("");
+                    let Some(s) = alternatives
+                        .iter()
+                        .find(|a| {
+                            a.get("properties")
+                                .is_some_and(|p| p.get(premiere).is_some())
+                        })
+                        .or_else(|| alternatives.iter().find(objet))
+                    else {
+                        return;
+                    };
+                    for e in entries {
+                        let sous = s
+                            .get("properties")
+                            .and_then(|p| p.get(&e.key))
+                            .or_else(|| s.get("additionalProperties").filter(|a| a.is_object()));
+                        match sous {
+                            Some(sous) => {
+                                verifier(&e.value, sous, &format!("{chemin}.{}", e.key), manques)
+                            }
+                            None => manques.push(format!("{chemin}.{}", e.key)),
+                        }
+                    }
+                }
+                crate::load::Value::Seq(items) => {
+                    if let Some(items_s) = alternatives.iter().find_map(|a| a.get("items")) {
+                        for (i, it) in items.iter().enumerate() {
+                            verifier(it, items_s, &format!("{chemin}[{i}]"), manques);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let s = schema();
+        let mut manques = Vec::new();
+        for f in [
+            "data/territoire-ouest/sidr.yaml",
+            "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        ] {
+            let texte =
+                std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/").to_string() + f)
+                    .unwrap();
+            let n = crate::load::charger(&texte).unwrap();
+            verifier(&n, &s, f, &mut manques);
+        }
+        assert!(manques.is_empty(), "clés absentes du schéma : {manques:?}");
+    }
+
     #[test]
     fn schema_is_an_object_with_every_top_level_key() {
-        let s = super::schema();
+        let s = schema();
         for k in [
             "convention",
             "territoire",
