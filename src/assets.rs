@@ -83,6 +83,27 @@ fn hash_files<'a>(files: impl Iterator<Item = (&'a str, &'a [u8])>) -> String {
         })
 }
 
+/// Whether the documents can print `c`: the embedded regular font has a glyph
+/// for it (or it is a space or line break, which need none). User text with a
+/// character outside the font would make a whole document fail at typesetting;
+/// `validate` uses this to point at the offending value instead.
+pub fn caractere_imprimable(c: char) -> bool {
+    static COUVERTURE: OnceLock<Option<typst::text::Coverage>> = OnceLock::new();
+    if c.is_whitespace() || c.is_ascii() {
+        return true;
+    }
+    let couverture = COUVERTURE.get_or_init(|| {
+        let (_, bytes) = fonts().find(|(name, _)| name.contains("Regular"))?;
+        let font = typst::text::Font::iter(typst::foundations::Bytes::new(bytes)).next()?;
+        Some(font.info().coverage.clone())
+    });
+    match couverture {
+        Some(cov) => cov.contains(c as u32),
+        // No font embedded (never in a real build): do not block the data.
+        None => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,26 +150,5 @@ mod tests {
         assert_ne!(a, c);
         assert_eq!(empreinte().len(), 64);
         assert_eq!(empreinte(), empreinte());
-    }
-}
-
-/// Whether the documents can print `c`: the embedded regular font has a glyph
-/// for it (or it is a space or line break, which need none). User text with a
-/// character outside the font would make a whole document fail at typesetting;
-/// `validate` uses this to point at the offending value instead.
-pub fn caractere_imprimable(c: char) -> bool {
-    static COUVERTURE: OnceLock<Option<typst::text::Coverage>> = OnceLock::new();
-    if c.is_whitespace() || c.is_ascii() {
-        return true;
-    }
-    let couverture = COUVERTURE.get_or_init(|| {
-        let (_, bytes) = fonts().find(|(name, _)| name.contains("Regular"))?;
-        let font = typst::text::Font::iter(typst::foundations::Bytes::new(bytes)).next()?;
-        Some(font.info().coverage.clone())
-    });
-    match couverture {
-        Some(cov) => cov.contains(c as u32),
-        // No font embedded (never in a real build): do not block the data.
-        None => true,
     }
 }

@@ -948,6 +948,18 @@ mod tests {
     }
 
     #[test]
+    fn schema_fragments_describe_the_keys_read_here() {
+        let b = schema_bilan();
+        assert_eq!(
+            b["properties"]["bilan"]["required"],
+            serde_json::json!(["recu_le", "reservataires"])
+        );
+        assert!(b["properties"]["avenant"]["properties"]["numero"].is_object());
+        let r = crate::rapport::schema_rapport();
+        assert!(r["properties"]["rapport"]["properties"]["quota_precedent"].is_object());
+    }
+
+    #[test]
     fn avenant_numbers_are_counted_from_exercises() {
         let src = format!(
             "{BASE}{}",

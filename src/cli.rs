@@ -108,6 +108,9 @@ pub struct AvenantArgs {
     /// Écrit aussi les sources Typst générées (.typ) à côté des PDF.
     #[arg(long)]
     pub typst: bool,
+    /// Sans champs de signature électronique vides dans les PDF (signature sur papier seulement).
+    #[arg(long)]
+    pub sans_champs_signature: bool,
     /// N'affiche rien d'autre que les erreurs.
     #[arg(long, short)]
     pub quiet: bool,

@@ -215,7 +215,8 @@ impl Lecteur {
                 if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
                     self.type_invalide(n, chemin, "un texte sans caractère de contrôle");
                     None
-                } else if let Some(c) = t.chars().find(|c| !crate::assets::caractere_imprimable(*c)) {
+                } else if let Some(c) = t.chars().find(|c| !crate::assets::caractere_imprimable(*c))
+                {
                     self.diags.push(
                         Diagnostic::erreur(
                             format!("`{chemin}` : le caractère « {c} » (U+{:04X}) ne peut pas être imprimé", c as u32),

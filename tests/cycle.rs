@@ -396,8 +396,14 @@ fn council_report_le_port_2024_says_33_units_49_before_and_five_rates() {
         s.contains("quota 2024 : 33 logements ; 2023 : 49 logements"),
         "{s}"
     );
-    // `verifier`'s warning on the report's 13,5 % is shown too.
-    assert!(stderr(&o).contains("le rapport au conseil indique 13,5 %, l'annexe 13,55 %"));
+    // `verifier` says where the council report and the annex disagree.
+    assert!(stderr(&o).contains("avertissements dans les fichiers du rapport"));
+    let v = convflux(&["verifier", "data/territoire-ouest/sodiac.yaml"]);
+    assert!(
+        stderr(&v).contains("le rapport au conseil indique 13,5 %, l'annexe 13,55 %"),
+        "{}",
+        stderr(&v)
+    );
     let pdf = std::fs::read(dir.path().join("2024/rapport-le-port.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
 

@@ -18,11 +18,15 @@ fn documents(chemin: &str) -> Vec<DocumentSource> {
     let an = pipeline::analyser(Path::new(chemin));
     assert!(an.valide(), "{}", an.rapport());
     let c = an.convention.as_ref().unwrap();
-    Rendu::new().documents(c, &an.flux[0], &an.flux).expect("rendu")
+    Rendu::new()
+        .documents(c, &an.flux[0], &an.flux)
+        .expect("rendu")
 }
 
 fn texte(doc: &DocumentSource) -> String {
-    let compiled = ts().compile(&doc.source, &doc.ident).unwrap_or_else(|e| panic!("{}: {e}", doc.fichier));
+    let compiled = ts()
+        .compile(&doc.source, &doc.ident)
+        .unwrap_or_else(|e| panic!("{}: {e}", doc.fichier));
     assert!(compiled.warnings.is_empty(), "{:?}", compiled.warnings);
     typeset::texte(&compiled.document).join("\n")
 }
@@ -38,7 +42,10 @@ fn plat(s: &str) -> String {
 #[test]
 fn sidr_annex_shows_every_seed_figure_in_french_format() {
     let docs = documents("data/territoire-ouest/sidr.yaml");
-    let annexe = docs.iter().find(|d| d.fichier == "annexe-le-port.pdf").expect("annexe");
+    let annexe = docs
+        .iter()
+        .find(|d| d.fichier == "annexe-le-port.pdf")
+        .expect("annexe");
     let t = texte(annexe);
     // Narrow no-break space as thousands separator.
     assert!(t.contains("1\u{202f}887"), "{t}");
@@ -64,7 +71,11 @@ fn sidr_annex_shows_every_seed_figure_in_french_format() {
 #[test]
 fn sedre_annex_shows_the_corrected_figures() {
     let docs = documents("data/territoire-ouest/sedre.yaml");
-    let p = plat(&texte(docs.iter().find(|d| d.fichier == "annexe-le-port.pdf").unwrap()));
+    let p = plat(&texte(
+        docs.iter()
+            .find(|d| d.fichier == "annexe-le-port.pdf")
+            .unwrap(),
+    ));
     assert!(p.contains("soit 16 logements"), "{p}");
     assert!(p.contains("16 logements mobilisables"), "{p}");
     assert!(p.contains("est donc de 1"), "{p}");
@@ -100,7 +111,10 @@ fn two_runs_give_byte_identical_pdfs_with_pdfa_markers() {
     assert_eq!(a, b);
     let s = String::from_utf8_lossy(&a);
     assert!(s.contains("<pdfaid:part>2</pdfaid:part>"), "PDF/A-2 absent");
-    assert!(s.contains("<pdfaid:conformance>B</pdfaid:conformance>"), "PDF/A-2b absent");
+    assert!(
+        s.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        "PDF/A-2b absent"
+    );
     assert!(s.contains("fr-FR") || s.contains("(fr)"), "langue absente");
 }
 
@@ -130,21 +144,36 @@ fn hostile_text_prints_literally_and_compiles() {
         let yaml_str = format!("'{}'", h.replace('\'', "''"));
         let s = base
             .replace("nom: SIDR", &format!("nom: {yaml_str}"))
-            .replace("designation: \"Ville du Port\"", &format!("designation: {yaml_str}"))
-            .replace("secteurs_tendus: \"La Possession, Le Port et Saint-Paul\"", &format!("secteurs_tendus: {yaml_str}"))
-            .replace("perimetre: \"la commune\"", &format!("perimetre: {yaml_str}"));
+            .replace(
+                "designation: \"Ville du Port\"",
+                &format!("designation: {yaml_str}"),
+            )
+            .replace(
+                "secteurs_tendus: \"La Possession, Le Port et Saint-Paul\"",
+                &format!("secteurs_tendus: {yaml_str}"),
+            )
+            .replace(
+                "perimetre: \"la commune\"",
+                &format!("perimetre: {yaml_str}"),
+            );
         let f = dir.path().join(format!("h{i}.yaml"));
         std::fs::write(&f, s).unwrap();
         let an = pipeline::analyser(&f);
         assert!(an.valide(), "{h}: {}", an.rapport());
         let c = an.convention.as_ref().unwrap();
         for doc in Rendu::new().documents(c, &an.flux[0], &an.flux).unwrap() {
-            let compiled = ts().compile(&doc.source, &doc.ident).unwrap_or_else(|e| panic!("{h} ne compile pas : {e}"));
+            let compiled = ts()
+                .compile(&doc.source, &doc.ident)
+                .unwrap_or_else(|e| panic!("{h} ne compile pas : {e}"));
             let t = typeset::texte(&compiled.document).join("\n");
             assert!(!t.contains("root:x:0"), "{h} a lu /etc/passwd");
             let p = plat(&t);
             let attendu = plat(h);
-            assert!(p.contains(&attendu), "« {h} » non imprimé tel quel dans {} :\n{p}", doc.fichier);
+            assert!(
+                p.contains(&attendu),
+                "« {h} » non imprimé tel quel dans {} :\n{p}",
+                doc.fichier
+            );
         }
     }
 }

@@ -21,7 +21,10 @@ fn mots(s: &str) -> Vec<String> {
                 .to_lowercase()
         })
         .filter(|w| !w.is_empty())
-        .filter(|w| !(w.starts_with("v.") || w.contains('/') && w.chars().all(|c| c.is_ascii_digit() || c == '/')))
+        .filter(|w| {
+            !(w.starts_with("v.")
+                || w.contains('/') && w.chars().all(|c| c.is_ascii_digit() || c == '/'))
+        })
         .collect()
 }
 
@@ -30,7 +33,11 @@ fn lcs(a: &[String], b: &[String]) -> usize {
     let mut cur = vec![0usize; b.len() + 1];
     for x in a {
         for (j, y) in b.iter().enumerate() {
-            cur[j + 1] = if x == y { prev[j] + 1 } else { cur[j].max(prev[j + 1]) };
+            cur[j + 1] = if x == y {
+                prev[j] + 1
+            } else {
+                cur[j].max(prev[j + 1])
+            };
         }
         std::mem::swap(&mut prev, &mut cur);
     }
@@ -39,7 +46,11 @@ fn lcs(a: &[String], b: &[String]) -> usize {
 
 fn seed(fichier: &str, debut: usize, fin: usize) -> String {
     let t = std::fs::read_to_string(Path::new("tests/fixtures/seeds").join(fichier)).unwrap();
-    t.lines().skip(debut - 1).take(fin - debut + 1).collect::<Vec<_>>().join("\n")
+    t.lines()
+        .skip(debut - 1)
+        .take(fin - debut + 1)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn corps_genere(yaml: &str, jusqua: &str) -> String {
@@ -47,7 +58,10 @@ fn corps_genere(yaml: &str, jusqua: &str) -> String {
     assert!(an.valide(), "{}", an.rapport());
     let c = an.convention.as_ref().unwrap();
     let docs = Rendu::new().documents(c, &an.flux[0], &an.flux).unwrap();
-    let compiled = Typesetter::new().unwrap().compile(&docs[0].source, &docs[0].ident).unwrap();
+    let compiled = Typesetter::new()
+        .unwrap()
+        .compile(&docs[0].source, &docs[0].ident)
+        .unwrap();
     let t = typeset::texte(&compiled.document).join("\n");
     match t.find(jusqua) {
         Some(i) => t[..i].to_string(),
@@ -65,9 +79,17 @@ fn ratio(a: &[String], b: &[String]) -> f64 {
 #[test]
 fn intercommunal_body_follows_seed_000_word_for_word() {
     let s = mots(&seed("le-port-territoire-ouest-2024.txt", 163, 858));
-    let g = mots(&corps_genere("data/territoire-ouest/sidr.yaml", "Annexe individuelle"));
+    let g = mots(&corps_genere(
+        "data/territoire-ouest/sidr.yaml",
+        "Annexe individuelle",
+    ));
     let r = ratio(&s, &g);
-    println!("seed 000 : {} mots, généré : {} mots, LCS = {}, similarité = {r:.4}", s.len(), g.len(), lcs(&s, &g));
+    println!(
+        "seed 000 : {} mots, généré : {} mots, LCS = {}, similarité = {r:.4}",
+        s.len(),
+        g.len(),
+        lcs(&s, &g)
+    );
     assert!(r >= 0.97, "similarité {r:.4} < 0.97");
 }
 
@@ -75,8 +97,16 @@ fn intercommunal_body_follows_seed_000_word_for_word() {
 #[test]
 fn bilateral_body_follows_seed_004_word_for_word() {
     let s = mots(&seed("le-cendre-assemblia-2024.txt", 3, 308));
-    let g = mots(&corps_genere("data/clermont-auvergne-metropole/le-cendre-assemblia.yaml", "Etat des lieux avec le réservataire"));
+    let g = mots(&corps_genere(
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        "Etat des lieux avec le réservataire",
+    ));
     let r = ratio(&s, &g);
-    println!("seed 004 : {} mots, généré : {} mots, LCS = {}, similarité = {r:.4}", s.len(), g.len(), lcs(&s, &g));
+    println!(
+        "seed 004 : {} mots, généré : {} mots, LCS = {}, similarité = {r:.4}",
+        s.len(),
+        g.len(),
+        lcs(&s, &g)
+    );
     assert!(r >= 0.95, "similarité {r:.4} < 0.95");
 }

@@ -62,7 +62,7 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
         return Ok(Issue::ErreursDeDonnees);
     }
     let rendu = Rendu::new();
-    let ts = Typesetter::new()?;
+    let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
     let dossier = a.sortie.join(annee.to_string()).join(&c.id);
     let mut a_ecrire = Vec::new();
     let mut pages = 0;

@@ -29,12 +29,12 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
     let mut analyses: Vec<Analyse> = Vec::new();
     let mut invalides = 0;
     for f in &fichiers {
-        let mut an = pipeline::analyser(f);
-        if a.quiet {
-            an.diags.0.retain(|d| d.severity == Severity::Erreur);
-        }
-        eprint!("{}", an.rapport());
+        let an = pipeline::analyser(f);
         if !an.valide() {
+            // Errors in full; warnings are `verifier`'s business, counted below.
+            let mut d = an.diags.clone();
+            d.0.retain(|d| d.severity == Severity::Erreur);
+            eprint!("{}", d.rendre(&an.nom(), &an.source));
             invalides += 1;
             eprintln!("{} : données invalides", an.nom());
         }
@@ -61,6 +61,17 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
     };
     for w in &r.avertissements {
         eprintln!("avertissement : {w}");
+    }
+    let avertissements: usize = analyses
+        .iter()
+        .filter(|an| r.lignes.iter().any(|l| l.fichier == an.nom()))
+        .map(|an| an.diags.avertissements())
+        .sum();
+    if avertissements > 0 && !a.quiet {
+        eprintln!(
+            "{} dans les fichiers du rapport : `convflux verifier` les détaille",
+            crate::commands::pluriel(avertissements, "avertissement")
+        );
     }
     if !a.quiet {
         let mut out = String::new();

@@ -1,0 +1,591 @@
+//! The manifest of an output folder, `<sortie>/manifest.json`: what each output was made
+//! from, so `generer` rebuilds only what changed.
+//!
+//! For every output file (PDF, and `.typ` with `--typst`) it records the SHA-256 of the file,
+//! of its source YAML, of the templates it used, of the fonts, the tool version and the
+//! options that change the bytes. For every source it records its hash, its convention and
+//! the outputs of each exercise. An output is up to date when all of these match today's
+//! values and the file on disk still has the recorded hash; anything else is rebuilt.
+//!
+//! This module decides and records; it never renders nor typesets. It writes only through
+//! [`crate::output::ecrire_atomique`], so a crash leaves the previous manifest or the new one.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::assets;
+use crate::output::{self, OutputError};
+
+/// File name of the manifest inside the output folder.
+pub const NOM: &str = "manifest.json";
+/// Version of the manifest's layout; another value is read as an empty manifest.
+pub const FORMAT: u32 = 1;
+/// The tool version written into every entry.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The whole manifest of one output folder.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifeste {
+    pub format: u32,
+    /// The tool version that last wrote the manifest.
+    pub version: String,
+    /// One record per source YAML, keyed by its path as given on the command line.
+    pub sources: BTreeMap<String, Source>,
+    /// One record per output, keyed by its path under the output folder (`/` separators).
+    pub sorties: BTreeMap<String, Sortie>,
+}
+
+/// What the manifest knows of one source YAML.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// SHA-256 of the file when it was last generated.
+    pub sha256: String,
+    /// The convention's id (its output folder).
+    pub convention: String,
+    /// Every exercise year of the file, whether generated or not.
+    pub exercices: Vec<i32>,
+    /// The outputs of each generated exercise (keys of [`Manifeste::sorties`]).
+    pub annees: BTreeMap<i32, Vec<String>>,
+}
+
+/// What the manifest knows of one output file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sortie {
+    /// SHA-256 of the output file itself (the PDF, or the Typst source).
+    pub sha256: String,
+    /// Number of pages (0 for a Typst source).
+    pub pages: usize,
+    pub source: String,
+    pub source_sha256: String,
+    pub annee: i32,
+    /// The document's template, relative to `templates/`.
+    pub gabarit: String,
+    /// SHA-256 of that template and every template it includes or imports.
+    pub gabarits_sha256: String,
+    /// SHA-256 of the embedded fonts.
+    pub polices_sha256: String,
+    pub version: String,
+    /// Options that change the bytes (e.g. `champs_signature`).
+    pub options: String,
+}
+
+/// Today's values an output is compared with, besides its source.
+#[derive(Clone, Debug)]
+pub struct Contexte {
+    pub polices_sha256: String,
+    pub version: String,
+    pub options: String,
+    /// Whether the Typst sources are part of the expected outputs (`--typst`).
+    pub typst: bool,
+}
+
+impl Contexte {
+    /// The current fonts and version, with the given options.
+    pub fn courant(options: impl Into<String>, typst: bool) -> Self {
+        Contexte {
+            polices_sha256: empreinte_polices(),
+            version: VERSION.to_owned(),
+            options: options.into(),
+            typst,
+        }
+    }
+}
+
+/// An up-to-date source: what it stands for in the summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AJour {
+    pub convention: String,
+    /// PDF files that were not rebuilt.
+    pub documents: usize,
+    pub pages: usize,
+}
+
+/// The manifest could not be read; the run goes on as if there were none.
+#[derive(Debug, thiserror::Error)]
+#[error("manifeste {chemin} illisible ({detail}) : tous les documents seront régénérés")]
+pub struct ManifesteIllisible {
+    pub chemin: String,
+    pub detail: String,
+}
+
+impl Manifeste {
+    /// An empty manifest of the current format and version.
+    pub fn nouveau() -> Self {
+        Manifeste {
+            format: FORMAT,
+            version: VERSION.to_owned(),
+            ..Manifeste::default()
+        }
+    }
+
+    /// Reads `<dossier>/manifest.json`. A missing file is an empty manifest; an unreadable
+    /// one too, with the reason to show the user.
+    pub fn charger(dossier: &Path) -> (Self, Option<ManifesteIllisible>) {
+        let chemin = dossier.join(NOM);
+        let texte = match fs::read(&chemin) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Self::nouveau(), None),
+            Err(e) => return (Self::nouveau(), Some(illisible(&chemin, e.to_string()))),
+        };
+        match serde_json::from_slice::<Manifeste>(&texte) {
+            Ok(m) if m.format == FORMAT => (m, None),
+            Ok(m) => (
+                Self::nouveau(),
+                Some(illisible(&chemin, format!("format {} inconnu", m.format))),
+            ),
+            Err(e) => (Self::nouveau(), Some(illisible(&chemin, e.to_string()))),
+        }
+    }
+
+    /// Writes `<dossier>/manifest.json` atomically: one output per line, sorted, so two
+    /// manifests compare with `diff`.
+    pub fn enregistrer(&self, dossier: &Path) -> Result<(), OutputError> {
+        output::ecrire_atomique(&dossier.join(NOM), self.en_json().as_bytes())
+    }
+
+    /// The manifest as written on disk.
+    pub fn en_json(&self) -> String {
+        let mut s = String::with_capacity(256 + 512 * self.sorties.len());
+        let _ = write!(
+            s,
+            "{{\n  \"format\": {},\n  \"version\": {},\n  \"sources\": {{",
+            self.format,
+            json(&self.version)
+        );
+        for (i, (k, v)) in self.sources.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(s, "{sep}\n    {}: {}", json(k), json(v));
+        }
+        s.push_str(if self.sources.is_empty() {
+            "},\n  \"sorties\": {"
+        } else {
+            "\n  },\n  \"sorties\": {"
+        });
+        for (i, (k, v)) in self.sorties.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(s, "{sep}\n    {}: {}", json(k), json(v));
+        }
+        s.push_str(if self.sorties.is_empty() {
+            "}\n}\n"
+        } else {
+            "\n  }\n}\n"
+        });
+        s
+    }
+
+    /// Whether the outputs of `source` (hash `sha256`) for the selected exercise (`annee`,
+    /// or all) are all recorded with today's inputs and still intact under `dossier`.
+    pub fn a_jour(
+        &self,
+        source: &str,
+        sha256: &str,
+        annee: Option<i32>,
+        ctx: &Contexte,
+        dossier: &Path,
+    ) -> Option<AJour> {
+        let s = self.sources.get(source)?;
+        if s.sha256 != sha256 {
+            return None;
+        }
+        let mut r = AJour {
+            convention: s.convention.clone(),
+            ..AJour::default()
+        };
+        for y in s.exercices.iter().filter(|y| annee.is_none_or(|a| a == **y)) {
+            let cles = s.annees.get(y)?;
+            let presentes: HashSet<&str> = cles.iter().map(String::as_str).collect();
+            for cle in cles {
+                let o = self.sorties.get(cle)?;
+                let est_pdf = cle.ends_with(".pdf");
+                if ctx.typst && est_pdf && !presentes.contains(typ_de(cle).as_str()) {
+                    return None;
+                }
+                if !est_pdf && !ctx.typst {
+                    // A Typst source from an earlier `--typst` run: not expected today.
+                    continue;
+                }
+                let inchangee = o.source == source
+                    && o.source_sha256 == sha256
+                    && o.annee == *y
+                    && Some(o.gabarits_sha256.as_str()) == empreinte_gabarit(&o.gabarit)
+                    && o.polices_sha256 == ctx.polices_sha256
+                    && o.version == ctx.version
+                    && o.options == ctx.options
+                    && sha256_fichier(&dossier.join(cle)).is_some_and(|h| h == o.sha256);
+                if !inchangee {
+                    return None;
+                }
+                if est_pdf {
+                    r.documents += 1;
+                    r.pages += o.pages;
+                }
+            }
+        }
+        Some(r)
+    }
+
+    /// The outputs recorded for `source` that a regeneration of `annees` (or of every
+    /// exercise, when `None`, given the file's `exercices` now) replaces.
+    pub fn anciennes_sorties(
+        &self,
+        source: &str,
+        annees: Option<i32>,
+        exercices: &[i32],
+    ) -> Vec<(String, Sortie)> {
+        let Some(s) = self.sources.get(source) else {
+            return Vec::new();
+        };
+        s.annees
+            .iter()
+            .filter(|(y, _)| match annees {
+                Some(a) => **y == a,
+                None => true,
+            } || !exercices.contains(y))
+            .flat_map(|(_, cles)| cles.iter())
+            .filter_map(|k| {
+                let o = self.sorties.get(k)?;
+                (o.source == source).then(|| (k.clone(), o.clone()))
+            })
+            .collect()
+    }
+
+    /// Records a regeneration: `sorties` replace what `anciennes` listed; the source's other
+    /// exercises keep their records (they are checked on their own next time).
+    pub fn remplacer(&mut self, maj: MiseAJour) {
+        for (k, _) in &maj.anciennes {
+            if self.sorties.get(k).is_some_and(|o| o.source == maj.source) {
+                self.sorties.remove(k);
+            }
+        }
+        let mut s = self.sources.remove(&maj.source).unwrap_or_default();
+        // Exercises gone from the file lose their record.
+        s.annees.retain(|y, _| maj.exercices.contains(y));
+        for (y, cles) in &maj.annees {
+            s.annees.insert(*y, cles.clone());
+        }
+        s.sha256 = maj.sha256;
+        s.convention = maj.convention;
+        s.exercices = maj.exercices;
+        for (k, o) in maj.sorties {
+            self.sorties.insert(k, o);
+        }
+        self.version = VERSION.to_owned();
+        self.sources.insert(maj.source, s);
+    }
+}
+
+/// The new records of one regenerated source.
+#[derive(Clone, Debug, Default)]
+pub struct MiseAJour {
+    pub source: String,
+    pub sha256: String,
+    pub convention: String,
+    pub exercices: Vec<i32>,
+    /// The outputs of each regenerated exercise.
+    pub annees: BTreeMap<i32, Vec<String>>,
+    pub sorties: Vec<(String, Sortie)>,
+    /// What the regeneration replaces (from [`Manifeste::anciennes_sorties`]).
+    pub anciennes: Vec<(String, Sortie)>,
+}
+
+fn illisible(chemin: &Path, detail: String) -> ManifesteIllisible {
+    ManifesteIllisible {
+        chemin: chemin.display().to_string(),
+        detail,
+    }
+}
+
+/// The Typst source written next to a PDF with `--typst`.
+pub fn typ_de(pdf: &str) -> String {
+    format!("{}.typ", pdf.strip_suffix(".pdf").unwrap_or(pdf))
+}
+
+/// SHA-256 of bytes, lowercase hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// SHA-256 of a file's bytes, read in blocks; `None` if it cannot be read.
+pub fn sha256_fichier(chemin: &Path) -> Option<String> {
+    let mut f = fs::File::open(chemin).ok()?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(hex(&h.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Hashes `(name, bytes)` pairs unambiguously (each length-prefixed), in the given order.
+fn hash_fichiers<'a>(fichiers: impl Iterator<Item = (&'a str, &'a [u8])>) -> String {
+    let mut h = Sha256::new();
+    for (nom, bytes) in fichiers {
+        h.update((nom.len() as u64).to_le_bytes());
+        h.update(nom.as_bytes());
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    }
+    hex(&h.finalize())
+}
+
+/// SHA-256 of every embedded font file (any of them may be used by any document).
+pub fn empreinte_polices() -> String {
+    static E: OnceLock<String> = OnceLock::new();
+    E.get_or_init(|| hash_fichiers(assets::fonts())).clone()
+}
+
+/// SHA-256 of `template` and of every embedded template it names, transitively (minijinja
+/// `include`/`import`/`extends` and Typst `#import "/lib/…"`); `None` for an unknown
+/// template. A template is found by its path written literally between quotes, which is
+/// how every template refers to another.
+pub fn empreinte_gabarit(template: &str) -> Option<&'static str> {
+    static E: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+    E.get_or_init(|| {
+        let tous: BTreeMap<&'static str, &'static [u8]> = assets::templates().collect();
+        tous.keys()
+            .map(|&t| {
+                let deps = dependances(t, &tous);
+                (t, hash_fichiers(deps.into_iter().map(|d| (d, tous[d]))))
+            })
+            .collect()
+    })
+    .get(template)
+    .map(String::as_str)
+}
+
+/// `template` and the templates it names, transitively, sorted.
+fn dependances(
+    template: &'static str,
+    tous: &BTreeMap<&'static str, &'static [u8]>,
+) -> Vec<&'static str> {
+    let mut vues = std::collections::BTreeSet::from([template]);
+    let mut a_voir = vec![template];
+    while let Some(t) = a_voir.pop() {
+        let texte = String::from_utf8_lossy(tous[t]);
+        for cite in entre_guillemets(&texte) {
+            let cite = cite.trim_start_matches('/');
+            if let Some((&d, _)) = tous.get_key_value(cite)
+                && vues.insert(d)
+            {
+                a_voir.push(d);
+            }
+        }
+    }
+    vues.into_iter().collect()
+}
+
+/// Every text between a pair of `"` or `'` on one line.
+fn entre_guillemets(texte: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for ligne in texte.lines() {
+        for q in ['"', '\''] {
+            let mut reste = ligne;
+            while let Some(i) = reste.find(q) {
+                let apres = &reste[i + 1..];
+                let Some(j) = apres.find(q) else { break };
+                out.push(&apres[..j]);
+                reste = &apres[j + 1..];
+            }
+        }
+    }
+    out
+}
+
+/// One JSON value on one line.
+fn json<T: Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sortie(source: &str, sha: &str, annee: i32, pdf: &[u8]) -> Sortie {
+        Sortie {
+            sha256: sha256(pdf),
+            pages: 3,
+            source: source.into(),
+            source_sha256: sha.into(),
+            annee,
+            gabarit: "intercommunal/convention.typ.j2".into(),
+            gabarits_sha256: empreinte_gabarit("intercommunal/convention.typ.j2")
+                .unwrap()
+                .into(),
+            polices_sha256: empreinte_polices(),
+            version: VERSION.into(),
+            options: "o".into(),
+        }
+    }
+
+    /// A manifest with one source and one PDF written in `dir`.
+    fn exemple(dir: &Path) -> (Manifeste, Contexte) {
+        let cle = "2024/c/convention.pdf";
+        fs::create_dir_all(dir.join("2024/c")).unwrap();
+        fs::write(dir.join(cle), b"%PDF-un").unwrap();
+        let mut m = Manifeste::nouveau();
+        m.remplacer(MiseAJour {
+            source: "a.yaml".into(),
+            sha256: "s1".into(),
+            convention: "c".into(),
+            exercices: vec![2024],
+            annees: BTreeMap::from([(2024, vec![cle.to_string()])]),
+            sorties: vec![(cle.into(), sortie("a.yaml", "s1", 2024, b"%PDF-un"))],
+            anciennes: vec![],
+        });
+        (m, Contexte::courant("o", false))
+    }
+
+    #[test]
+    fn unchanged_inputs_and_intact_file_are_up_to_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let (m, ctx) = exemple(dir.path());
+        let r = m.a_jour("a.yaml", "s1", None, &ctx, dir.path()).unwrap();
+        assert_eq!((r.convention.as_str(), r.documents, r.pages), ("c", 1, 3));
+        assert!(m.a_jour("a.yaml", "s1", Some(2024), &ctx, dir.path()).is_some());
+        // A year the file does not have: nothing to do.
+        assert!(m.a_jour("a.yaml", "s1", Some(2030), &ctx, dir.path()).is_some());
+    }
+
+    #[test]
+    fn any_changed_input_means_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let (m, ctx) = exemple(dir.path());
+        assert!(m.a_jour("a.yaml", "s2", None, &ctx, dir.path()).is_none());
+        assert!(m.a_jour("b.yaml", "s1", None, &ctx, dir.path()).is_none());
+        let autre = Contexte {
+            options: "p".into(),
+            ..ctx.clone()
+        };
+        assert!(m.a_jour("a.yaml", "s1", None, &autre, dir.path()).is_none());
+        let autre = Contexte {
+            version: "0.0.0".into(),
+            ..ctx.clone()
+        };
+        assert!(m.a_jour("a.yaml", "s1", None, &autre, dir.path()).is_none());
+        // --typst wants the Typst source too.
+        let autre = Contexte {
+            typst: true,
+            ..ctx.clone()
+        };
+        assert!(m.a_jour("a.yaml", "s1", None, &autre, dir.path()).is_none());
+        let mut m2 = m.clone();
+        m2.sorties.values_mut().for_each(|o| o.gabarits_sha256 = "x".into());
+        assert!(m2.a_jour("a.yaml", "s1", None, &ctx, dir.path()).is_none());
+    }
+
+    #[test]
+    fn edited_or_deleted_output_means_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let (m, ctx) = exemple(dir.path());
+        let pdf = dir.path().join("2024/c/convention.pdf");
+        fs::write(&pdf, b"%PDF-deux").unwrap();
+        assert!(m.a_jour("a.yaml", "s1", None, &ctx, dir.path()).is_none());
+        fs::remove_file(&pdf).unwrap();
+        assert!(m.a_jour("a.yaml", "s1", None, &ctx, dir.path()).is_none());
+    }
+
+    #[test]
+    fn a_new_exercise_in_the_file_means_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut m, ctx) = exemple(dir.path());
+        m.sources.get_mut("a.yaml").unwrap().exercices.push(2025);
+        assert!(m.a_jour("a.yaml", "s1", None, &ctx, dir.path()).is_none());
+        assert!(m.a_jour("a.yaml", "s1", Some(2024), &ctx, dir.path()).is_some());
+    }
+
+    #[test]
+    fn replacing_drops_outputs_no_longer_produced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut m, _) = exemple(dir.path());
+        let anciennes = m.anciennes_sorties("a.yaml", None, &[2025]);
+        assert_eq!(anciennes.len(), 1);
+        let cle = "2025/c/convention.pdf".to_string();
+        m.remplacer(MiseAJour {
+            source: "a.yaml".into(),
+            sha256: "s2".into(),
+            convention: "c".into(),
+            exercices: vec![2025],
+            annees: BTreeMap::from([(2025, vec![cle.clone()])]),
+            sorties: vec![(cle.clone(), sortie("a.yaml", "s2", 2025, b"x"))],
+            anciennes,
+        });
+        assert_eq!(m.sorties.keys().collect::<Vec<_>>(), [&cle]);
+        assert_eq!(m.sources["a.yaml"].annees.len(), 1);
+    }
+
+    #[test]
+    fn json_round_trips_and_has_one_output_per_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (m, _) = exemple(dir.path());
+        m.enregistrer(dir.path()).unwrap();
+        let texte = fs::read_to_string(dir.path().join(NOM)).unwrap();
+        assert!(
+            texte
+                .lines()
+                .any(|l| l.starts_with("    \"2024/c/convention.pdf\": {\"sha256\":")),
+            "{texte}"
+        );
+        assert_eq!(Manifeste::charger(dir.path()).0, m);
+        let vide = Manifeste::nouveau();
+        let v: Manifeste = serde_json::from_str(&vide.en_json()).unwrap();
+        assert_eq!(v, vide);
+    }
+
+    #[test]
+    fn unreadable_manifest_is_empty_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(NOM), b"{ tronque").unwrap();
+        let (m, e) = Manifeste::charger(dir.path());
+        assert!(m.sources.is_empty());
+        assert!(e.unwrap().to_string().contains("régénérés"));
+        let (_, e) = Manifeste::charger(&dir.path().join("absent"));
+        assert!(e.is_none());
+    }
+
+    #[test]
+    fn template_hash_covers_what_it_includes() {
+        let tous: BTreeMap<&'static str, &'static [u8]> = assets::templates().collect();
+        let d = dependances("intercommunal/convention.typ.j2", &tous);
+        for attendu in [
+            "commun/_entete.typ.j2",
+            "commun/_blocs.typ.j2",
+            "intercommunal/_corps.typ.j2",
+            "lib/convflux.typ",
+        ] {
+            assert!(d.contains(&attendu), "{attendu} absent de {d:?}");
+        }
+        assert!(!d.iter().any(|t| t.starts_with("bilateral/")), "{d:?}");
+        assert_ne!(
+            empreinte_gabarit("intercommunal/convention.typ.j2"),
+            empreinte_gabarit("intercommunal/annexe.typ.j2")
+        );
+        assert_eq!(empreinte_gabarit("absent.typ.j2"), None);
+    }
+
+    #[test]
+    fn quoted_texts_are_found() {
+        assert_eq!(
+            entre_guillemets("{% include \"a/b.j2\" %} #import '/lib/x.typ': *\n\"c\""),
+            ["a/b.j2", "c", "/lib/x.typ"]
+        );
+    }
+}
