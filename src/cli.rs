@@ -89,6 +89,9 @@ pub struct GenererArgs {
     /// Sans champs de signature électronique vides dans les PDF (signature sur papier seulement).
     #[arg(long)]
     pub sans_champs_signature: bool,
+    /// Régénère tout, même les documents dont les entrées n'ont pas changé depuis le dernier passage (voir <sortie>/manifest.json).
+    #[arg(long)]
+    pub force: bool,
     /// N'affiche rien d'autre que les erreurs.
     #[arg(long, short)]
     pub quiet: bool,

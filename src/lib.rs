@@ -15,6 +15,7 @@ pub mod controle;
 pub mod diagnostic;
 pub mod lecteur;
 pub mod load;
+pub mod manifest;
 pub mod model;
 pub mod output;
 pub mod pipeline;

@@ -1,14 +1,32 @@
 //! `convflux generer`: for each valid file and each exercise, render the
 //! documents, typeset them and write them atomically under
-//! `<sortie>/<annee>/<convention>/`. A file with errors produces nothing and
-//! is reported; the others are still produced; exit 1 if any failed.
+//! `<sortie>/<annee>/<convention>/`.
+//!
+//! Files are shared among one worker thread per core through an atomic index;
+//! each worker runs a whole file (analysis, render, typeset, write) and sends
+//! its report to the main thread, which prints, shows progress and keeps the
+//! manifest. A file with errors produces nothing and is reported; the others
+//! are still produced; exit 1 if any failed. A file whose outputs are recorded
+//! in `<sortie>/manifest.json` with unchanged inputs is only hashed, unless
+//! `--force`.
 
-use std::path::Path;
-use std::time::Instant;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::io::IsTerminal;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::GenererArgs;
 use crate::commands::{Issue, pluriel};
 use crate::diagnostic::Severity;
+use crate::manifest::{self, AJour, Contexte, Manifeste, MiseAJour, Sortie};
 use crate::output;
 use crate::pipeline::{self, Analyse};
 use crate::render::Rendu;
@@ -16,11 +34,46 @@ use crate::typeset::{self, Typesetter};
 
 /// Counts for the final summary.
 #[derive(Default, Debug, Clone, Copy)]
-pub struct Bilan {
-    pub documents: usize,
-    pub pages: usize,
-    pub avertissements: usize,
-    pub fichiers_en_erreur: usize,
+struct Bilan {
+    documents: usize,
+    pages: usize,
+    /// PDF files left as they were (inputs unchanged).
+    a_jour: usize,
+    avertissements: usize,
+    fichiers_en_erreur: usize,
+    fichiers_faits: usize,
+}
+
+/// What a worker tells the main thread about one file.
+struct Rapport {
+    chemin: String,
+    /// The diagnostics as the user reads them (only errors with `--quiet`).
+    diagnostics: String,
+    avertissements: usize,
+    resultat: Resultat,
+}
+
+enum Resultat {
+    AJour(AJour),
+    Produit {
+        documents: usize,
+        pages: usize,
+        maj: MiseAJour,
+    },
+    Echec(String),
+}
+
+/// Everything a worker reads, shared by reference.
+struct Travail<'a> {
+    a: &'a GenererArgs,
+    rendu: &'a Rendu,
+    ts: &'a Typesetter,
+    /// The manifest as it was at the start: what is up to date.
+    manifeste: &'a Manifeste,
+    ctx: &'a Contexte,
+    /// Convention id → the source producing it in this run (two files must
+    /// not write the same folder).
+    conventions: Mutex<HashMap<String, String>>,
 }
 
 pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
@@ -29,42 +82,96 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let rendu = Rendu::new();
     let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
     output::nettoyer_temporaires(&a.sortie);
-    let mut bilan = Bilan::default();
-    for f in &fichiers {
-        let an = pipeline::analyser(f);
-        bilan.avertissements += an.diags.avertissements();
-        if !a.quiet || an.diags.a_des_erreurs() {
-            let mut an_diags = an.diags.clone();
-            if a.quiet {
-                an_diags.0.retain(|d| d.severity == Severity::Erreur);
-            }
-            eprint!("{}", an_diags.rendre(&an.nom(), &an.source));
-        }
-        if !an.valide() {
-            bilan.fichiers_en_erreur += 1;
-            eprintln!("{} : données invalides, aucun document produit", an.nom());
-            continue;
-        }
-        match produire(&an, &a, &rendu, &ts) {
-            Ok((docs, pages)) => {
-                bilan.documents += docs;
-                bilan.pages += pages;
-            }
-            Err(e) => {
-                bilan.fichiers_en_erreur += 1;
-                eprintln!("{} : {e:#}", an.nom());
-            }
-        }
+    let (ancien, illisible) = Manifeste::charger(&a.sortie);
+    let ctx = Contexte::courant(
+        format!("champs_signature={}", !a.sans_champs_signature),
+        a.typst,
+    );
+    let mut affichage = Affichage::new(a.quiet, fichiers.len());
+    if let Some(e) = illisible
+        && !a.force
+    {
+        affichage.imprimer(&format!("avertissement : {e}\n"));
     }
+
+    let travail = Travail {
+        a: &a,
+        rendu: &rendu,
+        ts: &ts,
+        manifeste: &ancien,
+        ctx: &ctx,
+        conventions: Mutex::new(HashMap::new()),
+    };
+    let mut manifeste = ancien.clone();
+    let mut bilan = Bilan::default();
+    let mut a_enregistrer = false;
+    let mut enregistre = Instant::now();
+    let mut intervalle = Duration::from_secs(2);
+    let suivant = AtomicUsize::new(0);
+    let travailleurs = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, fichiers.len().max(1));
+
+    thread::scope(|s| {
+        let (tx, rx) = mpsc::channel::<Rapport>();
+        for _ in 0..travailleurs {
+            let tx = tx.clone();
+            let (travail, suivant, fichiers) = (&travail, &suivant, &fichiers);
+            s.spawn(move || {
+                loop {
+                    let i = suivant.fetch_add(1, Ordering::Relaxed);
+                    let Some(f) = fichiers.get(i) else { break };
+                    if tx.send(traiter_protege(f, travail)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for r in rx {
+            bilan.fichiers_faits += 1;
+            bilan.avertissements += r.avertissements;
+            if !r.diagnostics.is_empty() {
+                affichage.imprimer(&r.diagnostics);
+            }
+            match r.resultat {
+                Resultat::AJour(aj) => bilan.a_jour += aj.documents,
+                Resultat::Produit {
+                    documents,
+                    pages,
+                    maj,
+                } => {
+                    bilan.documents += documents;
+                    bilan.pages += pages;
+                    manifeste.remplacer(maj);
+                    a_enregistrer = true;
+                }
+                Resultat::Echec(message) => {
+                    bilan.fichiers_en_erreur += 1;
+                    affichage.imprimer(&format!("{} : {message}\n", r.chemin));
+                }
+            }
+            affichage.avancer(&bilan, debut);
+            // Save now and then, so an interrupted run keeps what it finished;
+            // the interval grows with the cost of writing a big manifest.
+            if a_enregistrer && enregistre.elapsed() >= intervalle {
+                let t = Instant::now();
+                if let Err(e) = manifeste.enregistrer(&a.sortie) {
+                    affichage.imprimer(&format!("avertissement : {e}\n"));
+                }
+                intervalle = intervalle.max(t.elapsed() * 20);
+                enregistre = Instant::now();
+                a_enregistrer = false;
+            }
+        }
+    });
+    affichage.finir();
+    if a_enregistrer {
+        manifeste.enregistrer(&a.sortie)?;
+    }
+
     if !a.quiet {
-        eprintln!(
-            "{} produits ({}) en {:.1} s ; {} ; {} en erreur",
-            pluriel(bilan.documents, "document"),
-            pluriel(bilan.pages, "page"),
-            debut.elapsed().as_secs_f64(),
-            pluriel(bilan.avertissements, "avertissement"),
-            pluriel(bilan.fichiers_en_erreur, "fichier"),
-        );
+        eprintln!("{}", resume(&bilan, debut.elapsed()));
     }
     Ok(if bilan.fichiers_en_erreur > 0 {
         Issue::ErreursDeDonnees
@@ -73,44 +180,303 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     })
 }
 
-/// Renders and typesets every document of one file; writes them only when all
-/// of them succeeded (a failed convention leaves its previous files untouched).
-fn produire(
-    an: &Analyse,
-    a: &GenererArgs,
-    rendu: &Rendu,
-    ts: &Typesetter,
-) -> anyhow::Result<(usize, usize)> {
-    let Some(c) = &an.convention else {
-        return Ok((0, 0));
+/// The summary line: documents, pages, time, warnings, errors.
+fn resume(b: &Bilan, duree: Duration) -> String {
+    let mut s = format!(
+        "{} produit{} ({})",
+        pluriel(b.documents, "document"),
+        if b.documents > 1 { "s" } else { "" },
+        pluriel(b.pages, "page"),
+    );
+    if b.a_jour > 0 {
+        s.push_str(&format!(
+            ", {} à jour non régénéré{}",
+            pluriel(b.a_jour, "document"),
+            if b.a_jour > 1 { "s" } else { "" },
+        ));
+    }
+    s.push_str(&format!(
+        " en {} s ; {} ; {} en erreur",
+        format!("{:.1}", duree.as_secs_f64()).replace('.', ","),
+        pluriel(b.avertissements, "avertissement"),
+        pluriel(b.fichiers_en_erreur, "fichier"),
+    ));
+    if let Some(mio) = memoire_max_mio() {
+        s.push_str(&format!(" ; mémoire max. {mio} Mio"));
+    }
+    s
+}
+
+/// Peak resident memory of this process (Linux), in MiB.
+fn memoire_max_mio() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let ligne = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kio: u64 = ligne.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kio.div_ceil(1024))
+}
+
+/// [`traiter`], with a panic turned into a failure of this file only.
+fn traiter_protege(f: &Path, t: &Travail) -> Rapport {
+    match panic::catch_unwind(AssertUnwindSafe(|| traiter(f, t))) {
+        Ok(r) => r,
+        Err(p) => {
+            let detail = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            // The caches may hold half a document: start afresh.
+            typeset::liberer_caches();
+            Rapport {
+                chemin: f.display().to_string(),
+                diagnostics: String::new(),
+                avertissements: 0,
+                resultat: Resultat::Echec(format!(
+                    "erreur interne ({detail}), aucun document produit pour ce fichier"
+                )),
+            }
+        }
+    }
+}
+
+/// One file: hash, skip if up to date, else analyse, render, typeset, write.
+fn traiter(f: &Path, t: &Travail) -> Rapport {
+    let chemin = f.display().to_string();
+    let (an, sha) = match fs::read(f) {
+        Ok(bytes) => {
+            let sha = manifest::sha256(&bytes);
+            if !t.a.force
+                && let Some(aj) =
+                    t.manifeste
+                        .a_jour(&chemin, &sha, t.a.annee, t.ctx, &t.a.sortie)
+            {
+                let resultat = match revendiquer(t, &aj.convention, &chemin) {
+                    Ok(()) => Resultat::AJour(aj),
+                    Err(m) => Resultat::Echec(m),
+                };
+                return Rapport {
+                    chemin,
+                    diagnostics: String::new(),
+                    avertissements: 0,
+                    resultat,
+                };
+            }
+            (pipeline::analyser_octets(f, bytes), sha)
+        }
+        // `analyser` reports the I/O error as a diagnostic.
+        Err(_) => (pipeline::analyser(f), String::new()),
     };
-    let mut a_ecrire: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+    let mut diags = an.diags.clone();
+    if t.a.quiet {
+        diags.0.retain(|d| d.severity == Severity::Erreur);
+    }
+    let diagnostics = diags.rendre(&chemin, &an.source);
+    let avertissements = an.diags.avertissements();
+    let resultat = match &an.convention {
+        Some(c) if an.valide() => match revendiquer(t, &c.id, &chemin) {
+            Ok(()) => match produire(&an, &chemin, &sha, t) {
+                Ok(r) => r,
+                Err(e) => Resultat::Echec(format!("{e:#}\naucun document produit")),
+            },
+            Err(m) => Resultat::Echec(m),
+        },
+        _ => Resultat::Echec("données invalides, aucun document produit".to_owned()),
+    };
+    Rapport {
+        chemin,
+        diagnostics,
+        avertissements,
+        resultat,
+    }
+}
+
+/// Claims a convention's output folder for `source` in this run.
+fn revendiquer(t: &Travail, convention: &str, source: &str) -> Result<(), String> {
+    let mut m = t
+        .conventions
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
+    match m.get(convention) {
+        Some(autre) if autre != source => Err(format!(
+            "la convention « {convention} » est déjà produite par {autre} : \
+             deux fichiers ne peuvent pas porter le même identifiant ; aucun document produit"
+        )),
+        Some(_) => Ok(()),
+        None => {
+            m.insert(convention.to_owned(), source.to_owned());
+            Ok(())
+        }
+    }
+}
+
+/// Renders and typesets every document of the selected exercises of one file;
+/// writes them only when all of them succeeded (a failed convention leaves its
+/// previous files untouched), then removes the files of an earlier run that
+/// this one no longer produces.
+fn produire(an: &Analyse, source: &str, sha: &str, t: &Travail) -> anyhow::Result<Resultat> {
+    let a = t.a;
+    let c = an
+        .convention
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("convention absente"))?;
+    let exercices: Vec<i32> = c.exercices.iter().map(|e| e.annee.v).collect();
+    let mut a_ecrire: Vec<(String, Vec<u8>, Sortie)> = Vec::new();
+    let mut annees: BTreeMap<i32, Vec<String>> = BTreeMap::new();
     let mut pages = 0;
     for flux in an
         .flux
         .iter()
         .filter(|f| a.annee.is_none_or(|y| f.annee == y))
     {
-        let dossier = a.sortie.join(flux.annee.to_string()).join(&c.id);
-        for doc in rendu.documents(c, flux, &an.flux)? {
-            let compile = ts.compile(&doc.source, &doc.ident)?;
+        let cles = annees.entry(flux.annee).or_default();
+        for doc in t.rendu.documents(c, flux, &an.flux)? {
+            let compile = t.ts.compile(&doc.source, &doc.ident);
             typeset::liberer_caches();
+            let compile = compile?;
             pages += compile.pages;
+            let cle = format!("{}/{}/{}", flux.annee, c.id, doc.fichier);
+            let sortie = |bytes: &[u8], pages| Sortie {
+                sha256: manifest::sha256(bytes),
+                pages,
+                source: source.to_owned(),
+                source_sha256: sha.to_owned(),
+                annee: flux.annee,
+                gabarit: doc.template.to_owned(),
+                gabarits_sha256: manifest::empreinte_gabarit(doc.template)
+                    .unwrap_or_default()
+                    .to_owned(),
+                polices_sha256: t.ctx.polices_sha256.clone(),
+                version: t.ctx.version.clone(),
+                options: t.ctx.options.clone(),
+            };
             if a.typst {
-                a_ecrire.push((
-                    dossier.join(doc.fichier.replace(".pdf", ".typ")),
-                    doc.source.into_bytes(),
-                ));
+                let typ = manifest::typ_de(&cle);
+                let o = sortie(doc.source.as_bytes(), 0);
+                cles.push(typ.clone());
+                a_ecrire.push((typ, doc.source.into_bytes(), o));
             }
-            a_ecrire.push((dossier.join(&doc.fichier), compile.pdf));
+            let o = sortie(&compile.pdf, compile.pages);
+            cles.push(cle.clone());
+            a_ecrire.push((cle, compile.pdf, o));
         }
     }
-    let n = a_ecrire
-        .iter()
-        .filter(|(p, _)| p.extension().is_some_and(|e| e == "pdf"))
-        .count();
-    for (p, bytes) in &a_ecrire {
-        output::ecrire_atomique(Path::new(p), bytes)?;
+    let documents = a_ecrire.iter().filter(|(k, ..)| k.ends_with(".pdf")).count();
+    let anciennes = t.manifeste.anciennes_sorties(source, a.annee, &exercices);
+    let mut sorties = Vec::with_capacity(a_ecrire.len());
+    for (cle, bytes, o) in a_ecrire {
+        output::ecrire_atomique(&a.sortie.join(&cle), &bytes)?;
+        sorties.push((cle, o));
     }
-    Ok((n, pages))
+    // Files of an earlier run this one replaces without rewriting them (an annex
+    // whose réservataire left, a Typst source without `--typst`): removed when
+    // they are still exactly what convflux wrote.
+    let nouvelles: HashSet<&str> = sorties.iter().map(|(k, _)| k.as_str()).collect();
+    for (cle, o) in &anciennes {
+        let p: PathBuf = a.sortie.join(cle);
+        if !nouvelles.contains(cle.as_str())
+            && manifest::sha256_fichier(&p).is_some_and(|h| h == o.sha256)
+        {
+            let _ = fs::remove_file(&p);
+        }
+    }
+    Ok(Resultat::Produit {
+        documents,
+        pages,
+        maj: MiseAJour {
+            source: source.to_owned(),
+            sha256: sha.to_owned(),
+            convention: c.id.clone(),
+            exercices,
+            annees,
+            sorties,
+            anciennes,
+        },
+    })
+}
+
+/// Progress on stderr: a bar on a terminal, a line now and then otherwise,
+/// nothing but errors with `--quiet`.
+enum Affichage {
+    Barre(ProgressBar),
+    Lignes {
+        total: usize,
+        dernier: Instant,
+        dernier_fait: usize,
+    },
+    Silence,
+}
+
+impl Affichage {
+    fn new(quiet: bool, total: usize) -> Self {
+        if quiet {
+            Affichage::Silence
+        } else if std::io::stderr().is_terminal() {
+            let barre = ProgressBar::new(total as u64);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{elapsed_precise} [{wide_bar}] {pos}/{len} fichiers · {msg} · reste {eta}",
+            ) {
+                barre.set_style(style.progress_chars("=> "));
+            }
+            barre.enable_steady_tick(Duration::from_millis(200));
+            Affichage::Barre(barre)
+        } else {
+            Affichage::Lignes {
+                total,
+                dernier: Instant::now(),
+                dernier_fait: 0,
+            }
+        }
+    }
+
+    /// Prints diagnostics or an error (errors are printed even with `--quiet`).
+    fn imprimer(&self, texte: &str) {
+        match self {
+            Affichage::Barre(b) => b.suspend(|| eprint!("{texte}")),
+            _ => eprint!("{texte}"),
+        }
+    }
+
+    fn avancer(&mut self, b: &Bilan, debut: Instant) {
+        match self {
+            Affichage::Barre(barre) => {
+                barre.set_position(b.fichiers_faits as u64);
+                barre.set_message(format!(
+                    "{} produits, {} à jour, {} en erreur",
+                    b.documents, b.a_jour, b.fichiers_en_erreur
+                ));
+            }
+            Affichage::Lignes {
+                total,
+                dernier,
+                dernier_fait,
+            } => {
+                // Every tenth of the work or every 10 s, and at the end.
+                let pas = (*total / 10).max(1);
+                let fini = b.fichiers_faits == *total;
+                if fini
+                    || b.fichiers_faits >= *dernier_fait + pas
+                    || dernier.elapsed() >= Duration::from_secs(10)
+                {
+                    eprintln!(
+                        "progression : {}/{} fichiers, {} produits, {} à jour, {} en erreur, {} s",
+                        b.fichiers_faits,
+                        total,
+                        b.documents,
+                        b.a_jour,
+                        b.fichiers_en_erreur,
+                        debut.elapsed().as_secs()
+                    );
+                    *dernier = Instant::now();
+                    *dernier_fait = b.fichiers_faits;
+                }
+            }
+            Affichage::Silence => {}
+        }
+    }
+
+    fn finir(&self) {
+        if let Affichage::Barre(b) = self {
+            b.finish_and_clear();
+        }
+    }
 }

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::bilan::{self, Bilan, BilanReservataire};
 use crate::compute::{Flux, FluxAnnexe};
-use crate::model::{Convention, DateEffet, Deduction, Exclusion, Modele};
+use crate::model::{Convention, DateEffet, Deduction, Exclusion, Modele, Nature};
 use crate::render::vue::{self, Vue};
 use crate::render::{DocumentSource, RenderError, Rendu, gabarit};
 
@@ -57,8 +57,10 @@ pub struct AvenantInfoVue {
     /// What measures the engagement in the bilan: "attribues" (seed 000
     /// art. 3) or "proposes" (seed 004 art. 9: units made available).
     pub mesure: &'static str,
-    /// Names of the annexes the avenant replaces.
+    /// Names of the annexes the avenant replaces (they existed the year before).
     pub annexes_remplacees: Vec<String>,
+    /// Names of the annexes it adds (none the year before).
+    pub annexes_ajoutees: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -133,10 +135,54 @@ impl EcartSigne {
     }
 }
 
+/// How a réservataire is named inside a sentence: « la Ville du Port »,
+/// « à la Ville du Port », « de la Ville du Port » (« le Territoire de
+/// l’Ouest », « au … », « du … » for an EPCI).
+#[derive(Clone, Debug, Serialize)]
+pub struct FormesVue {
+    pub le: String,
+    pub a_le: String,
+    pub de_le: String,
+}
+
+/// The sentence forms of réservataire `id` (commune: « la » + designation;
+/// EPCI: the territory with its article; others: the designation alone).
+pub fn formes(c: &Convention, id: &str) -> FormesVue {
+    let nom = designation(c, id);
+    let (article, reste) = match c.reservataire(id).map(|r| r.nature) {
+        Some(Nature::Commune) => ("la", nom),
+        Some(Nature::Epci) => (c.territoire.article.as_str(), c.territoire.nom.clone()),
+        _ => ("", nom),
+    };
+    match article {
+        "le" => FormesVue {
+            le: format!("le {reste}"),
+            a_le: format!("au {reste}"),
+            de_le: format!("du {reste}"),
+        },
+        "la" => FormesVue {
+            le: format!("la {reste}"),
+            a_le: format!("à la {reste}"),
+            de_le: format!("de la {reste}"),
+        },
+        "l'" => FormesVue {
+            le: format!("l’{reste}"),
+            a_le: format!("à l’{reste}"),
+            de_le: format!("de l’{reste}"),
+        },
+        _ => FormesVue {
+            a_le: format!("à {reste}"),
+            de_le: format!("de {reste}"),
+            le: reste,
+        },
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct EcartVue {
     pub id: String,
     pub designation: String,
+    pub formes: FormesVue,
     /// Units allotted for N-1 (`null` without an annex that year).
     pub engages: Option<u32>,
     pub proposes: u32,
@@ -152,6 +198,7 @@ pub struct EcartVue {
 pub struct ComparaisonVue {
     pub id: String,
     pub designation: String,
+    pub formes: FormesVue,
     pub perimetre: String,
     /// No annex the year before / none this year.
     pub nouvelle: bool,
@@ -484,6 +531,7 @@ pub fn ecart(
     EcartVue {
         id: r.reservataire.v.clone(),
         designation: designation(c, &r.reservataire.v),
+        formes: formes(c, &r.reservataire.v),
         engages,
         proposes: p,
         attribues: a,
@@ -560,6 +608,7 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
         comparaisons.push(ComparaisonVue {
             id: id.to_string(),
             designation: designation(c, id),
+            formes: formes(c, id),
             perimetre: perimetre.to_string(),
             nouvelle: avant.is_none(),
             supprimee: false,
@@ -577,6 +626,7 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
             comparaisons.push(ComparaisonVue {
                 id: id.to_string(),
                 designation: designation(c, id),
+                formes: formes(c, id),
                 perimetre: a.perimetre.clone(),
                 nouvelle: false,
                 supprimee: true,
@@ -601,19 +651,26 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
                 .collect()
         })
         .unwrap_or_default();
-    let annexes_remplacees = match c.modele {
-        Modele::Intercommunal => annexes_n
-            .iter()
-            .map(|(id, _)| {
-                format!(
-                    "annexe individuelle {} / {}",
-                    designation(c, id),
-                    c.bailleur.nom
-                )
-            })
-            .collect(),
-        Modele::Bilateral => vec!["annexe 2 (assiette prévisionnelle)".to_string()],
+    let nom_annexe = |id: &str| match c.modele {
+        Modele::Intercommunal => format!(
+            "annexe individuelle {} / {}",
+            designation(c, id),
+            c.bailleur.nom
+        ),
+        Modele::Bilateral => "annexe 2 (assiette prévisionnelle)".to_string(),
     };
+    let existait =
+        |id: &str| precedent.is_some_and(|p| p.annexes.iter().any(|a| a.reservataire.v == id));
+    let annexes_remplacees = annexes_n
+        .iter()
+        .filter(|(id, _)| existait(id))
+        .map(|(id, _)| nom_annexe(id))
+        .collect();
+    let annexes_ajoutees = annexes_n
+        .iter()
+        .filter(|(id, _)| !existait(id))
+        .map(|(id, _)| nom_annexe(id))
+        .collect();
     AvenantVue {
         avenant: AvenantInfoVue {
             numero,
@@ -626,6 +683,7 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
             articles,
             mesure,
             annexes_remplacees,
+            annexes_ajoutees,
         },
         bilan: bilan.map(|b| bilan_vue(c, b)),
         comparaisons,
