@@ -145,3 +145,41 @@ pub struct RapportArgs {
     #[arg(long, short)]
     pub quiet: bool,
 }
+
+const MODELE_RACINE: &str = "{about-with-newline}\nUtilisation : {usage}\n\nCommandes :\n{subcommands}\n\nOptions :\n{options}\n";
+const MODELE_COMMANDE: &str = "{about-with-newline}\nUtilisation : {usage}\n\nArguments :\n{positionals}\n\nOptions :\n{options}\n";
+
+/// The clap command with its help in French (headings, help and version flags).
+pub fn commande() -> clap::Command {
+    use clap::{Arg, ArgAction, CommandFactory};
+    fn franciser(c: clap::Command, racine: bool) -> clap::Command {
+        let mut c = c
+            .disable_help_flag(true)
+            .help_template(if racine {
+                MODELE_RACINE
+            } else {
+                MODELE_COMMANDE
+            })
+            .arg(
+                Arg::new("aide")
+                    .short('h')
+                    .long("help")
+                    .action(ArgAction::Help)
+                    .help("Affiche cette aide"),
+            );
+        if racine {
+            c = c
+                .subcommand_value_name("COMMANDE")
+                .disable_version_flag(true)
+                .arg(
+                    Arg::new("version")
+                        .short('V')
+                        .long("version")
+                        .action(ArgAction::Version)
+                        .help("Affiche la version"),
+                );
+        }
+        c.mut_subcommands(|s| franciser(s, false))
+    }
+    franciser(Cli::command(), true)
+}

@@ -4,10 +4,13 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 fn main() -> ExitCode {
-    let cli = match convflux::cli::Cli::try_parse() {
+    let parse = convflux::cli::commande()
+        .try_get_matches()
+        .and_then(|m| convflux::cli::Cli::from_arg_matches(&m));
+    let cli = match parse {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

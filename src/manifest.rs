@@ -198,7 +198,11 @@ impl Manifeste {
             convention: s.convention.clone(),
             ..AJour::default()
         };
-        for y in s.exercices.iter().filter(|y| annee.is_none_or(|a| a == **y)) {
+        for y in s
+            .exercices
+            .iter()
+            .filter(|y| annee.is_none_or(|a| a == **y))
+        {
             let cles = s.annees.get(y)?;
             let presentes: HashSet<&str> = cles.iter().map(String::as_str).collect();
             for cle in cles {
@@ -460,9 +464,15 @@ mod tests {
         let (m, ctx) = exemple(dir.path());
         let r = m.a_jour("a.yaml", "s1", None, &ctx, dir.path()).unwrap();
         assert_eq!((r.convention.as_str(), r.documents, r.pages), ("c", 1, 3));
-        assert!(m.a_jour("a.yaml", "s1", Some(2024), &ctx, dir.path()).is_some());
+        assert!(
+            m.a_jour("a.yaml", "s1", Some(2024), &ctx, dir.path())
+                .is_some()
+        );
         // A year the file does not have: nothing to do.
-        assert!(m.a_jour("a.yaml", "s1", Some(2030), &ctx, dir.path()).is_some());
+        assert!(
+            m.a_jour("a.yaml", "s1", Some(2030), &ctx, dir.path())
+                .is_some()
+        );
     }
 
     #[test]
@@ -488,7 +498,9 @@ mod tests {
         };
         assert!(m.a_jour("a.yaml", "s1", None, &autre, dir.path()).is_none());
         let mut m2 = m.clone();
-        m2.sorties.values_mut().for_each(|o| o.gabarits_sha256 = "x".into());
+        m2.sorties
+            .values_mut()
+            .for_each(|o| o.gabarits_sha256 = "x".into());
         assert!(m2.a_jour("a.yaml", "s1", None, &ctx, dir.path()).is_none());
     }
 
@@ -509,7 +521,10 @@ mod tests {
         let (mut m, ctx) = exemple(dir.path());
         m.sources.get_mut("a.yaml").unwrap().exercices.push(2025);
         assert!(m.a_jour("a.yaml", "s1", None, &ctx, dir.path()).is_none());
-        assert!(m.a_jour("a.yaml", "s1", Some(2024), &ctx, dir.path()).is_some());
+        assert!(
+            m.a_jour("a.yaml", "s1", Some(2024), &ctx, dir.path())
+                .is_some()
+        );
     }
 
     #[test]

@@ -246,9 +246,9 @@ fn traiter(f: &Path, t: &Travail) -> Rapport {
         Ok(bytes) => {
             let sha = manifest::sha256(&bytes);
             if !t.a.force
-                && let Some(aj) =
-                    t.manifeste
-                        .a_jour(&chemin, &sha, t.a.annee, t.ctx, &t.a.sortie)
+                && let Some(aj) = t
+                    .manifeste
+                    .a_jour(&chemin, &sha, t.a.annee, t.ctx, &t.a.sortie)
             {
                 let resultat = match revendiquer(t, &aj.convention, &chemin) {
                     Ok(()) => Resultat::AJour(aj),
@@ -360,7 +360,10 @@ fn produire(an: &Analyse, source: &str, sha: &str, t: &Travail) -> anyhow::Resul
             a_ecrire.push((cle, compile.pdf, o));
         }
     }
-    let documents = a_ecrire.iter().filter(|(k, ..)| k.ends_with(".pdf")).count();
+    let documents = a_ecrire
+        .iter()
+        .filter(|(k, ..)| k.ends_with(".pdf"))
+        .count();
     let anciennes = t.manifeste.anciennes_sorties(source, a.annee, &exercices);
     let mut sorties = Vec::with_capacity(a_ecrire.len());
     for (cle, bytes, o) in a_ecrire {
