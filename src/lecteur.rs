@@ -209,6 +209,39 @@ impl Lecteur {
         }
     }
 
+    /// Reads every item of a list with `f` (path `chemin[i]`), reporting the
+    /// problems of all items; `None` if the list or any item is invalid.
+    pub fn elements<T>(
+        &mut self,
+        n: &Node,
+        chemin: &str,
+        mut f: impl FnMut(&mut Lecteur, &Node, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let items = self.liste(n, chemin)?;
+        let lus: Vec<Option<T>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| f(self, it, &format!("{chemin}[{i}]")))
+            .collect();
+        lus.into_iter().collect()
+    }
+
+    /// Reads every `key: value` of a mapping with `f` (path `chemin.key`),
+    /// reporting the problems of all entries; `None` if any is invalid.
+    pub fn entrees<T>(
+        &mut self,
+        n: &Node,
+        chemin: &str,
+        mut f: impl FnMut(&mut Lecteur, &Entry, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let t = self.table(n, chemin)?;
+        let lus: Vec<Option<T>> = t
+            .cles()
+            .map(|e| f(self, e, &joindre(chemin, &e.key)))
+            .collect();
+        lus.into_iter().collect()
+    }
+
     pub fn texte(&mut self, n: &Node, chemin: &str) -> Option<String> {
         match &n.value {
             Value::Texte(t) | Value::Nombre(t) => {

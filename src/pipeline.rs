@@ -23,6 +23,17 @@ pub struct Analyse {
 }
 
 impl Analyse {
+    /// A file that stopped before validation (unreadable, not UTF-8, not YAML).
+    fn echec(chemin: &Path, source: String, diags: Diagnostics) -> Analyse {
+        Analyse {
+            chemin: chemin.to_path_buf(),
+            source,
+            convention: None,
+            flux: Vec::new(),
+            diags,
+        }
+    }
+
     pub fn nom(&self) -> String {
         self.chemin.display().to_string()
     }
@@ -47,13 +58,7 @@ pub fn analyser(chemin: &Path) -> Analyse {
                 format!("lecture impossible : {e}"),
                 None,
             ));
-            return Analyse {
-                chemin: chemin.to_path_buf(),
-                source: String::new(),
-                convention: None,
-                flux: Vec::new(),
-                diags,
-            };
+            return Analyse::echec(chemin, String::new(), diags);
         }
     };
     analyser_octets(chemin, bytes)
@@ -76,13 +81,7 @@ pub fn analyser_octets(chemin: &Path, bytes: Vec<u8>) -> Analyse {
                     "enregistrez le fichier en UTF-8 (l'encodage par défaut des éditeurs récents)",
                 ),
             );
-            return Analyse {
-                chemin: chemin.to_path_buf(),
-                source,
-                convention: None,
-                flux: Vec::new(),
-                diags,
-            };
+            return Analyse::echec(chemin, source, diags);
         }
     };
     // A byte-order mark is harmless: skip it but keep offsets right by
@@ -95,13 +94,7 @@ pub fn analyser_octets(chemin: &Path, bytes: Vec<u8>) -> Analyse {
         Ok(n) => n,
         Err(d) => {
             diags.push(d);
-            return Analyse {
-                chemin: chemin.to_path_buf(),
-                source,
-                convention: None,
-                flux: Vec::new(),
-                diags,
-            };
+            return Analyse::echec(chemin, source, diags);
         }
     };
     let (convention, d) = validate::valider(&racine);

@@ -44,7 +44,14 @@ pub fn valider(racine: &Node) -> (Option<Convention>, Diagnostics) {
     if let Some(c) = &c {
         regles(&mut l, c);
     }
-    let diags = l.diags;
+    let mut diags = l.diags;
+    if c.is_none() && !diags.a_des_erreurs() {
+        // Every rejection must say why: this would be a reader bug.
+        diags.push(
+            Diagnostic::erreur("erreur interne : fichier refusé sans diagnostic", None)
+                .note("signalez ce fichier aux développeurs de convflux"),
+        );
+    }
     let c = if diags.a_des_erreurs() { None } else { c };
     (c, diags)
 }
@@ -338,36 +345,16 @@ fn territoire(l: &mut Lecteur, n: &Node) -> Option<Territoire> {
 }
 
 fn textes(l: &mut Lecteur, n: &Node) -> Option<BTreeMap<String, Bloc>> {
-    let t = l.table(n, "textes")?;
-    let mut out = BTreeMap::new();
-    let mut ok = true;
-    for e in t.cles() {
-        let chemin = joindre("textes", &e.key);
-        match bloc(l, &e.value, &chemin) {
-            Some(b) => {
-                out.insert(e.key.clone(), b);
-            }
-            None => ok = false,
-        }
-    }
-    ok.then_some(out)
+    l.entrees(n, "textes", |l, e, chemin| {
+        Some((e.key.clone(), bloc(l, &e.value, chemin)?))
+    })
+    .map(|v| v.into_iter().collect())
 }
 
 fn bloc(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Bloc> {
     match &n.value {
         Value::Texte(_) | Value::Nombre(_) => Some(vec![Element::Paragraphe(l.texte(n, chemin)?)]),
-        Value::Seq(items) => {
-            let mut out = Vec::new();
-            let mut ok = true;
-            for (i, it) in items.iter().enumerate() {
-                let c = format!("{chemin}[{i}]");
-                match element(l, it, &c) {
-                    Some(e) => out.push(e),
-                    None => ok = false,
-                }
-            }
-            ok.then_some(out)
-        }
+        Value::Seq(_) => l.elements(n, chemin, element),
         _ => {
             l.erreur(
                 Diagnostic::erreur(format!("`{chemin}` : texte ou liste de paragraphes attendu"), Some(n.span))
@@ -680,40 +667,23 @@ fn etat_des_lieux(l: &mut Lecteur, n: &Node) -> Option<EtatDesLieux> {
     let garants = l
         .requis(&mut t, "garants", "la liste des garants")
         .and_then(|n| {
-            let items = l.liste(n, "etat_des_lieux.garants")?;
-            let mut out = Vec::new();
-            let mut ok = true;
-            for (i, it) in items.iter().enumerate() {
-                let ch = format!("etat_des_lieux.garants[{i}]");
-                let g = l.table(it, &ch).and_then(|mut g| {
-                    let id = l
-                        .requis(&mut g, "id", "un identifiant")
-                        .and_then(|n| l.identifiant(n, &joindre(&ch, "id")));
-                    let nom = l.req_texte(&mut g, "nom");
-                    l.fin(g, &["id", "nom"]);
-                    Some(Garant { id: id?, nom: nom? })
-                });
-                match g {
-                    Some(g) => out.push(g),
-                    None => ok = false,
-                }
-            }
-            ok.then_some(out)
+            l.elements(n, "etat_des_lieux.garants", |l, it, ch| {
+                let mut g = l.table(it, ch)?;
+                let id = l
+                    .requis(&mut g, "id", "un identifiant")
+                    .and_then(|n| l.identifiant(n, &joindre(ch, "id")));
+                let nom = l.req_texte(&mut g, "nom");
+                l.fin(g, &["id", "nom"]);
+                Some(Garant { id: id?, nom: nom? })
+            })
         });
     let ids: Vec<String> = garants.iter().flatten().map(|g| g.id.v.clone()).collect();
     let programmes = l
         .requis(&mut t, "programmes", "la liste des programmes")
         .and_then(|n| {
-            let items = l.liste(n, "etat_des_lieux.programmes")?;
-            let mut out = Vec::new();
-            let mut ok = true;
-            for (i, it) in items.iter().enumerate() {
-                match programme(l, it, &format!("etat_des_lieux.programmes[{i}]"), &ids) {
-                    Some(p) => out.push(p),
-                    None => ok = false,
-                }
-            }
-            ok.then_some(out)
+            l.elements(n, "etat_des_lieux.programmes", |l, it, c| {
+                programme(l, it, c, &ids)
+            })
         });
     let taux_declares = match l.champ(&mut t, "taux") {
         Some(n) if n.value != Value::Null => cartes_taux(l, n, "etat_des_lieux.taux", &ids),
@@ -738,22 +708,13 @@ fn cartes_taux(
     chemin: &str,
     ids: &[String],
 ) -> Option<Vec<(String, Sp<Taux>)>> {
-    let t = l.table(n, chemin)?;
-    let mut out = Vec::new();
-    let mut ok = true;
-    for e in t.cles() {
-        let c = joindre(chemin, &e.key);
+    l.entrees(n, chemin, |l, e, c| {
         if !ids.contains(&e.key) {
-            ok = false;
             garant_inconnu(l, &e.key, e.key_span, ids);
-            continue;
+            return None;
         }
-        match l.taux(&e.value, &c) {
-            Some(v) => out.push((e.key.clone(), v)),
-            None => ok = false,
-        }
-    }
-    ok.then_some(out)
+        Some((e.key.clone(), l.taux(&e.value, c)?))
+    })
 }
 
 fn garant_inconnu(l: &mut Lecteur, id: &str, span: Span, ids: &[String]) {
@@ -782,17 +743,9 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
             "les logements par financement (PLAI, PLUS, PLS…)",
         )
         .and_then(|n| {
-            let c = joindre(chemin, "logements");
-            let f = l.table(n, &c)?;
-            let mut out = Vec::new();
-            let mut ok = true;
-            for e in f.cles() {
-                match l.logements(&e.value, &joindre(&c, &e.key)) {
-                    Some(v) => out.push((e.key.clone(), v.v)),
-                    None => ok = false,
-                }
-            }
-            ok.then_some(out)
+            l.entrees(n, &joindre(chemin, "logements"), |l, e, c| {
+                Some((e.key.clone(), l.logements(&e.value, c)?.v))
+            })
         });
     let mise = match l.champ(&mut t, "mise_en_location") {
         Some(n) if n.value != Value::Null => l
@@ -805,22 +758,12 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
         .and_then(|n| cartes_taux(l, n, &joindre(chemin, "garanties"), ids));
     let reserves = match l.champ(&mut t, "reserves") {
         Some(n) if n.value != Value::Null => {
-            let c = joindre(chemin, "reserves");
-            l.table(n, &c).and_then(|r| {
-                let mut out = Vec::new();
-                let mut ok = true;
-                for e in r.cles() {
-                    if !ids.contains(&e.key) {
-                        ok = false;
-                        garant_inconnu(l, &e.key, e.key_span, ids);
-                        continue;
-                    }
-                    match l.logements(&e.value, &joindre(&c, &e.key)) {
-                        Some(v) => out.push((e.key.clone(), v)),
-                        None => ok = false,
-                    }
+            l.entrees(n, &joindre(chemin, "reserves"), |l, e, c| {
+                if !ids.contains(&e.key) {
+                    garant_inconnu(l, &e.key, e.key_span, ids);
+                    return None;
                 }
-                ok.then_some(out)
+                Some((e.key.clone(), l.logements(&e.value, c)?))
             })
         }
         _ => Some(Vec::new()),
@@ -871,15 +814,7 @@ fn exercices(l: &mut Lecteur, n: &Node) -> Option<Vec<Exercice>> {
         );
         return None;
     }
-    let mut out = Vec::new();
-    let mut ok = true;
-    for (i, it) in items.iter().enumerate() {
-        match exercice(l, it, &format!("exercices[{i}]")) {
-            Some(e) => out.push(e),
-            None => ok = false,
-        }
-    }
-    ok.then_some(out)
+    l.elements(n, "exercices", exercice)
 }
 
 fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
@@ -889,19 +824,7 @@ fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
         .and_then(|n| l.annee(n, &joindre(chemin, "annee")));
     let annexes = l
         .requis(&mut t, "annexes", "la liste des annexes")
-        .and_then(|n| {
-            let c = joindre(chemin, "annexes");
-            let items = l.liste(n, &c)?;
-            let mut out = Vec::new();
-            let mut ok = true;
-            for (i, it) in items.iter().enumerate() {
-                match annexe(l, it, &format!("{c}[{i}]")) {
-                    Some(a) => out.push(a),
-                    None => ok = false,
-                }
-            }
-            ok.then_some(out)
-        });
+        .and_then(|n| l.elements(n, &joindre(chemin, "annexes"), annexe));
     // Bilan of the previous year and avenant data (src/bilan.rs).
     let suivi = crate::bilan::lire(l, &mut t, chemin, annee.as_ref().map(|a| a.v));
     let span = t.span();
@@ -962,21 +885,17 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
     let exclusions = match l.champ(&mut t, "exclusions") {
         Some(n) if n.value != Value::Null => {
             let c = joindre(chemin, "exclusions");
+            let avant = l.diags.erreurs();
             l.table(n, &c).and_then(|mut e| {
                 let mut out = BTreeMap::new();
-                let mut ok = true;
                 for x in Exclusion::TOUTES {
-                    if e.a(x.cle()) {
-                        match l.opt_logements(&mut e, x.cle()) {
-                            Some(v) => {
-                                out.insert(x, v);
-                            }
-                            None => ok = !l.diags.a_des_erreurs() && ok,
-                        }
+                    // An empty value (`vente: ~`) counts as absent.
+                    if let Some(v) = l.opt_logements(&mut e, x.cle()) {
+                        out.insert(x, v);
                     }
                 }
                 l.fin(e, CLES_EXCLUSIONS);
-                ok.then_some(out)
+                (l.diags.erreurs() == avant).then_some(out)
             })
         }
         _ => Some(BTreeMap::new()),
@@ -1175,8 +1094,8 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
 type Deductions = (Option<Mutations>, BTreeMap<Deduction, Sp<Logements>>);
 
 fn deductions(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Deductions> {
+    let avant = l.diags.erreurs();
     let mut t = l.table(n, chemin)?;
-    let mut ok = true;
     let mutations = match l.champ(&mut t, "mutations") {
         Some(m) if matches!(m.value, Value::Map(_)) => {
             let c = joindre(chemin, "mutations");
@@ -1193,22 +1112,15 @@ fn deductions(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Deductions> {
             .map(Mutations::Nombre),
         _ => None,
     };
-    if t.a("mutations") && mutations.is_none() && l.diags.a_des_erreurs() {
-        ok = false;
-    }
     let mut out = BTreeMap::new();
     for d in Deduction::TOUTES.into_iter().skip(1) {
-        if t.a(d.cle()) {
-            match l.opt_logements(&mut t, d.cle()) {
-                Some(v) => {
-                    out.insert(d, v);
-                }
-                None => ok = false,
-            }
+        // An empty value (`anru: ~`) counts as absent.
+        if let Some(v) = l.opt_logements(&mut t, d.cle()) {
+            out.insert(d, v);
         }
     }
     l.fin(t, CLES_DEDUCTIONS);
-    ok.then_some((mutations, out))
+    (l.diags.erreurs() == avant).then_some((mutations, out))
 }
 
 /// Rules across fields that need no computation.
@@ -1406,5 +1318,47 @@ fn regles(l: &mut Lecteur, c: &Convention) {
             )
             .note("une convention bilatérale lie un bailleur et un réservataire (seed 004)"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::charger;
+
+    const BASE: &str = include_str!("../tests/catalogue/04-logements-negatif.yaml");
+
+    fn base_valide() -> String {
+        BASE.replace("logements: -12", "logements: 1887")
+    }
+
+    #[test]
+    fn base_is_valid() {
+        let (c, d) = valider(&charger(&base_valide()).unwrap());
+        assert!(c.is_some(), "{d:?}");
+    }
+
+    // Regression: an empty deduction (`lhi: ~`) made the file invalid with no message.
+    #[test]
+    fn empty_deduction_or_exclusion_counts_as_absent() {
+        let s = base_valide()
+            .replace("lhi: 0", "lhi: ~")
+            .replace("defense: 0", "defense:");
+        let (c, d) = valider(&charger(&s).unwrap());
+        assert!(c.is_some(), "{d:?}");
+        let a = &c.unwrap().exercices[0].annexes[0];
+        assert!(!a.deductions.contains_key(&Deduction::Lhi));
+        assert!(!a.exclusions.contains_key(&Exclusion::Defense));
+    }
+
+    #[test]
+    fn every_problem_of_a_file_is_reported() {
+        let s = base_valide()
+            .replace("logements: 1887", "logements: -1")
+            .replace("taux: 6.89", "taux: 101")
+            .replace("nature: commune", "nature: ville");
+        let (c, d) = valider(&charger(&s).unwrap());
+        assert!(c.is_none());
+        assert_eq!(d.erreurs(), 3, "{d:?}");
     }
 }

@@ -17,7 +17,6 @@
 
 use std::collections::BTreeSet;
 
-use minijinja::value::{Serde, Value};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -25,7 +24,7 @@ use crate::bilan::{self, Bilan, BilanReservataire};
 use crate::compute::{Flux, FluxAnnexe};
 use crate::model::{Convention, DateEffet, Deduction, Exclusion, Modele, Nature};
 use crate::render::vue::{self, Vue};
-use crate::render::{DocumentSource, RenderError, Rendu, gabarit};
+use crate::render::{DocumentSource, RenderError, Rendu};
 
 /// The template context of an avenant: the year-N context plus the avenant.
 #[derive(Clone, Debug, Serialize)]
@@ -692,19 +691,6 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
     }
 }
 
-pub(crate) fn rendre<T: Serialize>(
-    r: &Rendu,
-    template: &str,
-    ctx: &T,
-) -> Result<String, RenderError> {
-    let tpl = r
-        .env
-        .get_template(template)
-        .map_err(|e| gabarit(template, &e))?;
-    tpl.render(Value::from(Serde(ctx)))
-        .map_err(|e| gabarit(template, &e))
-}
-
 /// The avenant of `flux.annee` and its updated annexes.
 pub fn documents(
     r: &Rendu,
@@ -721,7 +707,7 @@ pub fn documents(
         fichier: format!("avenant-{n}.pdf"),
         description: format!("avenant n° {n} et annexes actualisées"),
         template: tpl,
-        source: rendre(r, tpl, &ctx)?,
+        source: r.rendre(tpl, &ctx)?,
         ident: ident(&format!("avenant-{n}")),
     });
     // Each updated annex alone, as the first year (same file names: the
@@ -743,7 +729,7 @@ pub fn documents(
                     fichier: format!("annexe-{}.pdf", a.reservataire),
                     description: format!("annexe {nom} (avenant n° {n})"),
                     template: tpl,
-                    source: rendre(r, tpl, &v)?,
+                    source: r.rendre(tpl, &v)?,
                     ident: ident(&format!("annexe-{}", a.reservataire)),
                 });
             }
@@ -759,7 +745,7 @@ pub fn documents(
                 fichier: "annexe-2-assiette.pdf".into(),
                 description: format!("annexe 2 (assiette prévisionnelle, avenant n° {n})"),
                 template: tpl,
-                source: rendre(r, tpl, &v)?,
+                source: r.rendre(tpl, &v)?,
                 ident: ident("annexe-2-assiette"),
             });
         }

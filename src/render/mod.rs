@@ -117,8 +117,12 @@ impl Rendu {
         Rendu { env }
     }
 
-    /// Renders one template with a context.
-    pub fn rendre(&self, template: &str, ctx: &vue::Vue) -> Result<String, RenderError> {
+    /// Renders one template with a context (any view model).
+    pub fn rendre<T: serde::Serialize>(
+        &self,
+        template: &str,
+        ctx: &T,
+    ) -> Result<String, RenderError> {
         let tpl = self
             .env
             .get_template(template)

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::model::{DateEffet, Nature};
 use crate::rapport::{Precedent, Rapport, SourcePrecedent};
-use crate::render::avenant::{EcartSigne, rendre};
+use crate::render::avenant::EcartSigne;
 use crate::render::vue::{DateVue, DocumentVue};
 use crate::render::{DocumentSource, RenderError, Rendu};
 
@@ -325,7 +325,7 @@ pub fn document(r: &Rendu, rapport: &Rapport) -> Result<DocumentSource, RenderEr
         fichier: format!("rapport-{}.pdf", ctx.reservataire.id),
         description: format!("rapport au {}", ctx.reservataire.conseil),
         template: tpl,
-        source: rendre(r, tpl, &ctx)?,
+        source: r.rendre(tpl, &ctx)?,
         ident: format!("convflux/rapport/{}/{}", ctx.reservataire.id, ctx.annee),
     })
 }
