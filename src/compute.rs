@@ -492,6 +492,73 @@ mod tests {
         );
     }
 
+    // Seed 004, annex 1: 20 % of each programme, split by guarantee share.
+    // 26 × 20 % × 68 % = 3,536 → 4 and × 32 % = 1,664 → 2; 16 → 2 and 1;
+    // 1 → 0 and 0; totals 6 and 3 of 43 units: 13,95 % → 14 %, 6,98 % → 7 %.
+    #[test]
+    fn etat_des_lieux_of_seed_004() {
+        use crate::diagnostic::{Sp, Span};
+        use crate::model::{EtatDesLieux, Garant, Programme};
+        let sp = |t: &str| Sp::new(Taux(d(t)), Span::default());
+        let prog = |code: &str, fin: &[(&str, u32)], cam: &str, lc: &str| Programme {
+            commune: "LE CENDRE".into(),
+            residence: code.into(),
+            code: code.into(),
+            financements: fin
+                .iter()
+                .map(|(k, n)| (k.to_string(), Logements(*n)))
+                .collect(),
+            mise_en_location: None,
+            parts: vec![("cam".into(), sp(cam)), ("le-cendre".into(), sp(lc))],
+            reserves_declares: vec![],
+            span: Span::default(),
+        };
+        let e = EtatDesLieux {
+            quotite: sp("20"),
+            precision: 0,
+            garants: ["cam", "le-cendre"]
+                .iter()
+                .map(|g| Garant {
+                    id: Sp::new(g.to_string(), Span::default()),
+                    nom: g.to_string(),
+                })
+                .collect(),
+            programmes: vec![
+                prog("592C01", &[("PLAI", 16), ("PLUS", 10)], "68", "32"),
+                prog("721C01", &[("PLAI", 7), ("PLUS", 9)], "66", "34"),
+                prog("728A01", &[("PLAI", 1)], "75", "25"),
+            ],
+            taux_declares: vec![],
+        };
+        let r = droits_etat_des_lieux(&e);
+        let reserves: Vec<Vec<u32>> = r
+            .programmes
+            .iter()
+            .map(|p| p.reserves.iter().map(|(_, n)| n.0).collect())
+            .collect();
+        assert_eq!(reserves, vec![vec![4, 2], vec![2, 1], vec![0, 0]]);
+        assert_eq!(r.programmes[0].reserves_exacts[0].1, "3.536");
+        assert_eq!(r.programmes[0].reserves_exacts[1].1, "1.664");
+        assert_eq!(r.total_logements, Logements(43));
+        assert_eq!(
+            r.totaux_financements,
+            vec![
+                ("PLAI".into(), Logements(24)),
+                ("PLUS".into(), Logements(19))
+            ]
+        );
+        assert_eq!(
+            r.reserves,
+            vec![
+                ("cam".into(), Logements(6)),
+                ("le-cendre".into(), Logements(3))
+            ]
+        );
+        assert_eq!(r.taux[0].1.arrondi, d("14"));
+        assert_eq!(r.taux[1].1.arrondi, d("7"));
+        assert_eq!(r.taux[0].1.exact.round_dp(4), d("13.9535"));
+    }
+
     #[test]
     fn three_year_rotation_is_sum_over_sum() {
         use crate::model::AnneeRotation;

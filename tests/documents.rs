@@ -177,3 +177,63 @@ fn hostile_text_prints_literally_and_compiles() {
         }
     }
 }
+
+/// Seed 004: the tables of the bilateral body and of annexes 1 and 2.
+#[test]
+fn bilateral_documents_carry_the_seed_004_figures() {
+    let docs = documents("data/clermont-auvergne-metropole/le-cendre-assemblia.yaml");
+    let corps = plat(&texte(&docs[0]));
+    for attendu in [
+        "au 31/12/2023 43",
+        "Le taux de rotation moyen sur les trois dernières années, sur le département est de : 8 %",
+        "Stock de logements (cf art. 2.1) 43",
+        "Pour l'année 2024, 2025 et 2026 l'organisme s'engage à affecter au réservataire 7 %",
+        "Tribunal Administratif de Clermont-Fd",
+        "Vu et annexé à la délibération du Conseil Municipal n° 24/07/03/003 en date du 3 juillet 2024",
+    ] {
+        assert!(
+            corps.contains(&plat(attendu).replace('\'', "’")) || corps.contains(&plat(attendu)),
+            "« {attendu} » absent de :\n{corps}"
+        );
+    }
+    let a1 = plat(&texte(
+        docs.iter()
+            .find(|d| d.fichier == "annexe-1-etat-des-lieux.pdf")
+            .unwrap(),
+    ));
+    for attendu in [
+        "592C01 16 10 26 2023 68 % 32 % 4 2",
+        "721C01 7 9 16 2021 66 % 34 % 2 1",
+        "728A01 1",
+        "75 % 25 % 0 0",
+        "24 19 43",
+        "6 3",
+        "14 % 7 %",
+    ] {
+        assert!(
+            a1.contains(attendu),
+            "annexe 1 : « {attendu} » absent de :\n{a1}"
+        );
+    }
+    let a2 = plat(&texte(
+        docs.iter()
+            .find(|d| d.fichier == "annexe-2-assiette.pdf")
+            .unwrap(),
+    ));
+    for attendu in [
+        "est de 43 logements",
+        "L'assiette de calcul du flux est de 43",
+        "des années N-3 à N-1 est : 8 %",
+        "disponibles à la location est donc de : 3",
+        "(14 % des logements disponibles) : 0",
+        "renouvellement urbain (logements concernés par une convention pluriannuelle ANRU, estimation de l'organisme de logement social sur l'année concernée) : 1",
+        "Le flux (N) représente donc 2 logements",
+        "0,14",
+    ] {
+        let a = plat(attendu);
+        assert!(
+            a2.contains(&a) || a2.contains(&a.replace('\'', "’")),
+            "annexe 2 : « {attendu} » absent de :\n{a2}"
+        );
+    }
+}
