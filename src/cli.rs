@@ -183,3 +183,48 @@ pub fn commande() -> clap::Command {
     }
     franciser(Cli::command(), true)
 }
+
+/// clap's usage errors in French (clap has no translations of its own).
+pub fn traduire_erreur(message: &str) -> String {
+    const TRADUCTIONS: &[(&str, &str)] = &[
+        ("error: ", "erreur : "),
+        (
+            "the following required arguments were not provided:",
+            "arguments obligatoires manquants :",
+        ),
+        ("unexpected argument", "argument inattendu"),
+        ("invalid value", "valeur invalide"),
+        ("for '", "pour '"),
+        ("possible values:", "valeurs possibles :"),
+        ("a value is required", "une valeur est attendue"),
+        ("but none was supplied", "mais aucune n'a été donnée"),
+        ("unrecognized subcommand", "commande inconnue"),
+        ("found", "trouvé"),
+        (
+            "tip: a similar argument exists:",
+            "astuce : un argument voisin existe :",
+        ),
+        (
+            "tip: a similar subcommand exists:",
+            "astuce : une commande voisine existe :",
+        ),
+        ("tip: to pass", "astuce : pour passer"),
+        ("as a value, use", "comme valeur, utilisez"),
+        ("invalid digit found in string", "chiffre invalide"),
+        ("the argument", "l'argument"),
+        (
+            "cannot be used multiple times",
+            "ne peut être donné qu'une fois",
+        ),
+        ("Usage:", "Utilisation :"),
+        (
+            "For more information, try '--help'.",
+            "Pour plus d'informations : --help.",
+        ),
+    ];
+    let mut s = message.to_string();
+    for (en, fr) in TRADUCTIONS {
+        s = s.replace(en, fr);
+    }
+    s
+}

@@ -13,9 +13,16 @@ fn main() -> ExitCode {
     let cli = match parse {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            if !e.use_stderr() {
+                // --help, --version: clap prints them as built (in French).
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            eprint!(
+                "{}",
+                convflux::cli::traduire_erreur(&e.render().to_string())
+            );
+            return ExitCode::from(2);
         }
     };
     match convflux::commands::executer(cli) {

@@ -262,3 +262,26 @@ pub fn walk(d: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn usage_errors_and_help_are_in_french() {
+    let o = convflux(&["verifer", "data"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("erreur : commande inconnue 'verifer'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("une commande voisine existe : 'verifier'"),
+        "{err}"
+    );
+    let o = convflux(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Commandes :") && out.contains("Affiche cette aide"),
+        "{out}"
+    );
+    assert!(!out.contains("Print help"), "{out}");
+}
