@@ -101,7 +101,6 @@ impl Contexte {
 /// An up-to-date source: what it stands for in the summary.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AJour {
-    pub convention: String,
     /// PDF files that were not rebuilt.
     pub documents: usize,
     pub pages: usize,
@@ -147,111 +146,141 @@ impl Manifeste {
     /// Writes `<dossier>/manifest.json` atomically: one output per line, sorted, so two
     /// manifests compare with `diff`.
     pub fn enregistrer(&self, dossier: &Path) -> Result<(), OutputError> {
-        output::ecrire_atomique(&dossier.join(NOM), self.en_json().as_bytes())
+        output::ecrire_atomique_avec(&dossier.join(NOM), |w| self.ecrire_json(w))
     }
 
     /// The manifest as written on disk.
     pub fn en_json(&self) -> String {
-        let mut s = String::with_capacity(256 + 512 * self.sorties.len());
-        let _ = write!(
-            s,
+        let mut v = Vec::with_capacity(256 + 512 * self.sorties.len());
+        let _ = self.ecrire_json(&mut v);
+        String::from_utf8(v).unwrap_or_default()
+    }
+
+    /// Writes the manifest as JSON, one source or output per line, as it goes.
+    pub fn ecrire_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        write!(
+            w,
             "{{\n  \"format\": {},\n  \"version\": {},\n  \"sources\": {{",
             self.format,
             json(&self.version)
-        );
+        )?;
         for (i, (k, v)) in self.sources.iter().enumerate() {
             let sep = if i == 0 { "" } else { "," };
-            let _ = write!(s, "{sep}\n    {}: {}", json(k), json(v));
+            write!(w, "{sep}\n    {}: {}", json(k), json(v))?;
         }
-        s.push_str(if self.sources.is_empty() {
-            "},\n  \"sorties\": {"
+        w.write_all(if self.sources.is_empty() {
+            b"},\n  \"sorties\": {"
         } else {
-            "\n  },\n  \"sorties\": {"
-        });
+            b"\n  },\n  \"sorties\": {"
+        })?;
         for (i, (k, v)) in self.sorties.iter().enumerate() {
             let sep = if i == 0 { "" } else { "," };
-            let _ = write!(s, "{sep}\n    {}: {}", json(k), json(v));
+            write!(w, "{sep}\n    {}: {}", json(k), json(v))?;
         }
-        s.push_str(if self.sorties.is_empty() {
-            "}\n}\n"
+        w.write_all(if self.sorties.is_empty() {
+            b"}\n}\n"
         } else {
-            "\n  }\n}\n"
-        });
-        s
+            b"\n  }\n}\n"
+        })
     }
 
-    /// Whether the outputs of `source` (hash `sha256`) for the selected exercise (`annee`,
-    /// or all) are all recorded with today's inputs and still intact under `dossier`.
-    pub fn a_jour(
+    /// The exercises of `source` (hash `sha256`) whose outputs are all recorded with
+    /// today's inputs and still intact under `dossier`, with what they stand for.
+    pub fn exercices_a_jour(
         &self,
         source: &str,
         sha256: &str,
-        annee: Option<i32>,
+        ctx: &Contexte,
+        dossier: &Path,
+    ) -> BTreeMap<i32, AJour> {
+        let Some(s) = self.sources.get(source) else {
+            return BTreeMap::new();
+        };
+        s.annees
+            .iter()
+            .filter(|(y, _)| s.exercices.contains(y))
+            .filter_map(|(y, cles)| {
+                Some((
+                    *y,
+                    self.exercice_a_jour(source, sha256, *y, cles, ctx, dossier)?,
+                ))
+            })
+            .collect()
+    }
+
+    fn exercice_a_jour(
+        &self,
+        source: &str,
+        sha256: &str,
+        annee: i32,
+        cles: &[String],
         ctx: &Contexte,
         dossier: &Path,
     ) -> Option<AJour> {
-        let s = self.sources.get(source)?;
-        if s.sha256 != sha256 {
-            return None;
-        }
-        let mut r = AJour {
-            convention: s.convention.clone(),
-            ..AJour::default()
-        };
-        for y in s
-            .exercices
-            .iter()
-            .filter(|y| annee.is_none_or(|a| a == **y))
-        {
-            let cles = s.annees.get(y)?;
-            let presentes: HashSet<&str> = cles.iter().map(String::as_str).collect();
-            for cle in cles {
-                let o = self.sorties.get(cle)?;
-                let est_pdf = cle.ends_with(".pdf");
-                if ctx.typst && est_pdf && !presentes.contains(typ_de(cle).as_str()) {
-                    return None;
-                }
-                if !est_pdf && !ctx.typst {
-                    // A Typst source from an earlier `--typst` run: not expected today.
-                    continue;
-                }
-                let inchangee = o.source == source
-                    && o.source_sha256 == sha256
-                    && o.annee == *y
-                    && Some(o.gabarits_sha256.as_str()) == empreinte_gabarit(&o.gabarit)
-                    && o.polices_sha256 == ctx.polices_sha256
-                    && o.version == ctx.version
-                    && o.options == ctx.options
-                    && sha256_fichier(&dossier.join(cle)).is_some_and(|h| h == o.sha256);
-                if !inchangee {
-                    return None;
-                }
-                if est_pdf {
-                    r.documents += 1;
-                    r.pages += o.pages;
-                }
+        let presentes: HashSet<&str> = cles.iter().map(String::as_str).collect();
+        let mut r = AJour::default();
+        for cle in cles {
+            let o = self.sorties.get(cle)?;
+            let est_pdf = cle.ends_with(".pdf");
+            if ctx.typst && est_pdf && !presentes.contains(typ_de(cle).as_str()) {
+                return None;
+            }
+            if !est_pdf && !ctx.typst {
+                // A Typst source from an earlier `--typst` run: not expected today.
+                continue;
+            }
+            let inchangee = o.source == source
+                && o.source_sha256 == sha256
+                && o.annee == annee
+                && Some(o.gabarits_sha256.as_str()) == empreinte_gabarit(&o.gabarit)
+                && o.polices_sha256 == ctx.polices_sha256
+                && o.version == ctx.version
+                && o.options == ctx.options
+                && sha256_fichier(&dossier.join(cle)).is_some_and(|h| h == o.sha256);
+            if !inchangee {
+                return None;
+            }
+            if est_pdf {
+                r.documents += 1;
+                r.pages += o.pages;
             }
         }
         Some(r)
     }
 
-    /// The outputs recorded for `source` that a regeneration of `annees` (or of every
-    /// exercise, when `None`, given the file's `exercices` now) replaces.
-    pub fn anciennes_sorties(
+    /// When every selected exercise (`annee`, or all) of `source` is up to date, without
+    /// reading the file again: its convention and what it stands for. `a_jour` comes from
+    /// [`Manifeste::exercices_a_jour`] for the same source and hash.
+    pub fn tout_a_jour(
         &self,
         source: &str,
-        annees: Option<i32>,
-        exercices: &[i32],
-    ) -> Vec<(String, Sortie)> {
+        sha256: &str,
+        annee: Option<i32>,
+        a_jour: &BTreeMap<i32, AJour>,
+    ) -> Option<(String, AJour)> {
+        let s = self.sources.get(source).filter(|s| s.sha256 == sha256)?;
+        let mut total = AJour::default();
+        for y in s
+            .exercices
+            .iter()
+            .filter(|y| annee.is_none_or(|a| a == **y))
+        {
+            let r = a_jour.get(y)?;
+            total.documents += r.documents;
+            total.pages += r.pages;
+        }
+        Some((s.convention.clone(), total))
+    }
+
+    /// The outputs recorded for `source` that a regeneration of the exercises `refaits`
+    /// replaces.
+    pub fn anciennes_sorties(&self, source: &str, refaits: &[i32]) -> Vec<(String, Sortie)> {
         let Some(s) = self.sources.get(source) else {
             return Vec::new();
         };
         s.annees
             .iter()
-            .filter(|(y, _)| match annees {
-                Some(a) => **y == a,
-                None => true,
-            } || !exercices.contains(y))
+            .filter(|(y, _)| refaits.contains(y))
             .flat_map(|(_, cles)| cles.iter())
             .filter_map(|k| {
                 let o = self.sorties.get(k)?;
@@ -261,18 +290,25 @@ impl Manifeste {
     }
 
     /// Records a regeneration: `sorties` replace what `anciennes` listed; the source's other
-    /// exercises keep their records (they are checked on their own next time).
+    /// exercises keep their records (they are checked on their own next time). Exercises gone
+    /// from the file lose their records; their files stay where they are (a past year's
+    /// documents may have been signed).
     pub fn remplacer(&mut self, maj: MiseAJour) {
-        for (k, _) in &maj.anciennes {
+        let mut s = self.sources.remove(&maj.source).unwrap_or_default();
+        let partis: Vec<String> = s
+            .annees
+            .iter()
+            .filter(|(y, _)| !maj.exercices.contains(y))
+            .flat_map(|(_, cles)| cles.iter().cloned())
+            .collect();
+        for k in maj.anciennes.iter().map(|(k, _)| k).chain(&partis) {
             if self.sorties.get(k).is_some_and(|o| o.source == maj.source) {
                 self.sorties.remove(k);
             }
         }
-        let mut s = self.sources.remove(&maj.source).unwrap_or_default();
-        // Exercises gone from the file lose their record.
         s.annees.retain(|y, _| maj.exercices.contains(y));
-        for (y, cles) in &maj.annees {
-            s.annees.insert(*y, cles.clone());
+        for (y, cles) in maj.annees {
+            s.annees.insert(y, cles);
         }
         s.sha256 = maj.sha256;
         s.convention = maj.convention;
@@ -440,6 +476,23 @@ mod tests {
         }
     }
 
+    /// Whether every selected exercise is up to date, as `generer` asks it.
+    fn a_jour(
+        m: &Manifeste,
+        source: &str,
+        sha: &str,
+        annee: Option<i32>,
+        ctx: &Contexte,
+        dir: &Path,
+    ) -> Option<(String, AJour)> {
+        m.tout_a_jour(
+            source,
+            sha,
+            annee,
+            &m.exercices_a_jour(source, sha, ctx, dir),
+        )
+    }
+
     /// A manifest with one source and one PDF written in `dir`.
     fn exemple(dir: &Path) -> (Manifeste, Contexte) {
         let cle = "2024/c/convention.pdf";
@@ -462,46 +515,40 @@ mod tests {
     fn unchanged_inputs_and_intact_file_are_up_to_date() {
         let dir = tempfile::tempdir().unwrap();
         let (m, ctx) = exemple(dir.path());
-        let r = m.a_jour("a.yaml", "s1", None, &ctx, dir.path()).unwrap();
-        assert_eq!((r.convention.as_str(), r.documents, r.pages), ("c", 1, 3));
-        assert!(
-            m.a_jour("a.yaml", "s1", Some(2024), &ctx, dir.path())
-                .is_some()
-        );
+        let (c, r) = a_jour(&m, "a.yaml", "s1", None, &ctx, dir.path()).unwrap();
+        assert_eq!((c.as_str(), r.documents, r.pages), ("c", 1, 3));
+        assert!(a_jour(&m, "a.yaml", "s1", Some(2024), &ctx, dir.path()).is_some());
         // A year the file does not have: nothing to do.
-        assert!(
-            m.a_jour("a.yaml", "s1", Some(2030), &ctx, dir.path())
-                .is_some()
-        );
+        assert!(a_jour(&m, "a.yaml", "s1", Some(2030), &ctx, dir.path()).is_some());
     }
 
     #[test]
     fn any_changed_input_means_rebuild() {
         let dir = tempfile::tempdir().unwrap();
         let (m, ctx) = exemple(dir.path());
-        assert!(m.a_jour("a.yaml", "s2", None, &ctx, dir.path()).is_none());
-        assert!(m.a_jour("b.yaml", "s1", None, &ctx, dir.path()).is_none());
+        assert!(a_jour(&m, "a.yaml", "s2", None, &ctx, dir.path()).is_none());
+        assert!(a_jour(&m, "b.yaml", "s1", None, &ctx, dir.path()).is_none());
         let autre = Contexte {
             options: "p".into(),
             ..ctx.clone()
         };
-        assert!(m.a_jour("a.yaml", "s1", None, &autre, dir.path()).is_none());
+        assert!(a_jour(&m, "a.yaml", "s1", None, &autre, dir.path()).is_none());
         let autre = Contexte {
             version: "0.0.0".into(),
             ..ctx.clone()
         };
-        assert!(m.a_jour("a.yaml", "s1", None, &autre, dir.path()).is_none());
+        assert!(a_jour(&m, "a.yaml", "s1", None, &autre, dir.path()).is_none());
         // --typst wants the Typst source too.
         let autre = Contexte {
             typst: true,
             ..ctx.clone()
         };
-        assert!(m.a_jour("a.yaml", "s1", None, &autre, dir.path()).is_none());
+        assert!(a_jour(&m, "a.yaml", "s1", None, &autre, dir.path()).is_none());
         let mut m2 = m.clone();
         m2.sorties
             .values_mut()
             .for_each(|o| o.gabarits_sha256 = "x".into());
-        assert!(m2.a_jour("a.yaml", "s1", None, &ctx, dir.path()).is_none());
+        assert!(a_jour(&m2, "a.yaml", "s1", None, &ctx, dir.path()).is_none());
     }
 
     #[test]
@@ -510,9 +557,9 @@ mod tests {
         let (m, ctx) = exemple(dir.path());
         let pdf = dir.path().join("2024/c/convention.pdf");
         fs::write(&pdf, b"%PDF-deux").unwrap();
-        assert!(m.a_jour("a.yaml", "s1", None, &ctx, dir.path()).is_none());
+        assert!(a_jour(&m, "a.yaml", "s1", None, &ctx, dir.path()).is_none());
         fs::remove_file(&pdf).unwrap();
-        assert!(m.a_jour("a.yaml", "s1", None, &ctx, dir.path()).is_none());
+        assert!(a_jour(&m, "a.yaml", "s1", None, &ctx, dir.path()).is_none());
     }
 
     #[test]
@@ -520,19 +567,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut m, ctx) = exemple(dir.path());
         m.sources.get_mut("a.yaml").unwrap().exercices.push(2025);
-        assert!(m.a_jour("a.yaml", "s1", None, &ctx, dir.path()).is_none());
-        assert!(
-            m.a_jour("a.yaml", "s1", Some(2024), &ctx, dir.path())
-                .is_some()
-        );
+        assert!(a_jour(&m, "a.yaml", "s1", None, &ctx, dir.path()).is_none());
+        assert!(a_jour(&m, "a.yaml", "s1", Some(2024), &ctx, dir.path()).is_some());
     }
 
     #[test]
-    fn replacing_drops_outputs_no_longer_produced() {
+    fn replacing_drops_records_of_exercises_gone_from_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let (mut m, _) = exemple(dir.path());
-        let anciennes = m.anciennes_sorties("a.yaml", None, &[2025]);
-        assert_eq!(anciennes.len(), 1);
+        // 2024 leaves the file: its record goes (its file stays on disk).
+        let anciennes = m.anciennes_sorties("a.yaml", &[2025]);
+        assert!(anciennes.is_empty());
+        assert_eq!(m.anciennes_sorties("a.yaml", &[2024]).len(), 1);
         let cle = "2025/c/convention.pdf".to_string();
         m.remplacer(MiseAJour {
             source: "a.yaml".into(),
@@ -600,7 +646,7 @@ mod tests {
     fn quoted_texts_are_found() {
         assert_eq!(
             entre_guillemets("{% include \"a/b.j2\" %} #import '/lib/x.typ': *\n\"c\""),
-            ["a/b.j2", "c", "/lib/x.typ"]
+            ["a/b.j2", "/lib/x.typ", "c"]
         );
     }
 }

@@ -1,12 +1,15 @@
 //! Stage 6, `output`: bytes → files under `out/`, atomically.
 //!
-//! Each file is written to a temporary file in the same directory, flushed to
-//! disk, then renamed over the target: a crash leaves either the previous good
-//! file or the new one, never a truncated PDF where a good one is expected.
+//! Each file is written to a temporary file in the same directory
+//! (`.<name>.<pid>.<n>.tmp`), flushed to disk, then renamed over the target: a
+//! crash or a `kill -9` leaves either the previous good file or the new one,
+//! never a truncated PDF under its final name. The next run removes the
+//! temporary files a killed run left behind.
 
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -20,6 +23,17 @@ pub enum OutputError {
 
 /// Writes `bytes` to `chemin` atomically (temp file + fsync + rename).
 pub fn ecrire_atomique(chemin: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    ecrire_atomique_avec(chemin, |w| w.write_all(bytes))
+}
+
+/// Like [`ecrire_atomique`], for content produced by `ecrire` as it goes (a large manifest
+/// is never held whole in memory).
+pub fn ecrire_atomique_avec(
+    chemin: &Path,
+    ecrire: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
+    // Two writers in one process never share a temporary file.
+    static COMPTEUR: AtomicU64 = AtomicU64::new(0);
     let err = |source| OutputError::Ecriture {
         chemin: chemin.to_path_buf(),
         source,
@@ -30,10 +44,15 @@ pub fn ecrire_atomique(chemin: &Path, bytes: &[u8]) -> Result<(), OutputError> {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("sortie");
-    let tmp = dossier.join(format!(".{nom}.{}.tmp", std::process::id()));
+    let tmp = dossier.join(format!(
+        ".{nom}.{}.{}.tmp",
+        std::process::id(),
+        COMPTEUR.fetch_add(1, Ordering::Relaxed)
+    ));
     let r = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut f = BufWriter::with_capacity(1 << 16, File::create(&tmp)?);
+        ecrire(&mut f)?;
+        let f = f.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, chemin)?;
@@ -49,20 +68,22 @@ pub fn ecrire_atomique(chemin: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     r.map_err(err)
 }
 
-/// Removes temporary files left by an interrupted run (`.<name>.<pid>.tmp`).
+/// Whether `nom` is one of our temporary files (`.<name>.<pid>[.<n>].tmp`).
+fn est_temporaire(nom: &str) -> bool {
+    nom.starts_with('.') && nom.ends_with(".tmp")
+}
+
+/// Removes temporary files left by an interrupted run, under `racine`.
 pub fn nettoyer_temporaires(racine: &Path) {
     let Ok(entries) = fs::read_dir(racine) else {
         return;
     };
     for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            nettoyer_temporaires(&p);
-        } else if let Some(n) = p.file_name().and_then(|n| n.to_str())
-            && n.starts_with('.')
-            && n.ends_with(".tmp")
-        {
-            let _ = fs::remove_file(&p);
+        let Ok(t) = e.file_type() else { continue };
+        if t.is_dir() {
+            nettoyer_temporaires(&e.path());
+        } else if e.file_name().to_str().is_some_and(est_temporaire) {
+            let _ = fs::remove_file(e.path());
         }
     }
 }
@@ -80,5 +101,35 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"deux");
         let restes: Vec<_> = fs::read_dir(p.parent().unwrap()).unwrap().collect();
         assert_eq!(restes.len(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_previous_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("doc.pdf");
+        ecrire_atomique(&p, b"bon").unwrap();
+        let r = ecrire_atomique_avec(&p, |w| {
+            w.write_all(b"moi")?;
+            Err(std::io::Error::other("coupure"))
+        });
+        assert!(r.unwrap_err().to_string().contains("impossible d'écrire"));
+        assert_eq!(fs::read(&p).unwrap(), b"bon");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_run_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("2024/c");
+        fs::create_dir_all(&d).unwrap();
+        fs::write(d.join(".convention.pdf.123.0.tmp"), b"%PDF-tronq").unwrap();
+        fs::write(d.join(".annexe.pdf.123.tmp"), b"").unwrap();
+        fs::write(d.join("convention.pdf"), b"%PDF").unwrap();
+        nettoyer_temporaires(dir.path());
+        let restes: Vec<_> = fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(restes, ["convention.pdf"]);
     }
 }

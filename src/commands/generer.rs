@@ -15,9 +15,9 @@ use std::fs;
 use std::io::IsTerminal;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -58,6 +58,8 @@ enum Resultat {
     Produit {
         documents: usize,
         pages: usize,
+        /// PDF files of exercises that were up to date.
+        inchanges: usize,
         maj: MiseAJour,
     },
     Echec(String),
@@ -68,12 +70,42 @@ struct Travail<'a> {
     a: &'a GenererArgs,
     rendu: &'a Rendu,
     ts: &'a Typesetter,
-    /// The manifest as it was at the start: what is up to date.
-    manifeste: &'a Manifeste,
+    /// The manifest: workers read what is up to date, the main thread records
+    /// what they produced (each source's records are its own, so a worker
+    /// never reads a record the main thread is changing).
+    manifeste: &'a RwLock<Manifeste>,
     ctx: &'a Contexte,
+    travailleurs: usize,
     /// Convention id → the source producing it in this run (two files must
     /// not write the same folder).
     conventions: Mutex<HashMap<String, String>>,
+}
+
+/// Memoized results of Typst kept between documents, in documents per worker.
+///
+/// `typeset::liberer_caches()` (`comemo::evict(0)`) after each document keeps
+/// memory flat for one thread, but with several workers it also wipes the
+/// memo of the documents the others are in the middle of (Typst lays a
+/// document out several times and relies on that memo): measured on 100
+/// synthetic conventions on 2 cores, about 20 % more CPU than keeping what
+/// was used in the last few documents. Anything unused for this many
+/// documents per worker is dropped, so memory stays bounded (docs/performance.md).
+const AGE_CACHE_PAR_TRAVAILLEUR: usize = 2;
+
+/// Frees Typst's memoized results not used during the last few documents.
+fn liberer_caches(travailleurs: usize) {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let every: usize = std::env::var("CF_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let age: usize = std::env::var("CF_AGE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(AGE_CACHE_PAR_TRAVAILLEUR * travailleurs);
+    if N.fetch_add(1, Ordering::Relaxed) % every == 0 {
+        typst::comemo::evict(age);
+    }
 }
 
 pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
@@ -82,7 +114,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let rendu = Rendu::new();
     let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
     output::nettoyer_temporaires(&a.sortie);
-    let (ancien, illisible) = Manifeste::charger(&a.sortie);
+    let (manifeste, illisible) = Manifeste::charger(&a.sortie);
     let ctx = Contexte::courant(
         format!("champs_signature={}", !a.sans_champs_signature),
         a.typst,
@@ -94,27 +126,27 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         affichage.imprimer(&format!("avertissement : {e}\n"));
     }
 
+    let manifeste = RwLock::new(manifeste);
     let travail = Travail {
         a: &a,
         rendu: &rendu,
         ts: &ts,
-        manifeste: &ancien,
+        manifeste: &manifeste,
         ctx: &ctx,
+        travailleurs: thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, fichiers.len().max(1)),
         conventions: Mutex::new(HashMap::new()),
     };
-    let mut manifeste = ancien.clone();
     let mut bilan = Bilan::default();
     let mut a_enregistrer = false;
     let mut enregistre = Instant::now();
     let mut intervalle = Duration::from_secs(2);
     let suivant = AtomicUsize::new(0);
-    let travailleurs = thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, fichiers.len().max(1));
 
     thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<Rapport>();
-        for _ in 0..travailleurs {
+        for _ in 0..travail.travailleurs {
             let tx = tx.clone();
             let (travail, suivant, fichiers) = (&travail, &suivant, &fichiers);
             s.spawn(move || {
@@ -139,11 +171,13 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
                 Resultat::Produit {
                     documents,
                     pages,
+                    inchanges,
                     maj,
                 } => {
+                    bilan.a_jour += inchanges;
                     bilan.documents += documents;
                     bilan.pages += pages;
-                    manifeste.remplacer(maj);
+                    ecrire(&manifeste).remplacer(maj);
                     a_enregistrer = true;
                 }
                 Resultat::Echec(message) => {
@@ -156,7 +190,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
             // the interval grows with the cost of writing a big manifest.
             if a_enregistrer && enregistre.elapsed() >= intervalle {
                 let t = Instant::now();
-                if let Err(e) = manifeste.enregistrer(&a.sortie) {
+                if let Err(e) = lire(&manifeste).enregistrer(&a.sortie) {
                     affichage.imprimer(&format!("avertissement : {e}\n"));
                 }
                 intervalle = intervalle.max(t.elapsed() * 20);
@@ -167,7 +201,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     });
     affichage.finir();
     if a_enregistrer {
-        manifeste.enregistrer(&a.sortie)?;
+        lire(&manifeste).enregistrer(&a.sortie)?;
     }
 
     if !a.quiet {
@@ -178,6 +212,15 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     } else {
         Issue::Succes
     })
+}
+
+/// The manifest for reading (a panicking worker never holds the lock).
+fn lire(m: &RwLock<Manifeste>) -> RwLockReadGuard<'_, Manifeste> {
+    m.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn ecrire(m: &RwLock<Manifeste>) -> RwLockWriteGuard<'_, Manifeste> {
+    m.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The summary line: documents, pages, time, warnings, errors.
@@ -242,15 +285,17 @@ fn traiter_protege(f: &Path, t: &Travail) -> Rapport {
 /// One file: hash, skip if up to date, else analyse, render, typeset, write.
 fn traiter(f: &Path, t: &Travail) -> Rapport {
     let chemin = f.display().to_string();
-    let (an, sha) = match fs::read(f) {
+    let (an, sha, a_jour) = match fs::read(f) {
         Ok(bytes) => {
             let sha = manifest::sha256(&bytes);
-            if !t.a.force
-                && let Some(aj) = t
-                    .manifeste
-                    .a_jour(&chemin, &sha, t.a.annee, t.ctx, &t.a.sortie)
-            {
-                let resultat = match revendiquer(t, &aj.convention, &chemin) {
+            let a_jour = if t.a.force {
+                BTreeMap::new()
+            } else {
+                lire(t.manifeste).exercices_a_jour(&chemin, &sha, t.ctx, &t.a.sortie)
+            };
+            let tout = lire(t.manifeste).tout_a_jour(&chemin, &sha, t.a.annee, &a_jour);
+            if let Some((convention, aj)) = tout {
+                let resultat = match revendiquer(t, &convention, &chemin) {
                     Ok(()) => Resultat::AJour(aj),
                     Err(m) => Resultat::Echec(m),
                 };
@@ -261,10 +306,10 @@ fn traiter(f: &Path, t: &Travail) -> Rapport {
                     resultat,
                 };
             }
-            (pipeline::analyser_octets(f, bytes), sha)
+            (pipeline::analyser_octets(f, bytes), sha, a_jour)
         }
         // `analyser` reports the I/O error as a diagnostic.
-        Err(_) => (pipeline::analyser(f), String::new()),
+        Err(_) => (pipeline::analyser(f), String::new(), BTreeMap::new()),
     };
     let mut diags = an.diags.clone();
     if t.a.quiet {
@@ -274,7 +319,7 @@ fn traiter(f: &Path, t: &Travail) -> Rapport {
     let avertissements = an.diags.avertissements();
     let resultat = match &an.convention {
         Some(c) if an.valide() => match revendiquer(t, &c.id, &chemin) {
-            Ok(()) => match produire(&an, &chemin, &sha, t) {
+            Ok(()) => match produire(&an, &chemin, &sha, &a_jour, t) {
                 Ok(r) => r,
                 Err(e) => Resultat::Echec(format!("{e:#}\naucun document produit")),
             },
@@ -309,11 +354,17 @@ fn revendiquer(t: &Travail, convention: &str, source: &str) -> Result<(), String
     }
 }
 
-/// Renders and typesets every document of the selected exercises of one file;
-/// writes them only when all of them succeeded (a failed convention leaves its
-/// previous files untouched), then removes the files of an earlier run that
-/// this one no longer produces.
-fn produire(an: &Analyse, source: &str, sha: &str, t: &Travail) -> anyhow::Result<Resultat> {
+/// Renders and typesets every document of the selected exercises of one file
+/// that are not up to date; writes them only when all of them succeeded (a
+/// failed convention leaves its previous files untouched), then removes the
+/// files of an earlier run that these exercises no longer produce.
+fn produire(
+    an: &Analyse,
+    source: &str,
+    sha: &str,
+    a_jour: &BTreeMap<i32, AJour>,
+    t: &Travail,
+) -> anyhow::Result<Resultat> {
     let a = t.a;
     let c = an
         .convention
@@ -322,16 +373,20 @@ fn produire(an: &Analyse, source: &str, sha: &str, t: &Travail) -> anyhow::Resul
     let exercices: Vec<i32> = c.exercices.iter().map(|e| e.annee.v).collect();
     let mut a_ecrire: Vec<(String, Vec<u8>, Sortie)> = Vec::new();
     let mut annees: BTreeMap<i32, Vec<String>> = BTreeMap::new();
-    let mut pages = 0;
+    let (mut pages, mut inchanges) = (0, 0);
     for flux in an
         .flux
         .iter()
         .filter(|f| a.annee.is_none_or(|y| f.annee == y))
     {
+        if let Some(aj) = a_jour.get(&flux.annee) {
+            inchanges += aj.documents;
+            continue;
+        }
         let cles = annees.entry(flux.annee).or_default();
         for doc in t.rendu.documents(c, flux, &an.flux)? {
             let compile = t.ts.compile(&doc.source, &doc.ident);
-            typeset::liberer_caches();
+            liberer_caches(t.travailleurs);
             let compile = compile?;
             pages += compile.pages;
             let cle = format!("{}/{}/{}", flux.annee, c.id, doc.fichier);
@@ -364,15 +419,16 @@ fn produire(an: &Analyse, source: &str, sha: &str, t: &Travail) -> anyhow::Resul
         .iter()
         .filter(|(k, ..)| k.ends_with(".pdf"))
         .count();
-    let anciennes = t.manifeste.anciennes_sorties(source, a.annee, &exercices);
+    let refaits: Vec<i32> = annees.keys().copied().collect();
+    let anciennes = lire(t.manifeste).anciennes_sorties(source, &refaits);
     let mut sorties = Vec::with_capacity(a_ecrire.len());
     for (cle, bytes, o) in a_ecrire {
         output::ecrire_atomique(&a.sortie.join(&cle), &bytes)?;
         sorties.push((cle, o));
     }
-    // Files of an earlier run this one replaces without rewriting them (an annex
-    // whose réservataire left, a Typst source without `--typst`): removed when
-    // they are still exactly what convflux wrote.
+    // Files of an earlier run these exercises no longer produce (an annex whose
+    // réservataire left, a Typst source without `--typst`): removed when they
+    // are still exactly what convflux wrote.
     let nouvelles: HashSet<&str> = sorties.iter().map(|(k, _)| k.as_str()).collect();
     for (cle, o) in &anciennes {
         let p: PathBuf = a.sortie.join(cle);
@@ -385,6 +441,7 @@ fn produire(an: &Analyse, source: &str, sha: &str, t: &Travail) -> anyhow::Resul
     Ok(Resultat::Produit {
         documents,
         pages,
+        inchanges,
         maj: MiseAJour {
             source: source.to_owned(),
             sha256: sha.to_owned(),

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Banc de mesure de convflux (docs/performance.md), rejouable sur toute machine Linux.
+#
+#   bench/run.sh [N] [DOSSIER]
+#
+# N (1000 par défaut) conventions synthétiques des deux modèles sont écrites
+# sous DOSSIER (un dossier temporaire par défaut), puis, dans la même
+# exécution et sur les mêmes COEURS cœurs (2 par défaut, via taskset) :
+#   1. convflux verifier sur les N fichiers ;
+#   2. convflux generer --typst --force : débit en documents/s et pages/s,
+#      mémoire maximale (VmHWM, imprimée par generer), durée totale ;
+#   3. typst compile (CLI 0.15.1), COEURS compilations à la fois, sur les
+#      mêmes sources .typ que l'étape 2 a écrites ;
+#   4. un second passage de generer sur l'arbre inchangé (empreintes seules) ;
+#   5. un YAML modifié : seuls les documents de sa convention sont refaits ;
+#   6. convflux verifier sur VERIFIER_N (10 000 par défaut) fichiers.
+# Le tableau de résultats (Markdown) est imprimé à la fin et écrit dans
+# DOSSIER/resultats.md.
+#
+# Variables : COEURS (nombre de cœurs, 2 par défaut), VERIFIER_N (0 pour sauter l'étape 6),
+# TYPST (chemin du binaire typst ; sinon `typst` du PATH ; sinon il est
+# installé avec `cargo install typst-cli --version 0.15.1 --locked` sous
+# target/typst-cli, ce qui prend environ 8 minutes sur 2 cœurs).
+set -euo pipefail
+
+N=${1:-1000}
+W=${2:-$(mktemp -d -t convflux-bench.XXXXXX)}
+COEURS=${COEURS:-2}
+VERIFIER_N=${VERIFIER_N:-10000}
+RACINE=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$W"
+W=$(cd "$W" && pwd)
+
+horloge() { date +%s.%N; }
+duree() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# Restreint une commande aux COEURS premiers cœurs quand taskset existe.
+sur_coeurs() {
+  if command -v taskset >/dev/null 2>&1; then
+    taskset -c "0-$((COEURS - 1))" "$@"
+  else
+    "$@"
+  fi
+}
+
+echo "== construction (release)" >&2
+(cd "$RACINE" && cargo build --release --quiet --bin convflux --example synthese)
+CONVFLUX=$RACINE/target/release/convflux
+SYNTHESE=$RACINE/target/release/examples/synthese
+
+if [ -n "${TYPST:-}" ]; then
+  :
+elif command -v typst >/dev/null 2>&1; then
+  TYPST=$(command -v typst)
+else
+  TYPST=$RACINE/target/typst-cli/bin/typst
+  if [ ! -x "$TYPST" ]; then
+    echo "== typst absent du PATH : cargo install typst-cli 0.15.1 (environ 8 min)" >&2
+    cargo install typst-cli --version 0.15.1 --locked --root "$RACINE/target/typst-cli"
+  fi
+fi
+VERSION_TYPST=$("$TYPST" --version)
+case "$VERSION_TYPST" in
+  *0.15.1*) ;;
+  *) echo "attention : $VERSION_TYPST, le banc compare avec typst 0.15.1" >&2 ;;
+esac
+
+echo "== $N conventions synthétiques sous $W/donnees" >&2
+rm -rf "$W/donnees" "$W/sortie" "$W/racine"
+SYNTH=$("$SYNTHESE" "$N" "$W/donnees" 2>&1)
+echo "$SYNTH" >&2
+SYNTH=${SYNTH#*: }
+
+echo "== verifier ($N fichiers)" >&2
+t0=$(horloge)
+sur_coeurs "$CONVFLUX" verifier "$W/donnees" --quiet 2>"$W/verifier.log"
+t1=$(horloge)
+VERIFIER_S=$(duree "$t0" "$t1")
+
+echo "== convflux generer, en processus, $COEURS cœurs" >&2
+t0=$(horloge)
+sur_coeurs "$CONVFLUX" generer "$W/donnees" --sortie "$W/sortie" --typst --force 2>"$W/generer.log" || {
+  tail -20 "$W/generer.log" >&2
+  exit 1
+}
+t1=$(horloge)
+GENERER_S=$(duree "$t0" "$t1")
+RESUME=$(tail -1 "$W/generer.log")
+DOCS=$(echo "$RESUME" | sed -E 's/^([0-9]+) documents? produits?.*/\1/')
+PAGES=$(echo "$RESUME" | sed -E 's/.*\(([0-9]+) pages?\).*/\1/')
+RSS=$(echo "$RESUME" | sed -nE 's/.*mémoire max\. ([0-9]+) Mio.*/\1/p')
+
+echo "== typst compile, $COEURS à la fois, sur les mêmes $DOCS sources" >&2
+mkdir -p "$W/racine"
+cp -r "$RACINE/templates/lib" "$W/racine/lib"
+(cd "$W/sortie" && find . -name '*.typ' -print0 | while IFS= read -r -d '' f; do
+  mkdir -p "$W/racine/$(dirname "$f")"
+  cp "$f" "$W/racine/$f"
+done)
+NTYP=$(find "$W/racine" -name '*.typ' ! -path "$W/racine/lib/*" | wc -l)
+t0=$(horloge)
+(cd "$W/racine" && find . -name '*.typ' ! -path './lib/*' -print0 |
+  sur_coeurs xargs -0 -P "$COEURS" -n 1 "$TYPST" compile --root "$W/racine" \
+    --font-path "$RACINE/fonts" --ignore-system-fonts --ignore-embedded-fonts \
+    --pdf-standard a-2b)
+t1=$(horloge)
+TYPST_S=$(duree "$t0" "$t1")
+NPDF_CLI=$(find "$W/racine" -name '*.pdf' | wc -l)
+
+echo "== second passage sur l'arbre inchangé" >&2
+t0=$(horloge)
+sur_coeurs "$CONVFLUX" generer "$W/donnees" --sortie "$W/sortie" --typst 2>"$W/second.log"
+t1=$(horloge)
+SECOND_S=$(duree "$t0" "$t1")
+SECOND=$(tail -1 "$W/second.log")
+
+echo "== un YAML modifié" >&2
+UN=$(find "$W/donnees" -name '*.yaml' | sort | head -1)
+sed -i '1s/^# Convention synthétique/# Convention synthétique (modifiée)/' "$UN"
+t0=$(horloge)
+sur_coeurs "$CONVFLUX" generer "$W/donnees" --sortie "$W/sortie" --typst 2>"$W/touche.log"
+t1=$(horloge)
+TOUCHE_S=$(duree "$t0" "$t1")
+TOUCHE=$(tail -1 "$W/touche.log")
+
+VERIF10K_S="-"
+if [ "$VERIFIER_N" -gt 0 ]; then
+  echo "== verifier sur $VERIFIER_N fichiers" >&2
+  if [ "$VERIFIER_N" -ne "$N" ]; then
+    rm -rf "$W/verifier-$VERIFIER_N"
+    "$SYNTHESE" "$VERIFIER_N" "$W/verifier-$VERIFIER_N"
+    D="$W/verifier-$VERIFIER_N"
+  else
+    D="$W/donnees"
+  fi
+  t0=$(horloge)
+  sur_coeurs "$CONVFLUX" verifier "$D" --quiet 2>"$W/verifier-n.log"
+  t1=$(horloge)
+  VERIF10K_S=$(duree "$t0" "$t1")
+fi
+
+RATIO=$(awk -v a="$TYPST_S" -v b="$GENERER_S" 'BEGIN { printf "%.2f", a / b }')
+DOCS_S=$(awk -v d="$DOCS" -v s="$GENERER_S" 'BEGIN { printf "%.1f", d / s }')
+PAGES_S=$(awk -v d="$PAGES" -v s="$GENERER_S" 'BEGIN { printf "%.1f", d / s }')
+CLI_DOCS_S=$(awk -v d="$NTYP" -v s="$TYPST_S" 'BEGIN { printf "%.1f", d / s }')
+CLI_PAGES_S=$(awk -v d="$PAGES" -v s="$TYPST_S" 'BEGIN { printf "%.1f", d / s }')
+CPU=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //' || uname -m)
+
+cat >"$W/resultats.md" <<EOF
+Machine : $CPU, $(nproc) cœurs visibles, $COEURS utilisés ; $(free -g 2>/dev/null | awk '/^Mem/ {print $2 " Gio de mémoire"}') ; $(uname -sr) ; $(rustc --version) ; $VERSION_TYPST.
+Commande : \`bench/run.sh $N\` (COEURS=$COEURS, VERIFIER_N=$VERIFIER_N), $(date -u +%Y-%m-%dT%H:%MZ).
+
+| Mesure | Valeur |
+|---|---|
+| Conventions synthétiques | $N : $SYNTH ; $DOCS documents, $PAGES pages |
+| convflux generer (en processus) | $GENERER_S s : $DOCS_S documents/s, $PAGES_S pages/s |
+| typst compile, $COEURS à la fois, mêmes sources | $TYPST_S s : $CLI_DOCS_S documents/s, $CLI_PAGES_S pages/s ($NPDF_CLI PDF) |
+| Rapport de débit (typst CLI / convflux) | **$RATIO×** |
+| Mémoire maximale de generer (VmHWM) | $RSS Mio |
+| Second passage, arbre inchangé | $SECOND_S s ($SECOND) |
+| Un YAML modifié | $TOUCHE_S s ($TOUCHE) |
+| verifier, $N fichiers | $VERIFIER_S s |
+| verifier, $VERIFIER_N fichiers | $VERIF10K_S s |
+EOF
+cat "$W/resultats.md"

@@ -1,0 +1,389 @@
+//! `convflux generer` on whole trees, through the real binary: files and
+//! folders mixed, a bad file reported while every other one is produced, the
+//! final summary, and incremental runs driven by `<sortie>/manifest.json`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+#[allow(dead_code)]
+#[path = "../bench/synthese.rs"]
+mod synthese;
+
+fn convflux(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_convflux"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("lancement de convflux")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Every file under `d`, recursively, sorted.
+fn fichiers(d: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = fs::read_dir(d) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(fichiers(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The PDFs under `d` with their inode: a rewritten file (temp + rename) gets
+/// a new inode, an untouched one keeps it.
+fn inodes(d: &Path) -> BTreeMap<PathBuf, u64> {
+    fichiers(d)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .map(|p| {
+            let ino = fs::metadata(&p).unwrap().ino();
+            (p.strip_prefix(d).unwrap().to_path_buf(), ino)
+        })
+        .collect()
+}
+
+/// Three synthetic conventions (two intercommunal, one bilateral) under `d`.
+fn trois_conventions(d: &Path) -> Vec<PathBuf> {
+    (0..3)
+        .map(|i| {
+            synthese::ecrire(d, i, 7, i == 2)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .0
+        })
+        .collect()
+}
+
+/// The summary line: the last line of stderr.
+fn resume(o: &Output) -> String {
+    stderr(o).lines().last().unwrap_or("").to_string()
+}
+
+#[test]
+fn mixed_tree_bad_file_reported_others_produced_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let donnees = dir.path().join("donnees");
+    trois_conventions(&donnees);
+    let mauvais = donnees.join("sous/dossier/mauvais.yaml");
+    fs::create_dir_all(mauvais.parent().unwrap()).unwrap();
+    fs::copy("tests/catalogue/23-flux-declare-faux.yaml", &mauvais).unwrap();
+    let sortie = dir.path().join("out");
+    let o = convflux(&[
+        "generer",
+        s(&donnees),
+        "data/territoire-ouest/sidr.yaml",
+        "--sortie",
+        s(&sortie),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} : données invalides, aucun document produit",
+            mauvais.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("progression : 5/5 fichiers"), "{err}");
+    let pdfs = inodes(&sortie);
+    // 4 conventions produced, each with its convention (or avenant) and annexes.
+    let dossiers: std::collections::BTreeSet<_> = pdfs
+        .keys()
+        .filter_map(|p| p.iter().nth(1).map(|c| c.to_owned()))
+        .collect();
+    assert_eq!(dossiers.len(), 4, "{dossiers:?}");
+    let r = resume(&o);
+    assert!(
+        r.starts_with(&format!("{} documents produits (", pdfs.len())),
+        "{r}"
+    );
+    assert!(r.contains(" pages) en "), "{r}");
+    assert!(r.contains("1 fichier en erreur"), "{r}");
+    assert!(r.contains("avertissement"), "{r}");
+}
+
+#[test]
+fn second_run_rebuilds_nothing_and_one_changed_yaml_only_its_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let donnees = dir.path().join("donnees");
+    let yamls = trois_conventions(&donnees);
+    let sortie = dir.path().join("out");
+    let args = ["generer", s(&donnees), "--sortie", s(&sortie)];
+    let o = convflux(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let avant = inodes(&sortie);
+
+    let o = convflux(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = resume(&o);
+    assert!(
+        r.starts_with(&format!(
+            "0 document produit (0 page), {} documents à jour non régénérés",
+            avant.len()
+        )),
+        "{r}"
+    );
+    assert_eq!(inodes(&sortie), avant, "un document a été réécrit");
+
+    // A change in one file: its documents only.
+    let texte = fs::read_to_string(&yamls[1]).unwrap();
+    fs::write(
+        &yamls[1],
+        texte.replace("Directeur général", "Directrice générale"),
+    )
+    .unwrap();
+    let o = convflux(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let apres = inodes(&sortie);
+    let id = yamls[1].file_stem().unwrap().to_str().unwrap();
+    for (p, ino) in &apres {
+        let refait = avant[p] != *ino;
+        let de_lui = p.components().any(|c| c.as_os_str() == id);
+        assert_eq!(refait, de_lui, "{}", p.display());
+    }
+    let n = apres
+        .keys()
+        .filter(|p| p.components().any(|c| c.as_os_str() == id))
+        .count();
+    assert!(
+        resume(&o).starts_with(&format!("{n} documents produits")),
+        "{}",
+        resume(&o)
+    );
+}
+
+#[test]
+fn force_edited_or_deleted_outputs_are_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().join("out");
+    let args = [
+        "generer",
+        "data/territoire-ouest/sidr.yaml",
+        "--sortie",
+        s(&sortie),
+    ];
+    assert_eq!(convflux(&args).status.code(), Some(0));
+    let avant = inodes(&sortie);
+    assert_eq!(avant.len(), 4, "{avant:?}");
+
+    let mut force = args.to_vec();
+    force.push("--force");
+    assert_eq!(convflux(&force).status.code(), Some(0));
+    let apres = inodes(&sortie);
+    assert!(avant.iter().all(|(p, i)| apres[p] != *i), "--force");
+
+    // An edited PDF is rebuilt, and so is a deleted one; the others stay.
+    let edite = sortie.join("2024/territoire-ouest-sidr/convention.pdf");
+    fs::write(&edite, b"%PDF-1.7 edite a la main").unwrap();
+    let supprime = sortie.join("2025/territoire-ouest-sidr/annexe-le-port.pdf");
+    fs::remove_file(&supprime).unwrap();
+    let o = convflux(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(fs::read(&edite).unwrap().len() > 10_000);
+    assert!(supprime.exists());
+    // The regeneration is per exercise: the 2024 and 2025 documents are redone.
+    assert!(
+        resume(&o).starts_with("4 documents produits"),
+        "{}",
+        resume(&o)
+    );
+}
+
+#[test]
+fn manifest_records_hashes_of_pdf_source_templates_fonts_and_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().join("out");
+    let source = "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml";
+    let o = convflux(&["generer", source, "--sortie", s(&sortie)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
+    let yaml = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(source)).unwrap();
+    let sha_yaml = convflux::manifest::sha256(&yaml);
+    assert_eq!(m["format"], 1);
+    assert_eq!(m["sources"][source]["sha256"], sha_yaml.as_str());
+    let pdfs = inodes(&sortie);
+    let sorties = m["sorties"].as_object().unwrap();
+    assert_eq!(sorties.len(), pdfs.len());
+    for p in pdfs.keys() {
+        let cle = p.to_str().unwrap();
+        let e = &sorties[cle];
+        let bytes = fs::read(sortie.join(p)).unwrap();
+        assert_eq!(e["sha256"], convflux::manifest::sha256(&bytes).as_str());
+        assert_eq!(e["source"], source);
+        assert_eq!(e["source_sha256"], sha_yaml.as_str());
+        assert_eq!(e["version"], env!("CARGO_PKG_VERSION"));
+        for k in ["gabarits_sha256", "polices_sha256"] {
+            let h = e[k].as_str().unwrap();
+            assert!(
+                h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{k}"
+            );
+        }
+        assert!(e["pages"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[test]
+fn annual_filter_then_full_run_builds_only_the_missing_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().join("out");
+    let source = "data/territoire-ouest/sedre.yaml";
+    let o = convflux(&["generer", source, "--annee", "2024", "--sortie", s(&sortie)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let avant = inodes(&sortie);
+    assert!(avant.keys().all(|p| p.starts_with("2024")), "{avant:?}");
+    let o = convflux(&["generer", source, "--sortie", s(&sortie)]);
+    let apres = inodes(&sortie);
+    assert!(avant.iter().all(|(p, i)| apres[p] == *i));
+    assert!(apres.keys().any(|p| p.starts_with("2025")), "{apres:?}");
+    assert!(
+        resume(&o).starts_with(&format!("{} documents produits", apres.len() - avant.len())),
+        "{}",
+        resume(&o)
+    );
+}
+
+#[test]
+fn typst_sources_are_expected_only_with_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().join("out");
+    let source = "data/territoire-ouest/sodiac.yaml";
+    assert_eq!(
+        convflux(&["generer", source, "--sortie", s(&sortie)])
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = convflux(&["generer", source, "--typst", "--sortie", s(&sortie)]);
+    assert!(
+        resume(&o).starts_with("4 documents produits"),
+        "{}",
+        resume(&o)
+    );
+    let typ = fichiers(&sortie)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "typ"))
+        .count();
+    assert_eq!(typ, 4);
+    let o = convflux(&["generer", source, "--sortie", s(&sortie)]);
+    assert!(
+        resume(&o).starts_with("0 document produit"),
+        "{}",
+        resume(&o)
+    );
+    let o = convflux(&["generer", source, "--typst", "--sortie", s(&sortie)]);
+    assert!(
+        resume(&o).starts_with("0 document produit"),
+        "{}",
+        resume(&o)
+    );
+}
+
+#[test]
+fn an_annex_no_longer_produced_is_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().join("out");
+    let yaml = dir.path().join("sidr.yaml");
+    fs::copy("data/territoire-ouest/sidr.yaml", &yaml).unwrap();
+    let args = ["generer", s(&yaml), "--sortie", s(&sortie)];
+    assert_eq!(convflux(&args).status.code(), Some(0));
+    let ancienne = sortie.join("2024/territoire-ouest-sidr/annexe-le-port.pdf");
+    assert!(ancienne.exists());
+    // The réservataire changes its id: its annex gets another file name.
+    let texte = fs::read_to_string(&yaml).unwrap();
+    fs::write(&yaml, texte.replace("le-port", "ville-du-port")).unwrap();
+    let o = convflux(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!ancienne.exists(), "ancienne annexe laissée");
+    assert!(
+        sortie
+            .join("2024/territoire-ouest-sidr/annexe-ville-du-port.pdf")
+            .exists()
+    );
+    let m = fs::read_to_string(sortie.join("manifest.json")).unwrap();
+    assert!(!m.contains("annexe-le-port.pdf"), "{m}");
+}
+
+#[test]
+fn two_files_with_the_same_id_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for d in ["a", "b"] {
+        fs::create_dir_all(dir.path().join(d)).unwrap();
+        fs::copy(
+            "data/territoire-ouest/sodiac.yaml",
+            dir.path().join(d).join("sodiac.yaml"),
+        )
+        .unwrap();
+    }
+    let sortie = dir.path().join("out");
+    let o = convflux(&["generer", s(dir.path()), "--sortie", s(&sortie)]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("la convention « territoire-ouest-sodiac » est déjà produite par"),
+        "{err}"
+    );
+    assert!(resume(&o).contains("1 fichier en erreur"), "{err}");
+}
+
+#[test]
+fn quiet_prints_only_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().join("out");
+    let o = convflux(&[
+        "generer",
+        "-q",
+        "data/territoire-ouest/sodiac.yaml",
+        "tests/catalogue/23-flux-declare-faux.yaml",
+        "--sortie",
+        s(&sortie),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err.contains("erreur"), "{err}");
+    assert!(err.contains("aucun document produit"), "{err}");
+    for absent in ["avertissement", "progression", "documents produits"] {
+        assert!(!err.contains(absent), "« {absent} » avec -q :\n{err}");
+    }
+}
+
+#[test]
+fn unreadable_manifest_means_a_full_rebuild_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().join("out");
+    let source = "data/territoire-ouest/sodiac.yaml";
+    assert_eq!(
+        convflux(&["generer", source, "--sortie", s(&sortie)])
+            .status
+            .code(),
+        Some(0)
+    );
+    fs::write(sortie.join("manifest.json"), b"{\"format\": 1, \"sour").unwrap();
+    let o = convflux(&["generer", source, "--sortie", s(&sortie)]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("tous les documents seront régénérés"));
+    assert!(
+        resume(&o).starts_with("4 documents produits"),
+        "{}",
+        resume(&o)
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["sorties"].as_object().unwrap().len(), 4);
+}
