@@ -114,7 +114,7 @@ SECOND_S=$(duree "$t0" "$t1")
 SECOND=$(tail -1 "$W/second.log")
 
 echo "== un YAML modifié" >&2
-UN=$(find "$W/donnees" -name '*.yaml' | sort | head -1)
+UN=$(find "$W/donnees" -name '*.yaml' | sort | sed -n 1p)
 sed -i '1s/^# Convention synthétique/# Convention synthétique (modifiée)/' "$UN"
 t0=$(horloge)
 sur_coeurs "$CONVFLUX" generer "$W/donnees" --sortie "$W/sortie" --typst 2>"$W/touche.log"
@@ -159,6 +159,8 @@ Commande : \`bench/run.sh $N\` (COEURS=$COEURS, VERIFIER_N=$VERIFIER_N), $(date 
 | Second passage, arbre inchangé | $SECOND_S s ($SECOND) |
 | Un YAML modifié | $TOUCHE_S s ($TOUCHE) |
 | verifier, $N fichiers | $VERIFIER_S s |
-| verifier, $VERIFIER_N fichiers | $VERIF10K_S s |
 EOF
+if [ "$VERIFIER_N" -gt 0 ]; then
+  echo "| verifier, $VERIFIER_N fichiers | $VERIF10K_S s |" >>"$W/resultats.md"
+fi
 cat "$W/resultats.md"

@@ -131,7 +131,7 @@ impl Alea {
         v[self.suivant() as usize % v.len()]
     }
     fn oui(&mut self, sur: u64) -> bool {
-        self.suivant() % sur == 0
+        self.suivant().is_multiple_of(sur)
     }
 }
 
@@ -204,12 +204,14 @@ const SECTEURS: &[&str] = &[
 ];
 
 fn commune(g: &mut Alea) -> String {
-    format!(
-        "{}{}{}",
-        g.choix(ARTICLES_COMMUNE),
-        g.choix(RACINES),
-        g.choix(SUFFIXES)
-    )
+    let racine = g.choix(RACINES);
+    let article = g.choix(ARTICLES_COMMUNE);
+    let article = if racine.starts_with("Saint") {
+        ""
+    } else {
+        article
+    };
+    format!("{article}{racine}{}", g.choix(SUFFIXES))
 }
 
 fn personne(g: &mut Alea) -> String {
@@ -297,11 +299,11 @@ impl Convention {
                 "Communauté d'agglomération de",
                 "Communauté de communes de",
                 "Métropole de",
-                "Territoire de"
+                "Communauté urbaine de"
             ])
         );
         let sigle: String = territoire
-            .split(|c: char| c == ' ' || c == '-' || c == '\'')
+            .split([' ', '-', '\''])
             .filter_map(|w| w.chars().next())
             .filter(|c| c.is_uppercase())
             .collect();

@@ -495,10 +495,7 @@ fn sigkill_mid_batch_leaves_no_truncated_pdf() {
             "tour {tour} : tué après {} ms{}, {} PDF sur {} déjà refaits",
             debut.elapsed().as_millis(),
             if fini_avant { " (déjà fini)" } else { "" },
-            apres
-                .iter()
-                .filter(|(p, b)| bons.get(*p) != Some(*b))
-                .count(),
+            refaits_avant_kill,
             apres.len()
         );
 

@@ -94,17 +94,10 @@ const AGE_CACHE_PAR_TRAVAILLEUR: usize = 2;
 
 /// Frees Typst's memoized results not used during the last few documents.
 fn liberer_caches(travailleurs: usize) {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let every: usize = std::env::var("CF_EVERY")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    let age: usize = std::env::var("CF_AGE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(AGE_CACHE_PAR_TRAVAILLEUR * travailleurs);
-    if N.fetch_add(1, Ordering::Relaxed) % every == 0 {
-        typst::comemo::evict(age);
+    if travailleurs <= 1 {
+        typeset::liberer_caches();
+    } else {
+        typst::comemo::evict(AGE_CACHE_PAR_TRAVAILLEUR * travailleurs);
     }
 }
 
