@@ -57,6 +57,16 @@ pub fn joindre(chemin: &str, cle: &str) -> String {
     }
 }
 
+/// A value quoted in a message, cut after 30 characters.
+fn court(t: &str) -> String {
+    if t.chars().count() > 30 {
+        let debut: String = t.chars().take(30).collect();
+        format!("{debut}…")
+    } else {
+        t.to_string()
+    }
+}
+
 fn extrait(n: &Node) -> String {
     match &n.value {
         Value::Null => "une valeur vide".to_string(),
@@ -292,8 +302,14 @@ impl Lecteur {
     pub fn booleen(&mut self, n: &Node, chemin: &str) -> Option<bool> {
         match &n.value {
             Value::Bool(b) => Some(*b),
+            Value::Texte(t) if ["oui", "yes"].iter().any(|o| t.eq_ignore_ascii_case(o)) => {
+                Some(true)
+            }
+            Value::Texte(t) if ["non", "no"].iter().any(|o| t.eq_ignore_ascii_case(o)) => {
+                Some(false)
+            }
             _ => {
-                self.type_invalide(n, chemin, "`true` ou `false`");
+                self.type_invalide(n, chemin, "`true` ou `false` (ou `oui`, `non`)");
                 None
             }
         }
@@ -324,7 +340,7 @@ impl Lecteur {
             Ok(_) => {
                 self.diags.push(
                     Diagnostic::erreur(
-                        format!("`{chemin}` : valeur trop grande ({texte})"),
+                        format!("`{chemin}` : valeur trop grande ({})", court(&texte)),
                         Some(n.span),
                     )
                     .label(format!("au plus {max}"))
@@ -334,6 +350,7 @@ impl Lecteur {
             }
             Err(_) => {
                 let negatif = texte.starts_with('-');
+                let texte = court(&texte);
                 let decimal = texte.contains('.') || texte.contains('e') || texte.contains('E');
                 let quoi = if negatif {
                     "nombre négatif"

@@ -1,17 +1,28 @@
 //! Stage 1, `load`: YAML text → a spanned node tree ([`Node`]), nothing checked yet.
 //!
-//! The tree is read through serde (serde-saphyr), but keeps for every value its
-//! byte span and, for scalars, the exact text written in the file: a rate
-//! written `6.82` is later parsed from the text "6.82", never through `f64`.
-//! Duplicate keys are kept (the `validate` stage reports them all, with both
-//! places). Budgets bound depth, size and alias expansion, so no input makes
-//! this stage hang or exhaust memory.
+//! The tree is built from the event stream of serde-saphyr's own YAML 1.2
+//! parser (`granit_parser`, re-exported by serde-saphyr), not through serde's
+//! data model: every value keeps its byte span and, for scalars, the exact text
+//! written in the file (a rate written `6.82` is later parsed from the text
+//! "6.82", never through `f64`). Going through serde with a `Spanned` wrapper
+//! on every node cost 3 times the parse itself (measured on 10 000 files,
+//! docs/performance.md); reading the events directly keeps the same parser,
+//! the same spans and the same YAML, at the parse's cost.
+//!
+//! Scalars are resolved by the YAML 1.2 core schema, as serde-saphyr resolves
+//! an untyped value except for YAML 1.1 booleans (`y`, `no`, `on`…), which
+//! stay text: null, boolean, number, text.
+//! Anchors, aliases and merge keys (`<<`) are expanded. Duplicate keys are kept
+//! (the `validate` stage reports them all, with both places). Budgets bound
+//! size, depth, node count and alias expansion, so no input makes this stage
+//! hang or exhaust memory.
 
-use std::fmt;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::options::DuplicateKeyPolicy;
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::granit_parser::{
+    ErrorKind, Event, Options, Parser, ScalarStyle, ScanError, Span as YamlSpan, StrInput,
+};
 
 use crate::diagnostic::{Diagnostic, Span};
 
@@ -63,6 +74,15 @@ impl Value {
     }
 }
 
+/// Deepest nesting of mappings and lists accepted (a convention uses 7).
+pub const PROFONDEUR_MAX: usize = 32;
+/// Most values (scalars, mappings, lists, alias copies included) in one file.
+pub const NOEUDS_MAX: usize = 200_000;
+/// Most alias uses (`*nom`) in one file.
+pub const ALIAS_MAX: usize = 1_000;
+/// Most values that alias uses may copy, all aliases together.
+pub const COPIES_MAX: usize = 20_000;
+
 /// Reads a YAML document into a [`Node`] tree, or one located diagnostic.
 pub fn charger(source: &str) -> Result<Node, Diagnostic> {
     if source.len() > TAILLE_MAX {
@@ -78,227 +98,423 @@ pub fn charger(source: &str) -> Result<Node, Diagnostic> {
             TAILLE_MAX / (1024 * 1024)
         )));
     }
-    let mut options = serde_saphyr::options! {
-        duplicate_keys: DuplicateKeyPolicy::PassThrough,
+    let mut options = Options::default();
+    options.emit_comments = false;
+    let mut lecteur = Chargeur {
+        source,
+        parser: Parser::new_from_str_with_options(source, options),
+        ancres: HashMap::new(),
+        noeuds: 0,
+        alias: 0,
+        copies: 0,
     };
-    options.budget = serde_saphyr::budget! {
-        max_depth: 32,
-        max_documents: 1,
-        max_nodes: 200_000,
-        max_aliases: 1_000,
-        max_events: 400_000,
-    };
-    options.alias_limits.max_total_replayed_events = 20_000;
-    options.alias_limits.max_alias_expansions_per_anchor = 100;
-
-    let raw: Spanned<RawValue> = match serde_saphyr::from_str_with_options(source, options) {
-        Ok(v) => v,
-        Err(e) => return Err(erreur_yaml(source, &e)),
-    };
-    Ok(convertir(source, raw))
+    lecteur.document()
 }
 
-fn erreur_yaml(source: &str, e: &serde_saphyr::Error) -> Diagnostic {
-    let span = e.location().map(|l| span_de(source, &l));
-    let detail = e.to_string();
-    let detail = detail.lines().next().unwrap_or("").to_string();
-    let message = if detail.contains("budget") || detail.contains("limit") {
-        "fichier YAML refusé : trop profond, trop gros ou trop d'alias"
-    } else if detail.contains("duplicate") {
-        "clé en double dans le YAML"
-    } else if source.trim().is_empty() {
-        "fichier vide : une convention est attendue"
-    } else {
-        "syntaxe YAML invalide"
+/// The event reader and its budgets.
+struct Chargeur<'a> {
+    source: &'a str,
+    parser: Parser<'a, StrInput<'a>>,
+    /// Anchored nodes by the parser's anchor id, with their size in nodes.
+    ancres: HashMap<usize, (Node, usize)>,
+    noeuds: usize,
+    alias: usize,
+    copies: usize,
+}
+
+/// What one value of a YAML mapping or list reads to, before its key is known.
+enum Lu {
+    Noeud(Node, usize),
+    /// The end of the enclosing mapping or list, with its span.
+    Fin(Span),
+}
+
+impl<'a> Chargeur<'a> {
+    fn suivant(&mut self) -> Result<(Event<'a>, Span), Diagnostic> {
+        match self.parser.next_event() {
+            Some(Ok((ev, sp))) => Ok((ev, self.span(&sp))),
+            Some(Err(e)) => Err(erreur_yaml(self.source, &e)),
+            None => Err(Diagnostic::erreur(
+                "fin du fichier YAML inattendue",
+                Some(Span::new(self.source.len(), self.source.len())),
+            )),
+        }
+    }
+
+    fn span(&self, sp: &YamlSpan) -> Span {
+        match sp.byte_range() {
+            Some(r) => {
+                let start = r.start.min(self.source.len());
+                Span::new(start, r.end.clamp(start, self.source.len()))
+            }
+            None => {
+                let o = offset(self.source, sp.start.line(), sp.start.col());
+                Span::new(o, o)
+            }
+        }
+    }
+
+    /// The whole stream: exactly one document.
+    fn document(&mut self) -> Result<Node, Diagnostic> {
+        let mut racine = None;
+        loop {
+            let (ev, span) = self.suivant()?;
+            match ev {
+                Event::StreamStart | Event::DocumentEnd => {}
+                Event::StreamEnd => break,
+                Event::DocumentStart(..) if racine.is_some() => {
+                    return Err(Diagnostic::erreur(
+                        "plusieurs documents YAML dans un même fichier",
+                        Some(span),
+                    )
+                    .label("second document")
+                    .note("attendu : une seule convention par fichier, sans second `---`"));
+                }
+                Event::DocumentStart(..) => {
+                    let (ev, span) = self.suivant()?;
+                    match self.noeud(ev, span, 1)? {
+                        Lu::Noeud(n, _) => racine = Some(n),
+                        Lu::Fin(span) => return Err(inattendu(span)),
+                    }
+                }
+                _ => return Err(inattendu(span)),
+            }
+        }
+        racine.ok_or_else(|| {
+            Diagnostic::erreur("fichier vide : une convention est attendue", None)
+                .note("attendu : un document YAML (voir docs/format.md)")
+        })
+    }
+
+    /// Reads the value that starts with `ev`; `profondeur` is its nesting level.
+    fn noeud(&mut self, ev: Event<'a>, span: Span, profondeur: usize) -> Result<Lu, Diagnostic> {
+        let (value, taille, ancre) = match ev {
+            Event::MappingEnd | Event::SequenceEnd => return Ok(Lu::Fin(span)),
+            Event::Alias(id) => return self.alias(id, span).map(|(n, t)| Lu::Noeud(n, t)),
+            Event::Scalar(texte, style, ancre, tag) => {
+                self.compter(span, 1)?;
+                let nature = tag
+                    .as_deref()
+                    .map(|t| t.core_suffix().unwrap_or("").to_string());
+                (resoudre(texte, style, nature.as_deref()), 1, ancre)
+            }
+            Event::MappingStart(_, ancre, _) => {
+                self.profondeur(span, profondeur)?;
+                self.compter(span, 1)?;
+                let (entries, taille) = self.table(profondeur)?;
+                (Value::Map(entries), taille + 1, ancre)
+            }
+            Event::SequenceStart(_, ancre, _) => {
+                self.profondeur(span, profondeur)?;
+                self.compter(span, 1)?;
+                let mut items = Vec::new();
+                let mut taille = 1;
+                loop {
+                    let (ev, sp) = self.suivant()?;
+                    match self.noeud(ev, sp, profondeur + 1)? {
+                        Lu::Noeud(n, t) => {
+                            taille += t;
+                            items.push(n);
+                        }
+                        Lu::Fin(_) => break,
+                    }
+                }
+                (Value::Seq(items), taille, ancre)
+            }
+            _ => return Err(inattendu(span)),
+        };
+        let n = Node {
+            value,
+            span,
+            cle: span,
+        };
+        if ancre != 0 {
+            self.ancres.insert(ancre, (n.clone(), taille));
+        }
+        Ok(Lu::Noeud(n, taille))
+    }
+
+    /// The entries of a mapping whose start event was just read; merge keys
+    /// (`<<`) add the entries of the mappings they name, after the explicit
+    /// ones, which win.
+    fn table(&mut self, profondeur: usize) -> Result<(Vec<Entry>, usize), Diagnostic> {
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut fusions: Vec<Entry> = Vec::new();
+        let mut taille = 0;
+        loop {
+            let (ev, key_span) = self.suivant()?;
+            let fusion = matches!(&ev, Event::Scalar(t, ScalarStyle::Plain, _, None) if t == "<<");
+            let (cle, t) = match self.noeud(ev, key_span, profondeur + 1)? {
+                Lu::Fin(_) => break,
+                Lu::Noeud(n, t) => (n, t),
+            };
+            taille += t;
+            let key = match cle.value {
+                Value::Texte(t) | Value::Nombre(t) => t,
+                Value::Null => "~".to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Map(_) | Value::Seq(_) => {
+                    return Err(Diagnostic::erreur(
+                        "clé YAML composée (table ou liste en position de clé)",
+                        Some(cle.span),
+                    )
+                    .label("ici")
+                    .note("attendu : une clé simple, par exemple `nom:`"));
+                }
+            };
+            let (ev, sp) = self.suivant()?;
+            let mut value = match self.noeud(ev, sp, profondeur + 1)? {
+                Lu::Noeud(n, t) => {
+                    taille += t;
+                    n
+                }
+                Lu::Fin(span) => return Err(inattendu(span)),
+            };
+            if fusion {
+                match value.value {
+                    Value::Map(e) => fusions.extend(e),
+                    Value::Seq(items) if items.iter().all(|i| matches!(i.value, Value::Map(_))) => {
+                        for i in items {
+                            if let Value::Map(e) = i.value {
+                                fusions.extend(e);
+                            }
+                        }
+                    }
+                    _ => {
+                        return Err(Diagnostic::erreur(
+                            "clé de fusion `<<` sans table à fusionner",
+                            Some(value.span),
+                        )
+                        .label("ici")
+                        .note("attendu : `<<: *ancre`, où l'ancre nomme une table de clés"));
+                    }
+                }
+                continue;
+            }
+            value.cle = key_span;
+            entries.push(Entry {
+                key,
+                key_span,
+                value,
+            });
+        }
+        let mut vues: Vec<String> = Vec::new();
+        for f in fusions {
+            if entries.iter().any(|e| e.key == f.key) || vues.contains(&f.key) {
+                continue;
+            }
+            vues.push(f.key.clone());
+            entries.push(f);
+        }
+        Ok((entries, taille))
+    }
+
+    /// A copy of an anchored node, within the alias budgets.
+    fn alias(&mut self, id: usize, span: Span) -> Result<(Node, usize), Diagnostic> {
+        self.alias += 1;
+        let Some((n, taille)) = self.ancres.get(&id) else {
+            return Err(Diagnostic::erreur("alias YAML sans ancre", Some(span))
+                .label("ancre inconnue")
+                .note("attendu : un alias `*nom` après l'ancre `&nom` qu'il désigne"));
+        };
+        let taille = *taille;
+        self.copies = self.copies.saturating_add(taille);
+        if self.alias > ALIAS_MAX || self.copies > COPIES_MAX {
+            return Err(Diagnostic::erreur(
+                "fichier YAML refusé : trop d'alias (ancres `&` et alias `*`)",
+                Some(span),
+            )
+            .label("ici")
+            .note(format!(
+                "attendu : au plus {ALIAS_MAX} alias, copiant au plus {COPIES_MAX} valeurs en tout"
+            )));
+        }
+        let mut copie = n.clone();
+        copie.span = span;
+        copie.cle = span;
+        self.compter(span, taille)?;
+        Ok((copie, taille))
+    }
+
+    fn compter(&mut self, span: Span, n: usize) -> Result<(), Diagnostic> {
+        self.noeuds = self.noeuds.saturating_add(n);
+        if self.noeuds > NOEUDS_MAX {
+            return Err(Diagnostic::erreur(
+                "fichier YAML refusé : trop gros (trop de valeurs)",
+                Some(span),
+            )
+            .label("ici")
+            .note(format!(
+                "attendu : au plus {NOEUDS_MAX} valeurs ; une convention en compte quelques centaines"
+            )));
+        }
+        Ok(())
+    }
+
+    fn profondeur(&self, span: Span, profondeur: usize) -> Result<(), Diagnostic> {
+        if profondeur > PROFONDEUR_MAX {
+            return Err(Diagnostic::erreur(
+                "fichier YAML refusé : trop profond (tables et listes trop imbriquées)",
+                Some(span),
+            )
+            .label("ici")
+            .note(format!(
+                "attendu : au plus {PROFONDEUR_MAX} niveaux d'imbrication ; une convention en a 7"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The value of a scalar, by the YAML 1.2 core schema: quoted,
+/// block and `!!str` scalars are text; a plain one is null, a boolean, a
+/// number (its text kept exactly) or text. `nature` is the suffix of a YAML
+/// core tag (`str`, `int`…), empty for another tag.
+fn resoudre(texte: Cow<'_, str>, style: ScalarStyle, nature: Option<&str>) -> Value {
+    match nature {
+        Some("str") | Some("binary") => return Value::Texte(texte.into_owned()),
+        Some("null") => return Value::Null,
+        Some("int") | Some("float") => return Value::Nombre(texte.trim().to_string()),
+        _ => {}
+    }
+    if !matches!(style, ScalarStyle::Plain) || nature.is_some_and(|n| n.is_empty()) {
+        return Value::Texte(texte.into_owned());
+    }
+    let t = texte.trim();
+    if matches!(t, "" | "~" | "null" | "Null" | "NULL") {
+        return Value::Null;
+    }
+    if let Some(b) = booleen(t) {
+        return Value::Bool(b);
+    }
+    if nombre(t) {
+        return Value::Nombre(t.to_string());
+    }
+    Value::Texte(texte.into_owned())
+}
+
+/// YAML 1.2 core booleans only: a name written `N`, `Y`, `No` or `On` stays
+/// text (YAML 1.1's "Norway problem"); a yes/no field also takes `oui`/`non`
+/// (see `Lecteur::booleen`).
+fn booleen(t: &str) -> Option<bool> {
+    match t {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether a plain scalar is a YAML 1.2 number: an integer (decimal, `0x`,
+/// `0o`, `0b`, `_` separators) or a float (`1.5`, `.5`, `1e3`, `.inf`, `.nan`).
+fn nombre(t: &str) -> bool {
+    let s = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if matches!(s, ".inf" | ".Inf" | ".INF") || matches!(t, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    let chiffres = |s: &str, base: u32| {
+        !s.is_empty() && s.chars().all(|c| c == '_' || c.is_digit(base)) && !s.starts_with('_')
     };
-    Diagnostic::erreur(message, span)
+    for (prefixe, base) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if let Some(r) = s.strip_prefix(prefixe) {
+            return chiffres(r, base);
+        }
+    }
+    let (mantisse, exposant) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    if let Some(e) = exposant {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        if e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+    }
+    let (entier, fraction) = match mantisse.split_once('.') {
+        Some((a, b)) => (a, Some(b)),
+        None => (mantisse, None),
+    };
+    match fraction {
+        None => chiffres(entier, 10),
+        Some(f) => {
+            (entier.is_empty() || chiffres(entier, 10))
+                && (f.is_empty() || chiffres(f, 10))
+                && !(entier.is_empty() && f.is_empty())
+        }
+    }
+}
+
+fn inattendu(span: Span) -> Diagnostic {
+    Diagnostic::erreur("structure YAML inattendue", Some(span))
         .label("ici")
-        .note(format!("détail de l'analyseur YAML : {detail}"))
         .note("attendu : un document YAML (voir docs/format.md)")
 }
 
-fn span_de(source: &str, loc: &Location) -> Span {
-    let s = loc.span();
-    match (s.byte_offset(), s.byte_len()) {
-        (Some(o), Some(l)) => {
-            let start = (o as usize).min(source.len());
-            let end = start.saturating_add(l as usize).min(source.len());
-            Span::new(start, end)
+/// Byte offset of a 1-based line and 0-based column (in characters).
+fn offset(source: &str, ligne: usize, col: usize) -> usize {
+    let mut offset = 0usize;
+    for (i, line) in source.split_inclusive('\n').enumerate() {
+        if i + 1 == ligne {
+            offset += line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
+            return offset.min(source.len());
         }
-        _ => {
-            // Fall back to line/column.
-            let mut offset = 0usize;
-            for (i, line) in source.split_inclusive('\n').enumerate() {
-                if i + 1 == loc.line() as usize {
-                    let col = (loc.column() as usize).saturating_sub(1);
-                    offset += line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
-                    break;
-                }
-                offset += line.len();
-            }
-            Span::new(offset.min(source.len()), offset.min(source.len()))
-        }
+        offset += line.len();
     }
+    source.len()
 }
 
-fn convertir(source: &str, raw: Spanned<RawValue>) -> Node {
-    let span = span_de(source, &raw.referenced);
-    let value = match raw.value {
-        RawValue::Null => Value::Null,
-        RawValue::Bool(b) => Value::Bool(b),
-        RawValue::Nombre(repli) => {
-            // The exact text written in the file, when the span gives it.
-            let texte = source
-                .get(span.start..span.end)
-                .map(str::trim)
-                .unwrap_or("");
-            if texte.is_empty() || texte.starts_with('*') {
-                Value::Nombre(repli)
-            } else {
-                Value::Nombre(texte.to_string())
-            }
+/// A parser error, located, with its cause said in French when we know it.
+fn erreur_yaml(source: &str, e: &ScanError) -> Diagnostic {
+    let m = e.marker();
+    let o = m
+        .byte_offset()
+        .unwrap_or_else(|| offset(source, m.line(), m.col()))
+        .min(source.len());
+    let cause = match e.kind() {
+        ErrorKind::TabNotAllowed
+        | ErrorKind::TabInBlockIndentation
+        | ErrorKind::TabInIndentation
+        | ErrorKind::TabAtBlockScalarStart
+        | ErrorKind::TabInPlainScalar => {
+            Some("une tabulation sert d'indentation : YAML n'accepte que des espaces")
         }
-        RawValue::Texte(t) => Value::Texte(t),
-        RawValue::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| {
-                    let key_span = span_de(source, &k.referenced);
-                    let mut value = convertir(source, v);
-                    value.cle = key_span;
-                    Entry {
-                        key: k.value.0,
-                        key_span,
-                        value,
-                    }
-                })
-                .collect(),
-        ),
-        RawValue::Seq(items) => {
-            Value::Seq(items.into_iter().map(|n| convertir(source, n)).collect())
+        ErrorKind::UnclosedQuotedScalar => Some("guillemet ouvert jamais refermé"),
+        ErrorKind::UnclosedFlowCollection { .. }
+        | ErrorKind::UnexpectedEofFlowSequence
+        | ErrorKind::UnexpectedEofFlowMapping
+        | ErrorKind::UnexpectedEofImplicitFlowMapping => {
+            Some("crochet `[` ou accolade `{` jamais refermé")
         }
+        ErrorKind::MismatchedFlowCollectionEnd { .. } | ErrorKind::MisplacedFlowCollectionEnd => {
+            Some("crochet `]` ou accolade `}` mal placé")
+        }
+        ErrorKind::ExpectedBlockMappingKey
+        | ErrorKind::InvalidIndentation
+        | ErrorKind::ExpectedBlockSequenceEntry => {
+            Some("indentation incohérente : cette ligne n'est alignée sur aucune clé")
+        }
+        ErrorKind::MappingValueNotAllowed | ErrorKind::InvalidColonPlacement => {
+            Some("deux-points inattendu : mettez la valeur entre guillemets si elle contient « : »")
+        }
+        ErrorKind::UnknownAnchor => Some("alias `*nom` sans ancre `&nom` avant lui"),
+        ErrorKind::RecursionLimitExceeded => {
+            Some("trop profond (tables et listes trop imbriquées)")
+        }
+        ErrorKind::SimpleKeyExpected | ErrorKind::InvalidSimpleKey => {
+            Some("clé invalide (une clé tient sur une ligne et se termine par « : »)")
+        }
+        _ => None,
     };
-    Node {
-        value,
-        span,
-        cle: span,
-    }
-}
-
-/// What serde gives us, before spans are turned into byte ranges.
-enum RawValue {
-    Null,
-    Bool(bool),
-    /// Fallback text of a number (used only if the source span is unavailable).
-    Nombre(String),
-    Texte(String),
-    Map(Vec<(Spanned<Cle>, Spanned<RawValue>)>),
-    Seq(Vec<Spanned<RawValue>>),
-}
-
-/// A mapping key as text, whatever its YAML type.
-struct Cle(String);
-
-impl<'de> Deserialize<'de> for Cle {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Cle;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("une clé texte")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Cle, E> {
-                Ok(Cle(v.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Cle, E> {
-                Ok(Cle(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Cle, E> {
-                Ok(Cle(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cle, E> {
-                Ok(Cle(v.to_string()))
-            }
-            fn visit_i128<E: de::Error>(self, v: i128) -> Result<Cle, E> {
-                Ok(Cle(v.to_string()))
-            }
-            fn visit_u128<E: de::Error>(self, v: u128) -> Result<Cle, E> {
-                Ok(Cle(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Cle, E> {
-                Ok(Cle(v.to_string()))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Cle, E> {
-                Ok(Cle("~".to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for RawValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("une valeur YAML")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<RawValue, E> {
-                Ok(RawValue::Null)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<RawValue, E> {
-                Ok(RawValue::Null)
-            }
-            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<RawValue, D2::Error> {
-                RawValue::deserialize(d)
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawValue, E> {
-                Ok(RawValue::Bool(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawValue, E> {
-                Ok(RawValue::Nombre(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawValue, E> {
-                Ok(RawValue::Nombre(v.to_string()))
-            }
-            fn visit_i128<E: de::Error>(self, v: i128) -> Result<RawValue, E> {
-                Ok(RawValue::Nombre(v.to_string()))
-            }
-            fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawValue, E> {
-                Ok(RawValue::Nombre(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawValue, E> {
-                // Only a fallback: the exact text is re-read from the source span.
-                Ok(RawValue::Nombre(v.to_string()))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawValue, E> {
-                Ok(RawValue::Texte(v.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<RawValue, E> {
-                Ok(RawValue::Texte(v))
-            }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<RawValue, E> {
-                Ok(RawValue::Texte(String::from_utf8_lossy(v).into_owned()))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(k) = map.next_key::<Spanned<Cle>>()? {
-                    let v = map.next_value::<Spanned<RawValue>>()?;
-                    entries.push((k, v));
-                }
-                Ok(RawValue::Map(entries))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
-                let mut items = Vec::new();
-                while let Some(v) = seq.next_element::<Spanned<RawValue>>()? {
-                    items.push(v);
-                }
-                Ok(RawValue::Seq(items))
-            }
-        }
-        d.deserialize_any(V)
-    }
+    let titre = match cause {
+        Some(c) => format!("syntaxe YAML invalide : {c}"),
+        None => "syntaxe YAML invalide".to_string(),
+    };
+    Diagnostic::erreur(titre, Some(Span::new(o, o)))
+        .label("ici")
+        .note(format!(
+            "détail de l'analyseur YAML : {}",
+            e.info().lines().next().unwrap_or("")
+        ))
+        .note("attendu : un document YAML (voir docs/format.md)")
 }
 
 #[cfg(test)]
@@ -335,6 +551,85 @@ mod tests {
         let src = "a: [1, 2\nb: 3\n";
         let d = charger(src).unwrap_err();
         assert!(d.message.contains("YAML"), "{}", d.message);
+    }
+
+    #[test]
+    fn plain_scalars_resolve_by_the_yaml_1_2_core_schema() {
+        let src = "a: 12\nb: -3.5e2\nc: .5\nd: 0x1F\ne: 2024-07-03\nf: \"12\"\ng: ~\nh: True\n\
+                   i: FALSE\nj: texte libre\nk: !!str 7\nl: 1_000\nm: 24/07/03\nn: 1.2.3\no: .inf\np: N\nq: yes\n";
+        let n = charger(src).unwrap();
+        let v: Vec<&Value> = carte(&n).iter().map(|e| &e.value.value).collect();
+        let nb = |t: &str| Value::Nombre(t.into());
+        let tx = |t: &str| Value::Texte(t.into());
+        assert_eq!(
+            v,
+            [
+                &nb("12"),
+                &nb("-3.5e2"),
+                &nb(".5"),
+                &nb("0x1F"),
+                &tx("2024-07-03"),
+                &tx("12"),
+                &Value::Null,
+                &Value::Bool(true),
+                &Value::Bool(false),
+                &tx("texte libre"),
+                &tx("7"),
+                &nb("1_000"),
+                &tx("24/07/03"),
+                &tx("1.2.3"),
+                &nb(".inf"),
+                &tx("N"),
+                &tx("yes"),
+            ]
+        );
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys_are_expanded() {
+        let src = "base: &b { qualite: Maire, nom: X }\nsig:\n  <<: *b\n  nom: Y\ncopie: *b\n";
+        let n = charger(src).unwrap();
+        let e = carte(&n);
+        let sig = carte(&e[1].value);
+        let cles: Vec<(&str, &Value)> = sig
+            .iter()
+            .map(|e| (e.key.as_str(), &e.value.value))
+            .collect();
+        // The explicit key wins over the merged one.
+        assert_eq!(
+            cles,
+            [
+                ("nom", &Value::Texte("Y".into())),
+                ("qualite", &Value::Texte("Maire".into()))
+            ]
+        );
+        assert_eq!(carte(&e[2].value).len(), 2);
+        // The copy is located at the alias.
+        assert_eq!(&src[e[2].value.span.start..e[2].value.span.end], "*b");
+    }
+
+    #[test]
+    fn structural_refusals_are_in_french_and_located() {
+        let d = charger("a: 1\n---\nb: 2\n").unwrap_err();
+        assert!(d.message.contains("plusieurs documents"), "{}", d.message);
+        let d = charger("a:\n\tb: 1\n").unwrap_err();
+        assert!(d.message.contains("syntaxe YAML invalide"), "{}", d.message);
+        assert!(d.span.is_some_and(|s| s.start >= 3), "{:?}", d.span);
+        let d = charger("a: *inconnu\n").unwrap_err();
+        assert!(d.message.contains("ancre"), "{}", d.message);
+        let d = charger("? [a]\n: 1\n").unwrap_err();
+        assert!(d.message.contains("clé YAML composée"), "{}", d.message);
+        let d = charger("a: [").unwrap_err();
+        assert!(d.message.contains("jamais refermé"), "{}", d.message);
+        let d = charger("# rien\n").unwrap_err();
+        assert!(d.message.contains("vide"), "{}", d.message);
+        let profond = format!("a: {}{}\n", "[".repeat(40), "]".repeat(40));
+        assert!(
+            charger(&profond)
+                .unwrap_err()
+                .message
+                .contains("trop profond")
+        );
     }
 
     #[test]

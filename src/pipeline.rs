@@ -65,8 +65,9 @@ pub fn analyser(chemin: &Path) -> Analyse {
 }
 
 /// Analyses file contents already read.
-pub fn analyser_octets(chemin: &Path, bytes: Vec<u8>) -> Analyse {
+pub fn analyser_octets(chemin: &Path, mut bytes: Vec<u8>) -> Analyse {
     let mut diags = Diagnostics::default();
+    normaliser(&mut bytes);
     let source = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {
@@ -84,13 +85,7 @@ pub fn analyser_octets(chemin: &Path, bytes: Vec<u8>) -> Analyse {
             return Analyse::echec(chemin, source, diags);
         }
     };
-    // A byte-order mark is harmless: skip it but keep offsets right by
-    // blanking it in place.
-    let texte = source
-        .strip_prefix('\u{feff}')
-        .map(|s| format!("   {s}"))
-        .unwrap_or_else(|| source.clone());
-    let racine = match load::charger(&texte) {
+    let racine = match load::charger(&source) {
         Ok(n) => n,
         Err(d) => {
             diags.push(d);
@@ -118,6 +113,23 @@ pub fn analyser_octets(chemin: &Path, bytes: Vec<u8>) -> Analyse {
         convention,
         flux,
         diags,
+    }
+}
+
+/// Makes line ends and the byte-order mark harmless, in place and without
+/// moving any byte, so spans stay valid: a leading BOM becomes three spaces,
+/// a lone CR (old Mac line end, which YAML counts as a line break) becomes LF,
+/// so that diagnostics count lines as the YAML parser does.
+fn normaliser(bytes: &mut [u8]) {
+    if let Some(debut) = bytes.get_mut(..3)
+        && debut == [0xEF, 0xBB, 0xBF]
+    {
+        debut.copy_from_slice(b"   ");
+    }
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
     }
 }
 

@@ -1,26 +1,93 @@
 //! `convflux verifier`: load + validate + compute + controle, print every
 //! diagnostic, a summary line, exit 1 if any file has errors.
+//!
+//! Files are analysed by one plain thread per core (they share an atomic
+//! index); reports are printed by the main thread in the order of the files,
+//! so the output is the same whatever the number of cores.
+
+use std::collections::BTreeMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
 
 use crate::cli::VerifierArgs;
 use crate::commands::{Issue, pluriel};
 use crate::diagnostic::Severity;
 use crate::pipeline;
 
+/// What one file's analysis leaves to print and count.
+struct Verdict {
+    rapport: String,
+    erreurs: usize,
+    avertissements: usize,
+    valide: bool,
+}
+
+fn verifier(f: &Path, quiet: bool) -> Verdict {
+    let analyse = panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut an = pipeline::analyser(f);
+        if quiet {
+            an.diags.0.retain(|d| d.severity == Severity::Erreur);
+        }
+        Verdict {
+            rapport: an.rapport(),
+            erreurs: an.diags.erreurs(),
+            avertissements: an.diags.avertissements(),
+            valide: an.valide(),
+        }
+    }));
+    analyse.unwrap_or_else(|_| Verdict {
+        rapport: format!(
+            "erreur: {} : erreur interne pendant la vérification de ce fichier\n",
+            f.display()
+        ),
+        erreurs: 1,
+        avertissements: 0,
+        valide: false,
+    })
+}
+
 pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
     let fichiers = pipeline::fichiers(&a.entrees.chemins).map_err(anyhow::Error::msg)?;
     let (mut erreurs, mut avertissements, mut invalides) = (0, 0, 0);
-    for f in &fichiers {
-        let mut an = pipeline::analyser(f);
-        if a.quiet {
-            an.diags.0.retain(|d| d.severity == Severity::Erreur);
+    let travailleurs = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, fichiers.len().max(1));
+    let suivant = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, Verdict)>();
+    thread::scope(|s| {
+        for _ in 0..travailleurs {
+            let tx = tx.clone();
+            let (suivant, fichiers, quiet) = (&suivant, &fichiers, a.quiet);
+            s.spawn(move || {
+                loop {
+                    let i = suivant.fetch_add(1, Ordering::Relaxed);
+                    let Some(f) = fichiers.get(i) else { break };
+                    if tx.send((i, verifier(f, quiet))).is_err() {
+                        break;
+                    }
+                }
+            });
         }
-        eprint!("{}", an.rapport());
-        erreurs += an.diags.erreurs();
-        avertissements += an.diags.avertissements();
-        if !an.valide() {
-            invalides += 1;
+        drop(tx);
+        // Print in file order: hold a report until those before it are out.
+        let mut en_attente = BTreeMap::new();
+        let mut prochain = 0;
+        for (i, v) in rx {
+            en_attente.insert(i, v);
+            while let Some(v) = en_attente.remove(&prochain) {
+                eprint!("{}", v.rapport);
+                erreurs += v.erreurs;
+                avertissements += v.avertissements;
+                if !v.valide {
+                    invalides += 1;
+                }
+                prochain += 1;
+            }
         }
-    }
+    });
     eprintln!(
         "{} vérifié{}, {} en erreur : {}, {}",
         pluriel(fichiers.len(), "fichier"),
