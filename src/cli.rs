@@ -95,6 +95,13 @@ pub struct GenererArgs {
     /// N'affiche rien d'autre que les erreurs.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Nombre de documents composés en même temps (par défaut : un par cœur).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub travailleurs: Option<u16>,
+    /// Usage interne : processus de travail de `generer`, lancé par le
+    /// processus principal dont c'est le numéro.
+    #[arg(long, hide = true, value_name = "PID")]
+    pub travailleur_interne: Option<u32>,
 }
 
 #[derive(Args, Debug)]
@@ -185,6 +192,12 @@ pub fn commande() -> clap::Command {
 }
 
 /// clap's usage errors in French (clap has no translations of its own).
+/// The few English words clap puts in a help page built in French.
+pub fn traduire_aide(aide: &str) -> String {
+    aide.replace("[default: ", "[par défaut : ")
+        .replace("[possible values: ", "[valeurs possibles : ")
+}
+
 pub fn traduire_erreur(message: &str) -> String {
     const TRADUCTIONS: &[(&str, &str)] = &[
         ("error: ", "erreur : "),
@@ -211,6 +224,7 @@ pub fn traduire_erreur(message: &str) -> String {
         ("tip: to pass", "astuce : pour passer"),
         ("as a value, use", "comme valeur, utilisez"),
         ("invalid digit found in string", "chiffre invalide"),
+        ("is not in", "n'est pas dans l'intervalle"),
         ("the argument", "l'argument"),
         (
             "cannot be used multiple times",

@@ -14,8 +14,8 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             if !e.use_stderr() {
-                // --help, --version: clap prints them as built (in French).
-                let _ = e.print();
+                // --help, --version: built in French, but for clap's "[default: …]".
+                print!("{}", convflux::cli::traduire_aide(&e.render().to_string()));
                 return ExitCode::SUCCESS;
             }
             eprint!(

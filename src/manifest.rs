@@ -99,7 +99,7 @@ impl Contexte {
 }
 
 /// An up-to-date source: what it stands for in the summary.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AJour {
     /// PDF files that were not rebuilt.
     pub documents: usize,
@@ -322,7 +322,7 @@ impl Manifeste {
 }
 
 /// The new records of one regenerated source.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MiseAJour {
     pub source: String,
     pub sha256: String,

@@ -284,4 +284,28 @@ fn usage_errors_and_help_are_in_french() {
         "{out}"
     );
     assert!(!out.contains("Print help"), "{out}");
+    // Every subcommand's help, defaults and possible values included.
+    for commande in [
+        "verifier", "calculer", "generer", "avenant", "rapport", "schema",
+    ] {
+        let o = convflux(&[commande, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{commande}");
+        let out = stdout(&o);
+        for anglais in [
+            "[default:",
+            "[possible values:",
+            "Usage:",
+            "Options:",
+            "Print help",
+        ] {
+            assert!(!out.contains(anglais), "{commande} : « {anglais} »\n{out}");
+        }
+    }
+    let o = convflux(&["generer", "-j", "0", "data"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("n'est pas dans l'intervalle"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -332,7 +332,8 @@ fn two_files_with_the_same_id_one_is_refused() {
         .unwrap();
     }
     let sortie = dir.path().join("out");
-    let o = convflux(&["generer", s(dir.path()), "--sortie", s(&sortie)]);
+    // Two worker processes: the claim goes through the main process.
+    let o = convflux(&["generer", s(dir.path()), "--sortie", s(&sortie), "-j", "2"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -340,6 +341,56 @@ fn two_files_with_the_same_id_one_is_refused() {
         "{err}"
     );
     assert!(resume(&o).contains("1 fichier en erreur"), "{err}");
+}
+
+#[test]
+fn worker_processes_and_a_single_worker_write_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let seul = dir.path().join("seul");
+    let deux = dir.path().join("deux");
+    let o = convflux(&[
+        "generer",
+        "data",
+        "--sortie",
+        s(&seul),
+        "-j",
+        "1",
+        "--typst",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = convflux(&[
+        "generer",
+        "data",
+        "--sortie",
+        s(&deux),
+        "-j",
+        "2",
+        "--typst",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(resume(&o).contains("mémoire max."), "{}", stderr(&o));
+    let a = fichiers(&seul);
+    let b = fichiers(&deux);
+    let relatifs = |v: &[PathBuf], r: &Path| -> Vec<PathBuf> {
+        v.iter()
+            .map(|p| p.strip_prefix(r).unwrap().to_path_buf())
+            .collect()
+    };
+    assert_eq!(relatifs(&a, &seul), relatifs(&b, &deux));
+    assert!(a.len() > 20, "{a:?}");
+    for (x, y) in a.iter().zip(&b) {
+        if x.file_name().is_some_and(|n| n == "manifest.json") {
+            continue;
+        }
+        assert!(
+            fs::read(x).unwrap() == fs::read(y).unwrap(),
+            "{} diffère",
+            x.display()
+        );
+    }
+    // The manifests record the same outputs.
+    let m = |r: &Path| fs::read_to_string(r.join("manifest.json")).unwrap();
+    assert_eq!(m(&seul), m(&deux));
 }
 
 #[test]

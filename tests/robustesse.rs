@@ -428,6 +428,22 @@ fn pdf_complet(b: &[u8]) -> Result<(), String> {
 /// SIGKILL in the middle of a batch: under `out/`, every PDF is either the
 /// one of the last good run or a complete new one, never truncated; the
 /// manifest is valid JSON; the next run finishes the job and cleans up.
+/// The worker processes started by `generer` process `pid` still alive.
+fn travailleurs_de(pid: u32) -> Vec<u32> {
+    let marque = format!("--travailleur-interne\0{pid}\0");
+    fs::read_dir("/proc")
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|p| {
+                    fs::read(format!("/proc/{p}/cmdline"))
+                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&marque))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[test]
 fn sigkill_mid_batch_leaves_no_truncated_pdf() {
     let dir = tempfile::tempdir().unwrap();
@@ -436,7 +452,15 @@ fn sigkill_mid_batch_leaves_no_truncated_pdf() {
         .map(|i| synthese::ecrire(&donnees, i, 11, i % 3 == 2).unwrap().0)
         .collect();
     let sortie = dir.path().join("out");
-    let args = ["generer", s(&donnees), "--sortie", s(&sortie), "-q"];
+    let args = [
+        "generer",
+        s(&donnees),
+        "--sortie",
+        s(&sortie),
+        "-q",
+        "-j",
+        "2",
+    ];
     let r = borne(&args);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let bons = pdfs(&sortie);
@@ -473,8 +497,19 @@ fn sigkill_mid_batch_leaves_no_truncated_pdf() {
         }
         std::thread::sleep(Duration::from_millis(attente_ms));
         let fini_avant = enfant.try_wait().unwrap().is_some();
+        let pid = enfant.id();
         enfant.kill().unwrap(); // SIGKILL on Unix
         let _ = enfant.wait();
+        // Its worker processes stop by themselves, writing nothing more.
+        let debut = Instant::now();
+        while !travailleurs_de(pid).is_empty() {
+            assert!(
+                debut.elapsed() < Duration::from_secs(20),
+                "tour {tour} : processus de travail orphelins {:?}",
+                travailleurs_de(pid)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
 
         let apres = pdfs(&sortie);
         for (p, b) in &apres {

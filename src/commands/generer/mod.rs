@@ -2,26 +2,36 @@
 //! documents, typeset them and write them atomically under
 //! `<sortie>/<annee>/<convention>/`.
 //!
-//! Files are shared among one worker thread per core through an atomic index;
-//! each worker runs a whole file (analysis, render, typeset, write) and sends
-//! its report to the main thread, which prints, shows progress and keeps the
-//! manifest. A file with errors produces nothing and is reported; the others
-//! are still produced; exit 1 if any failed. A file whose outputs are recorded
-//! in `<sortie>/manifest.json` with unchanged inputs is only hashed, unless
-//! `--force`.
+//! Files are shared among one worker per core through an atomic index. A
+//! worker first hashes its file: a file whose outputs are recorded in
+//! `<sortie>/manifest.json` with unchanged inputs is only hashed (unless
+//! `--force`). Any other file is handed to a worker process of its own
+//! (`processus`): analysis, render, typeset, write, and its report comes back
+//! to the main thread, which prints, shows progress and keeps the manifest. A
+//! file with errors produces nothing and is reported; the others are still
+//! produced; exit 1 if any failed.
+//!
+//! Why processes rather than threads: Typst's memoization is process-wide
+//! (global caches behind locks) and its layout runs on a rayon pool; two
+//! documents typeset by two threads of one process contend for both. Two
+//! worker processes, each with its own caches, did the same work 14 % faster
+//! than two threads on 2 cores (docs/performance.md). With one worker, or if
+//! a worker process cannot be started, the work is done in this process.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::IsTerminal;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+
+mod processus;
 
 use crate::cli::GenererArgs;
 use crate::commands::{Issue, pluriel};
@@ -45,6 +55,7 @@ struct Bilan {
 }
 
 /// What a worker tells the main thread about one file.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Rapport {
     chemin: String,
     /// The diagnostics as the user reads them (only errors with `--quiet`).
@@ -53,6 +64,7 @@ struct Rapport {
     resultat: Resultat,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 enum Resultat {
     AJour(AJour),
     Produit {
@@ -75,10 +87,12 @@ struct Travail<'a> {
     /// never reads a record the main thread is changing).
     manifeste: &'a RwLock<Manifeste>,
     ctx: &'a Contexte,
+    /// Workers typesetting in this process at the same time.
     travailleurs: usize,
-    /// Convention id → the source producing it in this run (two files must
-    /// not write the same folder).
-    conventions: Mutex<HashMap<String, String>>,
+    /// Claims a convention's output folder for a source in this run (two
+    /// files must not write the same folder): [`revendiquer`] in the main
+    /// process, a question to it from a worker process.
+    revendiquer: &'a (dyn Fn(&str, &str) -> Result<(), String> + Sync),
 }
 
 /// Memoized results of Typst kept between documents, in documents per worker.
@@ -102,16 +116,16 @@ fn liberer_caches(travailleurs: usize) {
 }
 
 pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
+    if let Some(parent) = a.travailleur_interne {
+        return processus::travailleur(&a, parent);
+    }
     let debut = Instant::now();
     let fichiers = pipeline::fichiers(&a.entrees.chemins).map_err(anyhow::Error::msg)?;
     let rendu = Rendu::new();
     let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
     output::nettoyer_temporaires(&a.sortie);
     let (manifeste, illisible) = Manifeste::charger(&a.sortie);
-    let ctx = Contexte::courant(
-        format!("champs_signature={}", !a.sans_champs_signature),
-        a.typst,
-    );
+    let ctx = contexte(&a);
     let mut affichage = Affichage::new(a.quiet, fichiers.len());
     if let Some(e) = illisible
         && !a.force
@@ -120,36 +134,52 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     }
 
     let manifeste = RwLock::new(manifeste);
+    let travailleurs = a
+        .travailleurs
+        .map(usize::from)
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, fichiers.len().max(1));
+    let conventions = Mutex::new(HashMap::new());
+    let revendiquer_ici =
+        |convention: &str, source: &str| revendiquer(&conventions, convention, source);
     let travail = Travail {
         a: &a,
         rendu: &rendu,
         ts: &ts,
         manifeste: &manifeste,
         ctx: &ctx,
-        travailleurs: thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, fichiers.len().max(1)),
-        conventions: Mutex::new(HashMap::new()),
+        travailleurs,
+        revendiquer: &revendiquer_ici,
     };
     let mut bilan = Bilan::default();
     let mut a_enregistrer = false;
     let mut enregistre = Instant::now();
     let mut intervalle = Duration::from_secs(2);
     let suivant = AtomicUsize::new(0);
+    let memoire_travailleurs = AtomicU64::new(0);
 
     thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<Rapport>();
-        for _ in 0..travail.travailleurs {
+        for _ in 0..travailleurs {
             let tx = tx.clone();
-            let (travail, suivant, fichiers) = (&travail, &suivant, &fichiers);
+            let (travail, suivant, fichiers, memoire) =
+                (&travail, &suivant, &fichiers, &memoire_travailleurs);
             s.spawn(move || {
+                let mut processus = processus::Travailleurs::new(travailleurs > 1);
                 loop {
                     let i = suivant.fetch_add(1, Ordering::Relaxed);
                     let Some(f) = fichiers.get(i) else { break };
-                    if tx.send(traiter_protege(f, travail)).is_err() {
+                    let rapport = match examiner(f, travail) {
+                        Etat::Fait(r) => r,
+                        etat => processus
+                            .traiter(f, travail)
+                            .unwrap_or_else(|| traiter_protege(f, etat, travail)),
+                    };
+                    if tx.send(rapport).is_err() {
                         break;
                     }
                 }
+                memoire.fetch_add(processus.finir(), Ordering::Relaxed);
             });
         }
         drop(tx);
@@ -198,13 +228,22 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     }
 
     if !a.quiet {
-        eprintln!("{}", resume(&bilan, debut.elapsed()));
+        let memoire = memoire_max_mio().map(|m| m + memoire_travailleurs.load(Ordering::Relaxed));
+        eprintln!("{}", resume(&bilan, debut.elapsed(), memoire));
     }
     Ok(if bilan.fichiers_en_erreur > 0 {
         Issue::ErreursDeDonnees
     } else {
         Issue::Succes
     })
+}
+
+/// What the manifest records about this run's options and assets.
+fn contexte(a: &GenererArgs) -> Contexte {
+    Contexte::courant(
+        format!("champs_signature={}", !a.sans_champs_signature),
+        a.typst,
+    )
 }
 
 /// The manifest for reading (a panicking worker never holds the lock).
@@ -216,8 +255,10 @@ fn ecrire(m: &RwLock<Manifeste>) -> RwLockWriteGuard<'_, Manifeste> {
     m.write().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The summary line: documents, pages, time, warnings, errors.
-fn resume(b: &Bilan, duree: Duration) -> String {
+/// The summary line: documents, pages, time, warnings, errors, and the peak
+/// memory (`memoire`: of this process plus the peaks of its worker
+/// processes, an upper bound of what was in use at once).
+fn resume(b: &Bilan, duree: Duration, memoire: Option<u64>) -> String {
     let mut s = format!(
         "{} produit{} ({})",
         pluriel(b.documents, "document"),
@@ -237,7 +278,7 @@ fn resume(b: &Bilan, duree: Duration) -> String {
         pluriel(b.avertissements, "avertissement"),
         pluriel(b.fichiers_en_erreur, "fichier"),
     ));
-    if let Some(mio) = memoire_max_mio() {
+    if let Some(mio) = memoire {
         s.push_str(&format!(" ; mémoire max. {mio} Mio"));
     }
     s
@@ -251,9 +292,52 @@ fn memoire_max_mio() -> Option<u64> {
     Some(kio.div_ceil(1024))
 }
 
+/// A file once read and hashed.
+enum Etat {
+    /// Nothing to do beyond this report (its outputs are up to date).
+    Fait(Rapport),
+    /// To analyse and produce: its bytes, their hash, the exercises whose
+    /// outputs are up to date.
+    AFaire {
+        bytes: Vec<u8>,
+        sha: String,
+        a_jour: BTreeMap<i32, AJour>,
+    },
+    /// Unreadable: the analysis reports the I/O error.
+    Illisible,
+}
+
+/// Reads and hashes `f`: done if all its outputs are up to date.
+fn examiner(f: &Path, t: &Travail) -> Etat {
+    let chemin = f.display().to_string();
+    let Ok(bytes) = fs::read(f) else {
+        return Etat::Illisible;
+    };
+    let sha = manifest::sha256(&bytes);
+    let a_jour = if t.a.force {
+        BTreeMap::new()
+    } else {
+        lire(t.manifeste).exercices_a_jour(&chemin, &sha, t.ctx, &t.a.sortie)
+    };
+    let tout = lire(t.manifeste).tout_a_jour(&chemin, &sha, t.a.annee, &a_jour);
+    if let Some((convention, aj)) = tout {
+        let resultat = match (t.revendiquer)(&convention, &chemin) {
+            Ok(()) => Resultat::AJour(aj),
+            Err(m) => Resultat::Echec(m),
+        };
+        return Etat::Fait(Rapport {
+            chemin,
+            diagnostics: String::new(),
+            avertissements: 0,
+            resultat,
+        });
+    }
+    Etat::AFaire { bytes, sha, a_jour }
+}
+
 /// [`traiter`], with a panic turned into a failure of this file only.
-fn traiter_protege(f: &Path, t: &Travail) -> Rapport {
-    match panic::catch_unwind(AssertUnwindSafe(|| traiter(f, t))) {
+fn traiter_protege(f: &Path, etat: Etat, t: &Travail) -> Rapport {
+    match panic::catch_unwind(AssertUnwindSafe(|| traiter(f, etat, t))) {
         Ok(r) => r,
         Err(p) => {
             let detail = p
@@ -275,34 +359,14 @@ fn traiter_protege(f: &Path, t: &Travail) -> Rapport {
     }
 }
 
-/// One file: hash, skip if up to date, else analyse, render, typeset, write.
-fn traiter(f: &Path, t: &Travail) -> Rapport {
+/// One file examined: analyse, render, typeset, write.
+fn traiter(f: &Path, etat: Etat, t: &Travail) -> Rapport {
     let chemin = f.display().to_string();
-    let (an, sha, a_jour) = match fs::read(f) {
-        Ok(bytes) => {
-            let sha = manifest::sha256(&bytes);
-            let a_jour = if t.a.force {
-                BTreeMap::new()
-            } else {
-                lire(t.manifeste).exercices_a_jour(&chemin, &sha, t.ctx, &t.a.sortie)
-            };
-            let tout = lire(t.manifeste).tout_a_jour(&chemin, &sha, t.a.annee, &a_jour);
-            if let Some((convention, aj)) = tout {
-                let resultat = match revendiquer(t, &convention, &chemin) {
-                    Ok(()) => Resultat::AJour(aj),
-                    Err(m) => Resultat::Echec(m),
-                };
-                return Rapport {
-                    chemin,
-                    diagnostics: String::new(),
-                    avertissements: 0,
-                    resultat,
-                };
-            }
-            (pipeline::analyser_octets(f, bytes), sha, a_jour)
-        }
+    let (an, sha, a_jour) = match etat {
+        Etat::Fait(r) => return r,
+        Etat::AFaire { bytes, sha, a_jour } => (pipeline::analyser_octets(f, bytes), sha, a_jour),
         // `analyser` reports the I/O error as a diagnostic.
-        Err(_) => (pipeline::analyser(f), String::new(), BTreeMap::new()),
+        Etat::Illisible => (pipeline::analyser(f), String::new(), BTreeMap::new()),
     };
     let mut diags = an.diags.clone();
     if t.a.quiet {
@@ -311,7 +375,7 @@ fn traiter(f: &Path, t: &Travail) -> Rapport {
     let diagnostics = diags.rendre(&chemin, &an.source);
     let avertissements = an.diags.avertissements();
     let resultat = match &an.convention {
-        Some(c) if an.valide() => match revendiquer(t, &c.id, &chemin) {
+        Some(c) if an.valide() => match (t.revendiquer)(&c.id, &chemin) {
             Ok(()) => match produire(&an, &chemin, &sha, &a_jour, t) {
                 Ok(r) => r,
                 Err(e) => Resultat::Echec(format!("{e:#}\naucun document produit")),
@@ -329,9 +393,12 @@ fn traiter(f: &Path, t: &Travail) -> Rapport {
 }
 
 /// Claims a convention's output folder for `source` in this run.
-fn revendiquer(t: &Travail, convention: &str, source: &str) -> Result<(), String> {
-    let mut m = t
-        .conventions
+fn revendiquer(
+    conventions: &Mutex<HashMap<String, String>>,
+    convention: &str,
+    source: &str,
+) -> Result<(), String> {
+    let mut m = conventions
         .lock()
         .unwrap_or_else(|poison| poison.into_inner());
     match m.get(convention) {
@@ -416,6 +483,8 @@ fn produire(
     let anciennes = lire(t.manifeste).anciennes_sorties(source, &refaits);
     let mut sorties = Vec::with_capacity(a_ecrire.len());
     for (cle, bytes, o) in a_ecrire {
+        // A worker process whose parent was killed writes nothing more.
+        processus::arreter_si_orphelin();
         output::ecrire_atomique(&a.sortie.join(&cle), &bytes)?;
         sorties.push((cle, o));
     }
