@@ -2,23 +2,9 @@
 //! sees: exit code, French message with its line, files written or not.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn convflux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_convflux"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("lancement de convflux")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+mod commun;
+use commun::{convflux, stderr, stdout};
 
 /// Every case of tests/catalogue states, in its header, the expected
 /// fragment of the message and the line it must point at.

@@ -6,36 +6,17 @@
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
 use std::str::FromStr;
-use std::sync::OnceLock;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use convflux::pipeline::{self, Analyse};
 use convflux::render::{DocumentSource, Rendu};
-use convflux::typeset::{self, Typesetter};
+use convflux::typeset;
 use rust_decimal::Decimal;
 
-fn convflux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_convflux"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("lancement de convflux")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn ts() -> &'static Typesetter {
-    static TS: OnceLock<Typesetter> = OnceLock::new();
-    TS.get_or_init(|| Typesetter::new().expect("typesetter"))
-}
+mod commun;
+use commun::{convflux, plat, stderr, stdout, ts};
 
 fn racine(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -52,14 +33,6 @@ fn texte(doc: &DocumentSource) -> String {
         .compile(&doc.source, &doc.ident)
         .unwrap_or_else(|e| panic!("{}: {e}", doc.fichier));
     typeset::texte(&compiled.document).join("\n")
-}
-
-/// Spaces of any kind (U+202F in figures, line breaks) folded to one space.
-fn plat(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// French figure as the documents print it (decimal comma, no grouping

@@ -3,16 +3,13 @@
 //! text printed literally, byte-identical output, PDF/A markers.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use convflux::pipeline;
 use convflux::render::{DocumentSource, Rendu};
-use convflux::typeset::{self, Typesetter};
+use convflux::typeset;
 
-fn ts() -> &'static Typesetter {
-    static TS: OnceLock<Typesetter> = OnceLock::new();
-    TS.get_or_init(|| Typesetter::new().expect("typesetter"))
-}
+mod commun;
+use commun::{plat, ts};
 
 fn documents(chemin: &str) -> Vec<DocumentSource> {
     let an = pipeline::analyser(Path::new(chemin));
@@ -29,14 +26,6 @@ fn texte(doc: &DocumentSource) -> String {
         .unwrap_or_else(|e| panic!("{}: {e}", doc.fichier));
     assert!(compiled.warnings.is_empty(), "{:?}", compiled.warnings);
     typeset::texte(&compiled.document).join("\n")
-}
-
-/// Spaces of any kind (U+202F in figures, line breaks) folded to one space.
-fn plat(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[test]

@@ -6,27 +6,14 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod commun;
+use commun::{convflux, s, stderr};
 
 #[allow(dead_code)]
 #[path = "../bench/synthese.rs"]
 mod synthese;
-
-fn convflux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_convflux"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("lancement de convflux")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// Every file under `d`, recursively, sorted.
 fn fichiers(d: &Path) -> Vec<PathBuf> {

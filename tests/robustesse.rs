@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 
+mod commun;
+use commun::s;
+
 #[allow(dead_code)]
 #[path = "../bench/synthese.rs"]
 mod synthese;
@@ -94,10 +97,6 @@ fn borne(args: &[&str]) -> Sortie {
         duree: debut.elapsed(),
         memoire_kio,
     }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn lire(rel: &str) -> Vec<u8> {

@@ -15,13 +15,11 @@ use convflux::signature;
 use convflux::typeset::{self, Compiled, LabelPosition, TypesetError, Typesetter};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
+mod commun;
+use commun::ts;
+
 /// The f32 precision of a PDF real around 842 pt, with margin: the only slack allowed.
 const EPS: f64 = 1e-3;
-
-fn ts() -> &'static Typesetter {
-    static TS: OnceLock<Typesetter> = OnceLock::new();
-    TS.get_or_init(|| Typesetter::new().expect("typesetter"))
-}
 
 fn ts_sans_champs() -> &'static Typesetter {
     static TS: OnceLock<Typesetter> = OnceLock::new();
