@@ -8,7 +8,10 @@
 # exécution et sur les mêmes COEURS cœurs (2 par défaut, via taskset) :
 #   1. convflux verifier sur les N fichiers ;
 #   2. convflux generer --typst --force : débit en documents/s et pages/s,
-#      mémoire maximale (VmHWM, imprimée par generer), durée totale ;
+#      mémoire maximale (somme des VmHWM du processus principal et de ses
+#      processus de travail, imprimée par generer), durée totale ; chaque
+#      processus de travail compose des centaines de documents sans relancer
+#      Typst ;
 #   3. typst compile (CLI 0.15.1), COEURS compilations à la fois, sur les
 #      mêmes sources .typ que l'étape 2 a écrites ;
 #   4. un second passage de generer sur l'arbre inchangé (empreintes seules) ;
@@ -76,7 +79,7 @@ sur_coeurs "$CONVFLUX" verifier "$W/donnees" --quiet 2>"$W/verifier.log"
 t1=$(horloge)
 VERIFIER_S=$(duree "$t0" "$t1")
 
-echo "== convflux generer, en processus, $COEURS cœurs" >&2
+echo "== convflux generer, $COEURS cœurs" >&2
 t0=$(horloge)
 sur_coeurs "$CONVFLUX" generer "$W/donnees" --sortie "$W/sortie" --typst --force 2>"$W/generer.log" || {
   tail -20 "$W/generer.log" >&2
@@ -152,10 +155,10 @@ Commande : \`bench/run.sh $N\` (COEURS=$COEURS, VERIFIER_N=$VERIFIER_N), $(date 
 | Mesure | Valeur |
 |---|---|
 | Conventions synthétiques | $N : $SYNTH ; $DOCS documents, $PAGES pages |
-| convflux generer (en processus) | $GENERER_S s : $DOCS_S documents/s, $PAGES_S pages/s |
+| convflux generer ($COEURS processus de travail) | $GENERER_S s : $DOCS_S documents/s, $PAGES_S pages/s |
 | typst compile, $COEURS à la fois, mêmes sources | $TYPST_S s : $CLI_DOCS_S documents/s, $CLI_PAGES_S pages/s ($NPDF_CLI PDF) |
 | Rapport de débit (typst CLI / convflux) | **$RATIO×** |
-| Mémoire maximale de generer (VmHWM) | $RSS Mio |
+| Mémoire maximale de generer (somme des VmHWM des processus) | $RSS Mio |
 | Second passage, arbre inchangé | $SECOND_S s ($SECOND) |
 | Un YAML modifié | $TOUCHE_S s ($TOUCHE) |
 | verifier, $N fichiers | $VERIFIER_S s |
