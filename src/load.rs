@@ -76,7 +76,8 @@ impl Value {
 
 /// Deepest nesting of mappings and lists accepted (a convention uses 7).
 pub const PROFONDEUR_MAX: usize = 32;
-/// Most values (scalars, mappings, lists, alias copies included) in one file.
+/// Most values in one file (scalars, mappings, lists, and the copies kept for
+/// anchors and made by aliases).
 pub const NOEUDS_MAX: usize = 200_000;
 /// Most alias uses (`*nom`) in one file.
 pub const ALIAS_MAX: usize = 1_000;
@@ -229,6 +230,9 @@ impl<'a> Chargeur<'a> {
             cle: span,
         };
         if ancre != 0 {
+            // Anchored values are kept as copies: nested anchors must not
+            // multiply the memory a file can take.
+            self.compter(span, taille)?;
             self.ancres.insert(ancre, (n.clone(), taille));
         }
         Ok(Lu::Noeud(n, taille))
@@ -630,6 +634,26 @@ mod tests {
                 .message
                 .contains("trop profond")
         );
+    }
+
+    #[test]
+    fn nested_anchors_cannot_multiply_memory() {
+        // 30 nested anchored mappings around 10 000 values: each anchor keeps a
+        // copy, so the copies would be 30 times the values.
+        let mut src = String::from("v: ");
+        for i in 0..30 {
+            src.push_str(&format!("&a{i} {{ k{i}: "));
+        }
+        src.push('[');
+        src.push_str(&vec!["1"; 10_000].join(","));
+        src.push(']');
+        src.push_str(&"}".repeat(30));
+        src.push('\n');
+        let d = charger(&src).unwrap_err();
+        assert!(d.message.contains("trop gros"), "{}", d.message);
+        // One anchor around the same values is fine.
+        let src = format!("v: &a [{}]\nw: 1\n", vec!["1"; 10_000].join(","));
+        assert!(charger(&src).is_ok());
     }
 
     #[test]
