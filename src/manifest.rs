@@ -53,6 +53,9 @@ pub struct Source {
     pub exercices: Vec<i32>,
     /// The outputs of each generated exercise (keys of [`Manifeste::sorties`]).
     pub annees: BTreeMap<i32, Vec<String>>,
+    /// Warnings of the file's last analysis: still counted when it is up to date.
+    #[serde(default)]
+    pub avertissements: usize,
 }
 
 /// What the manifest knows of one output file.
@@ -104,6 +107,8 @@ pub struct AJour {
     /// PDF files that were not rebuilt.
     pub documents: usize,
     pub pages: usize,
+    /// For a whole file up to date: the warnings of its last analysis.
+    pub avertissements: usize,
 }
 
 /// The manifest could not be read; the run goes on as if there were none.
@@ -269,6 +274,7 @@ impl Manifeste {
             total.documents += r.documents;
             total.pages += r.pages;
         }
+        total.avertissements = s.avertissements;
         Some((s.convention.clone(), total))
     }
 
@@ -312,6 +318,7 @@ impl Manifeste {
         }
         s.sha256 = maj.sha256;
         s.convention = maj.convention;
+        s.avertissements = maj.avertissements;
         s.exercices = maj.exercices;
         for (k, o) in maj.sorties {
             self.sorties.insert(k, o);
@@ -333,6 +340,8 @@ pub struct MiseAJour {
     pub sorties: Vec<(String, Sortie)>,
     /// What the regeneration replaces (from [`Manifeste::anciennes_sorties`]).
     pub anciennes: Vec<(String, Sortie)>,
+    /// Warnings of the file's analysis.
+    pub avertissements: usize,
 }
 
 fn illisible(chemin: &Path, detail: String) -> ManifesteIllisible {
@@ -507,6 +516,7 @@ mod tests {
             annees: BTreeMap::from([(2024, vec![cle.to_string()])]),
             sorties: vec![(cle.into(), sortie("a.yaml", "s1", 2024, b"%PDF-un"))],
             anciennes: vec![],
+            avertissements: 2,
         });
         (m, Contexte::courant("o", false))
     }
@@ -517,6 +527,8 @@ mod tests {
         let (m, ctx) = exemple(dir.path());
         let (c, r) = a_jour(&m, "a.yaml", "s1", None, &ctx, dir.path()).unwrap();
         assert_eq!((c.as_str(), r.documents, r.pages), ("c", 1, 3));
+        // The warnings of the last analysis come with it.
+        assert_eq!(r.avertissements, 2);
         assert!(a_jour(&m, "a.yaml", "s1", Some(2024), &ctx, dir.path()).is_some());
         // A year the file does not have: nothing to do.
         assert!(a_jour(&m, "a.yaml", "s1", Some(2030), &ctx, dir.path()).is_some());
@@ -588,6 +600,7 @@ mod tests {
             annees: BTreeMap::from([(2025, vec![cle.clone()])]),
             sorties: vec![(cle.clone(), sortie("a.yaml", "s2", 2025, b"x"))],
             anciennes,
+            avertissements: 0,
         });
         assert_eq!(m.sorties.keys().collect::<Vec<_>>(), [&cle]);
         assert_eq!(m.sources["a.yaml"].annees.len(), 1);

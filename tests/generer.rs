@@ -381,6 +381,33 @@ fn worker_processes_and_a_single_worker_write_the_same_bytes() {
 }
 
 #[test]
+fn warnings_of_up_to_date_files_are_still_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().join("out");
+    let args = ["generer", "data", "--sortie", s(&sortie)];
+    let avertissements = |o: &Output| -> usize {
+        let r = resume(o);
+        let n = r.split(" ; ").nth(1).unwrap_or_else(|| panic!("{r}"));
+        n.split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap_or_else(|_| panic!("{r}"))
+    };
+    let premier = convflux(&args);
+    assert_eq!(premier.status.code(), Some(0), "{}", stderr(&premier));
+    let n = avertissements(&premier);
+    assert!(n > 0, "{}", resume(&premier));
+    let second = convflux(&args);
+    assert_eq!(avertissements(&second), n, "{}", resume(&second));
+    assert!(
+        resume(&second).contains(&format!("(dont {n} de fichiers à jour")),
+        "{}",
+        resume(&second)
+    );
+}
+
+#[test]
 fn quiet_prints_only_errors() {
     let dir = tempfile::tempdir().unwrap();
     let sortie = dir.path().join("out");

@@ -50,6 +50,8 @@ struct Bilan {
     /// PDF files left as they were (inputs unchanged).
     a_jour: usize,
     avertissements: usize,
+    /// Of which: warnings of files up to date, recorded at their last analysis.
+    avertissements_a_jour: usize,
     fichiers_en_erreur: usize,
     fichiers_faits: usize,
 }
@@ -190,7 +192,10 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
                 affichage.imprimer(&r.diagnostics);
             }
             match r.resultat {
-                Resultat::AJour(aj) => bilan.a_jour += aj.documents,
+                Resultat::AJour(aj) => {
+                    bilan.a_jour += aj.documents;
+                    bilan.avertissements_a_jour += r.avertissements;
+                }
                 Resultat::Produit {
                     documents,
                     pages,
@@ -272,10 +277,16 @@ fn resume(b: &Bilan, duree: Duration, memoire: Option<u64>) -> String {
             if b.a_jour > 1 { "s" } else { "" },
         ));
     }
+    let mut avertissements = pluriel(b.avertissements, "avertissement");
+    if b.avertissements_a_jour > 0 {
+        avertissements.push_str(&format!(
+            " (dont {} de fichiers à jour, que `convflux verifier` détaille)",
+            b.avertissements_a_jour
+        ));
+    }
     s.push_str(&format!(
-        " en {} s ; {} ; {} en erreur",
+        " en {} s ; {avertissements} ; {} en erreur",
         format!("{:.1}", duree.as_secs_f64()).replace('.', ","),
-        pluriel(b.avertissements, "avertissement"),
         pluriel(b.fichiers_en_erreur, "fichier"),
     ));
     if let Some(mio) = memoire {
@@ -321,6 +332,7 @@ fn examiner(f: &Path, t: &Travail) -> Etat {
     };
     let tout = lire(t.manifeste).tout_a_jour(&chemin, &sha, t.a.annee, &a_jour);
     if let Some((convention, aj)) = tout {
+        let avertissements = aj.avertissements;
         let resultat = match (t.revendiquer)(&convention, &chemin) {
             Ok(()) => Resultat::AJour(aj),
             Err(m) => Resultat::Echec(m),
@@ -328,7 +340,7 @@ fn examiner(f: &Path, t: &Travail) -> Etat {
         return Etat::Fait(Rapport {
             chemin,
             diagnostics: String::new(),
-            avertissements: 0,
+            avertissements,
             resultat,
         });
     }
@@ -512,6 +524,7 @@ fn produire(
             annees,
             sorties,
             anciennes,
+            avertissements: an.diags.avertissements(),
         },
     })
 }
