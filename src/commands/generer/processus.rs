@@ -42,7 +42,7 @@ enum DuTravailleur {
     /// May this source write this convention's folder?
     Revendique { convention: String, source: String },
     /// The file is done.
-    Rapport(Rapport),
+    Rapport(Box<Rapport>),
     /// No more files: the worker's peak memory, before it ends.
     Fin { memoire_max_mio: Option<u64> },
 }
@@ -198,7 +198,7 @@ impl Enfant {
                     let reponse = revendiquer(&convention, &source);
                     self.envoyer(&VersTravailleur::Reponse(reponse))?;
                 }
-                DuTravailleur::Rapport(r) => return Ok(r),
+                DuTravailleur::Rapport(r) => return Ok(*r),
                 DuTravailleur::Fin { .. } => return Err(self.cause("fin prématurée")),
             }
         }
@@ -323,7 +323,12 @@ pub(super) fn travailleur(a: &GenererArgs, parent: u32) -> anyhow::Result<Issue>
             break;
         };
         let r = traiter_protege(&f, examiner(&f, &travail), &travail);
-        if ecrire_ligne(&mut verrou(&canal).sortie, &DuTravailleur::Rapport(r)).is_err() {
+        if ecrire_ligne(
+            &mut verrou(&canal).sortie,
+            &DuTravailleur::Rapport(Box::new(r)),
+        )
+        .is_err()
+        {
             break;
         }
     }
