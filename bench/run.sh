@@ -16,7 +16,12 @@
 #      mêmes sources .typ que l'étape 2 a écrites ;
 #   4. un second passage de generer sur l'arbre inchangé (empreintes seules) ;
 #   5. un YAML modifié : seuls les documents de sa convention sont refaits ;
-#   6. convflux verifier sur VERIFIER_N (10 000 par défaut) fichiers.
+#   6. convflux verifier sur VERIFIER_N (10 000 par défaut) fichiers ;
+#   7. débit apparié : lot par lot (les sous-dossiers de 100 conventions),
+#      convflux generer puis typst compile sur les sources de ce lot, en
+#      alternance. La machine d'essai (VM partagée) varie de 10 à 20 % d'une
+#      minute à l'autre ; les étapes 2 et 3 se suivent et en subissent
+#      l'effet, l'alternance le répartit également sur les deux outils.
 # Le tableau de résultats (Markdown) est imprimé à la fin et écrit dans
 # DOSSIER/resultats.md.
 #
@@ -141,6 +146,37 @@ if [ "$VERIFIER_N" -gt 0 ]; then
   VERIF10K_S=$(duree "$t0" "$t1")
 fi
 
+echo "== débit apparié : par lot, convflux puis typst compile, en alternance" >&2
+somme() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
+APP_C=0
+APP_T=0
+APP_LOTS=0
+rm -rf "$W/apparie"
+for lot in "$W"/donnees/*/; do
+  nom=$(basename "$lot")
+  S="$W/apparie/sortie/$nom"
+  R="$W/apparie/racine/$nom"
+  t0=$(horloge)
+  sur_coeurs "$CONVFLUX" generer "$lot" --sortie "$S" --typst --force --quiet
+  t1=$(horloge)
+  APP_C=$(somme "$APP_C" "$(duree "$t0" "$t1")")
+  mkdir -p "$R"
+  cp -r "$RACINE/templates/lib" "$R/lib"
+  (cd "$S" && find . -name '*.typ' -print0 | while IFS= read -r -d '' f; do
+    mkdir -p "$R/$(dirname "$f")"
+    cp "$f" "$R/$f"
+  done)
+  t0=$(horloge)
+  (cd "$R" && find . -name '*.typ' ! -path './lib/*' -print0 |
+    sur_coeurs xargs -0 -P "$COEURS" -n 1 "$TYPST" compile --root "$R" \
+      --font-path "$RACINE/fonts" --ignore-system-fonts --ignore-embedded-fonts \
+      --pdf-standard a-2b)
+  t1=$(horloge)
+  APP_T=$(somme "$APP_T" "$(duree "$t0" "$t1")")
+  APP_LOTS=$((APP_LOTS + 1))
+done
+RATIO_APP=$(awk -v a="$APP_T" -v b="$APP_C" 'BEGIN { printf "%.2f", a / b }')
+
 RATIO=$(awk -v a="$TYPST_S" -v b="$GENERER_S" 'BEGIN { printf "%.2f", a / b }')
 DOCS_S=$(awk -v d="$DOCS" -v s="$GENERER_S" 'BEGIN { printf "%.1f", d / s }')
 PAGES_S=$(awk -v d="$PAGES" -v s="$GENERER_S" 'BEGIN { printf "%.1f", d / s }')
@@ -157,7 +193,8 @@ Commande : \`bench/run.sh $N\` (COEURS=$COEURS, VERIFIER_N=$VERIFIER_N), $(date 
 | Conventions synthétiques | $N : $SYNTH ; $DOCS documents, $PAGES pages |
 | convflux generer ($COEURS processus de travail) | $GENERER_S s : $DOCS_S documents/s, $PAGES_S pages/s |
 | typst compile, $COEURS à la fois, mêmes sources | $TYPST_S s : $CLI_DOCS_S documents/s, $CLI_PAGES_S pages/s ($NPDF_CLI PDF) |
-| Rapport de débit (typst CLI / convflux) | **$RATIO×** |
+| Rapport de débit (typst CLI / convflux), étapes 2 et 3 | **$RATIO×** |
+| Débit apparié, $APP_LOTS lots en alternance : convflux / typst compile | $APP_C s / $APP_T s : **$RATIO_APP×** |
 | Mémoire maximale de generer (somme des VmHWM des processus) | $RSS Mio |
 | Second passage, arbre inchangé | $SECOND_S s ($SECOND) |
 | Un YAML modifié | $TOUCHE_S s ($TOUCHE) |
