@@ -97,7 +97,9 @@ struct Travail<'a> {
     revendiquer: &'a (dyn Fn(&str, &str) -> Result<(), String> + Sync),
 }
 
-/// Memoized results of Typst kept between documents, in documents per worker.
+/// Memoized results of Typst kept between documents, in documents per worker,
+/// when several workers typeset in one process (only if worker processes
+/// cannot be started: a worker process is alone and evicts everything).
 ///
 /// `typeset::liberer_caches()` (`comemo::evict(0)`) after each document keeps
 /// memory flat for one thread, but with several workers it also wipes the
