@@ -50,6 +50,24 @@ sur_coeurs() {
   fi
 }
 
+# Copies the Typst sources that generer wrote under $1 into $2, with the
+# library they import, for the CLI.
+preparer_sources() {
+  mkdir -p "$2"
+  cp -r "$RACINE/templates/lib" "$2/lib"
+  (cd "$1" && find . -name '*.typ' -print0 | while IFS= read -r -d '' f; do
+    mkdir -p "$2/$(dirname "$f")"
+    cp "$f" "$2/$f"
+  done)
+}
+# typst compile on every source under $1, COEURS at a time.
+compiler_cli() {
+  (cd "$1" && find . -name '*.typ' ! -path './lib/*' -print0 |
+    sur_coeurs xargs -0 -P "$COEURS" -n 1 "$TYPST" compile --root "$1" \
+      --font-path "$RACINE/fonts" --ignore-system-fonts --ignore-embedded-fonts \
+      --pdf-standard a-2b)
+}
+
 echo "== construction (release)" >&2
 (cd "$RACINE" && cargo build --release --quiet --bin convflux --example synthese)
 CONVFLUX=$RACINE/target/release/convflux
@@ -98,18 +116,10 @@ PAGES=$(echo "$RESUME" | sed -E 's/.*\(([0-9]+) pages?\).*/\1/')
 RSS=$(echo "$RESUME" | sed -nE 's/.*mémoire max\. ([0-9]+) Mio.*/\1/p')
 
 echo "== typst compile, $COEURS à la fois, sur les mêmes $DOCS sources" >&2
-mkdir -p "$W/racine"
-cp -r "$RACINE/templates/lib" "$W/racine/lib"
-(cd "$W/sortie" && find . -name '*.typ' -print0 | while IFS= read -r -d '' f; do
-  mkdir -p "$W/racine/$(dirname "$f")"
-  cp "$f" "$W/racine/$f"
-done)
+preparer_sources "$W/sortie" "$W/racine"
 NTYP=$(find "$W/racine" -name '*.typ' ! -path "$W/racine/lib/*" | wc -l)
 t0=$(horloge)
-(cd "$W/racine" && find . -name '*.typ' ! -path './lib/*' -print0 |
-  sur_coeurs xargs -0 -P "$COEURS" -n 1 "$TYPST" compile --root "$W/racine" \
-    --font-path "$RACINE/fonts" --ignore-system-fonts --ignore-embedded-fonts \
-    --pdf-standard a-2b)
+compiler_cli "$W/racine"
 t1=$(horloge)
 TYPST_S=$(duree "$t0" "$t1")
 NPDF_CLI=$(find "$W/racine" -name '*.pdf' | wc -l)
@@ -160,17 +170,9 @@ for lot in "$W"/donnees/*/; do
   sur_coeurs "$CONVFLUX" generer "$lot" --sortie "$S" --typst --force --quiet
   t1=$(horloge)
   APP_C=$(somme "$APP_C" "$(duree "$t0" "$t1")")
-  mkdir -p "$R"
-  cp -r "$RACINE/templates/lib" "$R/lib"
-  (cd "$S" && find . -name '*.typ' -print0 | while IFS= read -r -d '' f; do
-    mkdir -p "$R/$(dirname "$f")"
-    cp "$f" "$R/$f"
-  done)
+  preparer_sources "$S" "$R"
   t0=$(horloge)
-  (cd "$R" && find . -name '*.typ' ! -path './lib/*' -print0 |
-    sur_coeurs xargs -0 -P "$COEURS" -n 1 "$TYPST" compile --root "$R" \
-      --font-path "$RACINE/fonts" --ignore-system-fonts --ignore-embedded-fonts \
-      --pdf-standard a-2b)
+  compiler_cli "$R"
   t1=$(horloge)
   APP_T=$(somme "$APP_T" "$(duree "$t0" "$t1")")
   APP_LOTS=$((APP_LOTS + 1))
