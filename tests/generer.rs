@@ -61,6 +61,14 @@ fn resume(o: &Output) -> String {
     stderr(o).lines().last().unwrap_or("").to_string()
 }
 
+fn resume_commence(o: &Output, debut: &str) {
+    assert!(resume(o).starts_with(debut), "{}", resume(o));
+}
+
+fn resume_contient(o: &Output, fragment: &str) {
+    assert!(resume(o).contains(fragment), "{}", resume(o));
+}
+
 #[test]
 fn mixed_tree_bad_file_reported_others_produced_exit_1() {
     let dir = tempfile::tempdir().unwrap();
@@ -147,11 +155,7 @@ fn second_run_rebuilds_nothing_and_one_changed_yaml_only_its_documents() {
         .keys()
         .filter(|p| p.components().any(|c| c.as_os_str() == id))
         .count();
-    assert!(
-        resume(&o).starts_with(&format!("{n} documents produits")),
-        "{}",
-        resume(&o)
-    );
+    resume_commence(&o, &format!("{n} documents produits"));
 }
 
 #[test]
@@ -184,11 +188,7 @@ fn force_edited_or_deleted_outputs_are_rebuilt() {
     assert!(fs::read(&edite).unwrap().len() > 10_000);
     assert!(supprime.exists());
     // The regeneration is per exercise: the 2024 and 2025 documents are redone.
-    assert!(
-        resume(&o).starts_with("4 documents produits"),
-        "{}",
-        resume(&o)
-    );
+    resume_commence(&o, "4 documents produits");
 }
 
 #[test]
@@ -239,10 +239,9 @@ fn annual_filter_then_full_run_builds_only_the_missing_year() {
     let apres = inodes(&sortie);
     assert!(avant.iter().all(|(p, i)| apres[p] == *i));
     assert!(apres.keys().any(|p| p.starts_with("2025")), "{apres:?}");
-    assert!(
-        resume(&o).starts_with(&format!("{} documents produits", apres.len() - avant.len())),
-        "{}",
-        resume(&o)
+    resume_commence(
+        &o,
+        &format!("{} documents produits", apres.len() - avant.len()),
     );
 }
 
@@ -258,28 +257,16 @@ fn typst_sources_are_expected_only_with_the_flag() {
         Some(0)
     );
     let o = convflux(&["generer", source, "--typst", "--sortie", s(&sortie)]);
-    assert!(
-        resume(&o).starts_with("4 documents produits"),
-        "{}",
-        resume(&o)
-    );
+    resume_commence(&o, "4 documents produits");
     let typ = fichiers(&sortie)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "typ"))
         .count();
     assert_eq!(typ, 4);
     let o = convflux(&["generer", source, "--sortie", s(&sortie)]);
-    assert!(
-        resume(&o).starts_with("0 document produit"),
-        "{}",
-        resume(&o)
-    );
+    resume_commence(&o, "0 document produit");
     let o = convflux(&["generer", source, "--typst", "--sortie", s(&sortie)]);
-    assert!(
-        resume(&o).starts_with("0 document produit"),
-        "{}",
-        resume(&o)
-    );
+    resume_commence(&o, "0 document produit");
 }
 
 #[test]
@@ -327,7 +314,7 @@ fn two_files_with_the_same_id_one_is_refused() {
         err.contains("la convention « territoire-ouest-sodiac » est déjà produite par"),
         "{err}"
     );
-    assert!(resume(&o).contains("1 fichier en erreur"), "{err}");
+    resume_contient(&o, "1 fichier en erreur");
 }
 
 #[test]
@@ -355,7 +342,7 @@ fn worker_processes_and_a_single_worker_write_the_same_bytes() {
         "--typst",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(resume(&o).contains("mémoire max."), "{}", stderr(&o));
+    resume_contient(&o, "mémoire max.");
     let a = fichiers(&seul);
     let b = fichiers(&deux);
     let relatifs = |v: &[PathBuf], r: &Path| -> Vec<PathBuf> {
@@ -400,11 +387,7 @@ fn warnings_of_up_to_date_files_are_still_counted() {
     assert!(n > 0, "{}", resume(&premier));
     let second = convflux(&args);
     assert_eq!(avertissements(&second), n, "{}", resume(&second));
-    assert!(
-        resume(&second).contains(&format!("(dont {n} de fichiers à jour")),
-        "{}",
-        resume(&second)
-    );
+    resume_contient(&second, &format!("(dont {n} de fichiers à jour"));
 }
 
 #[test]
@@ -443,11 +426,7 @@ fn unreadable_manifest_means_a_full_rebuild_with_a_warning() {
     let o = convflux(&["generer", source, "--sortie", s(&sortie)]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("tous les documents seront régénérés"));
-    assert!(
-        resume(&o).starts_with("4 documents produits"),
-        "{}",
-        resume(&o)
-    );
+    resume_commence(&o, "4 documents produits");
     let m: serde_json::Value =
         serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["sorties"].as_object().unwrap().len(), 4);
