@@ -13,6 +13,7 @@ pub mod commands;
 pub mod compute;
 pub mod controle;
 pub mod diagnostic;
+pub mod input;
 pub mod lecteur;
 pub mod load;
 pub mod manifest;

@@ -2,12 +2,12 @@
 //! load → validate → compute → controle. `verifier` stops here; `calculer`
 //! prints the flows; `generer` goes on to render, typeset and output.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::compute::{self, Flux};
 use crate::controle;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::input;
 use crate::load;
 use crate::model::Convention;
 use crate::validate;
@@ -51,13 +51,17 @@ impl Analyse {
 /// Reads and analyses one file. Never panics, whatever the bytes.
 pub fn analyser(chemin: &Path) -> Analyse {
     let mut diags = Diagnostics::default();
-    let bytes = match fs::read(chemin) {
+    let bytes = match input::lire(chemin, load::TAILLE_MAX as u64) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(Diagnostic::erreur(
-                format!("lecture impossible : {e}"),
-                None,
-            ));
+            let mut d = Diagnostic::erreur(format!("lecture impossible : {e}"), None);
+            if let input::ErreurLecture::TropGrand { .. } = e {
+                d = d.note(format!(
+                    "attendu : un fichier YAML de moins de {} Mio ; une convention tient en quelques kilooctets",
+                    load::TAILLE_MAX / (1024 * 1024)
+                ));
+            }
+            diags.push(d);
             return Analyse::echec(chemin, String::new(), diags);
         }
     };
@@ -131,35 +135,4 @@ fn normaliser(bytes: &mut [u8]) {
             bytes[i] = b'\n';
         }
     }
-}
-
-/// Expands files and folders into the YAML files to process, sorted.
-pub fn fichiers(chemins: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for c in chemins {
-        if c.is_dir() {
-            parcourir(c, &mut out)
-                .map_err(|e| format!("lecture du dossier {} impossible : {e}", c.display()))?;
-        } else if c.exists() {
-            out.push(c.clone());
-        } else {
-            return Err(format!("fichier ou dossier introuvable : {}", c.display()));
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-fn parcourir(d: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = fs::read_dir(d)?.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            parcourir(&p, out)?;
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-            out.push(p);
-        }
-    }
-    Ok(())
 }

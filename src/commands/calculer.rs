@@ -46,7 +46,7 @@ fn fr(d: Decimal) -> String {
 }
 
 pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
-    let fichiers = pipeline::fichiers(&a.entrees.chemins).map_err(anyhow::Error::msg)?;
+    let fichiers = crate::commands::lister(&a.entrees.chemins, false)?;
     let mut analyses: Vec<Analyse> = Vec::new();
     let mut echec = false;
     for f in &fichiers {

@@ -8,7 +8,10 @@ mod rapport;
 mod schema;
 mod verifier;
 
+use std::path::PathBuf;
+
 use crate::cli::{Cli, Commande};
+use crate::input;
 
 /// How a command ended (errors of usage or I/O are `Err`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,4 +37,17 @@ pub(crate) fn pluriel(n: usize, mot: &str) -> String {
     } else {
         format!("{n} {mot}s")
     }
+}
+
+/// The YAML files named by a command's arguments, each real file once; what
+/// the walk passed over (links that loop, unreadable folders) is said as a
+/// warning, unless `quiet`.
+pub(crate) fn lister(chemins: &[PathBuf], quiet: bool) -> anyhow::Result<Vec<PathBuf>> {
+    let liste = input::lister(chemins).map_err(anyhow::Error::msg)?;
+    if !quiet {
+        for a in &liste.avertissements {
+            eprintln!("avertissement : {a}");
+        }
+    }
+    Ok(liste.fichiers)
 }

@@ -50,7 +50,7 @@ fn verifier(f: &Path, quiet: bool) -> Verdict {
 }
 
 pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
-    let fichiers = pipeline::fichiers(&a.entrees.chemins).map_err(anyhow::Error::msg)?;
+    let fichiers = crate::commands::lister(&a.entrees.chemins, a.quiet)?;
     let (mut erreurs, mut avertissements, mut invalides) = (0, 0, 0);
     let travailleurs = thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -88,14 +88,17 @@ pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
             }
         }
     });
-    eprintln!(
-        "{} vérifié{}, {} en erreur : {}, {}",
-        pluriel(fichiers.len(), "fichier"),
-        if fichiers.len() > 1 { "s" } else { "" },
-        invalides,
-        pluriel(erreurs, "erreur"),
-        pluriel(avertissements, "avertissement"),
-    );
+    // With --quiet, only errors: the summary too, when there are some.
+    if !a.quiet || invalides > 0 {
+        eprintln!(
+            "{} vérifié{}, {} en erreur : {}, {}",
+            pluriel(fichiers.len(), "fichier"),
+            if fichiers.len() > 1 { "s" } else { "" },
+            invalides,
+            pluriel(erreurs, "erreur"),
+            pluriel(avertissements, "avertissement"),
+        );
+    }
     Ok(if invalides > 0 {
         Issue::ErreursDeDonnees
     } else {
