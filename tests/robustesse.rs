@@ -818,6 +818,14 @@ const VALEURS: &[&str] = &[
     "|\n  bloc\n  multi",
     ">-\n  plié",
     "\u{202e}renversé",
+    "\"\\e[31mrouge\"",
+    "\"\\e]0;titre\\a\"",
+    "9999-12-31",
+    "2200-06-01",
+    "1999-01-01",
+    "99.34567890401331120431919383",
+    "4294967286",
+    "0.0682",
     "日本語",
     "\t",
 ];
@@ -836,6 +844,8 @@ enum Mutation {
     Inserer(u16, char),
     /// Add an anchor on a line and an alias to it on another.
     Alias(usize, usize),
+    /// Replace the value of the line with a text of this many letters.
+    Longue(usize, u32),
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -847,6 +857,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         1 => any::<u16>().prop_map(Mutation::Tronquer),
         1 => (any::<u16>(), any::<char>()).prop_map(|(p, c)| Mutation::Inserer(p, c)),
         1 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::Alias(a, b)),
+        1 => (any::<usize>(), prop_oneof![0u32..2_000, 2_000u32..200_000])
+            .prop_map(|(l, n)| Mutation::Longue(l, n)),
     ]
 }
 
@@ -856,6 +868,7 @@ fn appliquer(texte: &str, m: &Mutation) -> String {
         return texte.to_owned();
     }
     let n = lignes.len();
+    let lignes_n = n;
     match *m {
         Mutation::Valeur(l, v) => {
             let l = &mut lignes[l % n];
@@ -897,6 +910,13 @@ fn appliquer(texte: &str, m: &Mutation) -> String {
             t.insert(at, c);
             return t;
         }
+        Mutation::Longue(l, n) => {
+            let l = &mut lignes[l % lignes_n];
+            if let Some(i) = l.find(": ").or_else(|| l.find("- ")) {
+                l.truncate(i + 2);
+                l.push_str(&"é".repeat(n as usize));
+            }
+        }
         Mutation::Alias(a, b) => {
             if let Some(i) = lignes[a % n].find(": ") {
                 lignes[a % n].insert_str(i + 2, "&m ");
@@ -915,6 +935,21 @@ fn appliquer(texte: &str, m: &Mutation) -> String {
 /// how many went through compute and controle.
 static CAS: AtomicUsize = AtomicUsize::new(0);
 static VALIDES: AtomicUsize = AtomicUsize::new(0);
+static RENDUS: AtomicUsize = AtomicUsize::new(0);
+static COMPOSES: AtomicUsize = AtomicUsize::new(0);
+/// One accepted file in this many is also typeset (render is cheap, layout
+/// is not); `PROPTEST_TYPESET` changes it for a long campaign.
+static TYPESET_TOUS: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
+    std::env::var("PROPTEST_TYPESET")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20)
+});
+
+fn rendu() -> &'static convflux::render::Rendu {
+    static R: std::sync::OnceLock<convflux::render::Rendu> = std::sync::OnceLock::new();
+    R.get_or_init(convflux::render::Rendu::new)
+}
 
 /// The properties every analysed file keeps; panics say which.
 fn verifier_proprietes(octets: Vec<u8>) {
@@ -927,8 +962,10 @@ fn verifier_proprietes(octets: Vec<u8>) {
     }
     if n.is_multiple_of(50_000) {
         eprintln!(
-            "{n} cas analysés, {} valides (calcul et contrôle exécutés)",
-            VALIDES.load(Ordering::Relaxed)
+            "{n} cas analysés, {} valides (calcul et contrôle exécutés), {} documents rendus, {} composés",
+            VALIDES.load(Ordering::Relaxed),
+            RENDUS.load(Ordering::Relaxed),
+            COMPOSES.load(Ordering::Relaxed)
         );
     }
     if an.valide() {
@@ -937,6 +974,27 @@ fn verifier_proprietes(octets: Vec<u8>) {
                 assert!(a.parc_soumis <= a.logements, "{a:?}");
                 assert!(a.mobilisables <= a.flux_previsionnel, "{a:?}");
                 assert!(a.affectes <= a.mobilisables, "{a:?}");
+            }
+        }
+        // What `verifier` accepts, `generer` can render: every document of
+        // every exercise; one accepted file in TYPESET_TOUS is typeset too.
+        let c = an.convention.as_ref().unwrap();
+        let valides = VALIDES.load(Ordering::Relaxed);
+        for f in &an.flux {
+            let docs = rendu()
+                .documents(c, f, &an.flux)
+                .unwrap_or_else(|e| panic!("accepté par verifier, rendu impossible : {e:#}"));
+            RENDUS.fetch_add(docs.len(), Ordering::Relaxed);
+            if valides.is_multiple_of(*TYPESET_TOUS) {
+                for d in &docs {
+                    commun::ts()
+                        .compile(&d.source, &d.ident)
+                        .unwrap_or_else(|e| {
+                            panic!("accepté par verifier, composition impossible : {e:#}")
+                        });
+                    convflux::typeset::liberer_caches();
+                    COMPOSES.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
     } else {
