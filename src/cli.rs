@@ -102,6 +102,10 @@ pub struct GenererArgs {
     /// processus principal dont c'est le numéro.
     #[arg(long, hide = true, value_name = "PID")]
     pub travailleur_interne: Option<u32>,
+    /// Usage interne : identifiant de l'exécution du processus principal
+    /// (noms de ses fichiers temporaires).
+    #[arg(long, hide = true, value_name = "ID")]
+    pub execution_interne: Option<String>,
 }
 
 #[derive(Args, Debug)]

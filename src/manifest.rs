@@ -12,8 +12,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
-use std::fs;
-use std::io::Read;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -21,10 +19,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::assets;
+use crate::input;
 use crate::output::{self, OutputError};
 
 /// File name of the manifest inside the output folder.
 pub const NOM: &str = "manifest.json";
+/// The largest manifest read (64 MiB: about 100 000 documents); a larger
+/// one is ignored, as if there were none.
+pub const TAILLE_MAX: u64 = 64 * 1024 * 1024;
 /// Version of the manifest's layout; another value is read as an empty manifest.
 pub const FORMAT: u32 = 1;
 /// The tool version written into every entry.
@@ -129,29 +131,86 @@ impl Manifeste {
         }
     }
 
-    /// Reads `<dossier>/manifest.json`. A missing file is an empty manifest; an unreadable
-    /// one too, with the reason to show the user.
-    pub fn charger(dossier: &Path) -> (Self, Option<ManifesteIllisible>) {
+    /// Reads `<dossier>/manifest.json`, with what the user should be told. A
+    /// missing file is an empty manifest; an unreadable one too, with the
+    /// reason. The manifest may be someone else's: it is read with a bound
+    /// ([`TAILLE_MAX`]), and any output it names outside the output folder
+    /// (`..`, an absolute path) or of a type convflux does not write is
+    /// dropped with a warning, so it can never lead convflux to read, trust or
+    /// delete a file elsewhere. Source paths are normalised (`./data/x.yaml`
+    /// is `data/x.yaml`).
+    pub fn charger(dossier: &Path) -> (Self, Vec<String>) {
         let chemin = dossier.join(NOM);
-        let texte = match fs::read(&chemin) {
+        let texte = match input::lire(&chemin, TAILLE_MAX) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Self::nouveau(), None),
-            Err(e) => return (Self::nouveau(), Some(illisible(&chemin, e.to_string()))),
+            Err(input::ErreurLecture::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return (Self::nouveau(), Vec::new());
+            }
+            Err(e) => return (Self::nouveau(), vec![illisible(&chemin, e.to_string())]),
         };
         match serde_json::from_slice::<Manifeste>(&texte) {
-            Ok(m) if m.format == FORMAT => (m, None),
+            Ok(m) if m.format == FORMAT => {
+                let (m, ignorees) = m.assaini();
+                let avertissements = if ignorees.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![format!(
+                        "manifeste {} : {} ignorée{} (chemin hors du dossier de sortie, ou fichier que convflux n'écrit pas) : {}",
+                        chemin.display(),
+                        crate::commands::pluriel(ignorees.len(), "entrée"),
+                        if ignorees.len() > 1 { "s" } else { "" },
+                        ignorees
+                            .iter()
+                            .take(5)
+                            .map(|k| format!("« {} »", k.escape_debug()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                            + if ignorees.len() > 5 { ", …" } else { "" }
+                    )]
+                };
+                (m, avertissements)
+            }
             Ok(m) => (
                 Self::nouveau(),
-                Some(illisible(&chemin, format!("format {} inconnu", m.format))),
+                vec![illisible(&chemin, format!("format {} inconnu", m.format))],
             ),
-            Err(e) => (Self::nouveau(), Some(illisible(&chemin, e.to_string()))),
+            Err(e) => (Self::nouveau(), vec![illisible(&chemin, e.to_string())]),
         }
+    }
+
+    /// The manifest without the outputs it may not name, and those keys.
+    fn assaini(self) -> (Self, Vec<String>) {
+        let mut ignorees = Vec::new();
+        let mut sorties = BTreeMap::new();
+        for (k, mut o) in self.sorties {
+            if output::cle_produite(&k) {
+                o.source = normaliser_source(&o.source);
+                sorties.insert(k, o);
+            } else {
+                ignorees.push(k);
+            }
+        }
+        let mut sources = BTreeMap::new();
+        for (k, mut s) in self.sources {
+            for cles in s.annees.values_mut() {
+                cles.retain(|c| sorties.contains_key(c));
+            }
+            sources.insert(normaliser_source(&k), s);
+        }
+        (
+            Manifeste {
+                sources,
+                sorties,
+                ..self
+            },
+            ignorees,
+        )
     }
 
     /// Writes `<dossier>/manifest.json` atomically: one output per line, sorted, so two
     /// manifests compare with `diff`.
-    pub fn enregistrer(&self, dossier: &Path) -> Result<(), OutputError> {
-        output::ecrire_atomique_avec(&dossier.join(NOM), |w| self.ecrire_json(w))
+    pub fn enregistrer(&self, dossier: &output::Dossier) -> Result<(), OutputError> {
+        dossier.ecrire_avec(NOM, |w| self.ecrire_json(w))
     }
 
     /// The manifest as written on disk.
@@ -196,7 +255,7 @@ impl Manifeste {
         source: &str,
         sha256: &str,
         ctx: &Contexte,
-        dossier: &Path,
+        dossier: &output::Dossier,
     ) -> BTreeMap<i32, AJour> {
         let Some(s) = self.sources.get(source) else {
             return BTreeMap::new();
@@ -220,7 +279,7 @@ impl Manifeste {
         annee: i32,
         cles: &[String],
         ctx: &Contexte,
-        dossier: &Path,
+        dossier: &output::Dossier,
     ) -> Option<AJour> {
         let presentes: HashSet<&str> = cles.iter().map(String::as_str).collect();
         let mut r = AJour::default();
@@ -241,13 +300,14 @@ impl Manifeste {
                 && o.polices_sha256 == ctx.polices_sha256
                 && o.version == ctx.version
                 && o.options == ctx.options
-                && sha256_fichier(&dossier.join(cle)).is_some_and(|h| h == o.sha256);
+                && dossier.empreinte(cle).is_some_and(|h| h == o.sha256);
             if !inchangee {
                 return None;
             }
             if est_pdf {
-                r.documents += 1;
-                r.pages += o.pages;
+                // Counts from a file that may be hostile: never wrap.
+                r.documents = r.documents.saturating_add(1);
+                r.pages = r.pages.saturating_add(o.pages);
             }
         }
         Some(r)
@@ -271,8 +331,8 @@ impl Manifeste {
             .filter(|y| annee.is_none_or(|a| a == **y))
         {
             let r = a_jour.get(y)?;
-            total.documents += r.documents;
-            total.pages += r.pages;
+            total.documents = total.documents.saturating_add(r.documents);
+            total.pages = total.pages.saturating_add(r.pages);
         }
         total.avertissements = s.avertissements;
         Some((s.convention.clone(), total))
@@ -344,11 +404,17 @@ pub struct MiseAJour {
     pub avertissements: usize,
 }
 
-fn illisible(chemin: &Path, detail: String) -> ManifesteIllisible {
+fn illisible(chemin: &Path, detail: String) -> String {
     ManifesteIllisible {
         chemin: chemin.display().to_string(),
         detail,
     }
+    .to_string()
+}
+
+/// A source path as the manifest keys it (see [`input::normaliser`]).
+fn normaliser_source(s: &str) -> String {
+    input::normaliser(Path::new(s)).display().to_string()
 }
 
 /// The Typst source written next to a PDF with `--typst`.
@@ -359,22 +425,6 @@ pub fn typ_de(pdf: &str) -> String {
 /// SHA-256 of bytes, lowercase hex.
 pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
-}
-
-/// SHA-256 of a file's bytes, read in blocks; `None` if it cannot be read.
-pub fn sha256_fichier(chemin: &Path) -> Option<String> {
-    let mut f = fs::File::open(chemin).ok()?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => h.update(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
-    Some(hex(&h.finalize()))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -467,6 +517,7 @@ fn json<T: Serialize + ?Sized>(v: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn sortie(source: &str, sha: &str, annee: i32, pdf: &[u8]) -> Sortie {
         Sortie {
@@ -498,7 +549,7 @@ mod tests {
             source,
             sha,
             annee,
-            &m.exercices_a_jour(source, sha, ctx, dir),
+            &m.exercices_a_jour(source, sha, ctx, &output::Dossier::rejoindre(dir, "0", &[])),
         )
     }
 
@@ -610,7 +661,8 @@ mod tests {
     fn json_round_trips_and_has_one_output_per_line() {
         let dir = tempfile::tempdir().unwrap();
         let (m, _) = exemple(dir.path());
-        m.enregistrer(dir.path()).unwrap();
+        m.enregistrer(&output::Dossier::prendre(dir.path(), &[]).unwrap())
+            .unwrap();
         let texte = fs::read_to_string(dir.path().join(NOM)).unwrap();
         assert!(
             texte
@@ -618,7 +670,7 @@ mod tests {
                 .any(|l| l.starts_with("    \"2024/c/convention.pdf\": {\"sha256\":")),
             "{texte}"
         );
-        assert_eq!(Manifeste::charger(dir.path()).0, m);
+        assert_eq!(Manifeste::charger(dir.path()), (m, vec![]));
         let vide = Manifeste::nouveau();
         let v: Manifeste = serde_json::from_str(&vide.en_json()).unwrap();
         assert_eq!(v, vide);
@@ -630,9 +682,53 @@ mod tests {
         fs::write(dir.path().join(NOM), b"{ tronque").unwrap();
         let (m, e) = Manifeste::charger(dir.path());
         assert!(m.sources.is_empty());
-        assert!(e.unwrap().to_string().contains("régénérés"));
+        assert!(e[0].contains("régénérés"), "{e:?}");
         let (_, e) = Manifeste::charger(&dir.path().join("absent"));
-        assert!(e.is_none());
+        assert!(e.is_empty());
+    }
+
+    #[test]
+    fn outputs_named_outside_the_folder_are_dropped_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut m, _) = exemple(dir.path());
+        for cle in [
+            "../x.pdf",
+            "/etc/passwd",
+            "2024/../../y.pdf",
+            "2024/c/donnees.yaml",
+        ] {
+            m.sorties
+                .insert(cle.into(), sortie("a.yaml", "s1", 2024, b""));
+            m.sources
+                .get_mut("a.yaml")
+                .unwrap()
+                .annees
+                .get_mut(&2024)
+                .unwrap()
+                .push(cle.into());
+        }
+        fs::write(dir.path().join(NOM), m.en_json()).unwrap();
+        let (lu, e) = Manifeste::charger(dir.path());
+        assert_eq!(
+            lu.sorties.keys().collect::<Vec<_>>(),
+            ["2024/c/convention.pdf"]
+        );
+        assert_eq!(
+            lu.sources["a.yaml"].annees[&2024],
+            ["2024/c/convention.pdf"]
+        );
+        assert_eq!(e.len(), 1);
+        assert!(e[0].contains("4 entrées ignorées"), "{e:?}");
+    }
+
+    #[test]
+    fn a_manifest_larger_than_its_bound_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = fs::File::create(dir.path().join(NOM)).unwrap();
+        f.set_len(TAILLE_MAX + 1).unwrap();
+        let (m, e) = Manifeste::charger(dir.path());
+        assert!(m.sorties.is_empty());
+        assert!(e[0].contains("trop volumineux"), "{e:?}");
     }
 
     #[test]

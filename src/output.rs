@@ -1,36 +1,402 @@
-//! Stage 6, `output`: bytes → files under `out/`, atomically.
+//! Stage 6, `output`: bytes → files inside the output folder, atomically, and
+//! only files convflux can prove are its own.
 //!
-//! Each file is written to a temporary file in the same directory
-//! (`.<name>.<pid>.<n>.tmp`), flushed to disk, then renamed over the target: a
-//! crash or a `kill -9` leaves either the previous good file or the new one,
-//! never a truncated PDF under its final name. The next run removes the
-//! temporary files a killed run left behind.
+//! The output folder's contents may be someone else's or hostile (a manifest
+//! left by another run, links planted in it). So:
+//!
+//! - A run takes the folder with an OS advisory lock on `.convflux.verrou`
+//!   ([`Dossier::prendre`]): a second run on the same folder stops with a
+//!   French message naming the process that holds it; the OS drops the lock of
+//!   a killed run, so a stale lock never blocks.
+//! - Every output is named by a key relative to the folder (`2024/c/x.pdf`)
+//!   made only of plain names: no `..`, no absolute path, and every folder on
+//!   the way is a real folder, never a link (which could lead out).
+//! - A file is written to a temporary file in the same folder
+//!   (`.<name>.<run>-<n>.tmp`, created exclusively), flushed, then renamed
+//!   over the target: a crash or a `kill -9` leaves either the previous good
+//!   file or the new one. An output never replaces a link, a folder, a device,
+//!   or one of the command's input files.
+//! - The temporary files a killed run left are removed by the next run, and
+//!   only those: their names carry the killed run's id, read from the lock
+//!   file, and only the folders convflux writes are looked at.
+//! - A file is deleted ([`Dossier::supprimer`]) only when it is a regular file
+//!   at a valid key, of a type convflux writes, and still has the hash
+//!   convflux recorded when it wrote it.
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Seek, Write};
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::{Digest, Sha256};
+
+use crate::input;
+
+/// The lock file of an output folder.
+pub const VERROU: &str = ".convflux.verrou";
+
+/// The file types convflux writes into an output folder, and so may delete.
+const EXTENSIONS: &[&str] = &["pdf", "typ"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("impossible d'écrire {chemin} : {source}")]
+    #[error("impossible d'écrire {} : {}", .chemin.display(), input::io_fr(.source))]
     Ecriture {
         chemin: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: io::Error,
     },
+    #[error(
+        "le dossier de sortie {} est déjà utilisé par une autre exécution de convflux{} : \
+         attendez qu'elle se termine, ou choisissez un autre dossier (--sortie)",
+        .dossier.display(),
+        .processus.map(|p| format!(" (processus {p})")).unwrap_or_default()
+    )]
+    Occupe {
+        dossier: PathBuf,
+        processus: Option<u32>,
+    },
+    #[error("{} : {raison} ; convflux n'y écrit pas", .chemin.display())]
+    Refus { chemin: PathBuf, raison: String },
 }
 
-/// Writes `bytes` to `chemin` atomically (temp file + fsync + rename).
-pub fn ecrire_atomique(chemin: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    ecrire_atomique_avec(chemin, |w| w.write_all(bytes))
+fn refus(chemin: &Path, raison: impl Into<String>) -> OutputError {
+    OutputError::Refus {
+        chemin: chemin.to_path_buf(),
+        raison: raison.into(),
+    }
 }
 
-/// Like [`ecrire_atomique`], for content produced by `ecrire` as it goes (a large manifest
-/// is never held whole in memory).
-pub fn ecrire_atomique_avec(
+/// Whether `cle` names a file inside an output folder by plain names only
+/// (`2024/c/convention.pdf`): not empty, relative, no `.` or `..`.
+pub fn cle_valide(cle: &str) -> bool {
+    let p = Path::new(cle);
+    !cle.is_empty()
+        && !cle.contains('\\')
+        && !cle.contains('\0')
+        && p.components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Whether `cle` is a valid key of a file type convflux writes (so may delete).
+pub fn cle_produite(cle: &str) -> bool {
+    cle_valide(cle)
+        && Path::new(cle)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.contains(&e))
+}
+
+/// An output folder taken by this run.
+#[derive(Debug)]
+pub struct Dossier {
+    racine: PathBuf,
+    /// This run's id, in the names of its temporary files.
+    execution: String,
+    /// Identities of the command's input files, never overwritten.
+    entrees: HashSet<(u64, u64)>,
+    /// The locked lock file (the main process of a run holds it).
+    _verrou: Option<File>,
+}
+
+impl Dossier {
+    /// Takes `racine` for this run: creates it, locks it, removes the
+    /// temporary files of the previous run if it was killed. `entrees` are the
+    /// command's input files.
+    pub fn prendre(racine: &Path, entrees: &[PathBuf]) -> Result<Dossier, OutputError> {
+        let err = |source| OutputError::Ecriture {
+            chemin: racine.to_path_buf(),
+            source,
+        };
+        fs::create_dir_all(racine).map_err(err)?;
+        if !fs::metadata(racine).map_err(err)?.is_dir() {
+            return Err(refus(racine, "ce n'est pas un dossier"));
+        }
+        let chemin = racine.join(VERROU);
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Never through a link, never blocking on a FIFO.
+            options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let mut f = options
+            .open(&chemin)
+            .map_err(|source| OutputError::Ecriture {
+                chemin: chemin.clone(),
+                source,
+            })?;
+        if !f.metadata().map_err(err)?.is_file() {
+            return Err(refus(&chemin, "ce n'est pas un fichier ordinaire"));
+        }
+        let precedent = lire_verrou(&mut f);
+        match f.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(OutputError::Occupe {
+                    dossier: racine.to_path_buf(),
+                    processus: precedent.and_then(|(_, pid)| pid),
+                });
+            }
+            Err(fs::TryLockError::Error(source)) => {
+                return Err(OutputError::Ecriture { chemin, source });
+            }
+        }
+        // Read again under the lock: the run before may have just finished.
+        if let Some((id, _)) = lire_verrou(&mut f) {
+            nettoyer_temporaires(racine, &id);
+        }
+        let execution = nouvel_identifiant();
+        let contenu = format!("execution={execution}\nprocessus={}\n", std::process::id());
+        (|| {
+            f.set_len(0)?;
+            f.rewind()?;
+            f.write_all(contenu.as_bytes())
+        })()
+        .map_err(|source| OutputError::Ecriture {
+            chemin: chemin.clone(),
+            source,
+        })?;
+        heriter(&f);
+        Ok(Dossier {
+            racine: racine.to_path_buf(),
+            execution,
+            entrees: identites(entrees),
+            _verrou: Some(f),
+        })
+    }
+
+    /// The folder as taken by the main process of run `execution`, for one of
+    /// its worker processes (which does not lock it again).
+    pub fn rejoindre(racine: &Path, execution: &str, entrees: &[PathBuf]) -> Dossier {
+        Dossier {
+            racine: racine.to_path_buf(),
+            execution: execution.to_owned(),
+            entrees: identites(entrees),
+            _verrou: None,
+        }
+    }
+
+    pub fn racine(&self) -> &Path {
+        &self.racine
+    }
+
+    /// This run's id (passed to worker processes).
+    pub fn execution(&self) -> &str {
+        &self.execution
+    }
+
+    /// The path of `cle` when every folder on the way is a real folder inside
+    /// the output folder (or does not exist yet); `None` otherwise.
+    pub fn chemin(&self, cle: &str) -> Option<PathBuf> {
+        if !cle_valide(cle) {
+            return None;
+        }
+        let mut p = self.racine.clone();
+        let composants: Vec<_> = Path::new(cle).components().collect();
+        let (dernier, dossiers) = composants.split_last()?;
+        for c in dossiers {
+            p.push(c);
+            match fs::symlink_metadata(&p) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => return None,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(_) => return None,
+            }
+        }
+        p.push(dernier);
+        Some(p)
+    }
+
+    /// SHA-256 of the regular file at `cle` (never through a link), if any.
+    pub fn empreinte(&self, cle: &str) -> Option<String> {
+        let p = self.chemin(cle)?;
+        if !fs::symlink_metadata(&p).ok()?.is_file() {
+            return None;
+        }
+        sha256_fichier(&p)
+    }
+
+    /// Whether [`Dossier::ecrire`] may write at `cle`, checked before any
+    /// work so that a refused document leaves its siblings untouched too.
+    pub fn controler(&self, cle: &str) -> Result<(), OutputError> {
+        let p = self
+            .chemin(cle)
+            .ok_or_else(|| refus(&self.racine.join(cle), "chemin hors du dossier de sortie"))?;
+        self.verifier_cible(&p)
+    }
+
+    /// Writes `bytes` at `cle` atomically.
+    pub fn ecrire(&self, cle: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        self.ecrire_avec(cle, |w| w.write_all(bytes))
+    }
+
+    /// Like [`Dossier::ecrire`], for content produced as it goes.
+    pub fn ecrire_avec(
+        &self,
+        cle: &str,
+        ecrire: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), OutputError> {
+        let hors = || refus(&self.racine.join(cle), "chemin hors du dossier de sortie");
+        let p = self.chemin(cle).ok_or_else(hors)?;
+        // Create the folders one by one, checking each is a real one.
+        let mut d = self.racine.clone();
+        let composants: Vec<_> = Path::new(cle).components().collect();
+        for c in &composants[..composants.len() - 1] {
+            d.push(c);
+            match fs::create_dir(&d) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(source) => return Err(OutputError::Ecriture { chemin: d, source }),
+            }
+            if !fs::symlink_metadata(&d).is_ok_and(|m| m.is_dir()) {
+                return Err(hors());
+            }
+        }
+        self.verifier_cible(&p)?;
+        ecrire_atomique(&p, &self.execution, ecrire)
+    }
+
+    /// An output may replace only a regular file that is not an input.
+    fn verifier_cible(&self, p: &Path) -> Result<(), OutputError> {
+        match fs::symlink_metadata(p) {
+            Err(_) => Ok(()),
+            Ok(m) if !m.is_file() => Err(refus(
+                p,
+                "un élément qui n'est pas un fichier ordinaire (lien, dossier, périphérique…) \
+                 occupe la place de ce document",
+            )),
+            Ok(_) if input::identite(p).is_some_and(|id| self.entrees.contains(&id)) => {
+                Err(refus(p, "c'est un fichier d'entrée de la commande"))
+            }
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// Deletes the file at `cle` if convflux can prove it wrote it: a regular
+    /// file of a type it writes, not an input, whose hash is still `sha256`.
+    /// Whether it was deleted.
+    pub fn supprimer(&self, cle: &str, sha256: &str) -> bool {
+        if !cle_produite(cle) {
+            return false;
+        }
+        let Some(p) = self.chemin(cle) else {
+            return false;
+        };
+        if self.verifier_cible(&p).is_err() || self.empreinte(cle).as_deref() != Some(sha256) {
+            return false;
+        }
+        fs::remove_file(&p).is_ok()
+    }
+}
+
+/// Lets the worker processes this run starts inherit the locked file: the
+/// OS keeps the lock while any of them lives, so even if the main process is
+/// killed, no other run takes the folder before its workers have ended.
+fn heriter(f: &File) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `fcntl(F_SETFD)` on a descriptor this `File` owns and keeps
+        // open; it only clears the close-on-exec flag.
+        unsafe {
+            libc::fcntl(f.as_raw_fd(), libc::F_SETFD, 0);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = f;
+}
+
+/// Identities of files (device, inode).
+fn identites(chemins: &[PathBuf]) -> HashSet<(u64, u64)> {
+    chemins.iter().filter_map(|c| input::identite(c)).collect()
+}
+
+/// The run id and process recorded in a lock file, when it is ours.
+fn lire_verrou(f: &mut File) -> Option<(String, Option<u32>)> {
+    let mut texte = String::new();
+    f.rewind().ok()?;
+    f.take(256).read_to_string(&mut texte).ok()?;
+    let mut id = None;
+    let mut pid = None;
+    for l in texte.lines() {
+        if let Some(v) = l.strip_prefix("execution=") {
+            id = Some(v.to_owned()).filter(|v| est_identifiant(v));
+        } else if let Some(v) = l.strip_prefix("processus=") {
+            pid = v.parse().ok();
+        }
+    }
+    Some((id?, pid))
+}
+
+/// A run id: 16 lowercase hex digits.
+fn est_identifiant(s: &str) -> bool {
+    s.len() == 16 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A new run id, unique enough for temporary file names (process, time).
+fn nouvel_identifiant() -> String {
+    let mut h = Sha256::new();
+    h.update(std::process::id().to_le_bytes());
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    h.update(t.as_nanos().to_le_bytes());
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `nom` is a temporary file of run `execution`:
+/// `.<name>.<execution>-<n>.tmp`.
+fn est_temporaire(nom: &str, execution: &str) -> bool {
+    let Some(reste) = nom.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let Some((avant, n)) = reste.rsplit_once('-') else {
+        return false;
+    };
+    !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && avant
+            .strip_suffix(execution)
+            .and_then(|a| a.strip_suffix('.'))
+            .is_some_and(|a| !a.is_empty())
+}
+
+/// Removes the temporary files of run `execution` in the folders convflux
+/// writes: the root (manifest), `<annee>/` (reports), `<annee>/<convention>/`.
+fn nettoyer_temporaires(racine: &Path, execution: &str) {
+    let walker = walkdir::WalkDir::new(racine)
+        .max_depth(3)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() != 1
+                || !e.file_type().is_dir()
+                || e.file_name()
+                    .to_str()
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+    for e in walker.flatten() {
+        if e.file_type().is_file()
+            && e.file_name()
+                .to_str()
+                .is_some_and(|n| est_temporaire(n, execution))
+        {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Writes through a temporary file next to `chemin` (created exclusively),
+/// `fsync`, then renames it over `chemin`.
+fn ecrire_atomique(
     chemin: &Path,
-    ecrire: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    execution: &str,
+    ecrire: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), OutputError> {
     // Two writers in one process never share a temporary file.
     static COMPTEUR: AtomicU64 = AtomicU64::new(0);
@@ -39,18 +405,19 @@ pub fn ecrire_atomique_avec(
         source,
     };
     let dossier = chemin.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dossier).map_err(err)?;
     let nom = chemin
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("sortie");
     let tmp = dossier.join(format!(
-        ".{nom}.{}.{}.tmp",
-        std::process::id(),
+        ".{nom}.{execution}-{}.tmp",
         COMPTEUR.fetch_add(1, Ordering::Relaxed)
     ));
+    let mut cree = false;
     let r = (|| {
-        let mut f = BufWriter::with_capacity(1 << 16, File::create(&tmp)?);
+        let f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        cree = true;
+        let mut f = BufWriter::with_capacity(1 << 16, f);
         ecrire(&mut f)?;
         let f = f.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
@@ -62,74 +429,206 @@ pub fn ecrire_atomique_avec(
         }
         Ok(())
     })();
-    if r.is_err() {
+    if r.is_err() && cree {
         let _ = fs::remove_file(&tmp);
     }
     r.map_err(err)
 }
 
-/// Whether `nom` is one of our temporary files (`.<name>.<pid>[.<n>].tmp`).
-fn est_temporaire(nom: &str) -> bool {
-    nom.starts_with('.') && nom.ends_with(".tmp")
+/// Writes a file the user named outside the output folder (`rapport --xlsx`):
+/// it must end in `.<extension>`, and may replace only a regular file (not a
+/// link) that is not an input and already starts with `signature` (the same
+/// kind of file, written before).
+pub fn ecrire_fichier_nomme(
+    chemin: &Path,
+    extension: &str,
+    signature: &[u8],
+    entrees: &[PathBuf],
+    bytes: &[u8],
+) -> Result<(), OutputError> {
+    controler_fichier_nomme(chemin, extension, signature, entrees)?;
+    ecrire_atomique(chemin, &nouvel_identifiant(), |w| w.write_all(bytes))
 }
 
-/// Removes temporary files left by an interrupted run, under `racine`.
-pub fn nettoyer_temporaires(racine: &Path) {
-    let Ok(entries) = fs::read_dir(racine) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let Ok(t) = e.file_type() else { continue };
-        if t.is_dir() {
-            nettoyer_temporaires(&e.path());
-        } else if e.file_name().to_str().is_some_and(est_temporaire) {
-            let _ = fs::remove_file(e.path());
+/// The checks of [`ecrire_fichier_nomme`], to run before any work.
+pub fn controler_fichier_nomme(
+    chemin: &Path,
+    extension: &str,
+    signature: &[u8],
+    entrees: &[PathBuf],
+) -> Result<(), OutputError> {
+    if chemin.extension().and_then(|e| e.to_str()) != Some(extension) {
+        return Err(refus(
+            chemin,
+            format!("le nom doit se terminer par « .{extension} »"),
+        ));
+    }
+    match fs::symlink_metadata(chemin) {
+        Err(_) => {}
+        Ok(m) if !m.is_file() => {
+            return Err(refus(chemin, "ce n'est pas un fichier ordinaire"));
+        }
+        Ok(_) => {
+            if input::identite(chemin).is_some_and(|id| identites(entrees).contains(&id)) {
+                return Err(refus(chemin, "c'est un fichier d'entrée de la commande"));
+            }
+            let mut debut = vec![0; signature.len()];
+            let lu = input::ouvrir(chemin)
+                .ok()
+                .and_then(|mut f| f.read_exact(&mut debut).ok());
+            if lu.is_none() || debut != signature {
+                return Err(refus(
+                    chemin,
+                    format!("ce fichier existe et n'est pas un fichier .{extension}"),
+                ));
+            }
         }
     }
+    Ok(())
+}
+
+/// SHA-256 of a regular file's bytes, read in blocks; `None` if it cannot be
+/// read (or is not a regular file: a FIFO or a device is never read).
+pub fn sha256_fichier(chemin: &Path) -> Option<String> {
+    let mut f = input::ouvrir(chemin).ok()?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(
+        h.finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn dossier(d: &Path) -> Dossier {
+        Dossier::prendre(d, &[]).unwrap()
+    }
+
     #[test]
     fn writes_and_replaces_without_leftovers() {
         let dir = tempfile::tempdir().unwrap();
+        let o = dossier(dir.path());
+        o.ecrire("a/b/doc.pdf", b"un").unwrap();
+        o.ecrire("a/b/doc.pdf", b"deux").unwrap();
         let p = dir.path().join("a/b/doc.pdf");
-        ecrire_atomique(&p, b"un").unwrap();
-        ecrire_atomique(&p, b"deux").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"deux");
-        let restes: Vec<_> = fs::read_dir(p.parent().unwrap()).unwrap().collect();
-        assert_eq!(restes.len(), 1);
+        assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
     }
 
     #[test]
     fn a_failed_write_keeps_the_previous_file_and_no_temporary() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("doc.pdf");
-        ecrire_atomique(&p, b"bon").unwrap();
-        let r = ecrire_atomique_avec(&p, |w| {
+        let o = dossier(dir.path());
+        o.ecrire("doc.pdf", b"bon").unwrap();
+        let r = o.ecrire_avec("doc.pdf", |w| {
             w.write_all(b"moi")?;
-            Err(std::io::Error::other("coupure"))
+            Err(io::Error::other("coupure"))
         });
         assert!(r.unwrap_err().to_string().contains("impossible d'écrire"));
-        assert_eq!(fs::read(&p).unwrap(), b"bon");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(fs::read(dir.path().join("doc.pdf")).unwrap(), b"bon");
+        // The document and the lock file.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]
-    fn leftovers_of_a_killed_run_are_removed() {
+    fn keys_are_plain_relative_names() {
+        for bonne in ["2024/c/convention.pdf", "manifest.json", "a.typ"] {
+            assert!(cle_valide(bonne), "{bonne}");
+        }
+        for mauvaise in [
+            "",
+            "../x.pdf",
+            "/etc/x.pdf",
+            "2024/../../x.pdf",
+            "./a.pdf",
+            "a\\..\\b",
+        ] {
+            assert!(!cle_valide(mauvaise), "{mauvaise}");
+        }
+        assert!(cle_produite("2024/c/a.pdf"));
+        assert!(!cle_produite("2024/c/a.yaml"));
+    }
+
+    #[test]
+    fn only_the_killed_runs_temporaries_are_removed() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("2024/c");
         fs::create_dir_all(&d).unwrap();
-        fs::write(d.join(".convention.pdf.123.0.tmp"), b"%PDF-tronq").unwrap();
-        fs::write(d.join(".annexe.pdf.123.tmp"), b"").unwrap();
-        fs::write(d.join("convention.pdf"), b"%PDF").unwrap();
-        nettoyer_temporaires(dir.path());
-        let restes: Vec<_> = fs::read_dir(&d)
+        let id = "0123456789abcdef";
+        fs::write(
+            dir.path().join(VERROU),
+            format!("execution={id}\nprocessus=1\n"),
+        )
+        .unwrap();
+        fs::write(d.join(format!(".convention.pdf.{id}-0.tmp")), b"%PDF-tronq").unwrap();
+        fs::write(dir.path().join(format!(".manifest.json.{id}-3.tmp")), b"{").unwrap();
+        // Someone else's files that merely look like temporaries.
+        fs::write(d.join(".notes.tmp"), b"a moi").unwrap();
+        fs::write(d.join(".x.fedcba9876543210-0.tmp"), b"a moi").unwrap();
+        fs::create_dir_all(dir.path().join("perso")).unwrap();
+        fs::write(dir.path().join(format!("perso/.y.{id}-0.tmp")), b"a moi").unwrap();
+        let _o = dossier(dir.path());
+        let mut restes: Vec<_> = fs::read_dir(&d)
             .unwrap()
-            .map(|e| e.unwrap().file_name())
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(restes, ["convention.pdf"]);
+        restes.sort();
+        assert_eq!(restes, [".notes.tmp", ".x.fedcba9876543210-0.tmp"]);
+        assert!(
+            !dir.path()
+                .join(format!(".manifest.json.{id}-3.tmp"))
+                .exists()
+        );
+        assert!(dir.path().join(format!("perso/.y.{id}-0.tmp")).exists());
+    }
+
+    #[test]
+    fn a_second_run_on_the_folder_is_refused_while_the_first_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let premier = dossier(dir.path());
+        let e = Dossier::prendre(dir.path(), &[]).unwrap_err().to_string();
+        assert!(e.contains("déjà utilisé"), "{e}");
+        assert!(
+            e.contains(&format!("processus {}", std::process::id())),
+            "{e}"
+        );
+        drop(premier);
+        assert!(Dossier::prendre(dir.path(), &[]).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn nothing_is_written_or_deleted_through_a_link_or_over_an_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let dehors = tempfile::tempdir().unwrap();
+        let autre = dehors.path().join("a.pdf");
+        fs::write(&autre, b"precieux").unwrap();
+        let sha = sha256_fichier(&autre).unwrap();
+        std::os::unix::fs::symlink(dehors.path(), dir.path().join("2024")).unwrap();
+        std::os::unix::fs::symlink(&autre, dir.path().join("lien.pdf")).unwrap();
+        let entree = dir.path().join("entree.pdf");
+        fs::write(&entree, b"donnees").unwrap();
+        let o = Dossier::prendre(dir.path(), std::slice::from_ref(&entree)).unwrap();
+        assert!(!o.supprimer("2024/a.pdf", &sha));
+        assert!(!o.supprimer("lien.pdf", &sha));
+        assert!(o.ecrire("2024/b.pdf", b"x").is_err());
+        assert!(o.ecrire("lien.pdf", b"x").is_err());
+        assert!(o.ecrire("entree.pdf", b"x").is_err());
+        assert_eq!(fs::read(&autre).unwrap(), b"precieux");
+        assert_eq!(fs::read(&entree).unwrap(), b"donnees");
+        assert!(!dehors.path().join("b.pdf").exists());
     }
 }

@@ -4,8 +4,6 @@
 //! exercise, naming the convention's last possible year when the year lies
 //! beyond it, and the first year (which gives the convention).
 
-use std::path::Path;
-
 use crate::cli::AvenantArgs;
 use crate::commands::{Issue, pluriel};
 use crate::diagnostic::Severity;
@@ -15,7 +13,13 @@ use crate::render::Rendu;
 use crate::typeset::{self, Typesetter};
 
 pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
-    if !a.fichier.is_file() {
+    if a.fichier.is_dir() {
+        anyhow::bail!(
+            "{} est un dossier : un fichier YAML de convention est attendu",
+            a.fichier.display()
+        );
+    }
+    if !a.fichier.exists() {
         anyhow::bail!(
             "fichier introuvable : {} (un fichier YAML de convention est attendu)",
             a.fichier.display()
@@ -63,7 +67,7 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     }
     let rendu = Rendu::new();
     let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
-    let dossier = a.sortie.join(annee.to_string()).join(&c.id);
+    let dossier = format!("{annee}/{}", c.id);
     let mut a_ecrire = Vec::new();
     let mut pages = 0;
     for doc in rendu.documents(c, flux, &an.flux)? {
@@ -72,23 +76,24 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
         pages += compile.pages;
         if a.typst {
             a_ecrire.push((
-                dossier.join(doc.fichier.replace(".pdf", ".typ")),
+                format!("{dossier}/{}", doc.fichier.replace(".pdf", ".typ")),
                 doc.source.into_bytes(),
             ));
         }
-        a_ecrire.push((dossier.join(&doc.fichier), compile.pdf));
+        a_ecrire.push((format!("{dossier}/{}", doc.fichier), compile.pdf));
     }
     // All or nothing: a typesetting failure above leaves the folder untouched.
-    for (p, bytes) in &a_ecrire {
-        output::ecrire_atomique(Path::new(p), bytes)?;
+    let sortie = output::Dossier::prendre(&a.sortie, std::slice::from_ref(&a.fichier))?;
+    for (cle, bytes) in &a_ecrire {
+        sortie.ecrire(cle, bytes)?;
         if !a.quiet {
-            eprintln!("écrit : {}", p.display());
+            eprintln!("écrit : {}", sortie.racine().join(cle).display());
         }
     }
     if !a.quiet {
         let n = a_ecrire
             .iter()
-            .filter(|(p, _)| p.extension().is_some_and(|e| e == "pdf"))
+            .filter(|(cle, _)| cle.ends_with(".pdf"))
             .count();
         eprintln!(
             "avenant {annee} de `{}` : {} ({})",

@@ -16,6 +16,10 @@ use crate::render::filtres::nombre_fr;
 use crate::render::{Rendu, rapport as vue_rapport, tableur};
 use crate::typeset::{self, Typesetter};
 
+/// The first bytes of an XLSX file (a ZIP archive): the only kind of
+/// existing file `--xlsx` may replace.
+const XLSX: &[u8] = b"PK\x03\x04";
+
 fn logements(n: u32) -> String {
     if n <= 1 {
         format!("{n} logement")
@@ -25,7 +29,10 @@ fn logements(n: u32) -> String {
 }
 
 pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
-    let fichiers = pipeline::fichiers(&a.entrees.chemins).map_err(anyhow::Error::msg)?;
+    let fichiers = crate::commands::lister(&a.entrees.chemins, a.quiet)?;
+    if let Some(x) = &a.xlsx {
+        output::controler_fichier_nomme(x, "xlsx", XLSX, &fichiers)?;
+    }
     let mut analyses: Vec<Analyse> = Vec::new();
     let mut invalides = 0;
     for f in &fichiers {
@@ -59,8 +66,10 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             return Ok(Issue::ErreursDeDonnees);
         }
     };
-    for w in &r.avertissements {
-        eprintln!("avertissement : {w}");
+    if !a.quiet {
+        for w in &r.avertissements {
+            eprintln!("avertissement : {w}");
+        }
     }
     let avertissements: usize = analyses
         .iter()
@@ -125,22 +134,23 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
         let doc = vue_rapport::document(&rendu, &r)?;
         let compile = ts.compile(&doc.source, &doc.ident)?;
         typeset::liberer_caches();
-        let dossier = a.sortie.join(r.annee.to_string());
+        let sortie = output::Dossier::prendre(&a.sortie, &fichiers)?;
+        let cle = format!("{}/{}", r.annee, doc.fichier);
         if a.typst {
-            output::ecrire_atomique(
-                &dossier.join(doc.fichier.replace(".pdf", ".typ")),
-                doc.source.as_bytes(),
-            )?;
+            sortie.ecrire(&cle.replace(".pdf", ".typ"), doc.source.as_bytes())?;
         }
-        let chemin = dossier.join(&doc.fichier);
-        output::ecrire_atomique(&chemin, &compile.pdf)?;
+        sortie.ecrire(&cle, &compile.pdf)?;
         if !a.quiet {
-            eprintln!("écrit : {} ({} pages)", chemin.display(), compile.pages);
+            eprintln!(
+                "écrit : {} ({} pages)",
+                sortie.racine().join(&cle).display(),
+                compile.pages
+            );
         }
     }
     if let Some(x) = &a.xlsx {
         let octets = tableur::classeur(&r)?;
-        output::ecrire_atomique(x, &octets)?;
+        output::ecrire_fichier_nomme(x, "xlsx", XLSX, &fichiers, &octets)?;
         if !a.quiet {
             eprintln!("écrit : {}", x.display());
         }

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::IsTerminal;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -36,6 +36,7 @@ mod processus;
 use crate::cli::GenererArgs;
 use crate::commands::{Issue, pluriel};
 use crate::diagnostic::Severity;
+use crate::input;
 use crate::manifest::{self, AJour, Contexte, Manifeste, MiseAJour, Sortie};
 use crate::output;
 use crate::pipeline::{self, Analyse};
@@ -63,6 +64,8 @@ struct Rapport {
     /// The diagnostics as the user reads them (only errors with `--quiet`).
     diagnostics: String,
     avertissements: usize,
+    /// The exercise years of the file (empty when it could not be read).
+    exercices: Vec<i32>,
     resultat: Resultat,
 }
 
@@ -89,6 +92,8 @@ struct Travail<'a> {
     /// never reads a record the main thread is changing).
     manifeste: &'a RwLock<Manifeste>,
     ctx: &'a Contexte,
+    /// The output folder, taken by the main process.
+    dossier: &'a output::Dossier,
     /// Workers typesetting in this process at the same time.
     travailleurs: usize,
     /// Claims a convention's output folder for a source in this run (two
@@ -124,17 +129,20 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         return processus::travailleur(&a, parent);
     }
     let debut = Instant::now();
-    let fichiers = pipeline::fichiers(&a.entrees.chemins).map_err(anyhow::Error::msg)?;
+    let fichiers = crate::commands::lister(&a.entrees.chemins, a.quiet)?;
     let rendu = Rendu::new();
     let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
-    output::nettoyer_temporaires(&a.sortie);
-    let (manifeste, illisible) = Manifeste::charger(&a.sortie);
+    let dossier = output::Dossier::prendre(&a.sortie, &fichiers)?;
+    // The manifest is rewritten at the end: a link or a folder in its place
+    // is someone else's, refused before any work.
+    dossier.controler(manifest::NOM)?;
+    let (manifeste, avertissements) = Manifeste::charger(&a.sortie);
     let ctx = contexte(&a);
     let mut affichage = Affichage::new(a.quiet, fichiers.len());
-    if let Some(e) = illisible
-        && !a.force
-    {
-        affichage.imprimer(&format!("avertissement : {e}\n"));
+    if !a.quiet && !a.force {
+        for e in avertissements {
+            affichage.imprimer(&format!("avertissement : {e}\n"));
+        }
     }
 
     let manifeste = RwLock::new(manifeste);
@@ -152,6 +160,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         ts: &ts,
         manifeste: &manifeste,
         ctx: &ctx,
+        dossier: &dossier,
         travailleurs,
         revendiquer: &revendiquer_ici,
     };
@@ -161,6 +170,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let mut intervalle = Duration::from_secs(2);
     let suivant = AtomicUsize::new(0);
     let memoire_travailleurs = AtomicU64::new(0);
+    let mut annees_presentes = std::collections::BTreeSet::new();
 
     thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<Rapport>();
@@ -174,7 +184,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
                     let i = suivant.fetch_add(1, Ordering::Relaxed);
                     let Some(f) = fichiers.get(i) else { break };
                     let rapport = match examiner(f, travail) {
-                        Etat::Fait(r) => r,
+                        Etat::Fait(r) => *r,
                         etat => processus
                             .traiter(f, travail)
                             .unwrap_or_else(|| traiter_protege(f, etat, travail)),
@@ -189,14 +199,17 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         drop(tx);
         for r in rx {
             bilan.fichiers_faits += 1;
-            bilan.avertissements += r.avertissements;
+            // Counts may come from the manifest, someone else's file: never wrap.
+            bilan.avertissements = bilan.avertissements.saturating_add(r.avertissements);
+            annees_presentes.extend(r.exercices.iter().copied());
             if !r.diagnostics.is_empty() {
                 affichage.imprimer(&r.diagnostics);
             }
             match r.resultat {
                 Resultat::AJour(aj) => {
-                    bilan.a_jour += aj.documents;
-                    bilan.avertissements_a_jour += r.avertissements;
+                    bilan.a_jour = bilan.a_jour.saturating_add(aj.documents);
+                    bilan.avertissements_a_jour =
+                        bilan.avertissements_a_jour.saturating_add(r.avertissements);
                 }
                 Resultat::Produit {
                     documents,
@@ -204,7 +217,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
                     inchanges,
                     maj,
                 } => {
-                    bilan.a_jour += inchanges;
+                    bilan.a_jour = bilan.a_jour.saturating_add(inchanges);
                     bilan.documents += documents;
                     bilan.pages += pages;
                     ecrire(&manifeste).remplacer(maj);
@@ -220,7 +233,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
             // the interval grows with the cost of writing a big manifest.
             if a_enregistrer && enregistre.elapsed() >= intervalle {
                 let t = Instant::now();
-                if let Err(e) = lire(&manifeste).enregistrer(&a.sortie) {
+                if let Err(e) = lire(&manifeste).enregistrer(&dossier) {
                     affichage.imprimer(&format!("avertissement : {e}\n"));
                 }
                 intervalle = intervalle.max(t.elapsed() * 20);
@@ -231,7 +244,23 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     });
     affichage.finir();
     if a_enregistrer {
-        lire(&manifeste).enregistrer(&a.sortie)?;
+        lire(&manifeste).enregistrer(&dossier)?;
+    }
+    // A year asked for that no file has: say which years there are.
+    if let Some(annee) = a.annee
+        && bilan.fichiers_en_erreur == 0
+        && !annees_presentes.contains(&annee)
+    {
+        let presentes: Vec<String> = annees_presentes.iter().map(i32::to_string).collect();
+        eprintln!(
+            "erreur : aucun fichier n'a d'exercice {annee}{}",
+            if presentes.is_empty() {
+                String::new()
+            } else {
+                format!(" ; exercices présents : {}", presentes.join(", "))
+            }
+        );
+        return Ok(Issue::ErreursDeDonnees);
     }
 
     if !a.quiet {
@@ -308,7 +337,7 @@ fn memoire_max_mio() -> Option<u64> {
 /// A file once read and hashed.
 enum Etat {
     /// Nothing to do beyond this report (its outputs are up to date).
-    Fait(Rapport),
+    Fait(Box<Rapport>),
     /// To analyse and produce: its bytes, their hash, the exercises whose
     /// outputs are up to date.
     AFaire {
@@ -323,28 +352,34 @@ enum Etat {
 /// Reads and hashes `f`: done if all its outputs are up to date.
 fn examiner(f: &Path, t: &Travail) -> Etat {
     let chemin = f.display().to_string();
-    let Ok(bytes) = fs::read(f) else {
+    let Ok(bytes) = input::lire(f, crate::load::TAILLE_MAX as u64) else {
         return Etat::Illisible;
     };
     let sha = manifest::sha256(&bytes);
     let a_jour = if t.a.force {
         BTreeMap::new()
     } else {
-        lire(t.manifeste).exercices_a_jour(&chemin, &sha, t.ctx, &t.a.sortie)
+        lire(t.manifeste).exercices_a_jour(&chemin, &sha, t.ctx, t.dossier)
     };
     let tout = lire(t.manifeste).tout_a_jour(&chemin, &sha, t.a.annee, &a_jour);
     if let Some((convention, aj)) = tout {
+        let exercices = lire(t.manifeste)
+            .sources
+            .get(&chemin)
+            .map(|s| s.exercices.clone())
+            .unwrap_or_default();
         let avertissements = aj.avertissements;
         let resultat = match (t.revendiquer)(&convention, &chemin) {
             Ok(()) => Resultat::AJour(aj),
             Err(m) => Resultat::Echec(m),
         };
-        return Etat::Fait(Rapport {
+        return Etat::Fait(Box::new(Rapport {
             chemin,
             diagnostics: String::new(),
             avertissements,
+            exercices,
             resultat,
-        });
+        }));
     }
     Etat::AFaire { bytes, sha, a_jour }
 }
@@ -365,6 +400,7 @@ fn traiter_protege(f: &Path, etat: Etat, t: &Travail) -> Rapport {
                 chemin: f.display().to_string(),
                 diagnostics: String::new(),
                 avertissements: 0,
+                exercices: Vec::new(),
                 resultat: Resultat::Echec(format!(
                     "erreur interne ({detail}), aucun document produit pour ce fichier"
                 )),
@@ -377,7 +413,7 @@ fn traiter_protege(f: &Path, etat: Etat, t: &Travail) -> Rapport {
 fn traiter(f: &Path, etat: Etat, t: &Travail) -> Rapport {
     let chemin = f.display().to_string();
     let (an, sha, a_jour) = match etat {
-        Etat::Fait(r) => return r,
+        Etat::Fait(r) => return *r,
         Etat::AFaire { bytes, sha, a_jour } => (pipeline::analyser_octets(f, bytes), sha, a_jour),
         // `analyser` reports the I/O error as a diagnostic.
         Etat::Illisible => (pipeline::analyser(f), String::new(), BTreeMap::new()),
@@ -388,6 +424,11 @@ fn traiter(f: &Path, etat: Etat, t: &Travail) -> Rapport {
     }
     let diagnostics = diags.rendre(&chemin, &an.source);
     let avertissements = an.diags.avertissements();
+    let exercices = an
+        .convention
+        .as_ref()
+        .map(|c| c.exercices.iter().map(|e| e.annee.v).collect())
+        .unwrap_or_default();
     let resultat = match &an.convention {
         Some(c) if an.valide() => match (t.revendiquer)(&c.id, &chemin) {
             Ok(()) => match produire(&an, &chemin, &sha, &a_jour, t) {
@@ -402,6 +443,7 @@ fn traiter(f: &Path, etat: Etat, t: &Travail) -> Rapport {
         chemin,
         diagnostics,
         avertissements,
+        exercices,
         resultat,
     }
 }
@@ -495,11 +537,15 @@ fn produire(
         .count();
     let refaits: Vec<i32> = annees.keys().copied().collect();
     let anciennes = lire(t.manifeste).anciennes_sorties(source, &refaits);
+    // All or nothing: a place that cannot be written leaves every file as it was.
+    for (cle, ..) in &a_ecrire {
+        t.dossier.controler(cle)?;
+    }
     let mut sorties = Vec::with_capacity(a_ecrire.len());
     for (cle, bytes, o) in a_ecrire {
         // A worker process whose parent was killed writes nothing more.
         processus::arreter_si_orphelin();
-        output::ecrire_atomique(&a.sortie.join(&cle), &bytes)?;
+        t.dossier.ecrire(&cle, &bytes)?;
         sorties.push((cle, o));
     }
     // Files of an earlier run these exercises no longer produce (an annex whose
@@ -507,11 +553,8 @@ fn produire(
     // are still exactly what convflux wrote.
     let nouvelles: HashSet<&str> = sorties.iter().map(|(k, _)| k.as_str()).collect();
     for (cle, o) in &anciennes {
-        let p: PathBuf = a.sortie.join(cle);
-        if !nouvelles.contains(cle.as_str())
-            && manifest::sha256_fichier(&p).is_some_and(|h| h == o.sha256)
-        {
-            let _ = fs::remove_file(&p);
+        if !nouvelles.contains(cle.as_str()) {
+            t.dossier.supprimer(cle, &o.sha256);
         }
     }
     Ok(Resultat::Produit {

@@ -23,7 +23,9 @@ use serde::{Deserialize, Serialize};
 use super::{Rapport, Resultat, Travail, contexte, examiner, memoire_max_mio, traiter_protege};
 use crate::cli::GenererArgs;
 use crate::commands::Issue;
+use crate::input;
 use crate::manifest::Manifeste;
+use crate::output::Dossier;
 use crate::render::Rendu;
 use crate::typeset::Typesetter;
 
@@ -69,7 +71,7 @@ impl Travailleurs {
             return None;
         }
         if self.enfant.is_none() {
-            match Enfant::lancer(t.a) {
+            match Enfant::lancer(t.a, t.dossier.execution()) {
                 Ok(e) => self.enfant = Some(e),
                 Err(_) => {
                     self.actif = false;
@@ -88,6 +90,7 @@ impl Travailleurs {
                     chemin: f.display().to_string(),
                     diagnostics: String::new(),
                     avertissements: 0,
+                    exercices: Vec::new(),
                     resultat: Resultat::Echec(format!(
                         "erreur interne : le processus de travail s'est arrêté ({detail}), \
                          aucun document produit pour ce fichier"
@@ -115,7 +118,7 @@ struct Enfant {
 
 impl Enfant {
     /// Starts this executable as a worker with the options of `a`.
-    fn lancer(a: &GenererArgs) -> io::Result<Enfant> {
+    fn lancer(a: &GenererArgs, execution: &str) -> io::Result<Enfant> {
         let mut c = Command::new(std::env::current_exe()?);
         c.arg("generer").arg("--sortie").arg(&a.sortie);
         if let Some(annee) = a.annee {
@@ -133,6 +136,8 @@ impl Enfant {
         }
         c.arg("--travailleur-interne")
             .arg(std::process::id().to_string())
+            .arg("--execution-interne")
+            .arg(execution)
             .arg("--")
             .args(&a.entrees.chemins)
             .stdin(Stdio::piped())
@@ -301,6 +306,12 @@ pub(super) fn travailleur(a: &GenererArgs, parent: u32) -> anyhow::Result<Issue>
     // manifest serves the records of the files sent here, which the main
     // process does not change while they are being produced.
     let (manifeste, _) = Manifeste::charger(&a.sortie);
+    // The folder as the main process took it (it holds the lock).
+    let fichiers = input::lister(&a.entrees.chemins)
+        .map(|l| l.fichiers)
+        .unwrap_or_default();
+    let execution = a.execution_interne.as_deref().unwrap_or("0000000000000000");
+    let dossier = Dossier::rejoindre(&a.sortie, execution, &fichiers);
     let manifeste = RwLock::new(manifeste);
     let ctx = contexte(a);
     let canal = Mutex::new(Canal {
@@ -315,6 +326,7 @@ pub(super) fn travailleur(a: &GenererArgs, parent: u32) -> anyhow::Result<Issue>
         ts: &ts,
         manifeste: &manifeste,
         ctx: &ctx,
+        dossier: &dossier,
         travailleurs: 1,
         revendiquer: &revendiquer,
     };
