@@ -14,6 +14,7 @@ pub mod compute;
 pub mod controle;
 pub mod diagnostic;
 pub mod lecteur;
+pub mod limites;
 pub mod load;
 pub mod manifest;
 pub mod model;
