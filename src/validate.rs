@@ -1460,6 +1460,42 @@ mod tests {
         assert!(!a.exclusions.contains_key(&Exclusion::Defense));
     }
 
+    fn avec_reservataires(n: usize, nom: &str) -> String {
+        let mut plus = String::new();
+        for i in 0..n {
+            plus.push_str(&format!(
+                "  - id: r{i}\n    nom: \"{nom}\"\n    nature: commune\n    signataire: {{ qualite: Maire, nom: X }}\n"
+            ));
+        }
+        base_valide().replace("reservataires:\n", &format!("reservataires:\n{plus}"))
+    }
+
+    // Lists that multiply pages are bounded (limites.rs), at the list.
+    #[test]
+    fn too_many_reservataires_is_a_located_error() {
+        let (c, d) = valider(&charger(&avec_reservataires(RESERVATAIRES_MAX, "A")).unwrap());
+        assert!(c.is_none());
+        assert!(
+            d.0[0].message.contains("202 réservataires, au plus 200"),
+            "{d:?}"
+        );
+        let (c, d) = valider(&charger(&avec_reservataires(10, "A")).unwrap());
+        assert!(c.is_some(), "{d:?}");
+    }
+
+    // The parties' names together form the PDF /Author, a PDF string.
+    #[test]
+    fn names_of_the_parties_are_bounded_together() {
+        let nom = "N".repeat(TEXTE_COURT_MAX);
+        let (c, d) =
+            valider(&charger(&avec_reservataires(AUTEURS_MAX / TEXTE_COURT_MAX, &nom)).unwrap());
+        assert!(c.is_none());
+        assert!(
+            d.0[0].message.contains("noms des parties trop longs"),
+            "{d:?}"
+        );
+    }
+
     #[test]
     fn every_problem_of_a_file_is_reported() {
         let s = base_valide()
