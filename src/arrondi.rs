@@ -38,7 +38,8 @@ pub fn pourcentage(num: u64, den: u64, decimales: u32) -> Decimal {
     i128::try_from(q)
         .ok()
         .and_then(|q| Decimal::try_from_i128_with_scale(q, decimales).ok())
-        .unwrap_or(Decimal::MAX)
+        // Without trailing zeros (12,5 %, not 12,50 %), as the documents always printed it.
+        .map_or(Decimal::MAX, |q| q.normalize())
 }
 
 #[cfg(test)]
@@ -82,6 +83,7 @@ mod tests {
         assert_eq!(pourcentage(6, 43, 0), d("14"));
         assert_eq!(pourcentage(6, 43, 2), d("13.95"));
         assert_eq!(pourcentage(1, 8, 1), d("12.5"));
+        assert_eq!(pourcentage(1, 8, 2).to_string(), "12.5");
         assert_eq!(pourcentage(1, 800, 2), d("0.13"));
         assert_eq!(pourcentage(3, 0, 2), d("0"));
         // 100 × 1 / 3 = 33,333… : no digit beyond the precision is kept.
