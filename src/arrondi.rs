@@ -1,6 +1,7 @@
 //! Rounding, only here, each rule named. A share of dwellings becomes a whole
 //! number of dwellings by the convention's rule ([`Arrondi`]); rates derived
-//! from the état des lieux are rounded to the convention's precision.
+//! from counts (rotation, état des lieux) are rounded to the convention's
+//! precision, from the exact quotient.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -19,10 +20,26 @@ pub fn logements(x: Decimal, regle: Arrondi) -> Logements {
     Logements(u32::try_from(r.mantissa()).unwrap_or(u32::MAX))
 }
 
-/// Rounds a derived percentage to `decimales` places, halves up
-/// (6/43 = 13,953… % → 14 % at precision 0, as in seed 004 annex 1).
-pub fn taux(x: Decimal, decimales: u32) -> Decimal {
-    x.round_dp_with_strategy(decimales, RoundingStrategy::MidpointAwayFromZero)
+/// The percentage `100 × num / den` rounded to `decimales` places, halves up,
+/// computed on integers so the quotient is never truncated first (a rounding
+/// of 28 digits followed by a rounding to 2 could move a value just below a
+/// half to the half, then up). 0 when `den` is 0. Saturates (validated
+/// inputs, bounded in `limites`, never reach it).
+pub fn pourcentage(num: u64, den: u64, decimales: u32) -> Decimal {
+    if den == 0 {
+        return Decimal::ZERO;
+    }
+    let decimales = decimales.min(10);
+    let echelle = 10u128.pow(decimales);
+    let n = u128::from(num) * 100 * echelle;
+    let d = u128::from(den);
+    let (q, r) = (n / d, n % d);
+    let q = if 2 * r >= d { q + 1 } else { q };
+    i128::try_from(q)
+        .ok()
+        .and_then(|q| Decimal::try_from_i128_with_scale(q, decimales).ok())
+        // Without trailing zeros (12,5 %, not 12,50 %), as the documents always printed it.
+        .map_or(Decimal::MAX, |q| q.normalize())
 }
 
 #[cfg(test)]
@@ -62,9 +79,15 @@ mod tests {
     }
 
     #[test]
-    fn derived_rate_precision() {
-        assert_eq!(taux(d("13.953488"), 0), d("14"));
-        assert_eq!(taux(d("6.976744"), 0), d("7"));
-        assert_eq!(taux(d("6.976744"), 2), d("6.98"));
+    fn percentage_of_integers_rounds_the_exact_quotient() {
+        assert_eq!(pourcentage(6, 43, 0), d("14"));
+        assert_eq!(pourcentage(6, 43, 2), d("13.95"));
+        assert_eq!(pourcentage(1, 8, 1), d("12.5"));
+        assert_eq!(pourcentage(1, 8, 2).to_string(), "12.5");
+        assert_eq!(pourcentage(1, 800, 2), d("0.13"));
+        assert_eq!(pourcentage(3, 0, 2), d("0"));
+        // 100 × 1 / 3 = 33,333… : no digit beyond the precision is kept.
+        assert_eq!(pourcentage(1, 3, 4), d("33.3333"));
+        assert!(pourcentage(u64::MAX, 1, 4).is_sign_positive());
     }
 }

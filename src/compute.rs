@@ -144,7 +144,7 @@ pub fn parc_soumis(logements: Logements, exclusions: Logements) -> Logements {
 /// Flux prévisionnel : parc soumis × taux de rotation, exact then rounded.
 /// CCH art. R. 441-5 ; convention art. 2 (seed 000), art. 3.1 (seed 004).
 pub fn flux_previsionnel(parc: Logements, rotation: Taux, regle: Arrondi) -> (Decimal, Logements) {
-    let exact = parc.dec() * rotation.fraction();
+    let exact = produit(parc.dec(), rotation.fraction());
     (exact, arrondi::logements(exact, regle))
 }
 
@@ -155,7 +155,7 @@ pub fn mutations_en_pourcentage(
     part: Taux,
     regle: Arrondi,
 ) -> (Decimal, Logements) {
-    let exact = flux.dec() * part.fraction();
+    let exact = produit(flux.dec(), part.fraction());
     (exact, arrondi::logements(exact, regle))
 }
 
@@ -173,19 +173,37 @@ pub fn logements_affectes(
     taux: Taux,
     regle: Arrondi,
 ) -> (Decimal, Logements) {
-    let exact = mobilisables.dec() * taux.fraction();
+    let exact = produit(mobilisables.dec(), taux.fraction());
     (exact, arrondi::logements(exact, regle))
 }
 
 /// Three-year rotation rate: Σ departures / Σ stock at 31/12, in percent,
 /// rounded to `precision` decimals (seed 004 art. 2.2). 0 when Σ stock is 0.
 pub fn rotation_calculee(historique: &[crate::model::AnneeRotation], precision: u32) -> Decimal {
-    let departs: Decimal = historique.iter().map(|h| Decimal::from(h.departs)).sum();
-    let parc: Decimal = historique.iter().map(|h| Decimal::from(h.parc)).sum();
-    if parc.is_zero() {
-        return Decimal::ZERO;
-    }
-    arrondi::taux(departs * Decimal::ONE_HUNDRED / parc, precision)
+    let departs: u64 = historique
+        .iter()
+        .map(|h| h.departs)
+        .fold(0, u64::saturating_add);
+    let parc: u64 = historique
+        .iter()
+        .map(|h| h.parc)
+        .fold(0, u64::saturating_add);
+    arrondi::pourcentage(departs, parc, precision)
+}
+
+/// `a × b`, exact. Validated inputs (counts below 2³², rates ≤ 100 with at
+/// most `limites::TAUX_DECIMALES_MAX` decimals) keep every product of this
+/// stage within the 28 digits of `Decimal`, so no product is ever rounded
+/// before the named rule of `arrondi`; debug builds check it.
+fn produit(a: Decimal, b: Decimal) -> Decimal {
+    let p = a.checked_mul(b).unwrap_or(Decimal::MAX);
+    // `Decimal` keeps the scale sa + sb of an exact product (a zero product
+    // excepted); a smaller scale means digits were dropped.
+    debug_assert!(
+        p.is_zero() || p.scale() == a.scale() + b.scale(),
+        "produit inexact : {a} × {b}"
+    );
+    p
 }
 
 /// The rotation rate of an annex, in percent.
@@ -226,7 +244,7 @@ pub fn droits_etat_des_lieux(e: &EtatDesLieux) -> DroitsEtatDesLieux {
                 .iter()
                 .find(|(id, _)| *id == g.id.v)
                 .map_or(Decimal::ZERO, |(_, t)| t.v.fraction());
-            let exact = Decimal::from(t) * e.quotite.v.fraction() * part;
+            let exact = produit(produit(Decimal::from(t), e.quotite.v.fraction()), part);
             let n = arrondi::logements(exact, Arrondi::PlusProche);
             if let Some((_, s)) = reserves.iter_mut().find(|(k, _)| *k == g.id.v) {
                 *s += u64::from(n.0);
@@ -252,7 +270,7 @@ pub fn droits_etat_des_lieux(e: &EtatDesLieux) -> DroitsEtatDesLieux {
                 id.clone(),
                 TauxExact {
                     exact,
-                    arrondi: arrondi::taux(exact, e.precision),
+                    arrondi: arrondi::pourcentage(*n, total, e.precision),
                 },
             )
         })
@@ -446,6 +464,23 @@ mod tests {
         let (exact, aff) = logements_affectes(mob, Taux(d("6.89")), Arrondi::PlusProche);
         assert_eq!(exact, d("4.2718"));
         assert_eq!(aff, Logements(4));
+    }
+
+    // Regression: 4294967286 × 99.34567890401331120431919383 % was truncated
+    // to 28 digits, shown 4 266 864 178,5 and rounded up. Rates now have at
+    // most 4 decimals (limites.rs) and the extreme product is exact.
+    #[test]
+    fn largest_count_times_most_precise_rate_is_exact() {
+        let (exact, flux) = flux_previsionnel(
+            Logements(4294967286),
+            Taux(d("99.3457")),
+            Arrondi::PlusProche,
+        );
+        assert_eq!(exact, d("4266865315.047702"));
+        assert_eq!(flux, Logements(4266865315));
+        let (exact, _) =
+            logements_affectes(Logements(u32::MAX), Taux(d("0.0001")), Arrondi::Superieur);
+        assert_eq!(exact, d("4294.967295"));
     }
 
     // Seed 000, SEDRE: 235 × 6,77 % = 15,9095 → 16 (the annex printed 235).

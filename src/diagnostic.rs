@@ -2,7 +2,12 @@
 //! so a file's problems are all reported in one run.
 //!
 //! Spans are byte ranges into the source text; line and column are computed
-//! only when printing (codespan-reporting), in French.
+//! only when printing (codespan-reporting), in French. Nothing from the data
+//! reaches the terminal raw: [`affichable`] makes control and invisible
+//! formatting characters visible in file names, messages and source lines.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::files::SimpleFile;
@@ -113,9 +118,11 @@ impl Diagnostics {
     }
 
     /// Renders every diagnostic as the user reads it (French, file:line:column,
-    /// the value underlined, the rule as a note).
+    /// the value underlined, the rule as a note). Control characters of the
+    /// name, the source and the messages are printed escaped ([`affichable`]).
     pub fn rendre(&self, nom: &str, source: &str) -> String {
-        let file = SimpleFile::new(nom, source);
+        let (texte, decalages) = source_affichable(source);
+        let file = SimpleFile::new(affichable(nom), texte.as_ref());
         let config = Config::default();
         let mut out = Vec::new();
         for d in &self.0 {
@@ -123,23 +130,97 @@ impl Diagnostics {
                 Severity::Erreur => CsSeverity::Error,
                 Severity::Avertissement => CsSeverity::Warning,
             };
-            let mut cs = CsDiagnostic::new(sev).with_message(d.message.clone());
+            let mut cs = CsDiagnostic::new(sev).with_message(affichable(&d.message));
             if let Some(span) = d.span {
                 let end = span.end.min(source.len()).max(span.start.min(source.len()));
                 let start = span.start.min(end);
+                let (start, end) = (decaler(&decalages, start), decaler(&decalages, end));
                 cs = cs.with_labels(vec![
-                    Label::primary((), start..end).with_message(d.label.clone()),
+                    Label::primary((), start..end).with_message(affichable(&d.label)),
                 ]);
             }
-            cs = cs.with_notes(d.notes.iter().map(|n| format!("note : {n}")).collect());
+            cs = cs.with_notes(
+                d.notes
+                    .iter()
+                    .map(|n| format!("note : {}", affichable(n)))
+                    .collect(),
+            );
             // Rendering an in-memory file cannot fail; fall back to the bare
             // message if it ever does.
             let buf = term::emit_into_string(&config, &file, &cs)
-                .unwrap_or_else(|_| format!("{}: {}\n", nom, d.message));
+                .unwrap_or_else(|_| format!("{}: {}\n", affichable(nom), affichable(&d.message)));
             out.push(traduire_entete(&buf));
         }
         out.concat()
     }
+}
+
+/// Whether `c` must never reach a terminal raw: C0 controls but tab and line
+/// feed, DEL, C1 controls (U+0080–U+009F: U+009B is a one-byte CSI), and the
+/// invisible characters that reorder or hide text (Arabic letter mark,
+/// zero-width marks, line and paragraph separators, bidi embeddings,
+/// overrides and isolates, word joiner, BOM).
+pub fn caractere_dangereux(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
+/// `s` as it may be printed on a terminal: each [`caractere_dangereux`] is
+/// written as a visible escape (`\u{1b}`), so an `ESC[31m` in a name neither
+/// recolours nor retitles the terminal. Borrowed when nothing needs escaping.
+pub fn affichable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(caractere_dangereux) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if caractere_dangereux(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The source as printed under a diagnostic, and where its bytes moved: each
+/// entry is (offset just after an escaped character in `source`, bytes added
+/// so far). A carriage return before a line feed (CRLF files) is kept.
+fn source_affichable(source: &str) -> (Cow<'_, str>, Vec<(usize, usize)>) {
+    let garde = |i: usize, c: char| c == '\r' && source.as_bytes().get(i + 1) == Some(&b'\n');
+    if !source
+        .char_indices()
+        .any(|(i, c)| caractere_dangereux(c) && !garde(i, c))
+    {
+        return (Cow::Borrowed(source), Vec::new());
+    }
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut decalages = Vec::new();
+    for (i, c) in source.char_indices() {
+        if caractere_dangereux(c) && !garde(i, c) {
+            let avant = out.len();
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            let ajoute = out.len() - avant - c.len_utf8();
+            let total = decalages.last().map_or(0, |&(_, t)| t) + ajoute;
+            decalages.push((i + c.len_utf8(), total));
+        } else {
+            out.push(c);
+        }
+    }
+    (Cow::Owned(out), decalages)
+}
+
+/// A byte offset of the source, moved as [`source_affichable`] moved the text.
+fn decaler(decalages: &[(usize, usize)], offset: usize) -> usize {
+    let n = decalages.partition_point(|&(fin, _)| fin <= offset);
+    offset + n.checked_sub(1).map_or(0, |k| decalages[k].1)
 }
 
 /// codespan prints "error" / "warning": the user reads French.
@@ -167,4 +248,48 @@ pub fn ligne_colonne(source: &str, offset: usize) -> (usize, usize) {
     let debut = avant.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let colonne = String::from_utf8_lossy(&avant[debut..]).chars().count() + 1;
     (ligne, colonne)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped_for_the_terminal() {
+        assert!(matches!(affichable("Commune de l'Île"), Cow::Borrowed(_)));
+        assert_eq!(affichable("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(affichable("\u{9b}2J"), "\\u{9b}2J");
+        assert_eq!(affichable("x\u{202e}y\u{2066}"), "x\\u{202e}y\\u{2066}");
+        assert_eq!(affichable("ligne\n\tsuite"), "ligne\n\tsuite");
+    }
+
+    // Regression: an `ESC]0;…` in a value retitled the terminal of whoever ran
+    // `verifier`, since codespan printed the source line as it was.
+    #[test]
+    fn rendered_diagnostics_never_carry_a_raw_control_character() {
+        let source = "nom: \"\u{1b}]0;pris\u{7}\u{9b}31m\"\ntaux: 120\r\n";
+        let debut = source.find("120").unwrap();
+        let mut d = Diagnostics::default();
+        d.push(
+            Diagnostic::erreur("valeur « \u{1b}[31m »", Some(Span::new(debut, debut + 3)))
+                .label("ici \u{202e}")
+                .note("note \u{1b}c"),
+        );
+        d.push(Diagnostic::erreur("premier", Some(Span::new(5, 8))));
+        let out = d.rendre("f\u{1b}.yaml", source);
+        assert!(
+            !out.chars().any(|c| caractere_dangereux(c) && c != '\r'),
+            "{out:?}"
+        );
+        assert!(out.contains("f\\u{1b}.yaml:2:7"), "{out}");
+        // The caret stays under the value on the line after the escaped one.
+        let ligne = out.lines().find(|l| l.contains("taux: 120")).unwrap();
+        let carets = out.lines().find(|l| l.contains("^^^")).unwrap();
+        assert_eq!(
+            ligne.find("120").unwrap(),
+            carets.find("^^^").unwrap(),
+            "{out}"
+        );
+        assert!(out.contains("f\\u{1b}.yaml:1:6"), "{out}");
+    }
 }

@@ -9,7 +9,11 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span};
+use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span, caractere_dangereux};
+use crate::limites::{
+    DATE_ANNEE_MAX, DATE_ANNEE_MIN, TAUX_DECIMALES_MAX, TEXTE_COURT_MAX, TEXTE_LONG_MAX,
+    TEXTES_TOTAL_MAX,
+};
 use crate::load::{Entry, Node, Value};
 use crate::model::{Date, Logements, Taux};
 
@@ -17,6 +21,8 @@ use crate::model::{Date, Logements, Taux};
 #[derive(Default)]
 pub struct Lecteur {
     pub diags: Diagnostics,
+    /// Characters of text read so far (see [`TEXTES_TOTAL_MAX`]).
+    caracteres: usize,
 }
 
 /// A YAML mapping being read: tracks which keys were used.
@@ -209,6 +215,25 @@ impl Lecteur {
         }
     }
 
+    /// Checks that a list or table of `nombre` items has at most `max`
+    /// (`quoi`: what is counted, plural); reports at the list otherwise.
+    pub fn borne(&mut self, n: &Node, chemin: &str, nombre: usize, max: usize, quoi: &str) -> bool {
+        if nombre <= max {
+            return true;
+        }
+        self.diags.push(
+            Diagnostic::erreur(
+                format!("`{chemin}` : {nombre} {quoi}, au plus {max}"),
+                Some(n.span),
+            )
+            .label(format!("au plus {max} {quoi}"))
+            .note(format!(
+                "chaque élément ajoute des pages aux documents : au-delà de {max} {quoi}, ils ne peuvent être composés dans une mémoire bornée ; découpez la convention"
+            )),
+        );
+        false
+    }
+
     pub fn liste<'n>(&mut self, n: &'n Node, chemin: &str) -> Option<&'n [Node]> {
         match &n.value {
             Value::Seq(items) => Some(items),
@@ -252,32 +277,88 @@ impl Lecteur {
         lus.into_iter().collect()
     }
 
+    /// A short text (name, title, quality…): at most [`TEXTE_COURT_MAX`] characters.
     pub fn texte(&mut self, n: &Node, chemin: &str) -> Option<String> {
+        self.texte_borne(n, chemin, TEXTE_COURT_MAX)
+    }
+
+    /// A paragraph, bullet or cell of `textes`: at most [`TEXTE_LONG_MAX`] characters.
+    pub fn texte_long(&mut self, n: &Node, chemin: &str) -> Option<String> {
+        self.texte_borne(n, chemin, TEXTE_LONG_MAX)
+    }
+
+    fn texte_borne(&mut self, n: &Node, chemin: &str, max: usize) -> Option<String> {
         match &n.value {
-            Value::Texte(t) | Value::Nombre(t) => {
-                if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                    self.type_invalide(n, chemin, "un texte sans caractère de contrôle");
-                    None
-                } else if let Some(c) = t.chars().find(|c| !crate::assets::caractere_imprimable(*c))
-                {
-                    self.diags.push(
-                        Diagnostic::erreur(
-                            format!("`{chemin}` : le caractère « {c} » (U+{:04X}) ne peut pas être imprimé", c as u32),
-                            Some(n.span),
-                        )
-                        .label("caractère absent de la police des documents")
-                        .note("la police Libertinus Serif couvre l'alphabet latin (accents compris), le grec et le cyrillique : remplacez ce caractère"),
-                    );
-                    None
-                } else {
-                    Some(t.clone())
-                }
-            }
+            Value::Texte(t) | Value::Nombre(t) => self
+                .verifier_texte(t, n.span, chemin, max)
+                .then(|| t.clone()),
             _ => {
                 self.type_invalide(n, chemin, "un texte");
                 None
             }
         }
+    }
+
+    /// Checks a text that will be printed (a value, or a key such as a
+    /// financing kind): no control or invisible formatting character, only
+    /// characters of the documents' font, at most `max` characters, within the
+    /// file's total budget ([`TEXTES_TOTAL_MAX`]). Reports and returns `false`
+    /// otherwise.
+    pub fn verifier_texte(&mut self, t: &str, span: Span, chemin: &str, max: usize) -> bool {
+        if let Some(c) = t.chars().find(|c| caractere_dangereux(*c)) {
+            self.diags.push(
+                Diagnostic::erreur(
+                    format!("`{chemin}` : caractère de contrôle U+{:04X} interdit", c as u32),
+                    Some(span),
+                )
+                .label("caractère de contrôle ou de mise en forme invisible")
+                .note("les caractères de contrôle (U+0000 à U+001F sauf tabulation et saut de ligne, U+007F à U+009F) et les marques invisibles de sens d'écriture (U+202A à U+202E, U+2066 à U+2069…) ne s'impriment pas : supprimez-les"),
+            );
+            return false;
+        }
+        if let Some(c) = t.chars().find(|c| !crate::assets::caractere_imprimable(*c)) {
+            self.diags.push(
+                Diagnostic::erreur(
+                    format!("`{chemin}` : le caractère « {c} » (U+{:04X}) ne peut pas être imprimé", c as u32),
+                    Some(span),
+                )
+                .label("caractère absent de la police des documents")
+                .note("la police Libertinus Serif couvre l'alphabet latin (accents compris), le grec et le cyrillique : remplacez ce caractère"),
+            );
+            return false;
+        }
+        let longueur = t.chars().count();
+        if longueur > max {
+            self.diags.push(
+                Diagnostic::erreur(
+                    format!("`{chemin}` : texte trop long ({longueur} caractères, au plus {max})"),
+                    Some(span),
+                )
+                .label(format!("{longueur} caractères"))
+                .note(format!(
+                    "au plus {TEXTE_COURT_MAX} caractères pour un nom, un titre ou une mention, {TEXTE_LONG_MAX} pour un paragraphe de `textes` : raccourcissez ou découpez le texte"
+                )),
+            );
+            return false;
+        }
+        let avant = self.caracteres;
+        self.caracteres += longueur;
+        if avant <= TEXTES_TOTAL_MAX && self.caracteres > TEXTES_TOTAL_MAX {
+            self.diags.push(
+                Diagnostic::erreur(
+                    format!(
+                        "`{chemin}` : le fichier dépasse {TEXTES_TOTAL_MAX} caractères de texte au total"
+                    ),
+                    Some(span),
+                )
+                .label(format!("{} caractères jusqu'ici", self.caracteres))
+                .note(format!(
+                    "une convention compte au plus {TEXTES_TOTAL_MAX} caractères de texte (noms, titres, paragraphes) : au-delà, les documents ne peuvent être composés dans une mémoire bornée"
+                )),
+            );
+            return false;
+        }
+        true
     }
 
     /// Optional text: absent or null gives `None` without error.
@@ -412,6 +493,23 @@ impl Lecteur {
             .replace(',', ".")
             .replace(['\u{202f}', '\u{a0}'], "");
         match parse_decimal(&net) {
+            Some(d) if d.scale() > TAUX_DECIMALES_MAX => {
+                self.diags.push(
+                    Diagnostic::erreur(
+                        format!(
+                            "`{chemin}` : taux avec {} décimales ({}), au plus {TAUX_DECIMALES_MAX}",
+                            d.scale(),
+                            court(&texte)
+                        ),
+                        Some(n.span),
+                    )
+                    .label(format!("au plus {TAUX_DECIMALES_MAX} décimales"))
+                    .note(format!(
+                        "un taux s'écrit avec {TAUX_DECIMALES_MAX} décimales au plus (6,82 ou 13,5538) : au-delà, les calculs ne seraient plus exacts"
+                    )),
+                );
+                None
+            }
             Some(d) if d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED => {
                 Some(Sp::new(Taux(d), n.span))
             }
@@ -483,6 +581,24 @@ impl Lecteur {
         let attendu = "une date AAAA-MM-JJ (par exemple 2022-12-31)";
         match &n.value {
             Value::Texte(t) | Value::Nombre(t) => match Date::parse(t) {
+                Some(d) if !(DATE_ANNEE_MIN..=DATE_ANNEE_MAX).contains(&d.annee) => {
+                    self.diags.push(
+                        Diagnostic::erreur(
+                            format!(
+                                "`{chemin}` : date hors de la période admise ({})",
+                                court(t.trim())
+                            ),
+                            Some(n.span),
+                        )
+                        .label(format!(
+                            "attendu : entre le 01/01/{DATE_ANNEE_MIN} et le 31/12/{DATE_ANNEE_MAX}"
+                        ))
+                        .note(format!(
+                            "les conventions de gestion en flux datent de la loi ELAN (2018) : une date de {DATE_ANNEE_MIN} à {DATE_ANNEE_MAX} est attendue ; vérifiez l'année"
+                        )),
+                    );
+                    None
+                }
                 Some(d) => Some(Sp::new(d, n.span)),
                 None => {
                     self.type_invalide(n, chemin, attendu);
@@ -608,6 +724,93 @@ mod tests {
         let (v, d) = lire_taux("taux: 120");
         assert!(v.is_none());
         assert!(d.0[0].message.contains("hors de [0, 100]"));
+    }
+
+    // Regression: 4294967286 × 99.34567890401331120431919383 % was rounded
+    // at 28 digits to 4 266 864 178,5, then up, instead of refused.
+    #[test]
+    fn rate_with_more_than_four_decimals_is_refused() {
+        let (v, d) = lire_taux("taux: 99.34567890401331120431919383");
+        assert!(v.is_none());
+        assert!(d.0[0].message.contains("26 décimales"), "{d:?}");
+        let (v, _) = lire_taux("taux: \"13,5538 %\"");
+        assert_eq!(v.unwrap().v.0.to_string(), "13.5538");
+    }
+
+    fn lire_texte(src: &str) -> (Option<String>, Diagnostics) {
+        let n = charger(src).unwrap();
+        let mut l = Lecteur::default();
+        let mut t = l.table(&n, "").unwrap();
+        let v = l.opt_texte(&mut t, "nom");
+        (v, l.diags)
+    }
+
+    // Regression: an ESC in a name was accepted with a message echoing it raw;
+    // C1 controls and bidi overrides reached the PDFs.
+    #[test]
+    fn control_and_bidi_characters_are_refused_by_code_point() {
+        for (src, code) in [
+            ("nom: \"A\\e[31mB\"", "U+001B"),
+            ("nom: \"A\\x9bB\"", "U+009B"),
+            ("nom: \"A\u{202e}B\"", "U+202E"),
+            ("nom: \"A\u{2066}B\"", "U+2066"),
+        ] {
+            let (v, d) = lire_texte(src);
+            assert!(v.is_none(), "{src}");
+            assert!(d.0[0].message.contains(code), "{src} {d:?}");
+        }
+        assert_eq!(lire_texte("nom: \"a\tb\"").0.as_deref(), Some("a\tb"));
+    }
+
+    // Regression: a 1 MB name passed `verifier`, then typesetting climbed to
+    // 22.8 GB (a 100 KB one failed on a PDF string of the title).
+    #[test]
+    fn texts_are_bounded_one_by_one_and_in_total() {
+        let (v, d) = lire_texte(&format!("nom: {}", "a".repeat(TEXTE_COURT_MAX + 1)));
+        assert!(v.is_none());
+        assert!(
+            d.0[0].message.contains("201 caractères, au plus 200"),
+            "{d:?}"
+        );
+        assert!(
+            lire_texte(&format!("nom: {}", "a".repeat(TEXTE_COURT_MAX)))
+                .0
+                .is_some()
+        );
+        let n = charger(&format!("p: {}", "b".repeat(TEXTE_LONG_MAX))).unwrap();
+        let mut l = Lecteur::default();
+        let t = l.table(&n, "").unwrap();
+        let p = &t.cles().next().unwrap().value;
+        let mut lus = 0;
+        while l.texte_long(p, "textes.p").is_some() {
+            lus += 1;
+        }
+        assert_eq!(lus, TEXTES_TOTAL_MAX / TEXTE_LONG_MAX);
+        assert!(
+            l.diags.0[0]
+                .message
+                .contains("caractères de texte au total")
+        );
+    }
+
+    #[test]
+    fn dates_outside_the_plausible_period_are_refused() {
+        for (src, ok) in [
+            ("d: 9999-12-31", false),
+            ("d: 1999-12-31", false),
+            ("d: 2101-01-01", false),
+            ("d: 2000-01-01", true),
+            ("d: 2100-12-31", true),
+        ] {
+            let n = charger(src).unwrap();
+            let mut l = Lecteur::default();
+            let mut t = l.table(&n, "").unwrap();
+            let v = l.opt_date(&mut t, "d");
+            assert_eq!(v.is_some(), ok, "{src} {:?}", l.diags);
+            if !ok {
+                assert!(l.diags.0[0].message.contains("hors de la période admise"));
+            }
+        }
     }
 
     #[test]

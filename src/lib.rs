@@ -15,6 +15,7 @@ pub mod controle;
 pub mod diagnostic;
 pub mod input;
 pub mod lecteur;
+pub mod limites;
 pub mod load;
 pub mod manifest;
 pub mod model;

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span};
 use crate::lecteur::{Lecteur, joindre};
+use crate::limites::*;
 use crate::load::{Node, Value};
 use crate::model::*;
 
@@ -116,6 +117,24 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
         exercices?,
     );
     let _ = arrondi_ok;
+    // Every party's name goes into the PDF `/Author`, a PDF string.
+    let mut auteurs = bailleur.nom.chars().count();
+    for r in &reservataires {
+        auteurs += r.nom.chars().count();
+        if auteurs > AUTEURS_MAX {
+            l.erreur(
+                Diagnostic::erreur(
+                    format!("noms des parties trop longs : plus de {AUTEURS_MAX} caractères au total"),
+                    Some(r.id.span),
+                )
+                .label(format!("{auteurs} caractères avec ce réservataire"))
+                .note(format!(
+                    "les noms du bailleur et des réservataires forment l'auteur des PDF : au plus {AUTEURS_MAX} caractères ensemble ; abrégez les noms (`designation` garde le nom long)"
+                )),
+            );
+            break;
+        }
+    }
     for (cle, quoi) in textes_requis(e.modele) {
         if !textes.contains_key(*cle) {
             let span = if textes_span == racine_span {
@@ -353,8 +372,15 @@ fn textes(l: &mut Lecteur, n: &Node) -> Option<BTreeMap<String, Bloc>> {
 
 fn bloc(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Bloc> {
     match &n.value {
-        Value::Texte(_) | Value::Nombre(_) => Some(vec![Element::Paragraphe(l.texte(n, chemin)?)]),
-        Value::Seq(_) => l.elements(n, chemin, element),
+        Value::Texte(_) | Value::Nombre(_) => {
+            Some(vec![Element::Paragraphe(l.texte_long(n, chemin)?)])
+        }
+        Value::Seq(items) => {
+            if !l.borne(n, chemin, items.len(), ELEMENTS_MAX, "éléments") {
+                return None;
+            }
+            l.elements(n, chemin, element)
+        }
         _ => {
             l.erreur(
                 Diagnostic::erreur(format!("`{chemin}` : texte ou liste de paragraphes attendu"), Some(n.span))
@@ -367,18 +393,23 @@ fn bloc(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Bloc> {
 
 fn element(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
     match &n.value {
-        Value::Texte(_) | Value::Nombre(_) => Some(Element::Paragraphe(l.texte(n, chemin)?)),
+        Value::Texte(_) | Value::Nombre(_) => Some(Element::Paragraphe(l.texte_long(n, chemin)?)),
         Value::Map(_) => {
             let mut t = l.table(n, chemin)?;
             let r = if t.a("liste") {
                 let items = l
                     .champ(&mut t, "liste")
-                    .and_then(|n| l.liste(n, &joindre(chemin, "liste")));
+                    .and_then(|n| l.liste(n, &joindre(chemin, "liste")).map(|i| (n, i)))
+                    .and_then(|(n, items)| {
+                        let c = joindre(chemin, "liste");
+                        l.borne(n, &c, items.len(), ELEMENTS_MAX, "éléments")
+                            .then_some(items)
+                    });
                 items.and_then(|items| {
                     let v: Vec<Option<String>> = items
                         .iter()
                         .enumerate()
-                        .map(|(i, x)| l.texte(x, &format!("{chemin}.liste[{i}]")))
+                        .map(|(i, x)| l.texte_long(x, &format!("{chemin}.liste[{i}]")))
                         .collect();
                     v.into_iter()
                         .collect::<Option<Vec<_>>>()
@@ -412,7 +443,11 @@ fn tableau(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
     let colonnes = l
         .requis(&mut t, "colonnes", "la liste des en-têtes de colonnes")
         .and_then(|n| {
-            let items = l.liste(n, &joindre(chemin, "colonnes"))?;
+            let c = joindre(chemin, "colonnes");
+            let items = l.liste(n, &c)?;
+            if !l.borne(n, &c, items.len(), TABLEAU_COLONNES_MAX, "colonnes") {
+                return None;
+            }
             items
                 .iter()
                 .enumerate()
@@ -424,7 +459,11 @@ fn tableau(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
     let lignes = l
         .requis(&mut t, "lignes", "la liste des lignes")
         .and_then(|n| {
-            let items = l.liste(n, &joindre(chemin, "lignes"))?;
+            let c = joindre(chemin, "lignes");
+            let items = l.liste(n, &c)?;
+            if !l.borne(n, &c, items.len(), TABLEAU_LIGNES_MAX, "lignes") {
+                return None;
+            }
             let mut out = Vec::new();
             let mut ok = true;
             for (i, ligne) in items.iter().enumerate() {
@@ -435,7 +474,7 @@ fn tableau(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
                         .enumerate()
                         .map(|(j, x)| match x.value {
                             Value::Null => Some(String::new()),
-                            _ => l.texte(x, &format!("{c}[{j}]")),
+                            _ => l.texte_long(x, &format!("{c}[{j}]")),
                         })
                         .collect::<Vec<_>>()
                         .into_iter()
@@ -557,6 +596,15 @@ fn reservataires(l: &mut Lecteur, n: &Node) -> Option<Vec<Reservataire>> {
         );
         return None;
     }
+    if !l.borne(
+        n,
+        "reservataires",
+        items.len(),
+        RESERVATAIRES_MAX,
+        "réservataires",
+    ) {
+        return None;
+    }
     let mut out = Vec::new();
     let mut ok = true;
     for (i, it) in items.iter().enumerate() {
@@ -667,6 +715,16 @@ fn etat_des_lieux(l: &mut Lecteur, n: &Node) -> Option<EtatDesLieux> {
     let garants = l
         .requis(&mut t, "garants", "la liste des garants")
         .and_then(|n| {
+            let nombre = l.liste(n, "etat_des_lieux.garants")?.len();
+            if !l.borne(
+                n,
+                "etat_des_lieux.garants",
+                nombre,
+                RESERVATAIRES_MAX,
+                "garants",
+            ) {
+                return None;
+            }
             l.elements(n, "etat_des_lieux.garants", |l, it, ch| {
                 let mut g = l.table(it, ch)?;
                 let id = l
@@ -681,6 +739,16 @@ fn etat_des_lieux(l: &mut Lecteur, n: &Node) -> Option<EtatDesLieux> {
     let programmes = l
         .requis(&mut t, "programmes", "la liste des programmes")
         .and_then(|n| {
+            let nombre = l.liste(n, "etat_des_lieux.programmes")?.len();
+            if !l.borne(
+                n,
+                "etat_des_lieux.programmes",
+                nombre,
+                PROGRAMMES_MAX,
+                "programmes",
+            ) {
+                return None;
+            }
             l.elements(n, "etat_des_lieux.programmes", |l, it, c| {
                 programme(l, it, c, &ids)
             })
@@ -743,8 +811,17 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
             "les logements par financement (PLAI, PLUS, PLS…)",
         )
         .and_then(|n| {
-            l.entrees(n, &joindre(chemin, "logements"), |l, e, c| {
-                Some((e.key.clone(), l.logements(&e.value, c)?.v))
+            let c = joindre(chemin, "logements");
+            if let Value::Map(e) = &n.value
+                && !l.borne(n, &c, e.len(), FINANCEMENTS_MAX, "financements")
+            {
+                return None;
+            }
+            l.entrees(n, &c, |l, e, c| {
+                // The financing kind is printed as a column of annex 1.
+                let cle = l.verifier_texte(&e.key, e.key_span, c, TEXTE_COURT_MAX);
+                let v = l.logements(&e.value, c)?.v;
+                cle.then(|| (e.key.clone(), v))
             })
         });
     let mise = match l.champ(&mut t, "mise_en_location") {
@@ -978,6 +1055,9 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
         let hist = l.champ(&mut t, "historique").and_then(|n| {
             let c = joindre(chemin, "historique");
             let items = l.liste(n, &c)?;
+            if !l.borne(n, &c, items.len(), HISTORIQUE_MAX, "années") {
+                return None;
+            }
             let mut out = Vec::new();
             let mut ok = true;
             for (i, it) in items.iter().enumerate() {
@@ -1047,6 +1127,9 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
         let annees = l.champ(&mut t, "annees").and_then(|n| {
             let c = joindre(chemin, "annees");
             let items = l.liste(n, &c)?;
+            if !l.borne(n, &c, items.len(), HISTORIQUE_MAX, "années") {
+                return None;
+            }
             items
                 .iter()
                 .enumerate()
@@ -1185,6 +1268,32 @@ fn regles(l: &mut Lecteur, c: &Convention) {
                     .note(format!(
                         "durée {} ans + {} reconduction(s) de {} an(s) au plus",
                         c.duree_ans, c.reconduction.nombre_max, c.reconduction.duree_ans
+                    )),
+                );
+            }
+        }
+    }
+    // Exercises not before the convention takes effect: a 2024 exercise of a
+    // convention effective in 2200 would print "du 1er juin 2200 au …".
+    let debut = match (&c.date_effet, c.date_signature) {
+        (DateEffet::Date(d), _) => Some((d.annee, "la date d'effet")),
+        (DateEffet::ALaSignature, Some(d)) => Some((d.annee, "la date de signature")),
+        (DateEffet::ALaSignature, None) => None,
+    };
+    if let Some((debut, quoi)) = debut {
+        for e in &c.exercices {
+            if e.annee.v < debut {
+                l.erreur(
+                    Diagnostic::erreur(
+                        format!(
+                            "exercice {} antérieur à l'entrée en vigueur de la convention ({debut})",
+                            e.annee.v
+                        ),
+                        Some(e.annee.span),
+                    )
+                    .label(format!("au plus tôt {debut}"))
+                    .note(format!(
+                        "la convention court à partir de {quoi} ({debut}) : corrigez l'année de l'exercice ou la date"
                     )),
                 );
             }
@@ -1349,6 +1458,42 @@ mod tests {
         let a = &c.unwrap().exercices[0].annexes[0];
         assert!(!a.deductions.contains_key(&Deduction::Lhi));
         assert!(!a.exclusions.contains_key(&Exclusion::Defense));
+    }
+
+    fn avec_reservataires(n: usize, nom: &str) -> String {
+        let mut plus = String::new();
+        for i in 0..n {
+            plus.push_str(&format!(
+                "  - id: r{i}\n    nom: \"{nom}\"\n    nature: commune\n    signataire: {{ qualite: Maire, nom: X }}\n"
+            ));
+        }
+        base_valide().replace("reservataires:\n", &format!("reservataires:\n{plus}"))
+    }
+
+    // Lists that multiply pages are bounded (limites.rs), at the list.
+    #[test]
+    fn too_many_reservataires_is_a_located_error() {
+        let (c, d) = valider(&charger(&avec_reservataires(RESERVATAIRES_MAX, "A")).unwrap());
+        assert!(c.is_none());
+        assert!(
+            d.0[0].message.contains("202 réservataires, au plus 200"),
+            "{d:?}"
+        );
+        let (c, d) = valider(&charger(&avec_reservataires(10, "A")).unwrap());
+        assert!(c.is_some(), "{d:?}");
+    }
+
+    // The parties' names together form the PDF /Author, a PDF string.
+    #[test]
+    fn names_of_the_parties_are_bounded_together() {
+        let nom = "N".repeat(TEXTE_COURT_MAX);
+        let (c, d) =
+            valider(&charger(&avec_reservataires(AUTEURS_MAX / TEXTE_COURT_MAX, &nom)).unwrap());
+        assert!(c.is_none());
+        assert!(
+            d.0[0].message.contains("noms des parties trop longs"),
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -299,3 +299,34 @@ fn usage_errors_and_help_are_in_french() {
         stderr(&o)
     );
 }
+
+// Regression: an `ESC]0;…` in a name retitled the terminal and `ESC[31m`
+// recoloured it, since the source line was printed raw under the error.
+#[test]
+fn control_characters_of_the_data_never_reach_the_terminal() {
+    let o = convflux(&["verifier", "tests/catalogue/46-caractere-de-controle.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    // The same file with the characters written raw, in a value, a key and
+    // a comment (the parser or the reader refuses them; either way the
+    // line is printed).
+    let texte = std::fs::read_to_string("tests/catalogue/46-caractere-de-controle.yaml")
+        .unwrap()
+        .replace("\\e", "\u{1b}")
+        .replace("\\a", "\u{7}")
+        .replace(
+            "  sigle: TT",
+            "  sigle: TT \u{9b}2J # \u{202e}\u{1b}[2J\n  cl\u{1b}e: 1",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("brut\u{1b}[31m.yaml");
+    std::fs::write(&f, texte).unwrap();
+    for o in [o, convflux(&["verifier", commun::s(&f)])] {
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8(o.stderr.clone()).expect("stderr en UTF-8");
+        let brut = err
+            .chars()
+            .find(|c| convflux::diagnostic::caractere_dangereux(*c) && *c != '\r');
+        assert_eq!(brut, None, "{err:?}");
+        assert!(err.contains("erreur"), "{err}");
+    }
+}
