@@ -29,7 +29,11 @@ fn main() -> ExitCode {
         Ok(convflux::commands::Issue::Succes) => ExitCode::SUCCESS,
         Ok(convflux::commands::Issue::ErreursDeDonnees) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("erreur : {e:#}");
+            // Paths in the message may carry control characters: escaped.
+            eprintln!(
+                "erreur : {}",
+                convflux::diagnostic::affichable(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -162,7 +162,7 @@ impl Manifeste {
                         ignorees
                             .iter()
                             .take(5)
-                            .map(|k| format!("« {} »", k.escape_debug()))
+                            .map(|k| format!("« {} »", crate::diagnostic::affichable(k)))
                             .collect::<Vec<_>>()
                             .join(", ")
                             + if ignorees.len() > 5 { ", …" } else { "" }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::compute::{self, Flux};
 use crate::controle;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{self, Diagnostic, Diagnostics};
 use crate::input;
 use crate::load;
 use crate::model::Convention;
@@ -34,8 +34,10 @@ impl Analyse {
         }
     }
 
+    /// The file's name as printed (control characters of a hostile file
+    /// name escaped, see [`diagnostic::affichable`]).
     pub fn nom(&self) -> String {
-        self.chemin.display().to_string()
+        diagnostic::affichable(&self.chemin.display().to_string()).into_owned()
     }
 
     pub fn valide(&self) -> bool {

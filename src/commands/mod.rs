@@ -46,7 +46,7 @@ pub(crate) fn lister(chemins: &[PathBuf], quiet: bool) -> anyhow::Result<Vec<Pat
     let liste = input::lister(chemins).map_err(anyhow::Error::msg)?;
     if !quiet {
         for a in &liste.avertissements {
-            eprintln!("avertissement : {a}");
+            eprintln!("avertissement : {}", crate::diagnostic::affichable(a));
         }
     }
     Ok(liste.fichiers)

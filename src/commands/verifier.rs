@@ -40,8 +40,8 @@ fn verifier(f: &Path, quiet: bool) -> Verdict {
     }));
     analyse.unwrap_or_else(|_| Verdict {
         rapport: format!(
-            "erreur: {} : erreur interne pendant la vérification de ce fichier\n",
-            f.display()
+            "erreur : {} : erreur interne pendant la vérification de ce fichier\n",
+            crate::diagnostic::affichable(&f.display().to_string())
         ),
         erreurs: 1,
         avertissements: 0,

@@ -608,8 +608,10 @@ impl Affichage {
         }
     }
 
-    /// Prints diagnostics or an error (errors are printed even with `--quiet`).
+    /// Prints diagnostics or an error (errors are printed even with `--quiet`),
+    /// never a raw control character (paths and messages may carry some).
     fn imprimer(&self, texte: &str) {
+        let texte = crate::diagnostic::affichable(texte);
         match self {
             Affichage::Barre(b) => b.suspend(|| eprint!("{texte}")),
             _ => eprint!("{texte}"),
