@@ -238,6 +238,23 @@ impl Dossier {
         cle: &str,
         ecrire: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<(), OutputError> {
+        self.preparer_avec(cle, ecrire)?.installer()
+    }
+
+    /// The first half of [`Dossier::ecrire`]: `bytes` written and flushed to a
+    /// temporary file beside `cle`, installed under its name by
+    /// [`Prepare::installer`] (or removed if dropped). A batch of documents
+    /// is thus written as each is finished, holding none in memory, and
+    /// installed all together or not at all.
+    pub fn preparer(&self, cle: &str, bytes: &[u8]) -> Result<Prepare, OutputError> {
+        self.preparer_avec(cle, |w| w.write_all(bytes))
+    }
+
+    fn preparer_avec(
+        &self,
+        cle: &str,
+        ecrire: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<Prepare, OutputError> {
         let hors = || refus(&self.racine.join(cle), "chemin hors du dossier de sortie");
         let p = self.chemin(cle).ok_or_else(hors)?;
         // Create the folders one by one, checking each is a real one.
@@ -255,7 +272,7 @@ impl Dossier {
             }
         }
         self.verifier_cible(&p)?;
-        ecrire_atomique(&p, &self.execution, ecrire)
+        preparer(&p, &self.execution, ecrire)
     }
 
     /// An output may replace only a regular file that is not an input.
@@ -391,19 +408,48 @@ fn nettoyer_temporaires(racine: &Path, execution: &str) {
     }
 }
 
+/// A file written to its temporary name, waiting to be installed.
+#[derive(Debug)]
+pub struct Prepare {
+    tmp: PathBuf,
+    cible: PathBuf,
+}
+
+impl Prepare {
+    /// Renames the temporary file over the target, durably.
+    pub fn installer(self) -> Result<(), OutputError> {
+        let r = fs::rename(&self.tmp, &self.cible);
+        if r.is_ok() {
+            // Make the rename itself durable.
+            if let Some(d) = self.cible.parent()
+                && let Ok(d) = File::open(d)
+            {
+                let _ = d.sync_all();
+            }
+        }
+        r.map_err(|source| OutputError::Ecriture {
+            chemin: self.cible.clone(),
+            source,
+        })
+    }
+}
+
+impl Drop for Prepare {
+    /// A prepared file never installed (an error elsewhere) is removed.
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.tmp);
+    }
+}
+
 /// Writes through a temporary file next to `chemin` (created exclusively),
-/// `fsync`, then renames it over `chemin`.
-fn ecrire_atomique(
+/// flushed to disk: [`Prepare::installer`] then renames it over `chemin`.
+fn preparer(
     chemin: &Path,
     execution: &str,
     ecrire: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), OutputError> {
+) -> Result<Prepare, OutputError> {
     // Two writers in one process never share a temporary file.
     static COMPTEUR: AtomicU64 = AtomicU64::new(0);
-    let err = |source| OutputError::Ecriture {
-        chemin: chemin.to_path_buf(),
-        source,
-    };
     let dossier = chemin.parent().unwrap_or(Path::new("."));
     let nom = chemin
         .file_name()
@@ -413,26 +459,39 @@ fn ecrire_atomique(
         ".{nom}.{execution}-{}.tmp",
         COMPTEUR.fetch_add(1, Ordering::Relaxed)
     ));
-    let mut cree = false;
-    let r = (|| {
-        let f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        cree = true;
+    let f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|source| OutputError::Ecriture {
+            chemin: chemin.to_path_buf(),
+            source,
+        })?;
+    // From here on, dropping `prepare` removes the temporary file.
+    let prepare = Prepare {
+        tmp,
+        cible: chemin.to_path_buf(),
+    };
+    (|| {
         let mut f = BufWriter::with_capacity(1 << 16, f);
         ecrire(&mut f)?;
         let f = f.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, chemin)?;
-        // Make the rename itself durable.
-        if let Ok(d) = File::open(dossier) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if r.is_err() && cree {
-        let _ = fs::remove_file(&tmp);
-    }
-    r.map_err(err)
+        f.sync_all()
+    })()
+    .map_err(|source| OutputError::Ecriture {
+        chemin: chemin.to_path_buf(),
+        source,
+    })?;
+    Ok(prepare)
+}
+
+/// Writes through a temporary file next to `chemin`, then renames it.
+fn ecrire_atomique(
+    chemin: &Path,
+    execution: &str,
+    ecrire: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), OutputError> {
+    preparer(chemin, execution, ecrire)?.installer()
 }
 
 /// Writes a file the user named outside the output folder (`rapport --xlsx`):
@@ -541,6 +600,23 @@ mod tests {
         assert_eq!(fs::read(dir.path().join("doc.pdf")).unwrap(), b"bon");
         // The document and the lock file.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn prepared_files_appear_only_when_installed_and_vanish_if_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = dossier(dir.path());
+        let a = o.preparer("2024/c/a.pdf", b"a").unwrap();
+        let b = o.preparer("2024/c/b.pdf", b"b").unwrap();
+        let c = dir.path().join("2024/c");
+        assert!(!c.join("a.pdf").exists());
+        a.installer().unwrap();
+        drop(b);
+        let restes: Vec<_> = fs::read_dir(&c)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(restes, ["a.pdf"]);
     }
 
     #[test]

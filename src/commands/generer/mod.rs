@@ -471,9 +471,11 @@ fn revendiquer(
 }
 
 /// Renders and typesets every document of the selected exercises of one file
-/// that are not up to date; writes them only when all of them succeeded (a
-/// failed convention leaves its previous files untouched), then removes the
-/// files of an earlier run that these exercises no longer produce.
+/// that are not up to date, each written to a temporary file as soon as it is
+/// typeset (so memory holds one document, whatever the number of annexes);
+/// installs them only when all of them succeeded (a failed convention leaves
+/// its previous files untouched), then removes the files of an earlier run
+/// that these exercises no longer produce.
 fn produire(
     an: &Analyse,
     source: &str,
@@ -487,9 +489,9 @@ fn produire(
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("convention absente"))?;
     let exercices: Vec<i32> = c.exercices.iter().map(|e| e.annee.v).collect();
-    let mut a_ecrire: Vec<(String, Vec<u8>, Sortie)> = Vec::new();
+    let mut prepares: Vec<(String, output::Prepare, Sortie)> = Vec::new();
     let mut annees: BTreeMap<i32, Vec<String>> = BTreeMap::new();
-    let (mut pages, mut inchanges) = (0, 0);
+    let (mut pages, mut inchanges, mut documents) = (0, 0, 0);
     for flux in an
         .flux
         .iter()
@@ -501,11 +503,16 @@ fn produire(
         }
         let cles = annees.entry(flux.annee).or_default();
         for doc in t.rendu.documents(c, flux, &an.flux)? {
+            // A worker process whose parent was killed stops at once.
+            processus::arreter_si_orphelin();
+            let cle = format!("{}/{}/{}", flux.annee, c.id, doc.fichier);
+            // A place that cannot be written: refused before typesetting.
+            t.dossier.controler(&cle)?;
             let compile = t.ts.compile(&doc.source, &doc.ident);
             liberer_caches(t.travailleurs);
             let compile = compile?;
             pages += compile.pages;
-            let cle = format!("{}/{}/{}", flux.annee, c.id, doc.fichier);
+            documents += 1;
             let sortie = |bytes: &[u8], pages| Sortie {
                 sha256: manifest::sha256(bytes),
                 pages,
@@ -524,28 +531,25 @@ fn produire(
                 let typ = manifest::typ_de(&cle);
                 let o = sortie(doc.source.as_bytes(), 0);
                 cles.push(typ.clone());
-                a_ecrire.push((typ, doc.source.into_bytes(), o));
+                prepares.push((
+                    typ.clone(),
+                    t.dossier.preparer(&typ, doc.source.as_bytes())?,
+                    o,
+                ));
             }
             let o = sortie(&compile.pdf, compile.pages);
             cles.push(cle.clone());
-            a_ecrire.push((cle, compile.pdf, o));
+            prepares.push((cle.clone(), t.dossier.preparer(&cle, &compile.pdf)?, o));
         }
     }
-    let documents = a_ecrire
-        .iter()
-        .filter(|(k, ..)| k.ends_with(".pdf"))
-        .count();
     let refaits: Vec<i32> = annees.keys().copied().collect();
     let anciennes = lire(t.manifeste).anciennes_sorties(source, &refaits);
-    // All or nothing: a place that cannot be written leaves every file as it was.
-    for (cle, ..) in &a_ecrire {
-        t.dossier.controler(cle)?;
-    }
-    let mut sorties = Vec::with_capacity(a_ecrire.len());
-    for (cle, bytes, o) in a_ecrire {
-        // A worker process whose parent was killed writes nothing more.
-        processus::arreter_si_orphelin();
-        t.dossier.ecrire(&cle, &bytes)?;
+    // A worker process whose parent was killed installs nothing (its
+    // prepared files are removed as they are dropped).
+    processus::arreter_si_orphelin();
+    let mut sorties = Vec::with_capacity(prepares.len());
+    for (cle, prepare, o) in prepares {
+        prepare.installer()?;
         sorties.push((cle, o));
     }
     // Files of an earlier run these exercises no longer produce (an annex whose
