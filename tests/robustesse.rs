@@ -960,7 +960,7 @@ fn verifier_proprietes(octets: Vec<u8>) {
     if an.valide() {
         VALIDES.fetch_add(1, Ordering::Relaxed);
     }
-    if n.is_multiple_of(50_000) {
+    if n.is_multiple_of(10_000) {
         eprintln!(
             "{n} cas analysés, {} valides (calcul et contrôle exécutés), {} documents rendus, {} composés",
             VALIDES.load(Ordering::Relaxed),
