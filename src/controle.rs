@@ -11,17 +11,10 @@ use crate::compute::Flux;
 use crate::diagnostic::{Diagnostic, Diagnostics, Sp};
 use crate::model::{Convention, Logements};
 
-/// French rendering of an exact decimal for messages (`0,14`, `112,871`).
-pub fn fr(d: Decimal) -> String {
-    d.normalize().to_string().replace('.', ",")
-}
+use crate::francais::exact as fr;
 
 fn logements(n: u32) -> String {
-    if n <= 1 {
-        format!("{n} logement")
-    } else {
-        format!("{n} logements")
-    }
+    crate::francais::compte(n, "logement")
 }
 
 fn declare(

@@ -384,7 +384,7 @@ fn council_report_le_port_2024_says_33_units_49_before_and_five_rates() {
         .iter()
         .map(|b| analyse(&format!("data/territoire-ouest/{b}.yaml")))
         .collect();
-    let sources: Vec<convflux::rapport::Source> = analyses
+    let sources: Vec<convflux::compute::rapport::Source> = analyses
         .iter()
         .map(|an| {
             (
@@ -394,7 +394,7 @@ fn council_report_le_port_2024_says_33_units_49_before_and_five_rates() {
             )
         })
         .collect();
-    let r = convflux::rapport::assembler(&sources, "le-port", Some(2024)).unwrap();
+    let r = convflux::compute::rapport::assembler(&sources, "le-port", Some(2024)).unwrap();
     assert_eq!(r.total.0, 33);
     assert_eq!(r.precedent.map(|p| p.logements.0), Some(49));
     let doc = convflux::render::rapport::document(&Rendu::new(), &r).unwrap();

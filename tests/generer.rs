@@ -201,7 +201,7 @@ fn manifest_records_hashes_of_pdf_source_templates_fonts_and_version() {
     let m: serde_json::Value =
         serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
     let yaml = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(source)).unwrap();
-    let sha_yaml = convflux::manifest::sha256(&yaml);
+    let sha_yaml = convflux::output::manifest::sha256(&yaml);
     assert_eq!(m["format"], 1);
     assert_eq!(m["sources"][source]["sha256"], sha_yaml.as_str());
     let pdfs = inodes(&sortie);
@@ -211,7 +211,10 @@ fn manifest_records_hashes_of_pdf_source_templates_fonts_and_version() {
         let cle = p.to_str().unwrap();
         let e = &sorties[cle];
         let bytes = fs::read(sortie.join(p)).unwrap();
-        assert_eq!(e["sha256"], convflux::manifest::sha256(&bytes).as_str());
+        assert_eq!(
+            e["sha256"],
+            convflux::output::manifest::sha256(&bytes).as_str()
+        );
         assert_eq!(e["source"], source);
         assert_eq!(e["source_sha256"], sha_yaml.as_str());
         assert_eq!(e["version"], env!("CARGO_PKG_VERSION"));

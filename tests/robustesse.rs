@@ -554,7 +554,7 @@ fn sigkill_mid_batch_leaves_no_truncated_pdf() {
             .map(|y| {
                 (
                     s(y).to_string(),
-                    convflux::manifest::sha256(&fs::read(y).unwrap()),
+                    convflux::output::manifest::sha256(&fs::read(y).unwrap()),
                 )
             })
             .collect();
@@ -564,7 +564,7 @@ fn sigkill_mid_batch_leaves_no_truncated_pdf() {
             let e = &m["sorties"][p.to_str().unwrap()];
             assert_eq!(
                 e["sha256"],
-                convflux::manifest::sha256(b).as_str(),
+                convflux::output::manifest::sha256(b).as_str(),
                 "{}",
                 p.display()
             );

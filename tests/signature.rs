@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use convflux::pipeline;
 use convflux::render::{DocumentSource, Rendu};
-use convflux::signature;
+use convflux::typeset::signature;
 use convflux::typeset::{self, Compiled, LabelPosition, TypesetError, Typesetter};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 

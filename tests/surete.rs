@@ -159,7 +159,7 @@ fn pieger(sortie: &Path, pieges: &[(String, PathBuf)]) {
         .clone();
     for (cle, p) in pieges {
         let mut e = modele.clone();
-        e["sha256"] = convflux::manifest::sha256(&fs::read(p).unwrap()).into();
+        e["sha256"] = convflux::output::manifest::sha256(&fs::read(p).unwrap()).into();
         m["sorties"][cle] = e;
         m["sources"][&source]["annees"]["2024"]
             .as_array_mut()
@@ -504,7 +504,7 @@ fn hostile_counts_in_the_manifest_do_not_wrap() {
     let o = vite(&["generer", s(&donnees), "--sortie", s(&sortie)]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains(&format!("{} avertissements", u64::MAX)),
+        stderr(&o).contains(&convflux::francais::pluriel(usize::MAX, "avertissement")),
         "{}",
         stderr(&o)
     );

@@ -28,22 +28,7 @@ struct ConventionJson<'a> {
     exercices: Vec<&'a Flux>,
 }
 
-fn fr(d: Decimal) -> String {
-    let s = d.normalize().to_string().replace('.', ",");
-    let (ent, frac) = match s.split_once(',') {
-        Some((e, f)) => (e.to_string(), format!(",{f}")),
-        None => (s.clone(), String::new()),
-    };
-    let n = ent.len();
-    let mut g = String::new();
-    for (i, c) in ent.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 && c.is_ascii_digit() {
-            g.push(' ');
-        }
-        g.push(c);
-    }
-    g + &frac
-}
+use crate::francais::exact as fr;
 
 pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
     let fichiers = crate::commands::lister(&a.entrees.chemins, false)?;

@@ -31,13 +31,7 @@ pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
     }
 }
 
-pub(crate) fn pluriel(n: usize, mot: &str) -> String {
-    if n <= 1 {
-        format!("{n} {mot}")
-    } else {
-        format!("{n} {mot}s")
-    }
-}
+pub(crate) use crate::francais::pluriel;
 
 /// The YAML files named by a command's arguments, each real file once; what
 /// the walk passed over (links that loop, unreadable folders) is said as a

@@ -8,11 +8,11 @@ use std::fmt::Write as _;
 
 use crate::cli::RapportArgs;
 use crate::commands::Issue;
+use crate::compute::rapport::{self, SourcePrecedent};
 use crate::diagnostic::Severity;
+use crate::francais::nombre as nombre_fr;
 use crate::output;
 use crate::pipeline::{self, Analyse};
-use crate::rapport::{self, SourcePrecedent};
-use crate::render::filtres::nombre_fr;
 use crate::render::{Rendu, rapport as vue_rapport, tableur};
 use crate::typeset::{self, Typesetter};
 
@@ -21,11 +21,7 @@ use crate::typeset::{self, Typesetter};
 const XLSX: &[u8] = b"PK\x03\x04";
 
 fn logements(n: u32) -> String {
-    if n <= 1 {
-        format!("{n} logement")
-    } else {
-        format!("{n} logements")
-    }
+    crate::francais::compte(n, "logement")
 }
 
 pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {

@@ -5,7 +5,7 @@ use crate::commands::Issue;
 pub fn executer() -> anyhow::Result<Issue> {
     println!(
         "{}",
-        serde_json::to_string_pretty(&crate::schema::schema())?
+        serde_json::to_string_pretty(&crate::validate::schema::schema())?
     );
     Ok(Issue::Succes)
 }

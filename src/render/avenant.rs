@@ -20,8 +20,8 @@ use std::collections::BTreeSet;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::bilan::{self, Bilan, BilanReservataire};
 use crate::compute::{Flux, FluxAnnexe};
+use crate::model::bilan::{self, Bilan, BilanReservataire};
 use crate::model::{Convention, DateEffet, Deduction, Exclusion, Modele, Nature};
 use crate::render::vue::{self, Vue};
 use crate::render::{DocumentSource, RenderError, Rendu};

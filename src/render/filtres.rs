@@ -9,10 +9,11 @@ use minijinja::value::{Kwargs, Value};
 use minijinja::{Error, ErrorKind};
 use rust_decimal::Decimal;
 
+use crate::francais;
 use crate::model::Date;
 
 /// U+202F, the narrow no-break space of French typography (thousands, before %).
-pub const FINE: char = '\u{202f}';
+pub use crate::francais::FINE;
 
 /// Escapes user text for Typst **markup**: every ASCII punctuation character
 /// is backslash-escaped (prints literally), line breaks and tabs become
@@ -69,30 +70,7 @@ fn decimal(v: &Value) -> Result<Decimal, Error> {
     Err(err(format!("nombre attendu, trouvé {v}")))
 }
 
-/// Groups digits by three with U+202F and uses a decimal comma: 1887 → "1 887".
-pub fn nombre_fr(d: Decimal) -> String {
-    let s = d.to_string();
-    let (signe, s) = match s.strip_prefix('-') {
-        Some(r) => ("-", r),
-        None => ("", s.as_str()),
-    };
-    let (ent, frac) = match s.split_once('.') {
-        Some((e, f)) => (e, Some(f)),
-        None => (s, None),
-    };
-    let mut groupes = String::new();
-    let n = ent.len();
-    for (i, c) in ent.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
-            groupes.push(FINE);
-        }
-        groupes.push(c);
-    }
-    match frac {
-        Some(f) => format!("{signe}{groupes},{f}"),
-        None => format!("{signe}{groupes}"),
-    }
-}
+pub use crate::francais::nombre as nombre_fr;
 
 pub fn nombre(v: Value) -> Result<String, Error> {
     Ok(nombre_fr(decimal(&v)?))
@@ -100,44 +78,23 @@ pub fn nombre(v: Value) -> Result<String, Error> {
 
 /// A percent number with the data's precision: "6.82" → "6,82 %".
 pub fn taux(v: Value) -> Result<String, Error> {
-    Ok(format!("{}{FINE}%", nombre_fr(decimal(&v)?)))
+    Ok(francais::taux(decimal(&v)?))
 }
 
 /// Word only, French rule: 0 and 1 singular.
 pub fn pluriel(v: Value, singulier: String, pluriel: String) -> Result<String, Error> {
     let d = decimal(&v)?;
-    Ok(if d.abs() < Decimal::TWO {
-        singulier
-    } else {
+    Ok(if francais::est_pluriel(d) {
         pluriel
+    } else {
+        singulier
     })
 }
 
 /// "1 887 logements", "1 logement", "0 logement".
 pub fn logements(v: Value) -> Result<String, Error> {
-    let d = decimal(&v)?;
-    let mot = if d.abs() < Decimal::TWO {
-        "logement"
-    } else {
-        "logements"
-    };
-    Ok(format!("{} {mot}", nombre_fr(d)))
+    Ok(francais::compte(decimal(&v)?, "logement"))
 }
-
-const MOIS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
 
 fn date(v: &Value) -> Result<Date, Error> {
     let s = v
@@ -149,22 +106,14 @@ fn date(v: &Value) -> Result<Date, Error> {
 /// "1er janvier 2024", "3 juillet 2024".
 pub fn date_longue(v: Value) -> Result<String, Error> {
     let d = date(&v)?;
-    let jour = if d.jour == 1 {
-        "1er".to_string()
-    } else {
-        d.jour.to_string()
-    };
-    Ok(format!(
-        "{jour} {} {}",
-        MOIS[usize::from(d.mois - 1)],
-        d.annee
-    ))
+    francais::date_longue(d.jour, d.mois, d.annee)
+        .ok_or_else(|| err(format!("date invalide « {} »", d.iso())))
 }
 
 /// "31/12/2022".
 pub fn date_courte(v: Value) -> Result<String, Error> {
     let d = date(&v)?;
-    Ok(format!("{:02}/{:02}/{}", d.jour, d.mois, d.annee))
+    Ok(francais::date_courte(d.jour, d.mois, d.annee))
 }
 
 /// French words for 0..=100 ("trois", "deux", "vingt et un").

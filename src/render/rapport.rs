@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::compute::rapport::{Precedent, Rapport, SourcePrecedent};
 use crate::model::{DateEffet, Nature};
-use crate::rapport::{Precedent, Rapport, SourcePrecedent};
 use crate::render::avenant::EcartSigne;
 use crate::render::vue::{DateVue, DocumentVue};
 use crate::render::{DocumentSource, RenderError, Rendu};

@@ -13,8 +13,8 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use crate::compute::FluxAnnexe;
+use crate::compute::rapport::{Rapport, SourcePrecedent};
 use crate::model::{Deduction, Exclusion};
-use crate::rapport::{Rapport, SourcePrecedent};
 
 /// A failure to build the workbook (a bug, never a data error).
 #[derive(Debug, thiserror::Error)]

@@ -24,8 +24,8 @@ use super::{Rapport, Resultat, Travail, contexte, examiner, memoire_max_mio, tra
 use crate::cli::GenererArgs;
 use crate::commands::Issue;
 use crate::input;
-use crate::manifest::Manifeste;
 use crate::output::Dossier;
+use crate::output::manifest::Manifeste;
 use crate::render::Rendu;
 use crate::typeset::Typesetter;
 

@@ -23,6 +23,8 @@
 //!   at a valid key, of a type convflux writes, and still has the hash
 //!   convflux recorded when it wrote it.
 
+pub mod manifest;
+
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, Write};

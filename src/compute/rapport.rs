@@ -8,71 +8,11 @@
 //! otherwise the figure declared in `reservataires[].rapport`), and the bilans
 //! received. Only sums of already rounded figures are made here; nothing is
 //! rounded and nothing is formatted for the user except the messages.
-//!
-//! Also reads the `rapport` section of a réservataire entry ([`lire_fiche`]).
 
-use crate::bilan::{self, Bilan, BilanReservataire};
 use crate::compute::{Flux, FluxAnnexe};
-use crate::diagnostic::Sp;
-use crate::lecteur::{Lecteur, Table, joindre};
-use crate::load::Value;
+use crate::model::bilan::{self, Bilan, BilanReservataire};
+use crate::model::rapport::FicheRapport;
 use crate::model::{Convention, Date, Logements, Reservataire};
-
-/// What the council report needs and the conventions do not hold
-/// (`reservataires[].rapport`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FicheRapport {
-    /// The quota of the year before the first flux year, under stock
-    /// management (seed 000: « le quota était de 49 logements en 2023 »).
-    pub quota_precedent: Option<QuotaPrecedent>,
-    /// Date of the CIL meeting that agreed on the conventions (seed 000:
-    /// 21 December 2023).
-    pub cil: Option<Date>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QuotaPrecedent {
-    pub annee: Sp<i32>,
-    pub logements: Sp<Logements>,
-}
-
-/// Reads `rapport` in a réservataire table: `Some(None)` when absent, `None`
-/// on error.
-pub fn lire_fiche(
-    l: &mut Lecteur,
-    t: &mut Table<'_>,
-    chemin: &str,
-) -> Option<Option<FicheRapport>> {
-    let n = match l.champ(t, "rapport") {
-        Some(n) if n.value != Value::Null => n,
-        _ => return Some(None),
-    };
-    let c = joindre(chemin, "rapport");
-    let mut r = l.table(n, &c)?;
-    let quota = match l.champ(&mut r, "quota_precedent") {
-        Some(q) if q.value != Value::Null => {
-            let cq = joindre(&c, "quota_precedent");
-            l.table(q, &cq).and_then(|mut q| {
-                let annee = l
-                    .requis(&mut q, "annee", "l'année du quota")
-                    .and_then(|n| l.annee(n, &joindre(&cq, "annee")));
-                let logements = l.req_logements(&mut q, "logements");
-                l.fin(q, &["annee", "logements"]);
-                Some(Some(QuotaPrecedent {
-                    annee: annee?,
-                    logements: logements?,
-                }))
-            })
-        }
-        _ => Some(None),
-    };
-    let cil = l.opt_date(&mut r, "cil").map(|d| d.v);
-    l.fin(r, &["quota_precedent", "cil"]);
-    Some(Some(FicheRapport {
-        quota_precedent: quota?,
-        cil,
-    }))
-}
 
 /// One convention of the réservataire in the report's year.
 #[derive(Debug)]
@@ -311,32 +251,5 @@ pub fn assembler<'a>(
         precedent,
         cil: fiche.and_then(|(_, f)| f.cil),
         avertissements,
-    })
-}
-
-/// JSON Schema of `reservataires[].rapport`, to merge into the schema of
-/// `reservataires[]` items: `{"properties": {"rapport": …}}`.
-pub fn schema_rapport() -> serde_json::Value {
-    serde_json::json!({
-        "properties": {
-            "rapport": {
-                "type": "object",
-                "additionalProperties": false,
-                "description": "Données du rapport au conseil (commande `rapport`) absentes des conventions.",
-                "properties": {
-                    "quota_precedent": {
-                        "type": "object",
-                        "additionalProperties": false,
-                        "required": ["annee", "logements"],
-                        "description": "Quota de l'année précédant la première année en flux (gestion en stock).",
-                        "properties": {
-                            "annee": { "type": "integer" },
-                            "logements": { "type": "integer", "minimum": 0 }
-                        }
-                    },
-                    "cil": { "type": "string", "description": "Date de la Conférence intercommunale du logement (AAAA-MM-JJ)." }
-                }
-            }
-        }
     })
 }

@@ -9,12 +9,14 @@
 //! This stage is total: it never fails and never panics on a validated model;
 //! inconsistencies (deductions above the flux…) are reported by `controle`.
 
+pub mod arrondi;
+pub mod rapport;
+
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::arrondi;
 use crate::model::{
     Annexe, Arrondi, Convention, Deduction, EtatDesLieux, Exclusion, Logements, Modele, Mutations,
     Rotation, Taux,

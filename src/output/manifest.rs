@@ -157,7 +157,7 @@ impl Manifeste {
                     vec![format!(
                         "manifeste {} : {} ignorée{} (chemin hors du dossier de sortie, ou fichier que convflux n'écrit pas) : {}",
                         chemin.display(),
-                        crate::commands::pluriel(ignorees.len(), "entrée"),
+                        crate::francais::pluriel(ignorees.len(), "entrée"),
                         if ignorees.len() > 1 { "s" } else { "" },
                         ignorees
                             .iter()

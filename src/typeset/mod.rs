@@ -12,10 +12,12 @@
 //! and every `@preview/…` package, is refused.
 //!
 //! Unless turned off with [`Typesetter::champs_signature`], the PDF gets an empty signature field
-//! over each signature block (see [`crate::signature`]), appended as an incremental update.
+//! over each signature block (see [`crate::typeset::signature`]), appended as an incremental update.
 //!
 //! [`texte`] and [`positions`] read the laid-out pages: the first gives the text of each page
 //! for tests, the second the places marked with labelled `metadata` (signature fields).
+
+pub mod signature;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -33,7 +35,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use crate::assets;
-use crate::signature::{self, SignatureError};
+use signature::SignatureError;
 
 /// Virtual path of the main source of every document.
 const MAIN_PATH: &str = "/main.typ";

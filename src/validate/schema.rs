@@ -4,6 +4,8 @@
 
 use serde_json::{Value, json};
 
+use crate::model::bilan::Critere;
+
 fn texte(description: &str) -> Value {
     json!({ "type": "string", "description": description })
 }
@@ -270,7 +272,7 @@ pub fn schema() -> Value {
             "exercices": { "type": "array", "minItems": 1, "items": exercice }
         }
     });
-    for (cle, s) in proprietes(crate::rapport::schema_rapport()) {
+    for (cle, s) in proprietes(schema_rapport()) {
         schema["properties"]["reservataires"]["items"]["properties"][cle.as_str()] = s;
     }
     schema
@@ -278,7 +280,7 @@ pub fn schema() -> Value {
 
 /// Schemas of the exercise sections added by the annual cycle (bilan, avenant).
 fn extensions_exercice() -> Vec<(String, Value)> {
-    proprietes(crate::bilan::schema_bilan())
+    proprietes(schema_bilan())
 }
 
 fn proprietes(v: Value) -> Vec<(String, Value)> {
@@ -286,6 +288,119 @@ fn proprietes(v: Value) -> Vec<(String, Value)> {
         Some(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         None => Vec::new(),
     }
+}
+
+/// JSON Schema of the keys this module reads, to merge into the schema of
+/// `exercices[]` items: `{"properties": {"bilan", "avenant", "illustratif"}}`.
+pub fn schema_bilan() -> serde_json::Value {
+    let nombre = |d: &str| serde_json::json!({ "type": "integer", "minimum": 0, "description": d });
+    let categorie = serde_json::json!({
+        "type": "object",
+        "required": ["proposes", "attribues"],
+        "additionalProperties": false,
+        "properties": {
+            "proposes": { "type": "integer", "minimum": 0 },
+            "attribues": { "type": "integer", "minimum": 0 }
+        }
+    });
+    let ferme = |cles: &[&str]| {
+        let props: serde_json::Map<String, serde_json::Value> = cles
+            .iter()
+            .map(|k| ((*k).to_string(), categorie.clone()))
+            .collect();
+        serde_json::json!({ "type": "object", "additionalProperties": false, "properties": props })
+    };
+    let ouvert = serde_json::json!({ "type": "object", "additionalProperties": categorie });
+    let date = serde_json::json!({ "type": "string", "description": "AAAA-MM-JJ ou JJ/MM/AAAA" });
+    serde_json::json!({
+        "properties": {
+            "illustratif": {
+                "type": "boolean",
+                "description": "Chiffres illustratifs (non réels) : chaque document le dit en filigrane."
+            },
+            "avenant": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "Avenant de l'exercice (exercices après le premier).",
+                "properties": {
+                    "numero": { "type": "integer", "minimum": 1, "description": "Par défaut : rang de l'exercice après le premier." },
+                    "date_effet": { "description": "Date, ou « à la signature » ; par défaut le 1er janvier de l'année.", "type": "string" },
+                    "signature": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "properties": { "lieu": { "type": ["string", "null"] }, "date": { "type": ["string", "null"] } }
+                    }
+                }
+            },
+            "bilan": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["recu_le", "reservataires"],
+                "description": "Bilan de l'année précédente (CCH art. R. 441-5-1), transmis avant le 28 février.",
+                "properties": {
+                    "annee": { "type": "integer", "description": "Année dressée : celle de l'exercice − 1." },
+                    "recu_le": date,
+                    "source": { "type": "string" },
+                    "reservataires": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["reservataire", "proposes", "attribues"],
+                            "properties": {
+                                "reservataire": { "type": "string" },
+                                "proposes": nombre("logements proposés (mis à disposition)"),
+                                "attribues": nombre("logements attribués en CALEOL"),
+                                "refus_menages": nombre("propositions refusées par les ménages"),
+                                "refus_caleol": nombre("refus d'attribution par la CALEOL"),
+                                "baux_signes": nombre("baux signés"),
+                                "anciennete_mois": { "type": ["number", "string"], "description": "ancienneté moyenne de la demande, en mois" },
+                                "repartition": {
+                                    "type": "object",
+                                    "additionalProperties": false,
+                                    "properties": {
+                                        "typologie": ferme(Critere::Typologie.categories().unwrap_or(&[])),
+                                        "financement": ferme(Critere::Financement.categories().unwrap_or(&[])),
+                                        "qpv": ferme(Critere::Qpv.categories().unwrap_or(&[])),
+                                        "commune": ouvert.clone(),
+                                        "periode_construction": ouvert
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// JSON Schema of `reservataires[].rapport`, to merge into the schema of
+/// `reservataires[]` items: `{"properties": {"rapport": …}}`.
+pub fn schema_rapport() -> serde_json::Value {
+    serde_json::json!({
+        "properties": {
+            "rapport": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "Données du rapport au conseil (commande `rapport`) absentes des conventions.",
+                "properties": {
+                    "quota_precedent": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["annee", "logements"],
+                        "description": "Quota de l'année précédant la première année en flux (gestion en stock).",
+                        "properties": {
+                            "annee": { "type": "integer" },
+                            "logements": { "type": "integer", "minimum": 0 }
+                        }
+                    },
+                    "cil": { "type": "string", "description": "Date de la Conférence intercommunale du logement (AAAA-MM-JJ)." }
+                }
+            }
+        }
+    })
 }
 
 #[cfg(test)]

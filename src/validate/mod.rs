@@ -7,13 +7,19 @@
 //! computed figures live in `controle`, after `compute`.
 //! Returns `None` for the model when any error was found.
 
+pub mod bilan;
+pub mod lecteur;
+pub mod limites;
+pub mod rapport;
+pub mod schema;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span};
-use crate::lecteur::{Lecteur, joindre};
-use crate::limites::*;
 use crate::load::{Node, Value};
 use crate::model::*;
+use crate::validate::lecteur::{Lecteur, joindre};
+use crate::validate::limites::*;
 
 /// Local text blocks each model's templates need (`textes.<cle>`).
 pub fn textes_requis(m: Modele) -> &'static [(&'static str, &'static str)] {
@@ -669,7 +675,7 @@ fn reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Reservataire>
         _ => Some(None),
     };
     // Council report data (src/rapport.rs).
-    let rapport = crate::rapport::lire_fiche(l, &mut t, chemin);
+    let rapport = rapport::lire_fiche(l, &mut t, chemin);
     l.fin(
         t,
         &[
@@ -903,7 +909,7 @@ fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
         .requis(&mut t, "annexes", "la liste des annexes")
         .and_then(|n| l.elements(n, &joindre(chemin, "annexes"), annexe));
     // Bilan of the previous year and avenant data (src/bilan.rs).
-    let suivi = crate::bilan::lire(l, &mut t, chemin, annee.as_ref().map(|a| a.v));
+    let suivi = bilan::lire(l, &mut t, chemin, annee.as_ref().map(|a| a.v));
     let span = t.span();
     l.fin(t, &["annee", "annexes", "bilan", "avenant", "illustratif"]);
     let suivi = suivi?;
@@ -1251,7 +1257,7 @@ fn regles(l: &mut Lecteur, c: &Convention) {
         }
     }
     // Bilans and avenants across exercises (src/bilan.rs).
-    crate::bilan::regles(l, c);
+    bilan::regles(l, c);
     // Exercises within the convention's period, renewals included (art. 12 / 15).
     if let Some(fin) = c.derniere_annee() {
         for e in &c.exercices {
@@ -1435,7 +1441,7 @@ mod tests {
     use super::*;
     use crate::load::charger;
 
-    const BASE: &str = include_str!("../tests/catalogue/04-logements-negatif.yaml");
+    const BASE: &str = include_str!("../../tests/catalogue/04-logements-negatif.yaml");
 
     fn base_valide() -> String {
         BASE.replace("logements: -12", "logements: 1887")

@@ -10,12 +10,12 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span, caractere_dangereux};
-use crate::limites::{
+use crate::load::{Entry, Node, Value};
+use crate::model::{Date, Logements, Taux};
+use crate::validate::limites::{
     DATE_ANNEE_MAX, DATE_ANNEE_MIN, TAUX_DECIMALES_MAX, TEXTE_COURT_MAX, TEXTE_LONG_MAX,
     TEXTES_TOTAL_MAX,
 };
-use crate::load::{Entry, Node, Value};
-use crate::model::{Date, Logements, Taux};
 
 /// Collects diagnostics while reading one file.
 #[derive(Default)]

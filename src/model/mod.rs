@@ -4,6 +4,9 @@
 //! of dwellings is a [`Logements`]. Values that later rules or messages point
 //! at keep their span ([`Sp`]).
 
+pub mod bilan;
+pub mod rapport;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -203,7 +206,7 @@ pub struct Reservataire {
     pub signataire: Signataire,
     pub deliberation: Option<Deliberation>,
     /// Data of the council report (`rapport` command) not found elsewhere.
-    pub rapport: Option<crate::rapport::FicheRapport>,
+    pub rapport: Option<rapport::FicheRapport>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -402,9 +405,9 @@ pub struct Exercice {
     pub annexes: Vec<Annexe>,
     /// The bilan of the previous year, received before 28 February
     /// (CCH art. R. 441-5-1; exercises after the first only).
-    pub bilan: Option<crate::bilan::Bilan>,
+    pub bilan: Option<bilan::Bilan>,
     /// What the data says of this year's avenant (number, dates, place).
-    pub avenant: Option<crate::bilan::Avenant>,
+    pub avenant: Option<bilan::Avenant>,
     /// Illustrative figures, not real ones: every document says so.
     pub illustratif: bool,
     pub span: Span,

@@ -1,0 +1,135 @@
+//! French formatting, in one place: numbers, rates, dates, « 1er », plurals,
+//! articles. Used by messages, CLI output and the templates' filters alike,
+//! so a figure is printed the same way everywhere.
+//!
+//! Knows nothing of the stages: it takes numbers, dates and words.
+
+use rust_decimal::Decimal;
+
+/// The narrow no-break space (U+202F) French typography puts between groups
+/// of digits and before « % » and « € ».
+pub const FINE: char = '\u{202f}';
+
+/// Digits grouped by three with U+202F and a decimal comma, the precision of
+/// the value kept: 1887 → « 1 887 », 4.80 → « 4,80 ».
+pub fn nombre(d: Decimal) -> String {
+    let s = d.to_string();
+    let (signe, s) = match s.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", s.as_str()),
+    };
+    let (ent, frac) = match s.split_once('.') {
+        Some((e, f)) => (e, Some(f)),
+        None => (s, None),
+    };
+    let mut groupes = String::new();
+    let n = ent.len();
+    for (i, c) in ent.chars().enumerate() {
+        if i > 0 && (n - i) % 3 == 0 {
+            groupes.push(FINE);
+        }
+        groupes.push(c);
+    }
+    match frac {
+        Some(f) => format!("{signe}{groupes},{f}"),
+        None => format!("{signe}{groupes}"),
+    }
+}
+
+/// [`nombre`] without trailing zeros, for messages and intermediate values:
+/// 0.1400 → « 0,14 », 112.8710 → « 112,871 ».
+pub fn exact(d: Decimal) -> String {
+    nombre(d.normalize())
+}
+
+/// A percentage with the precision written: 6.82 → « 6,82 % ».
+pub fn taux(d: Decimal) -> String {
+    format!("{}{FINE}%", nombre(d))
+}
+
+/// The French plural rule: 0 and 1 take the singular.
+pub fn est_pluriel(n: Decimal) -> bool {
+    n.abs() >= Decimal::TWO
+}
+
+/// « 0 logement », « 1 logement », « 1 887 logements ».
+pub fn compte(n: impl Into<Decimal>, mot: &str) -> String {
+    let n = n.into();
+    if est_pluriel(n) {
+        format!("{} {mot}s", nombre(n))
+    } else {
+        format!("{} {mot}", nombre(n))
+    }
+}
+
+/// « 1 logement », « 2 logements » (a count of a word whose plural takes an s).
+pub fn pluriel(n: usize, mot: &str) -> String {
+    compte(Decimal::from(n), mot)
+}
+
+/// The months, lowercase as French writes them in dates.
+pub const MOIS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// « 1er janvier 2024 », « 3 juillet 2024 »; `None` for a month out of 1..=12.
+pub fn date_longue(jour: u8, mois: u8, annee: i32) -> Option<String> {
+    let nom = MOIS.get(usize::from(mois).checked_sub(1)?)?;
+    let jour = if jour == 1 {
+        "1er".to_string()
+    } else {
+        jour.to_string()
+    };
+    Some(format!("{jour} {nom} {annee}"))
+}
+
+/// « 31/12/2022 ».
+pub fn date_courte(jour: u8, mois: u8, annee: i32) -> String {
+    format!("{jour:02}/{mois:02}/{annee}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn numbers_group_thousands_and_keep_their_precision() {
+        assert_eq!(nombre(d("1887")), "1\u{202f}887");
+        assert_eq!(nombre(d("4.80")), "4,80");
+        assert_eq!(nombre(d("-1234567.5")), "-1\u{202f}234\u{202f}567,5");
+        assert_eq!(exact(d("0.1400")), "0,14");
+        assert_eq!(taux(d("6.82")), "6,82\u{202f}%");
+    }
+
+    #[test]
+    fn plurals_follow_the_french_rule() {
+        assert_eq!(compte(0u32, "logement"), "0 logement");
+        assert_eq!(compte(1u32, "logement"), "1 logement");
+        assert_eq!(compte(1887u32, "logement"), "1\u{202f}887 logements");
+        assert_eq!(pluriel(2, "fichier"), "2 fichiers");
+    }
+
+    #[test]
+    fn dates_in_words_and_figures() {
+        assert_eq!(date_longue(1, 1, 2024).unwrap(), "1er janvier 2024");
+        assert_eq!(date_longue(3, 7, 2024).unwrap(), "3 juillet 2024");
+        assert_eq!(date_longue(3, 13, 2024), None);
+        assert_eq!(date_courte(31, 12, 2022), "31/12/2022");
+    }
+}
