@@ -1,6 +1,8 @@
-//! The pipeline for one file, up to the computed and checked flow:
-//! load → validate → compute → controle. `verifier` stops here; `calculer`
-//! prints the flows; `generer` goes on to render, typeset and output.
+//! The pipeline: [`analyser`] runs load → validate → compute → controle for
+//! one file (`verifier` stops there, `calculer` prints the flows), and
+//! [`Fabrique`] runs the back half, typeset → output, for the documents
+//! render gives, recording each output for the manifest. Every command that
+//! writes goes through it: one write path.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +12,12 @@ use crate::diagnostic::{self, Diagnostic, Diagnostics};
 use crate::input;
 use crate::load;
 use crate::model::Convention;
+use crate::output::{
+    self,
+    manifest::{self, Contexte, Sortie},
+};
+use crate::render::DocumentSource;
+use crate::typeset::Typesetter;
 use crate::validate;
 
 /// One file after analysis.
@@ -135,6 +143,121 @@ fn normaliser(bytes: &mut [u8]) {
     for i in 0..bytes.len() {
         if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
             bytes[i] = b'\n';
+        }
+    }
+}
+
+/// The back half of the pipeline, shared by every command that writes:
+/// render's documents → typeset → output, recorded for the manifest.
+///
+/// Each document is typeset, then written to its temporary file at once
+/// ([`output::Dossier::preparer`]), so memory holds one document; a [`Lot`]
+/// is installed all together or not at all.
+pub struct Fabrique<'a> {
+    pub ts: &'a Typesetter,
+    pub dossier: &'a output::Dossier,
+    /// What the manifest records of this run's fonts, version and options.
+    pub ctx: &'a Contexte,
+    /// Also write the Typst sources (`--typst`).
+    pub typst: bool,
+    /// Called after each document is typeset (frees Typst's caches; a worker
+    /// process whose parent died stops there).
+    pub apres_document: &'a dyn Fn(),
+}
+
+/// Where the documents of a lot come from, as the manifest records it.
+pub struct Provenance<'a> {
+    /// The source file(s), as the manifest keys them.
+    pub source: &'a str,
+    /// SHA-256 of the source.
+    pub sha256: &'a str,
+    pub annee: i32,
+}
+
+/// Documents typeset and written to their temporary files, not yet installed.
+#[derive(Default)]
+pub struct Lot {
+    prepares: Vec<(String, output::Prepare, Sortie)>,
+    /// PDF documents and their pages.
+    pub documents: usize,
+    pub pages: usize,
+}
+
+impl Fabrique<'_> {
+    /// Typesets `docs` and writes each under `<dossier>/<nom>` to its
+    /// temporary file, adding them to `lot`; the keys written, in order.
+    pub fn preparer(
+        &self,
+        docs: Vec<DocumentSource>,
+        dossier: &str,
+        p: &Provenance,
+        lot: &mut Lot,
+    ) -> anyhow::Result<Vec<String>> {
+        let mut cles = Vec::new();
+        for doc in docs {
+            let cle = format!("{dossier}/{}", doc.fichier);
+            // A place that cannot be written: refused before typesetting.
+            self.dossier.controler(&cle)?;
+            let compile = self.ts.compile(&doc.source, &doc.ident);
+            (self.apres_document)();
+            let compile = compile?;
+            lot.pages += compile.pages;
+            lot.documents += 1;
+            let sortie = |bytes: &[u8], pages| Sortie {
+                sha256: manifest::sha256(bytes),
+                pages,
+                source: p.source.to_owned(),
+                source_sha256: p.sha256.to_owned(),
+                annee: p.annee,
+                gabarit: doc.template.to_owned(),
+                gabarits_sha256: manifest::empreinte_gabarit(doc.template)
+                    .unwrap_or_default()
+                    .to_owned(),
+                polices_sha256: self.ctx.polices_sha256.clone(),
+                version: self.ctx.version.clone(),
+                options: self.ctx.options.clone(),
+            };
+            if self.typst {
+                let typ = manifest::typ_de(&cle);
+                let o = sortie(doc.source.as_bytes(), 0);
+                let prepare = self.dossier.preparer(&typ, doc.source.as_bytes())?;
+                cles.push(typ.clone());
+                lot.prepares.push((typ, prepare, o));
+            }
+            let o = sortie(&compile.pdf, compile.pages);
+            let prepare = self.dossier.preparer(&cle, &compile.pdf)?;
+            cles.push(cle.clone());
+            lot.prepares.push((cle, prepare, o));
+        }
+        Ok(cles)
+    }
+}
+
+impl Lot {
+    /// Installs every prepared file under its name; the manifest records.
+    pub fn installer(self) -> Result<Vec<(String, Sortie)>, output::OutputError> {
+        let mut sorties = Vec::with_capacity(self.prepares.len());
+        for (cle, prepare, o) in self.prepares {
+            prepare.installer()?;
+            sorties.push((cle, o));
+        }
+        Ok(sorties)
+    }
+}
+
+/// Removes the files of an earlier run that the exercises just produced no
+/// longer produce (an annex whose réservataire left, a Typst source without
+/// `--typst`), when they are still exactly what convflux wrote.
+pub fn retirer_anciennes(
+    dossier: &output::Dossier,
+    anciennes: &[(String, Sortie)],
+    sorties: &[(String, Sortie)],
+) {
+    let nouvelles: std::collections::HashSet<&str> =
+        sorties.iter().map(|(k, _)| k.as_str()).collect();
+    for (cle, o) in anciennes {
+        if !nouvelles.contains(cle.as_str()) {
+            dossier.supprimer(cle, &o.sha256);
         }
     }
 }

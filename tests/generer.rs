@@ -437,3 +437,69 @@ fn unreadable_manifest_means_a_full_rebuild_with_a_warning() {
         serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["sorties"].as_object().unwrap().len(), 4);
 }
+
+/// `avenant` and `rapport` write through the same path as `generer` and record
+/// what they write: the next `generer` finds the avenant up to date, and the
+/// council report is in the manifest (so convflux can prove it wrote it).
+#[test]
+fn avenant_and_rapport_outputs_are_recorded_in_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("sodiac.yaml");
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/territoire-ouest/sodiac.yaml"),
+        &yaml,
+    )
+    .unwrap();
+    let sortie = dir.path().join("out");
+    let o = convflux(&[
+        "avenant",
+        s(&yaml),
+        "--annee",
+        "2025",
+        "--sortie",
+        s(&sortie),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
+    let cles: Vec<&String> = m["sorties"].as_object().unwrap().keys().collect();
+    assert!(
+        cles.iter()
+            .any(|k| k.starts_with("2025/") && k.contains("avenant")),
+        "{cles:?}"
+    );
+    let o = convflux(&[
+        "generer",
+        s(&yaml),
+        "--annee",
+        "2025",
+        "--sortie",
+        s(&sortie),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    resume_commence(&o, "0 document produit");
+    resume_contient(&o, "à jour non régénéré");
+    let o = convflux(&[
+        "rapport",
+        "--reservataire",
+        "le-port",
+        "--annee",
+        "2024",
+        "--sortie",
+        s(&sortie),
+        s(&yaml),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
+    let rapport = &m["sorties"]["2024/rapport-le-port.pdf"];
+    assert_eq!(
+        rapport["sha256"],
+        convflux::output::manifest::sha256(
+            &fs::read(sortie.join("2024/rapport-le-port.pdf")).unwrap()
+        )
+        .as_str()
+    );
+    // The avenant's records are still there.
+    assert!(m["sources"].as_object().unwrap().len() == 1, "{m}");
+}

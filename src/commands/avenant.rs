@@ -4,10 +4,17 @@
 //! exercise, naming the convention's last possible year when the year lies
 //! beyond it, and the first year (which gives the convention).
 
+use std::collections::BTreeMap;
+
 use crate::cli::AvenantArgs;
 use crate::commands::{Issue, pluriel};
 use crate::diagnostic::Severity;
-use crate::output;
+use crate::input;
+use crate::load;
+use crate::output::{
+    self,
+    manifest::{self, Contexte, Manifeste, MiseAJour},
+};
 use crate::pipeline;
 use crate::render::Rendu;
 use crate::typeset::{self, Typesetter};
@@ -25,7 +32,15 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
             a.fichier.display()
         );
     }
-    let mut an = pipeline::analyser(&a.fichier);
+    // The file's bytes are hashed as `generer` hashes them (for the manifest).
+    let (mut an, sha) = match input::lire(&a.fichier, load::TAILLE_MAX as u64) {
+        Ok(b) => {
+            let sha = manifest::sha256(&b);
+            (pipeline::analyser_octets(&a.fichier, b), sha)
+        }
+        // `analyser` reports why it cannot be read.
+        Err(_) => (pipeline::analyser(&a.fichier), String::new()),
+    };
     if a.quiet {
         an.diags.0.retain(|d| d.severity == Severity::Erreur);
     }
@@ -67,38 +82,53 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     }
     let rendu = Rendu::new();
     let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
-    let dossier = format!("{annee}/{}", c.id);
-    let mut a_ecrire = Vec::new();
-    let mut pages = 0;
-    for doc in rendu.documents(c, flux, &an.flux)? {
-        let compile = ts.compile(&doc.source, &doc.ident)?;
-        typeset::liberer_caches();
-        pages += compile.pages;
-        if a.typst {
-            a_ecrire.push((
-                format!("{dossier}/{}", doc.fichier.replace(".pdf", ".typ")),
-                doc.source.into_bytes(),
-            ));
-        }
-        a_ecrire.push((format!("{dossier}/{}", doc.fichier), compile.pdf));
-    }
-    // All or nothing: a typesetting failure above leaves the folder untouched.
+    let docs = rendu.documents(c, flux, &an.flux)?;
     let sortie = output::Dossier::prendre(&a.sortie, std::slice::from_ref(&a.fichier))?;
-    for (cle, bytes) in &a_ecrire {
-        sortie.ecrire(cle, bytes)?;
-        if !a.quiet {
+    sortie.controler(manifest::NOM)?;
+    let ctx = Contexte::documents(!a.sans_champs_signature, a.typst);
+    let fabrique = pipeline::Fabrique {
+        ts: &ts,
+        dossier: &sortie,
+        ctx: &ctx,
+        typst: a.typst,
+        apres_document: &typeset::liberer_caches,
+    };
+    let source = input::normaliser(&a.fichier).display().to_string();
+    let provenance = pipeline::Provenance {
+        source: &source,
+        sha256: &sha,
+        annee,
+    };
+    // All or nothing: a typesetting failure leaves the folder untouched.
+    let mut lot = pipeline::Lot::default();
+    let cles = fabrique.preparer(docs, &format!("{annee}/{}", c.id), &provenance, &mut lot)?;
+    let (documents, pages) = (lot.documents, lot.pages);
+    let sorties = lot.installer()?;
+    if !a.quiet {
+        for cle in &cles {
             eprintln!("écrit : {}", sortie.racine().join(cle).display());
         }
     }
+    // Recorded like `generer`'s outputs: the next `generer` finds them up to date.
+    let (mut m, _) = Manifeste::charger(&a.sortie);
+    let anciennes = m.anciennes_sorties(&source, &[annee]);
+    pipeline::retirer_anciennes(&sortie, &anciennes, &sorties);
+    m.remplacer(MiseAJour {
+        source: source.clone(),
+        sha256: sha.clone(),
+        convention: c.id.clone(),
+        exercices: annees.clone(),
+        annees: BTreeMap::from([(annee, cles)]),
+        sorties,
+        anciennes,
+        avertissements: an.diags.avertissements(),
+    });
+    m.enregistrer(&sortie)?;
     if !a.quiet {
-        let n = a_ecrire
-            .iter()
-            .filter(|(cle, _)| cle.ends_with(".pdf"))
-            .count();
         eprintln!(
             "avenant {annee} de `{}` : {} ({})",
             c.id,
-            pluriel(n, "document"),
+            pluriel(documents, "document"),
             pluriel(pages, "page")
         );
     }

@@ -11,7 +11,10 @@ use crate::commands::Issue;
 use crate::compute::rapport::{self, SourcePrecedent};
 use crate::diagnostic::Severity;
 use crate::francais::nombre as nombre_fr;
-use crate::output;
+use crate::output::{
+    self,
+    manifest::{self, Contexte, Manifeste},
+};
 use crate::pipeline::{self, Analyse};
 use crate::render::{Rendu, rapport as vue_rapport, tableur};
 use crate::typeset::{self, Typesetter};
@@ -128,19 +131,44 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
         let rendu = Rendu::new();
         let ts = Typesetter::new()?;
         let doc = vue_rapport::document(&rendu, &r)?;
-        let compile = ts.compile(&doc.source, &doc.ident)?;
-        typeset::liberer_caches();
         let sortie = output::Dossier::prendre(&a.sortie, &fichiers)?;
-        let cle = format!("{}/{}", r.annee, doc.fichier);
-        if a.typst {
-            sortie.ecrire(&cle.replace(".pdf", ".typ"), doc.source.as_bytes())?;
-        }
-        sortie.ecrire(&cle, &compile.pdf)?;
-        if !a.quiet {
+        sortie.controler(manifest::NOM)?;
+        // The typesetter's default (the report has no signature block).
+        let ctx = Contexte::documents(true, a.typst);
+        let fabrique = pipeline::Fabrique {
+            ts: &ts,
+            dossier: &sortie,
+            ctx: &ctx,
+            typst: a.typst,
+            apres_document: &typeset::liberer_caches,
+        };
+        // Made from several files: recorded under all of them, with the hash
+        // of their hashes.
+        let noms: Vec<String> = analyses.iter().map(|an| an.nom()).collect();
+        let empreintes: String = analyses
+            .iter()
+            .map(|an| manifest::sha256(an.source.as_bytes()))
+            .collect();
+        let (source, sha) = (noms.join(", "), manifest::sha256(empreintes.as_bytes()));
+        let provenance = pipeline::Provenance {
+            source: &source,
+            sha256: &sha,
+            annee: r.annee,
+        };
+        let mut lot = pipeline::Lot::default();
+        let cles = fabrique.preparer(vec![doc], &r.annee.to_string(), &provenance, &mut lot)?;
+        let pages = lot.pages;
+        let sorties = lot.installer()?;
+        let (mut m, _) = Manifeste::charger(&a.sortie);
+        m.ajouter(sorties);
+        m.enregistrer(&sortie)?;
+        if !a.quiet
+            && let Some(cle) = cles.iter().find(|c| c.ends_with(".pdf"))
+        {
             eprintln!(
                 "écrit : {} ({} pages)",
-                sortie.racine().join(&cle).display(),
-                compile.pages
+                sortie.racine().join(cle).display(),
+                pages
             );
         }
     }

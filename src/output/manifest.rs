@@ -101,6 +101,13 @@ impl Contexte {
             typst,
         }
     }
+
+    /// The context of a run that writes documents, with or without
+    /// signature fields and Typst sources: the same for every command, so
+    /// what `avenant` wrote is up to date for `generer`.
+    pub fn documents(champs_signature: bool, typst: bool) -> Self {
+        Self::courant(format!("champs_signature={champs_signature}"), typst)
+    }
 }
 
 /// An up-to-date source: what it stands for in the summary.
@@ -353,6 +360,14 @@ impl Manifeste {
                 (o.source == source).then(|| (k.clone(), o.clone()))
             })
             .collect()
+    }
+
+    /// Records outputs that belong to no single source (the council report,
+    /// made from several): they are recorded as convflux's own, and never
+    /// removed as another source's.
+    pub fn ajouter(&mut self, sorties: Vec<(String, Sortie)>) {
+        self.sorties.extend(sorties);
+        self.version = VERSION.to_owned();
     }
 
     /// Records a regeneration: `sorties` replace what `anciennes` listed; the source's other

@@ -18,7 +18,7 @@
 //! than two threads on 2 cores (docs/performance.md). With one worker, or if
 //! a worker process cannot be started, the work is done in this process.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::IsTerminal;
 use std::panic::{self, AssertUnwindSafe};
@@ -38,7 +38,7 @@ use crate::commands::{Issue, pluriel};
 use crate::diagnostic::Severity;
 use crate::input;
 use crate::output;
-use crate::output::manifest::{self, AJour, Contexte, Manifeste, MiseAJour, Sortie};
+use crate::output::manifest::{self, AJour, Contexte, Manifeste, MiseAJour};
 use crate::pipeline::{self, Analyse};
 use crate::render::Rendu;
 use crate::typeset::{self, Typesetter};
@@ -276,10 +276,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
 
 /// What the manifest records about this run's options and assets.
 fn contexte(a: &GenererArgs) -> Contexte {
-    Contexte::courant(
-        format!("champs_signature={}", !a.sans_champs_signature),
-        a.typst,
-    )
+    Contexte::documents(!a.sans_champs_signature, a.typst)
 }
 
 /// The manifest for reading (a panicking worker never holds the lock).
@@ -489,9 +486,21 @@ fn produire(
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("convention absente"))?;
     let exercices: Vec<i32> = c.exercices.iter().map(|e| e.annee.v).collect();
-    let mut prepares: Vec<(String, output::Prepare, Sortie)> = Vec::new();
+    let apres_document = || {
+        liberer_caches(t.travailleurs);
+        // A worker process whose parent was killed stops at once.
+        processus::arreter_si_orphelin();
+    };
+    let fabrique = pipeline::Fabrique {
+        ts: t.ts,
+        dossier: t.dossier,
+        ctx: t.ctx,
+        typst: a.typst,
+        apres_document: &apres_document,
+    };
+    let mut lot = pipeline::Lot::default();
     let mut annees: BTreeMap<i32, Vec<String>> = BTreeMap::new();
-    let (mut pages, mut inchanges, mut documents) = (0, 0, 0);
+    let mut inchanges = 0;
     for flux in an
         .flux
         .iter()
@@ -501,66 +510,24 @@ fn produire(
             inchanges += aj.documents;
             continue;
         }
-        let cles = annees.entry(flux.annee).or_default();
-        for doc in t.rendu.documents(c, flux, &an.flux)? {
-            // A worker process whose parent was killed stops at once.
-            processus::arreter_si_orphelin();
-            let cle = format!("{}/{}/{}", flux.annee, c.id, doc.fichier);
-            // A place that cannot be written: refused before typesetting.
-            t.dossier.controler(&cle)?;
-            let compile = t.ts.compile(&doc.source, &doc.ident);
-            liberer_caches(t.travailleurs);
-            let compile = compile?;
-            pages += compile.pages;
-            documents += 1;
-            let sortie = |bytes: &[u8], pages| Sortie {
-                sha256: manifest::sha256(bytes),
-                pages,
-                source: source.to_owned(),
-                source_sha256: sha.to_owned(),
-                annee: flux.annee,
-                gabarit: doc.template.to_owned(),
-                gabarits_sha256: manifest::empreinte_gabarit(doc.template)
-                    .unwrap_or_default()
-                    .to_owned(),
-                polices_sha256: t.ctx.polices_sha256.clone(),
-                version: t.ctx.version.clone(),
-                options: t.ctx.options.clone(),
-            };
-            if a.typst {
-                let typ = manifest::typ_de(&cle);
-                let o = sortie(doc.source.as_bytes(), 0);
-                cles.push(typ.clone());
-                prepares.push((
-                    typ.clone(),
-                    t.dossier.preparer(&typ, doc.source.as_bytes())?,
-                    o,
-                ));
-            }
-            let o = sortie(&compile.pdf, compile.pages);
-            cles.push(cle.clone());
-            prepares.push((cle.clone(), t.dossier.preparer(&cle, &compile.pdf)?, o));
-        }
+        let docs = t.rendu.documents(c, flux, &an.flux)?;
+        let provenance = pipeline::Provenance {
+            source,
+            sha256: sha,
+            annee: flux.annee,
+        };
+        let dossier = format!("{}/{}", flux.annee, c.id);
+        let cles = fabrique.preparer(docs, &dossier, &provenance, &mut lot)?;
+        annees.insert(flux.annee, cles);
     }
+    let (documents, pages) = (lot.documents, lot.pages);
     let refaits: Vec<i32> = annees.keys().copied().collect();
     let anciennes = lire(t.manifeste).anciennes_sorties(source, &refaits);
     // A worker process whose parent was killed installs nothing (its
     // prepared files are removed as they are dropped).
     processus::arreter_si_orphelin();
-    let mut sorties = Vec::with_capacity(prepares.len());
-    for (cle, prepare, o) in prepares {
-        prepare.installer()?;
-        sorties.push((cle, o));
-    }
-    // Files of an earlier run these exercises no longer produce (an annex whose
-    // réservataire left, a Typst source without `--typst`): removed when they
-    // are still exactly what convflux wrote.
-    let nouvelles: HashSet<&str> = sorties.iter().map(|(k, _)| k.as_str()).collect();
-    for (cle, o) in &anciennes {
-        if !nouvelles.contains(cle.as_str()) {
-            t.dossier.supprimer(cle, &o.sha256);
-        }
-    }
+    let sorties = lot.installer()?;
+    pipeline::retirer_anciennes(t.dossier, &anciennes, &sorties);
     Ok(Resultat::Produit {
         documents,
         pages,
