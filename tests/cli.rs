@@ -173,6 +173,32 @@ fn calculer_text_shows_the_exact_share_and_sources() {
     assert!(out.contains("14 % (exact 13,9535 %)"), "{out}");
 }
 
+// Regression: `calculer --detail` printed "convention art. 2 (seed 000) /
+// art. 2.1 (seed 004)" and notes "(seed 004 art. 2.1)": users read the names
+// of our fixtures. Citations are now resolved for the convention's model.
+#[test]
+fn no_output_names_a_seed() {
+    let mut sorties = Vec::new();
+    for args in [
+        &["verifier", "tests/catalogue", "tests/fixtures", "data"][..],
+        &["calculer", "--detail", "data"],
+        &["calculer", "--format", "json", "data"],
+    ] {
+        let o = convflux(args);
+        sorties.push((args, stdout(&o) + &stderr(&o)));
+    }
+    for (args, texte) in &sorties {
+        assert!(
+            texte.contains("convention, art."),
+            "{args:?} : aucune citation ?"
+        );
+        assert!(
+            !texte.to_lowercase().contains("seed"),
+            "{args:?} :\n{texte}"
+        );
+    }
+}
+
 #[test]
 fn verifier_warns_about_a_positive_rate_allotted_nothing() {
     let o = convflux(&["verifier", "data/clermont-auvergne-metropole"]);

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::model::citation::{Citation, Source, Texte};
 use crate::model::{
     Annexe, Arrondi, Convention, Deduction, EtatDesLieux, Exclusion, Logements, Modele, Mutations,
     Rotation, Taux,
@@ -32,7 +33,8 @@ pub struct Etape {
     pub exact: Decimal,
     /// Rounded value in dwellings, where the step yields dwellings.
     pub arrondi: Option<u32>,
-    pub source: &'static str,
+    /// Where the step comes from, for this convention's model.
+    pub source: Citation,
 }
 
 /// The computed flow of one annex (one réservataire, one year).
@@ -123,7 +125,7 @@ pub fn calculer(c: &Convention, annee: i32) -> Flux {
         .map(|e| {
             e.annexes
                 .iter()
-                .map(|a| flux_annexe(a, annee, c.arrondi, edl.as_ref()))
+                .map(|a| flux_annexe(a, annee, c.modele, c.arrondi, edl.as_ref()))
                 .collect()
         })
         .unwrap_or_default();
@@ -137,14 +139,67 @@ pub fn calculer(c: &Convention, annee: i32) -> Flux {
     }
 }
 
+/// Patrimoine du bailleur sur le territoire: the convention covers the
+/// bailleur's whole social stock (CCH art. R. 441-5) at the date the model
+/// says (intercommunal art. 2, bilateral art. 2.1).
+pub const PATRIMOINE: Source = Source::avec(&[Texte::R441_5], "art. 2", "art. 2.1");
+
+/// Logements exclus: defence and internal security are managed in stock
+/// (CCH art. R. 441-5); the other categories are the convention's
+/// (intercommunal art. 1, bilateral art. 2.1).
+pub const EXCLUSIONS: Source = Source::avec(&[Texte::R441_5], "art. 1", "art. 2.1");
+
 /// Parc soumis à la gestion en flux : patrimoine − logements exclus.
-/// CCH art. R. 441-5 ; convention art. 1 et 2 (seed 000), art. 2.1 (seed 004).
+/// CCH art. R. 441-5 ; convention, art. 2 (intercommunal), art. 2.1 (bilatéral).
+pub const PARC_SOUMIS: Source = Source::avec(&[Texte::R441_5], "art. 2", "art. 2.1");
+
+/// Taux de rotation: no legal method; the convention's own (intercommunal
+/// individual annex, bilateral art. 2.2).
+pub const ROTATION: Source = Source::convention("annexe individuelle", "art. 2.2");
+
+/// Flux prévisionnel: the annual flow of CCH art. R. 441-5, computed as the
+/// convention says (intercommunal art. 2, bilateral art. 3.1).
+pub const FLUX_PREVISIONNEL: Source = Source::avec(&[Texte::R441_5], "art. 2", "art. 3.1");
+
+/// Mutations as a share of the flow: not counted in the flow (CCH
+/// art. R. 441-5); the share is the convention's (bilateral art. 3.2 and
+/// annex 2; intercommunal art. 2).
+pub const MUTATIONS: Source = Source::avec(&[Texte::R441_5], "art. 2", "art. 3.2 et annexe 2");
+
+/// Déductions: mutations, urban renewal, degraded condominiums, unfit
+/// housing and sales are not counted in the flow (CCH art. R. 441-5);
+/// emergencies only where the convention says so (bilateral art. 3.2).
+pub const DEDUCTIONS: Source = Source::avec(&[Texte::R441_5], "art. 2", "art. 3.2");
+
+/// Logements mobilisables: the flow left to share between réservataires.
+pub const MOBILISABLES: Source = Source::avec(&[Texte::R441_5], "annexe individuelle", "art. 3.2");
+
+/// Taux du réservataire as given: reservations are a share of the flow (CCH
+/// art. R. 441-5); the rate is the convention's (intercommunal individual
+/// annex, « état des droits de réservation »; bilateral art. 4).
+pub const TAUX_DONNE: Source = Source::avec(
+    &[Texte::R441_5],
+    "annexe individuelle, état des droits de réservation",
+    "art. 4",
+);
+
+/// Taux du réservataire derived from the état des lieux of former rights
+/// (intercommunal art. 3; bilateral art. 4 and annex 1).
+pub const TAUX_ETAT_DES_LIEUX: Source =
+    Source::avec(&[Texte::R441_5], "art. 3", "art. 4 et annexe 1");
+
+/// Logements affectés: the réservataire's share of the flow (CCH art.
+/// R. 441-5; intercommunal art. 3, bilateral art. 4).
+pub const AFFECTES: Source = Source::avec(&[Texte::R441_5], "art. 3", "art. 4");
+
+/// Parc soumis à la gestion en flux : patrimoine − logements exclus.
+/// [`PARC_SOUMIS`]: CCH art. R. 441-5 ; convention, art. 2 / art. 2.1.
 pub fn parc_soumis(logements: Logements, exclusions: Logements) -> Logements {
     Logements(logements.0.saturating_sub(exclusions.0))
 }
 
 /// Flux prévisionnel : parc soumis × taux de rotation, exact then rounded.
-/// CCH art. R. 441-5 ; convention art. 2 (seed 000), art. 3.1 (seed 004).
+/// [`FLUX_PREVISIONNEL`]: CCH art. R. 441-5 ; convention, art. 2 / art. 3.1.
 pub fn flux_previsionnel(parc: Logements, rotation: Taux, regle: Arrondi) -> (Decimal, Logements) {
     let exact = produit(parc.dec(), rotation.fraction());
     (exact, arrondi::logements(exact, regle))
@@ -152,6 +207,7 @@ pub fn flux_previsionnel(parc: Logements, rotation: Taux, regle: Arrondi) -> (De
 
 /// Mutations given as a share of the forecast flow (seed 004 annex 2:
 /// « 14 % des logements disponibles »), rounded by the convention's rule.
+/// [`MUTATIONS`]: CCH art. R. 441-5 ; convention, art. 2 / art. 3.2 et annexe 2.
 pub fn mutations_en_pourcentage(
     flux: Logements,
     part: Taux,
@@ -163,13 +219,13 @@ pub fn mutations_en_pourcentage(
 
 /// Logements mobilisables : flux prévisionnel − déductions (never below 0;
 /// `controle` reports deductions above the flux).
-/// CCH art. R. 441-5 ; décret n° 2020-145 ; convention art. 2 (seed 000), art. 3.2 (seed 004).
+/// [`MOBILISABLES`]: CCH art. R. 441-5 ; convention, annexe individuelle / art. 3.2.
 pub fn logements_mobilisables(flux: Logements, deductions: Logements) -> Logements {
     Logements(flux.0.saturating_sub(deductions.0))
 }
 
 /// Logements affectés au réservataire : mobilisables × taux du réservataire.
-/// CCH art. R. 441-5-1 ; convention art. 3 et annexe (seed 000), art. 4 (seed 004).
+/// [`AFFECTES`]: CCH art. R. 441-5 ; convention, art. 3 / art. 4.
 pub fn logements_affectes(
     mobilisables: Logements,
     taux: Taux,
@@ -299,6 +355,7 @@ fn sature(n: u64) -> u32 {
 fn flux_annexe(
     a: &Annexe,
     annee: i32,
+    m: Modele,
     regle: Arrondi,
     edl: Option<&DroitsEtatDesLieux>,
 ) -> FluxAnnexe {
@@ -309,7 +366,7 @@ fn flux_annexe(
         libelle: "patrimoine du bailleur sur le territoire",
         exact: logements.dec(),
         arrondi: Some(logements.0),
-        source: "CCH art. R. 441-5 ; convention art. 2 (seed 000) / art. 2.1 (seed 004)",
+        source: PATRIMOINE.pour(m),
     });
     let exclusions: BTreeMap<Exclusion, Logements> =
         a.exclusions.iter().map(|(k, v)| (*k, v.v)).collect();
@@ -320,7 +377,7 @@ fn flux_annexe(
         libelle: "logements exclus de la gestion en flux",
         exact: Decimal::from(total_ex),
         arrondi: Some(total_exclusions.0),
-        source: "CCH art. R. 441-5 ; convention art. 1 (seed 000) / art. 2.1 (seed 004)",
+        source: EXCLUSIONS.pour(m),
     });
     let parc = parc_soumis(logements, total_exclusions);
     trace.push(Etape {
@@ -328,7 +385,7 @@ fn flux_annexe(
         libelle: "parc soumis à la gestion en flux",
         exact: parc.dec(),
         arrondi: Some(parc.0),
-        source: "CCH art. R. 441-5 ; convention art. 2",
+        source: PARC_SOUMIS.pour(m),
     });
     let rotation = taux_rotation(&a.rotation);
     trace.push(Etape {
@@ -336,7 +393,7 @@ fn flux_annexe(
         libelle: "taux de rotation (%)",
         exact: rotation,
         arrondi: None,
-        source: "convention, annexe individuelle (seed 000) / art. 2.2 (seed 004)",
+        source: ROTATION.pour(m),
     });
     let (flux_exact, flux) = flux_previsionnel(parc, Taux(rotation), regle);
     trace.push(Etape {
@@ -344,7 +401,7 @@ fn flux_annexe(
         libelle: "flux prévisionnel (parc soumis × taux de rotation)",
         exact: flux_exact,
         arrondi: Some(flux.0),
-        source: "CCH art. R. 441-5 ; convention art. 2 (seed 000) / art. 3.1 (seed 004)",
+        source: FLUX_PREVISIONNEL.pour(m),
     });
 
     let mut deductions: BTreeMap<Deduction, Logements> =
@@ -362,7 +419,7 @@ fn flux_annexe(
                 libelle: "mutations internes (part du flux prévisionnel)",
                 exact,
                 arrondi: Some(n.0),
-                source: "CCH art. R. 441-5 ; convention art. 3.2 et annexe 2 (seed 004)",
+                source: MUTATIONS.pour(m),
             });
             exact
         }
@@ -378,7 +435,7 @@ fn flux_annexe(
         libelle: "logements soustraits du flux (mutations, ANRU, ORCOD, LHI…)",
         exact: Decimal::from(total_ded),
         arrondi: Some(total_deductions.0),
-        source: "CCH art. R. 441-5 ; décret n° 2020-145 ; convention art. 2 (seed 000) / art. 3.2 (seed 004)",
+        source: DEDUCTIONS.pour(m),
     });
     let mobilisables = logements_mobilisables(flux, total_deductions);
     trace.push(Etape {
@@ -386,7 +443,7 @@ fn flux_annexe(
         libelle: "logements mobilisables à répartir entre réservataires",
         exact: mobilisables.dec(),
         arrondi: Some(mobilisables.0),
-        source: "CCH art. R. 441-5 ; convention, annexe individuelle (seed 000) / art. 3.2 (seed 004)",
+        source: MOBILISABLES.pour(m),
     });
 
     let (taux, taux_source) = match (&a.taux, edl) {
@@ -406,11 +463,10 @@ fn flux_annexe(
         exact: taux,
         arrondi: None,
         source: match taux_source {
-            TauxSource::Donne => "état des droits de réservation ; CCH art. R. 441-5-1",
-            TauxSource::EtatDesLieux => {
-                "état des lieux des droits (annexe 1) ; CCH art. R. 441-5-1"
-            }
-        },
+            TauxSource::Donne => TAUX_DONNE,
+            TauxSource::EtatDesLieux => TAUX_ETAT_DES_LIEUX,
+        }
+        .pour(m),
     });
     let (affectes_exact, affectes) = logements_affectes(mobilisables, Taux(taux), regle);
     trace.push(Etape {
@@ -418,7 +474,7 @@ fn flux_annexe(
         libelle: "logements affectés au réservataire (mobilisables × taux)",
         exact: affectes_exact,
         arrondi: Some(affectes.0),
-        source: "CCH art. R. 441-5-1 ; convention art. 3 (seed 000) / art. 4 (seed 004)",
+        source: AFFECTES.pour(m),
     });
 
     FluxAnnexe {
@@ -594,6 +650,44 @@ mod tests {
         assert_eq!(r.taux[0].1.arrondi, d("14"));
         assert_eq!(r.taux[1].1.arrondi, d("7"));
         assert_eq!(r.taux[0].1.exact.round_dp(4), d("13.9535"));
+    }
+
+    // Every step cites something in either model, resolved for the model:
+    // `calculer --detail` once printed "art. 2 (seed 000) / art. 2.1 (seed 004)".
+    #[test]
+    fn every_step_cites_its_source_for_the_model() {
+        let toutes = [
+            PATRIMOINE,
+            EXCLUSIONS,
+            PARC_SOUMIS,
+            ROTATION,
+            FLUX_PREVISIONNEL,
+            MUTATIONS,
+            DEDUCTIONS,
+            MOBILISABLES,
+            TAUX_DONNE,
+            TAUX_ETAT_DES_LIEUX,
+            AFFECTES,
+        ];
+        for s in toutes {
+            for m in [Modele::Intercommunal, Modele::Bilateral] {
+                let c = s.pour(m);
+                assert!(!c.est_vide(), "{s:?}");
+                assert!(!c.to_string().contains("seed"), "{c}");
+            }
+        }
+        assert_eq!(
+            AFFECTES.pour(Modele::Intercommunal).to_string(),
+            "CCH art. R. 441-5 ; convention, art. 3"
+        );
+        assert_eq!(
+            AFFECTES.pour(Modele::Bilateral).to_string(),
+            "CCH art. R. 441-5 ; convention, art. 4"
+        );
+        assert_eq!(
+            ROTATION.pour(Modele::Bilateral).to_string(),
+            "convention, art. 2.2"
+        );
     }
 
     #[test]

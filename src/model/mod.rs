@@ -5,6 +5,7 @@
 //! at keep their span ([`Sp`]).
 
 pub mod bilan;
+pub mod citation;
 pub mod rapport;
 
 use std::collections::BTreeMap;

@@ -26,6 +26,7 @@ use crate::model::bilan::{
     Avenant, Bilan, BilanReservataire, Critere, LigneRepartition, Repartition, Suivi, numero,
     precedent,
 };
+use crate::model::citation::{Citation, Source, Texte};
 use crate::model::{Convention, Date, DateEffet, Exercice};
 use crate::validate::lecteur::{Lecteur, Table, joindre, parse_decimal};
 
@@ -96,7 +97,9 @@ fn bilan(l: &mut Lecteur, n: &Node, chemin: &str, annee: Option<i32>) -> Option<
             if ok && out.is_empty() {
                 l.erreur(
                     Diagnostic::erreur(format!("`{c}` : la liste est vide"), Some(n.span))
-                        .note("le bilan donne les logements proposés et attribués de chaque réservataire (CCH art. R. 441-5-1)"),
+                        .note(BILAN.note(
+                        "le bilan donne les logements proposés et attribués de chaque réservataire",
+                    )),
                 );
                 ok = false;
             }
@@ -119,7 +122,7 @@ fn bilan(l: &mut Lecteur, n: &Node, chemin: &str, annee: Option<i32>) -> Option<
                 Some(d.span),
             )
             .label(format!("attendu : {revue}"))
-            .note("l'avenant de l'année N se fonde sur le bilan de l'année N-1 (CCH art. R. 441-5-1 ; convention art. 8 et 9)"),
+            .note(BILAN.note("l'avenant de l'année N se fonde sur le bilan de l'année N-1")),
         );
         return None;
     }
@@ -161,7 +164,11 @@ fn bilan(l: &mut Lecteur, n: &Node, chemin: &str, annee: Option<i32>) -> Option<
                 Some(b.recu_le.span),
             )
             .label(format!("au plus tard le 28/02/{annee}"))
-            .note("CCH art. R. 441-5-1 : le bailleur transmet le bilan annuel avant le 28 février de chaque année (convention art. 8 ou 14)"),
+            .note(
+                BILAN.note(
+                    "le bailleur transmet le bilan annuel avant le 28 février de chaque année",
+                ),
+            ),
         );
     }
     Some(b)
@@ -277,7 +284,7 @@ fn mois(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Sp<Decimal>> {
                     Some(n.span),
                 )
                 .label("attendu : un nombre de mois entre 0 et 1200")
-                .note("ancienneté moyenne de la demande des ménages logés, en mois (seed 004, annexe 3)"),
+                .note("ancienneté moyenne de la demande des ménages logés, en mois"),
             );
             None
         }
@@ -448,6 +455,28 @@ fn fr_date(d: Date) -> String {
 }
 
 /// Rules across exercises for bilans and avenants (called by `validate`).
+/// The yearly bilan, while reading (the model is not known yet): CCH
+/// art. R. 441-5-1, units proposed and allotted the previous year, sent to
+/// every réservataire before 28 February.
+const BILAN: Citation = Citation::loi(&[Texte::R441_5_1]);
+
+/// The yearly bilan: CCH art. R. 441-5-1; convention, intercommunal art. 8,
+/// bilateral art. 14.
+const BILAN_ANNUEL: Source = Source::avec(&[Texte::R441_5_1], "art. 8", "art. 14");
+
+/// The bilan, then the avenant it grounds: convention, intercommunal art. 8
+/// (évaluation annuelle) and 9 (actualisation), bilateral art. 14 (bilan).
+const BILAN_ET_AVENANT: Source = Source::convention("art. 8 et 9", "art. 14");
+
+/// What the bilan measures against the engagement: intercommunal art. 8
+/// (with art. 3: attributions followed by a lease), bilateral art. 9
+/// (units made available count) and 14.
+const DECOMPTE: Source = Source::convention("art. 8", "art. 9 et 14");
+
+/// A yearly avenant updates the assiette: intercommunal art. 9, bilateral
+/// art. 14.
+const ACTUALISATION: Source = Source::convention("art. 9", "art. 14");
+
 pub fn regles(l: &mut Lecteur, c: &Convention) {
     let Some(premiere) = c.premiere_annee() else {
         return;
@@ -468,7 +497,7 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
                         Some(b.span),
                     )
                     .label("bilan inattendu")
-                    .note("le premier exercice donne la convention ; le bilan de son année est porté par l'exercice suivant, qui donne l'avenant (convention art. 8 et 9)"),
+                    .note(BILAN_ET_AVENANT.pour(c.modele).note("le premier exercice donne la convention ; le bilan de son année est porté par l'exercice suivant, qui donne l'avenant")),
                 );
             }
             if let Some(a) = &e.avenant {
@@ -493,7 +522,10 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
                     Some(e.annee.span),
                 )
                 .label("`bilan` absent")
-                .note("l'avenant annuel se fonde sur le bilan reçu avant le 28 février (CCH art. R. 441-5-1) : ajoutez `bilan:` à l'exercice"),
+                .note(format!(
+                    "l'avenant annuel se fonde sur le bilan reçu avant le 28 février ({}) : ajoutez `bilan:` à l'exercice",
+                    BILAN_ANNUEL.pour(c.modele)
+                )),
             ),
             Some(b) => {
                 let avant = precedent(c, annee);
@@ -529,7 +561,7 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
                                 ),
                                 Some(r.reservataire.span),
                             )
-                            .note("l'avenant compare les logements affectés en N-1 aux logements proposés et attribués (convention art. 8)"),
+                            .note(DECOMPTE.pour(c.modele).note("l'avenant compare les logements affectés en N-1 aux logements proposés et attribués")),
                         );
                     }
                 }
@@ -547,7 +579,11 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
                     ),
                     Some(e.annee.span),
                 )
-                .note("la convention est actualisée chaque année par avenant (convention art. 9)"),
+                .note(
+                    ACTUALISATION
+                        .pour(c.modele)
+                        .note("la convention est actualisée chaque année par avenant"),
+                ),
             );
         }
         // Avenant numbers: unique, increasing with the years.

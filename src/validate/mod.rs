@@ -11,9 +11,10 @@ pub mod bilan;
 pub mod lecteur;
 pub mod limites;
 pub mod rapport;
+pub mod regles;
 pub mod schema;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span};
 use crate::load::{Node, Value};
@@ -49,7 +50,7 @@ pub fn valider(racine: &Node) -> (Option<Convention>, Diagnostics) {
     let mut l = Lecteur::default();
     let c = convention(&mut l, racine);
     if let Some(c) = &c {
-        regles(&mut l, c);
+        regles::regles(&mut l, c);
     }
     let mut diags = l.diags;
     if c.is_none() && !diags.a_des_erreurs() {
@@ -1213,229 +1214,6 @@ fn deductions(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Deductions> {
 }
 
 /// Rules across fields that need no computation.
-fn regles(l: &mut Lecteur, c: &Convention) {
-    // One exercise per year; the patrimoine date moves forward (seed 000 art. 9).
-    let mut annees: BTreeMap<i32, Span> = BTreeMap::new();
-    for e in &c.exercices {
-        if let Some(_premier) = annees.insert(e.annee.v, e.annee.span) {
-            l.erreur(
-                Diagnostic::erreur(
-                    format!("exercice {} en double", e.annee.v),
-                    Some(e.annee.span),
-                )
-                .label("année déjà présente")
-                .note("un seul exercice par année : fusionnez les deux ou corrigez l'année"),
-            );
-        }
-    }
-    let mut ordre: Vec<&Exercice> = c.exercices.iter().collect();
-    ordre.sort_by_key(|e| e.annee.v);
-    for w in ordre.windows(2) {
-        for a in &w[1].annexes {
-            if let Some(avant) = w[0]
-                .annexes
-                .iter()
-                .find(|b| b.reservataire.v == a.reservataire.v)
-                && a.patrimoine.date.v <= avant.patrimoine.date.v
-            {
-                l.erreur(
-                    Diagnostic::erreur(
-                        format!(
-                            "exercice {} : la date du patrimoine de `{}` n'avance pas ({} contre {} en {})",
-                            w[1].annee.v,
-                            a.reservataire.v,
-                            a.patrimoine.date.v.iso(),
-                            avant.patrimoine.date.v.iso(),
-                            w[0].annee.v
-                        ),
-                        Some(a.patrimoine.date.span),
-                    )
-                    .label("date antérieure ou égale à celle de l'exercice précédent")
-                    .note("chaque avenant met à jour l'assiette : le patrimoine est pris au 31/12 de l'année précédant l'exercice"),
-                );
-            }
-        }
-    }
-    // Bilans and avenants across exercises (src/bilan.rs).
-    bilan::regles(l, c);
-    // Exercises within the convention's period, renewals included (art. 12 / 15).
-    if let Some(fin) = c.derniere_annee() {
-        for e in &c.exercices {
-            if e.annee.v > fin {
-                l.erreur(
-                    Diagnostic::erreur(
-                        format!(
-                            "exercice {} hors de la durée de la convention : dernière année possible {}",
-                            e.annee.v, fin
-                        ),
-                        Some(e.annee.span),
-                    )
-                    .label(format!("au plus {fin}"))
-                    .note(format!(
-                        "durée {} ans + {} reconduction(s) de {} an(s) au plus",
-                        c.duree_ans, c.reconduction.nombre_max, c.reconduction.duree_ans
-                    )),
-                );
-            }
-        }
-    }
-    // Exercises not before the convention takes effect: a 2024 exercise of a
-    // convention effective in 2200 would print "du 1er juin 2200 au …".
-    let debut = match (&c.date_effet, c.date_signature) {
-        (DateEffet::Date(d), _) => Some((d.annee, "la date d'effet")),
-        (DateEffet::ALaSignature, Some(d)) => Some((d.annee, "la date de signature")),
-        (DateEffet::ALaSignature, None) => None,
-    };
-    if let Some((debut, quoi)) = debut {
-        for e in &c.exercices {
-            if e.annee.v < debut {
-                l.erreur(
-                    Diagnostic::erreur(
-                        format!(
-                            "exercice {} antérieur à l'entrée en vigueur de la convention ({debut})",
-                            e.annee.v
-                        ),
-                        Some(e.annee.span),
-                    )
-                    .label(format!("au plus tôt {debut}"))
-                    .note(format!(
-                        "la convention court à partir de {quoi} ({debut}) : corrigez l'année de l'exercice ou la date"
-                    )),
-                );
-            }
-        }
-    }
-    let ids: BTreeSet<&str> = c.reservataires.iter().map(|r| r.id.v.as_str()).collect();
-    let garants: BTreeSet<&str> = c
-        .etat_des_lieux
-        .iter()
-        .flat_map(|e| e.garants.iter().map(|g| g.id.v.as_str()))
-        .collect();
-    for e in &c.exercices {
-        let mut vus: BTreeSet<&str> = BTreeSet::new();
-        for a in &e.annexes {
-            let id = a.reservataire.v.as_str();
-            if !ids.contains(id) {
-                let liste: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
-                l.erreur(
-                    Diagnostic::erreur(
-                        format!("annexe d'un réservataire inconnu : `{id}`"),
-                        Some(a.reservataire.span),
-                    )
-                    .label("absent de `reservataires`")
-                    .note(format!("réservataires déclarés : {}", liste.join(", "))),
-                );
-            }
-            if !vus.insert(id) {
-                l.erreur(
-                    Diagnostic::erreur(
-                        format!("exercice {} : deux annexes pour `{id}`", e.annee.v),
-                        Some(a.reservataire.span),
-                    )
-                    .note("une seule annexe par réservataire et par année"),
-                );
-            }
-            // Patrimoine taken at 31/12 of a year before the exercise.
-            if a.patrimoine.date.v.annee >= e.annee.v {
-                l.erreur(
-                    Diagnostic::erreur(
-                        format!(
-                            "patrimoine daté du {} pour l'exercice {} : il doit être antérieur à l'exercice",
-                            a.patrimoine.date.v.iso(),
-                            e.annee.v
-                        ),
-                        Some(a.patrimoine.date.span),
-                    )
-                    .label(format!("attendu : au plus le 31/12/{}", e.annee.v - 1))
-                    .note("le patrimoine est pris au 31 décembre de l'année N-1 (seed 004 art. 2.1)"),
-                );
-            }
-            let ex: u64 = a.exclusions.values().map(|v| u64::from(v.v.0)).sum();
-            if ex > u64::from(a.patrimoine.logements.v.0) {
-                let span = a
-                    .exclusions
-                    .values()
-                    .map(|v| v.span)
-                    .max_by_key(|s| s.start);
-                l.erreur(
-                    Diagnostic::erreur(
-                        format!(
-                            "les exclusions ({ex}) dépassent le patrimoine ({} logements)",
-                            a.patrimoine.logements.v
-                        ),
-                        span,
-                    )
-                    .label(format!("total des exclusions : {ex}"))
-                    .note("on ne peut exclure plus de logements que le bailleur n'en possède (CCH art. R. 441-5)"),
-                );
-            }
-            if a.taux.is_none() && !garants.contains(id) {
-                l.erreur(
-                    Diagnostic::erreur(format!("taux du réservataire `{id}` absent"), Some(a.span))
-                        .label("`taux` manque")
-                        .note("donnez `taux:` dans l'annexe, ou un `etat_des_lieux` dont `garants` contient ce réservataire"),
-                );
-            }
-            let r = c.reservataire(id);
-            if let (Some(r), Some(t)) = (r, &a.taux)
-                && r.nature == Nature::Prefet
-                && t.v.0 > rust_decimal::Decimal::from(30)
-            {
-                l.erreur(
-                    Diagnostic::erreur(format!("taux du préfet de {} % : au plus 30 %", t.v.0), Some(t.span))
-                        .label("au plus 30 %")
-                        .note("CCH art. R. 441-5-2 : les réservations du préfet portent sur 30 % au plus du flux annuel"),
-                );
-            }
-        }
-    }
-    // Missing signatory names: a blank line will be printed.
-    let mut sigs: Vec<(&str, &Signataire)> = vec![("bailleur", &c.bailleur.signataire)];
-    for r in &c.reservataires {
-        sigs.push((r.id.v.as_str(), &r.signataire));
-    }
-    for (qui, s) in sigs {
-        if s.nom.is_none() {
-            l.erreur(
-                Diagnostic::avertissement(
-                    format!(
-                        "signataire sans nom ({qui}, {}) : une ligne vide sera imprimée",
-                        s.qualite
-                    ),
-                    Some(s.span),
-                )
-                .label("`nom` absent")
-                .note("ajoutez `nom:` au signataire si le nom est connu"),
-            );
-        }
-    }
-    if c.modele == Modele::Bilateral {
-        for e in &c.exercices {
-            if e.annexes.len() != 1 {
-                l.erreur(
-                    Diagnostic::erreur(
-                        format!("exercice {} : le modèle bilatéral a une annexe, pas {}", e.annee.v, e.annexes.len()),
-                        Some(e.annee.span),
-                    )
-                    .note("une convention bilatérale porte l'assiette d'un seul réservataire par année (seed 004, annexe 2)"),
-                );
-            }
-        }
-    }
-    if c.modele == Modele::Bilateral && c.reservataires.len() != 1 {
-        l.erreur(
-            Diagnostic::erreur(
-                format!(
-                    "modèle bilatéral avec {} réservataires : un seul est attendu",
-                    c.reservataires.len()
-                ),
-                c.reservataires.get(1).map(|r| r.id.span),
-            )
-            .note("une convention bilatérale lie un bailleur et un réservataire (seed 004)"),
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
