@@ -53,7 +53,7 @@ impl Analyse {
     }
 
     /// The diagnostics as the user reads them.
-    pub fn rapport(&self) -> String {
+    pub fn diagnostics_rendus(&self) -> String {
         self.diags.rendre(&self.nom(), &self.source)
     }
 }

@@ -24,7 +24,7 @@ fn racine(rel: &str) -> PathBuf {
 
 fn analyse(rel: &str) -> Analyse {
     let an = pipeline::analyser(&racine(rel));
-    assert!(an.valide(), "{}", an.rapport());
+    assert!(an.valide(), "{}", an.diagnostics_rendus());
     an
 }
 

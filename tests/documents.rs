@@ -13,7 +13,7 @@ use commun::{plat, ts};
 
 fn documents(chemin: &str) -> Vec<DocumentSource> {
     let an = pipeline::analyser(Path::new(chemin));
-    assert!(an.valide(), "{}", an.rapport());
+    assert!(an.valide(), "{}", an.diagnostics_rendus());
     let c = an.convention.as_ref().unwrap();
     Rendu::new()
         .documents(c, &an.flux[0], &an.flux)
@@ -148,7 +148,7 @@ fn hostile_text_prints_literally_and_compiles() {
         let f = dir.path().join(format!("h{i}.yaml"));
         std::fs::write(&f, s).unwrap();
         let an = pipeline::analyser(&f);
-        assert!(an.valide(), "{h}: {}", an.rapport());
+        assert!(an.valide(), "{h}: {}", an.diagnostics_rendus());
         let c = an.convention.as_ref().unwrap();
         for doc in Rendu::new().documents(c, &an.flux[0], &an.flux).unwrap() {
             let compiled = ts()

@@ -55,7 +55,7 @@ fn seed(fichier: &str, debut: usize, fin: usize) -> String {
 
 fn corps_genere(yaml: &str, jusqua: &str) -> String {
     let an = pipeline::analyser(Path::new(yaml));
-    assert!(an.valide(), "{}", an.rapport());
+    assert!(an.valide(), "{}", an.diagnostics_rendus());
     let c = an.convention.as_ref().unwrap();
     let docs = Rendu::new().documents(c, &an.flux[0], &an.flux).unwrap();
     let compiled = Typesetter::new()

@@ -733,7 +733,7 @@ fn data_cannot_make_typst_read_a_file() {
     let rendu = convflux::render::Rendu::new();
     for f in fs::read_dir(&donnees).unwrap().flatten().map(|e| e.path()) {
         let an = convflux::pipeline::analyser(&f);
-        assert!(an.valide(), "{}", an.rapport());
+        assert!(an.valide(), "{}", an.diagnostics_rendus());
         let c = an.convention.as_ref().unwrap();
         let texte: String = rendu
             .documents(c, &an.flux[0], &an.flux)
@@ -955,7 +955,7 @@ fn rendu() -> &'static convflux::render::Rendu {
 fn verifier_proprietes(octets: Vec<u8>) {
     let debut = Instant::now();
     let an = convflux::pipeline::analyser_octets(Path::new("p.yaml"), octets);
-    let rapport = an.rapport();
+    let rapport = an.diagnostics_rendus();
     let n = CAS.fetch_add(1, Ordering::Relaxed) + 1;
     if an.valide() {
         VALIDES.fetch_add(1, Ordering::Relaxed);

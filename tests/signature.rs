@@ -48,7 +48,7 @@ fn seeds() -> Vec<PathBuf> {
 /// The documents of the first exercise (the convention to sign and its annexes).
 fn documents(chemin: &Path) -> Vec<DocumentSource> {
     let an = pipeline::analyser(chemin);
-    assert!(an.valide(), "{}", an.rapport());
+    assert!(an.valide(), "{}", an.diagnostics_rendus());
     let c = an.convention.as_ref().unwrap();
     Rendu::new()
         .documents(c, &an.flux[0], &an.flux)
@@ -58,7 +58,7 @@ fn documents(chemin: &Path) -> Vec<DocumentSource> {
 /// The documents of every exercise: also the avenants and updated annexes of later years.
 fn tous_documents(chemin: &Path) -> Vec<DocumentSource> {
     let an = pipeline::analyser(chemin);
-    assert!(an.valide(), "{}", an.rapport());
+    assert!(an.valide(), "{}", an.diagnostics_rendus());
     let c = an.convention.as_ref().unwrap();
     let rendu = Rendu::new();
     an.flux

@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let an = convflux::pipeline::analyser_octets(Path::new("fuzz.yaml"), data.to_vec());
-    let _ = an.rapport();
+    let _ = an.diagnostics_rendus();
     if !an.valide() {
         assert!(an.diags.a_des_erreurs() || an.convention.is_none());
         return;

@@ -44,7 +44,7 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     if a.quiet {
         an.diags.0.retain(|d| d.severity == Severity::Erreur);
     }
-    eprint!("{}", an.rapport());
+    eprint!("{}", an.diagnostics_rendus());
     let nom = an.nom();
     let Some(c) = an.convention.as_ref().filter(|_| an.valide()) else {
         eprintln!("{nom} : données invalides, aucun avenant produit");

@@ -38,7 +38,7 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
         let an = pipeline::analyser(f);
         if !an.valide() {
             echec = true;
-            eprint!("{}", an.rapport());
+            eprint!("{}", an.diagnostics_rendus());
             eprintln!("{} : données invalides, aucun calcul affiché", an.nom());
             continue;
         }

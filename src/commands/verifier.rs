@@ -19,7 +19,7 @@ use crate::pipeline;
 
 /// What one file's analysis leaves to print and count.
 struct Verdict {
-    rapport: String,
+    diagnostics: String,
     erreurs: usize,
     avertissements: usize,
     valide: bool,
@@ -32,14 +32,14 @@ fn verifier(f: &Path, quiet: bool) -> Verdict {
             an.diags.0.retain(|d| d.severity == Severity::Erreur);
         }
         Verdict {
-            rapport: an.rapport(),
+            diagnostics: an.diagnostics_rendus(),
             erreurs: an.diags.erreurs(),
             avertissements: an.diags.avertissements(),
             valide: an.valide(),
         }
     }));
     analyse.unwrap_or_else(|_| Verdict {
-        rapport: format!(
+        diagnostics: format!(
             "erreur : {} : erreur interne pendant la vérification de ce fichier\n",
             crate::diagnostic::affichable(&f.display().to_string())
         ),
@@ -78,7 +78,7 @@ pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
         for (i, v) in rx {
             en_attente.insert(i, v);
             while let Some(v) = en_attente.remove(&prochain) {
-                eprint!("{}", v.rapport);
+                eprint!("{}", v.diagnostics);
                 erreurs += v.erreurs;
                 avertissements += v.avertissements;
                 if !v.valide {

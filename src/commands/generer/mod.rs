@@ -45,7 +45,7 @@ use crate::typeset::{self, Typesetter};
 
 /// Counts for the final summary.
 #[derive(Default, Debug, Clone, Copy)]
-struct Bilan {
+struct Summary {
     documents: usize,
     pages: usize,
     /// PDF files left as they were (inputs unchanged).
@@ -59,7 +59,7 @@ struct Bilan {
 
 /// What a worker tells the main thread about one file.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Rapport {
+struct FileReport {
     chemin: String,
     /// The diagnostics as the user reads them (only errors with `--quiet`).
     diagnostics: String,
@@ -164,7 +164,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         travailleurs,
         revendiquer: &revendiquer_ici,
     };
-    let mut bilan = Bilan::default();
+    let mut totaux = Summary::default();
     let mut a_enregistrer = false;
     let mut enregistre = Instant::now();
     let mut intervalle = Duration::from_secs(2);
@@ -173,7 +173,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let mut annees_presentes = std::collections::BTreeSet::new();
 
     thread::scope(|s| {
-        let (tx, rx) = mpsc::channel::<Rapport>();
+        let (tx, rx) = mpsc::channel::<FileReport>();
         for _ in 0..travailleurs {
             let tx = tx.clone();
             let (travail, suivant, fichiers, memoire) =
@@ -198,18 +198,18 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         }
         drop(tx);
         for r in rx {
-            bilan.fichiers_faits += 1;
+            totaux.fichiers_faits += 1;
             // Counts may come from the manifest, someone else's file: never wrap.
-            bilan.avertissements = bilan.avertissements.saturating_add(r.avertissements);
+            totaux.avertissements = totaux.avertissements.saturating_add(r.avertissements);
             annees_presentes.extend(r.exercices.iter().copied());
             if !r.diagnostics.is_empty() {
                 affichage.imprimer(&r.diagnostics);
             }
             match r.resultat {
                 Resultat::AJour(aj) => {
-                    bilan.a_jour = bilan.a_jour.saturating_add(aj.documents);
-                    bilan.avertissements_a_jour =
-                        bilan.avertissements_a_jour.saturating_add(r.avertissements);
+                    totaux.a_jour = totaux.a_jour.saturating_add(aj.documents);
+                    totaux.avertissements_a_jour =
+                        totaux.avertissements_a_jour.saturating_add(r.avertissements);
                 }
                 Resultat::Produit {
                     documents,
@@ -217,18 +217,18 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
                     inchanges,
                     maj,
                 } => {
-                    bilan.a_jour = bilan.a_jour.saturating_add(inchanges);
-                    bilan.documents += documents;
-                    bilan.pages += pages;
+                    totaux.a_jour = totaux.a_jour.saturating_add(inchanges);
+                    totaux.documents += documents;
+                    totaux.pages += pages;
                     ecrire(&manifeste).remplacer(maj);
                     a_enregistrer = true;
                 }
                 Resultat::Echec(message) => {
-                    bilan.fichiers_en_erreur += 1;
+                    totaux.fichiers_en_erreur += 1;
                     affichage.imprimer(&format!("{} : {message}\n", r.chemin));
                 }
             }
-            affichage.avancer(&bilan, debut);
+            affichage.avancer(&totaux, debut);
             // Save now and then, so an interrupted run keeps what it finished;
             // the interval grows with the cost of writing a big manifest.
             if a_enregistrer && enregistre.elapsed() >= intervalle {
@@ -248,7 +248,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     }
     // A year asked for that no file has: say which years there are.
     if let Some(annee) = a.annee
-        && bilan.fichiers_en_erreur == 0
+        && totaux.fichiers_en_erreur == 0
         && !annees_presentes.contains(&annee)
     {
         let presentes: Vec<String> = annees_presentes.iter().map(i32::to_string).collect();
@@ -265,9 +265,9 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
 
     if !a.quiet {
         let memoire = memoire_max_mio().map(|m| m + memoire_travailleurs.load(Ordering::Relaxed));
-        eprintln!("{}", resume(&bilan, debut.elapsed(), memoire));
+        eprintln!("{}", resume(&totaux, debut.elapsed(), memoire));
     }
-    Ok(if bilan.fichiers_en_erreur > 0 {
+    Ok(if totaux.fichiers_en_erreur > 0 {
         Issue::ErreursDeDonnees
     } else {
         Issue::Succes
@@ -291,7 +291,7 @@ fn ecrire(m: &RwLock<Manifeste>) -> RwLockWriteGuard<'_, Manifeste> {
 /// The summary line: documents, pages, time, warnings, errors, and the peak
 /// memory (`memoire`: of this process plus the peaks of its worker
 /// processes, an upper bound of what was in use at once).
-fn resume(b: &Bilan, duree: Duration, memoire: Option<u64>) -> String {
+fn resume(b: &Summary, duree: Duration, memoire: Option<u64>) -> String {
     let mut s = format!(
         "{} produit{} ({})",
         pluriel(b.documents, "document"),
@@ -334,7 +334,7 @@ fn memoire_max_mio() -> Option<u64> {
 /// A file once read and hashed.
 enum Etat {
     /// Nothing to do beyond this report (its outputs are up to date).
-    Fait(Box<Rapport>),
+    Fait(Box<FileReport>),
     /// To analyse and produce: its bytes, their hash, the exercises whose
     /// outputs are up to date.
     AFaire {
@@ -370,7 +370,7 @@ fn examiner(f: &Path, t: &Travail) -> Etat {
             Ok(()) => Resultat::AJour(aj),
             Err(m) => Resultat::Echec(m),
         };
-        return Etat::Fait(Box::new(Rapport {
+        return Etat::Fait(Box::new(FileReport {
             chemin,
             diagnostics: String::new(),
             avertissements,
@@ -382,7 +382,7 @@ fn examiner(f: &Path, t: &Travail) -> Etat {
 }
 
 /// [`traiter`], with a panic turned into a failure of this file only.
-fn traiter_protege(f: &Path, etat: Etat, t: &Travail) -> Rapport {
+fn traiter_protege(f: &Path, etat: Etat, t: &Travail) -> FileReport {
     match panic::catch_unwind(AssertUnwindSafe(|| traiter(f, etat, t))) {
         Ok(r) => r,
         Err(p) => {
@@ -393,7 +393,7 @@ fn traiter_protege(f: &Path, etat: Etat, t: &Travail) -> Rapport {
                 .unwrap_or_default();
             // The caches may hold half a document: start afresh.
             typeset::liberer_caches();
-            Rapport {
+            FileReport {
                 chemin: f.display().to_string(),
                 diagnostics: String::new(),
                 avertissements: 0,
@@ -407,7 +407,7 @@ fn traiter_protege(f: &Path, etat: Etat, t: &Travail) -> Rapport {
 }
 
 /// One file examined: analyse, render, typeset, write.
-fn traiter(f: &Path, etat: Etat, t: &Travail) -> Rapport {
+fn traiter(f: &Path, etat: Etat, t: &Travail) -> FileReport {
     let chemin = f.display().to_string();
     let (an, sha, a_jour) = match etat {
         Etat::Fait(r) => return *r,
@@ -436,7 +436,7 @@ fn traiter(f: &Path, etat: Etat, t: &Travail) -> Rapport {
         },
         _ => Resultat::Echec("données invalides, aucun document produit".to_owned()),
     };
-    Rapport {
+    FileReport {
         chemin,
         diagnostics,
         avertissements,
@@ -589,7 +589,7 @@ impl Affichage {
         }
     }
 
-    fn avancer(&mut self, b: &Bilan, debut: Instant) {
+    fn avancer(&mut self, b: &Summary, debut: Instant) {
         match self {
             Affichage::Barre(barre) => {
                 barre.set_position(b.fichiers_faits as u64);

@@ -20,7 +20,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Rapport, Resultat, Travail, contexte, examiner, memoire_max_mio, traiter_protege};
+use super::{FileReport, Resultat, Travail, contexte, examiner, memoire_max_mio, traiter_protege};
 use crate::cli::GenererArgs;
 use crate::commands::Issue;
 use crate::input;
@@ -44,7 +44,7 @@ enum DuTravailleur {
     /// May this source write this convention's folder?
     Revendique { convention: String, source: String },
     /// The file is done.
-    Rapport(Box<Rapport>),
+    FileReport(Box<FileReport>),
     /// No more files: the worker's peak memory, before it ends.
     Fin { memoire_max_mio: Option<u64> },
 }
@@ -66,7 +66,7 @@ impl Travailleurs {
 
     /// Has a worker process produce `f`. `None`: do it in this process
     /// (processes off, or none could be started).
-    pub(super) fn traiter(&mut self, f: &Path, t: &Travail) -> Option<Rapport> {
+    pub(super) fn traiter(&mut self, f: &Path, t: &Travail) -> Option<FileReport> {
         if !self.actif {
             return None;
         }
@@ -86,7 +86,7 @@ impl Travailleurs {
                 if let Some(e) = self.enfant.take() {
                     e.tuer();
                 }
-                Some(Rapport {
+                Some(FileReport {
                     chemin: f.display().to_string(),
                     diagnostics: String::new(),
                     avertissements: 0,
@@ -195,7 +195,7 @@ impl Enfant {
         &mut self,
         f: &Path,
         revendiquer: &(dyn Fn(&str, &str) -> Result<(), String> + Sync),
-    ) -> Result<Rapport, String> {
+    ) -> Result<FileReport, String> {
         self.envoyer(&VersTravailleur::Fichier(f.to_path_buf()))?;
         loop {
             match self.recevoir()? {
@@ -203,7 +203,7 @@ impl Enfant {
                     let reponse = revendiquer(&convention, &source);
                     self.envoyer(&VersTravailleur::Reponse(reponse))?;
                 }
-                DuTravailleur::Rapport(r) => return Ok(*r),
+                DuTravailleur::FileReport(r) => return Ok(*r),
                 DuTravailleur::Fin { .. } => return Err(self.cause("fin prématurée")),
             }
         }
@@ -337,7 +337,7 @@ pub(super) fn travailleur(a: &GenererArgs, parent: u32) -> anyhow::Result<Issue>
         let r = traiter_protege(&f, examiner(&f, &travail), &travail);
         if ecrire_ligne(
             &mut verrou(&canal).sortie,
-            &DuTravailleur::Rapport(Box::new(r)),
+            &DuTravailleur::FileReport(Box::new(r)),
         )
         .is_err()
         {
