@@ -87,6 +87,18 @@ macro_rules! vocabulaire {
     };
 }
 
+/// A vocabulary as the Markdown table of `docs/format.md`, in table order.
+pub fn tableau_markdown<T>(table: &[Terme<T>]) -> String {
+    let mut s = String::from("| clé | sens | source |\n|---|---|---|\n");
+    for t in table {
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            t.cle, t.libelle, t.citation
+        ));
+    }
+    s
+}
+
 const R_441_5: &str = "CCH art. R. 441-5";
 const CONVENTION: &str = "convention";
 
@@ -144,6 +156,28 @@ mod tests {
         }
         verifier(EXCLUSIONS);
         verifier(DEDUCTIONS);
+    }
+
+    /// docs/format.md shows each vocabulary as its table says, between
+    /// `<!-- vocabulaire:NOM -->` and `<!-- fin vocabulaire -->`.
+    #[test]
+    fn docs_format_tables_match_the_vocabularies() {
+        let doc = include_str!("../../docs/format.md");
+        for (nom, attendu) in [
+            ("exclusions", tableau_markdown(EXCLUSIONS)),
+            ("deductions", tableau_markdown(DEDUCTIONS)),
+        ] {
+            let debut = format!("<!-- vocabulaire:{nom} -->\n");
+            let i = doc.find(&debut).expect("marqueur absent de docs/format.md") + debut.len();
+            let j = i + doc[i..]
+                .find("<!-- fin vocabulaire -->")
+                .expect("fin absente");
+            assert_eq!(
+                &doc[i..j],
+                attendu,
+                "docs/format.md, table « {nom} » : recopiez la table ci-dessus"
+            );
+        }
     }
 
     #[test]

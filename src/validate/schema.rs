@@ -433,6 +433,27 @@ mod tests {
         );
     }
 
+    /// The annex's `exclusions` and `deductions` accept exactly the keys of
+    /// the vocabulary tables.
+    #[test]
+    fn schema_keys_are_the_vocabulary_tables() {
+        let s = schema();
+        let annexe = &s["properties"]["exercices"]["items"]["properties"]["annexes"]["items"];
+        for (champ, cles) in [
+            ("exclusions", crate::model::Exclusion::cles()),
+            ("deductions", Deduction::cles()),
+        ] {
+            let props = annexe["properties"][champ]["properties"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{champ} absent du schéma"));
+            let mut schema: Vec<&str> = props.keys().map(String::as_str).collect();
+            let mut table = cles.clone();
+            schema.sort_unstable();
+            table.sort_unstable();
+            assert_eq!(schema, table, "{champ}");
+        }
+    }
+
     /// Every key used by the sample data is known to the schema.
     #[test]
     fn schema_knows_every_key_of_the_sample_data() {
