@@ -7,6 +7,9 @@
 pub mod bilan;
 pub mod citation;
 pub mod rapport;
+pub mod vocabulaire;
+
+pub use vocabulaire::{Deduction, Exclusion};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -231,106 +234,6 @@ pub enum Element {
 }
 
 pub type Bloc = Vec<Element>;
-
-/// Categories of dwellings excluded from the flow (CCH R. 441-5; seed 004 art. 2.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Exclusion {
-    Defense,
-    Vente,
-    Demolition,
-    HabitatInclusif,
-    PlaiAdaptes,
-    GensDuVoyage,
-    Art109Elan,
-    Associations,
-}
-
-impl Exclusion {
-    pub const TOUTES: [Exclusion; 8] = [
-        Exclusion::Defense,
-        Exclusion::Vente,
-        Exclusion::Demolition,
-        Exclusion::HabitatInclusif,
-        Exclusion::PlaiAdaptes,
-        Exclusion::GensDuVoyage,
-        Exclusion::Art109Elan,
-        Exclusion::Associations,
-    ];
-
-    pub fn cle(self) -> &'static str {
-        match self {
-            Exclusion::Defense => "defense",
-            Exclusion::Vente => "vente",
-            Exclusion::Demolition => "demolition",
-            Exclusion::HabitatInclusif => "habitat_inclusif",
-            Exclusion::PlaiAdaptes => "plai_adaptes",
-            Exclusion::GensDuVoyage => "gens_du_voyage",
-            Exclusion::Art109Elan => "art109_elan",
-            Exclusion::Associations => "associations",
-        }
-    }
-
-    pub fn libelle(self) -> &'static str {
-        match self {
-            Exclusion::Defense => {
-                "logements de la défense nationale, de la sécurité intérieure ou des établissements publics de santé"
-            }
-            Exclusion::Vente => "logements destinés à la vente",
-            Exclusion::Demolition => "logements voués à la démolition",
-            Exclusion::HabitatInclusif => "logements financés au titre de l'habitat inclusif",
-            Exclusion::PlaiAdaptes => "logements PLAI adaptés",
-            Exclusion::GensDuVoyage => "logements dédiés à la sédentarisation des gens du voyage",
-            Exclusion::Art109Elan => "logements agréés au titre de l'article 109 de la loi ELAN",
-            Exclusion::Associations => "logements dédiés aux associations",
-        }
-    }
-}
-
-/// Dwellings withheld from the flow before it is shared (CCH R. 441-5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Deduction {
-    Mutations,
-    Anru,
-    Orcod,
-    Lhi,
-    VenteDemolition,
-    Urgence,
-}
-
-impl Deduction {
-    pub const TOUTES: [Deduction; 6] = [
-        Deduction::Mutations,
-        Deduction::Anru,
-        Deduction::Orcod,
-        Deduction::Lhi,
-        Deduction::VenteDemolition,
-        Deduction::Urgence,
-    ];
-
-    pub fn cle(self) -> &'static str {
-        match self {
-            Deduction::Mutations => "mutations",
-            Deduction::Anru => "anru",
-            Deduction::Orcod => "orcod",
-            Deduction::Lhi => "lhi",
-            Deduction::VenteDemolition => "vente_demolition",
-            Deduction::Urgence => "urgence",
-        }
-    }
-
-    pub fn libelle(self) -> &'static str {
-        match self {
-            Deduction::Mutations => "mutations internes",
-            Deduction::Anru => "relogements ANRU / NPNRU",
-            Deduction::Orcod => "relogements ORCOD (copropriétés dégradées)",
-            Deduction::Lhi => "relogements de sortie d'habitat indigne (LHI)",
-            Deduction::VenteDemolition => "relogements pour vente ou démolition hors ANRU",
-            Deduction::Urgence => "relogements d'urgence (crise environnementale ou sociale)",
-        }
-    }
-}
 
 /// The mutations deduction: a count, or a share of the forecast flow.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::compute::{Flux, FluxAnnexe};
 use crate::model::bilan::{self, Bilan, BilanReservataire};
 use crate::model::{Convention, DateEffet, Deduction, Exclusion, Modele, Nature};
+use crate::render::vue::toujours;
 use crate::render::vue::{self, Vue};
 use crate::render::{DocumentSource, RenderError, Rendu};
 
@@ -223,38 +224,6 @@ pub struct LigneComparaison {
     pub niveau: u8,
     /// A result line (parc soumis, flux, mobilisables, affectés).
     pub gras: bool,
-}
-
-/// Exclusions and deductions each model's annex always prints (the others
-/// are printed when not 0 in either year).
-fn toujours(m: Modele) -> (&'static [Exclusion], &'static [Deduction]) {
-    match m {
-        Modele::Intercommunal => (
-            &[
-                Exclusion::Defense,
-                Exclusion::Vente,
-                Exclusion::Demolition,
-                Exclusion::HabitatInclusif,
-            ],
-            &[Deduction::Anru, Deduction::Lhi, Deduction::Mutations],
-        ),
-        Modele::Bilateral => (
-            &[
-                Exclusion::Defense,
-                Exclusion::Vente,
-                Exclusion::Demolition,
-                Exclusion::Associations,
-                Exclusion::PlaiAdaptes,
-            ],
-            &[
-                Deduction::Mutations,
-                Deduction::Anru,
-                Deduction::Orcod,
-                Deduction::Lhi,
-                Deduction::VenteDemolition,
-            ],
-        ),
-    }
 }
 
 fn articles(m: Modele) -> (ArticlesVue, &'static str) {

@@ -31,7 +31,7 @@ fn entier(n: impl Into<u64>) -> f64 {
 }
 
 /// Reads a number of a row (`None`: no value, the cell stays empty).
-type Valeur = fn(&Ligne) -> Option<f64>;
+type Valeur = Box<dyn Fn(&Ligne) -> Option<f64>>;
 
 /// The columns of the « Flux » sheet: header, then how to read the value
 /// (`true`: a count, summed in the total row).
@@ -75,7 +75,10 @@ fn colonnes() -> Vec<(String, Col)> {
         ("Périmètre".into(), Col::Texte(|l| l.perimetre.to_string())),
         (
             "Année".into(),
-            Col::Nombre(|l| Some(entier(l.flux.annee.unsigned_abs())), false),
+            Col::Nombre(
+                Box::new(|l| Some(entier(l.flux.annee.unsigned_abs()))),
+                false,
+            ),
         ),
         (
             "Patrimoine au".into(),
@@ -83,109 +86,74 @@ fn colonnes() -> Vec<(String, Col)> {
         ),
         (
             "Patrimoine".into(),
-            Col::Nombre(|l| Some(entier(l.flux.logements.0)), true),
+            Col::Nombre(Box::new(|l| Some(entier(l.flux.logements.0))), true),
         ),
     ];
-    // One column per exclusion, in the law's order (CCH art. R. 441-5).
-    let ex: [(Exclusion, Valeur); 8] = [
-        (Exclusion::Defense, |l| {
-            Some(exclusion(l.flux, Exclusion::Defense))
-        }),
-        (Exclusion::Vente, |l| {
-            Some(exclusion(l.flux, Exclusion::Vente))
-        }),
-        (Exclusion::Demolition, |l| {
-            Some(exclusion(l.flux, Exclusion::Demolition))
-        }),
-        (Exclusion::HabitatInclusif, |l| {
-            Some(exclusion(l.flux, Exclusion::HabitatInclusif))
-        }),
-        (Exclusion::PlaiAdaptes, |l| {
-            Some(exclusion(l.flux, Exclusion::PlaiAdaptes))
-        }),
-        (Exclusion::GensDuVoyage, |l| {
-            Some(exclusion(l.flux, Exclusion::GensDuVoyage))
-        }),
-        (Exclusion::Art109Elan, |l| {
-            Some(exclusion(l.flux, Exclusion::Art109Elan))
-        }),
-        (Exclusion::Associations, |l| {
-            Some(exclusion(l.flux, Exclusion::Associations))
-        }),
-    ];
-    for (x, f) in ex {
-        c.push((format!("Exclus : {}", x.libelle()), Col::Nombre(f, true)));
+    // One column per exclusion, in the vocabulary's order.
+    for x in Exclusion::TOUTES {
+        c.push((
+            format!("Exclus : {}", x.libelle()),
+            Col::Nombre(Box::new(move |l| Some(exclusion(l.flux, x))), true),
+        ));
     }
     c.push((
         "Total des exclusions".into(),
-        Col::Nombre(|l| Some(entier(l.flux.total_exclusions.0)), true),
+        Col::Nombre(Box::new(|l| Some(entier(l.flux.total_exclusions.0))), true),
     ));
     c.push((
         "Parc soumis".into(),
-        Col::Nombre(|l| Some(entier(l.flux.parc_soumis.0)), true),
+        Col::Nombre(Box::new(|l| Some(entier(l.flux.parc_soumis.0))), true),
     ));
     c.push((
         "Taux de rotation (%)".into(),
-        Col::Nombre(|l| Some(nombre(l.flux.taux_rotation)), false),
+        Col::Nombre(Box::new(|l| Some(nombre(l.flux.taux_rotation))), false),
     ));
     c.push((
         "Flux exact".into(),
-        Col::Nombre(|l| Some(nombre(l.flux.flux_exact)), false),
+        Col::Nombre(Box::new(|l| Some(nombre(l.flux.flux_exact))), false),
     ));
     c.push((
         "Flux prévisionnel".into(),
-        Col::Nombre(|l| Some(entier(l.flux.flux_previsionnel.0)), true),
+        Col::Nombre(Box::new(|l| Some(entier(l.flux.flux_previsionnel.0))), true),
     ));
-    let de: [(Deduction, Valeur); 6] = [
-        (Deduction::Mutations, |l| {
-            Some(deduction(l.flux, Deduction::Mutations))
-        }),
-        (Deduction::Anru, |l| {
-            Some(deduction(l.flux, Deduction::Anru))
-        }),
-        (Deduction::Orcod, |l| {
-            Some(deduction(l.flux, Deduction::Orcod))
-        }),
-        (Deduction::Lhi, |l| Some(deduction(l.flux, Deduction::Lhi))),
-        (Deduction::VenteDemolition, |l| {
-            Some(deduction(l.flux, Deduction::VenteDemolition))
-        }),
-        (Deduction::Urgence, |l| {
-            Some(deduction(l.flux, Deduction::Urgence))
-        }),
-    ];
-    for (x, f) in de {
-        c.push((format!("Déduit : {}", x.libelle()), Col::Nombre(f, true)));
+    for x in Deduction::TOUTES {
+        c.push((
+            format!("Déduit : {}", x.libelle()),
+            Col::Nombre(Box::new(move |l| Some(deduction(l.flux, x))), true),
+        ));
     }
     c.push((
         "Total des déductions".into(),
-        Col::Nombre(|l| Some(entier(l.flux.total_deductions.0)), true),
+        Col::Nombre(Box::new(|l| Some(entier(l.flux.total_deductions.0))), true),
     ));
     c.push((
         "Logements mobilisables".into(),
-        Col::Nombre(|l| Some(entier(l.flux.mobilisables.0)), true),
+        Col::Nombre(Box::new(|l| Some(entier(l.flux.mobilisables.0))), true),
     ));
     c.push((
         "Taux du réservataire (%)".into(),
-        Col::Nombre(|l| Some(nombre(l.flux.taux)), false),
+        Col::Nombre(Box::new(|l| Some(nombre(l.flux.taux))), false),
     ));
     c.push((
         "Affectés exact".into(),
-        Col::Nombre(|l| Some(nombre(l.flux.affectes_exact)), false),
+        Col::Nombre(Box::new(|l| Some(nombre(l.flux.affectes_exact))), false),
     ));
     c.push((
         "Logements affectés".into(),
-        Col::Nombre(|l| Some(entier(l.flux.affectes.0)), true),
+        Col::Nombre(Box::new(|l| Some(entier(l.flux.affectes.0))), true),
     ));
     c.push((
         "Logements affectés N-1".into(),
-        Col::Nombre(|l| l.precedent.map(|p| entier(p.affectes.0)), true),
+        Col::Nombre(
+            Box::new(|l| l.precedent.map(|p| entier(p.affectes.0))),
+            true,
+        ),
     ));
     c
 }
 
 /// Σ of a count column over the rows; `None` when a row has no value.
-fn somme(lignes: &[Ligne], f: Valeur) -> Option<f64> {
+fn somme(lignes: &[Ligne], f: &dyn Fn(&Ligne) -> Option<f64>) -> Option<f64> {
     // Counts are whole numbers: sum them as integers, then convert.
     let mut s: u64 = 0;
     for l in lignes {
@@ -281,7 +249,7 @@ pub fn classeur(r: &Rapport) -> Result<Vec<u8>, TableurError> {
     for (j, (_, c)) in cols.iter().enumerate() {
         let j = u16::try_from(j).unwrap_or(u16::MAX);
         if let Col::Nombre(f, true) = c
-            && let Some(v) = somme(&lignes, *f)
+            && let Some(v) = somme(&lignes, f.as_ref())
         {
             ws.write_number_with_format(t, j, v, &entier_gras)?;
         }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::compute::{Flux, FluxAnnexe, TauxSource};
+use crate::model::vocabulaire::{DEDUCTIONS, EXCLUSIONS, Terme};
 use crate::model::*;
 
 #[derive(Clone, Debug, Serialize)]
@@ -148,6 +149,9 @@ pub struct AnnexeVue {
     pub flux_exact: String,
     pub flux_previsionnel: u32,
     pub deductions: BTreeMap<&'static str, u32>,
+    /// The same, as lines in vocabulary order (for templates that list them).
+    pub lignes_exclusions: Vec<LigneCategorieVue>,
+    pub lignes_deductions: Vec<LigneCategorieVue>,
     pub mutations_pourcentage: Option<String>,
     pub orcod_lhi: u32,
     pub total_deductions: u32,
@@ -156,6 +160,68 @@ pub struct AnnexeVue {
     pub taux_source: TauxSource,
     pub affectes_exact: String,
     pub affectes: u32,
+}
+
+/// One category of a vocabulary (exclusion, deduction) and its count.
+#[derive(Clone, Debug, Serialize)]
+pub struct LigneCategorieVue {
+    pub cle: &'static str,
+    pub libelle: &'static str,
+    pub nombre: u32,
+    /// The model's annex prints this line: always for the categories it
+    /// names, otherwise only when not 0 (so that the lines add up).
+    pub imprimee: bool,
+}
+
+fn lignes<T: Copy + PartialEq>(
+    table: &[Terme<T>],
+    toujours: &[T],
+    nombre: impl Fn(T) -> u32,
+) -> Vec<LigneCategorieVue> {
+    table
+        .iter()
+        .map(|t| {
+            let n = nombre(t.valeur);
+            LigneCategorieVue {
+                cle: t.cle,
+                libelle: t.libelle,
+                nombre: n,
+                imprimee: n != 0 || toujours.contains(&t.valeur),
+            }
+        })
+        .collect()
+}
+
+/// Exclusions and deductions each model's annex always prints (the others
+/// are printed when not 0 in either year).
+pub fn toujours(m: Modele) -> (&'static [Exclusion], &'static [Deduction]) {
+    match m {
+        Modele::Intercommunal => (
+            &[
+                Exclusion::Defense,
+                Exclusion::Vente,
+                Exclusion::Demolition,
+                Exclusion::HabitatInclusif,
+            ],
+            &[Deduction::Anru, Deduction::Lhi, Deduction::Mutations],
+        ),
+        Modele::Bilateral => (
+            &[
+                Exclusion::Defense,
+                Exclusion::Vente,
+                Exclusion::Demolition,
+                Exclusion::Associations,
+                Exclusion::PlaiAdaptes,
+            ],
+            &[
+                Deduction::Mutations,
+                Deduction::Anru,
+                Deduction::Orcod,
+                Deduction::Lhi,
+                Deduction::VenteDemolition,
+            ],
+        ),
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -250,6 +316,7 @@ fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
             },
             deliberation: None,
         });
+    let (ex_toujours, de_toujours) = toujours(c.modele);
     let ex = |x: Exclusion| f.exclusions.get(&x).map_or(0, |l| l.0);
     let de = |x: Deduction| f.deductions.get(&x).map_or(0, |l| l.0);
     let rotation = match &a.rotation {
@@ -311,6 +378,8 @@ fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
             .iter()
             .map(|x| (x.cle(), de(*x)))
             .collect(),
+        lignes_exclusions: lignes(EXCLUSIONS, ex_toujours, ex),
+        lignes_deductions: lignes(DEDUCTIONS, de_toujours, de),
         mutations_pourcentage: match &a.mutations {
             Some(Mutations::Pourcentage(p)) => Some(p.v.0.to_string()),
             _ => None,

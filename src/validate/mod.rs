@@ -924,25 +924,6 @@ fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
     })
 }
 
-const CLES_EXCLUSIONS: &[&str] = &[
-    "defense",
-    "vente",
-    "demolition",
-    "habitat_inclusif",
-    "plai_adaptes",
-    "gens_du_voyage",
-    "art109_elan",
-    "associations",
-];
-const CLES_DEDUCTIONS: &[&str] = &[
-    "mutations",
-    "anru",
-    "orcod",
-    "lhi",
-    "vente_demolition",
-    "urgence",
-];
-
 fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
     let mut t = l.table(n, chemin)?;
     let reservataire = l
@@ -978,7 +959,7 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
                         out.insert(x, v);
                     }
                 }
-                l.fin(e, CLES_EXCLUSIONS);
+                l.fin(e, &Exclusion::cles());
                 (l.diags.erreurs() == avant).then_some(out)
             })
         }
@@ -1186,9 +1167,9 @@ type Deductions = (Option<Mutations>, BTreeMap<Deduction, Sp<Logements>>);
 fn deductions(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Deductions> {
     let avant = l.diags.erreurs();
     let mut t = l.table(n, chemin)?;
-    let mutations = match l.champ(&mut t, "mutations") {
+    let mutations = match l.champ(&mut t, Deduction::Mutations.cle()) {
         Some(m) if matches!(m.value, Value::Map(_)) => {
-            let c = joindre(chemin, "mutations");
+            let c = joindre(chemin, Deduction::Mutations.cle());
             l.table(m, &c).and_then(|mut p| {
                 let v = l
                     .requis(&mut p, "pourcentage", "la part du flux en %")
@@ -1198,18 +1179,22 @@ fn deductions(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Deductions> {
             })
         }
         Some(m) if m.value != Value::Null => l
-            .logements(m, &joindre(chemin, "mutations"))
+            .logements(m, &joindre(chemin, Deduction::Mutations.cle()))
             .map(Mutations::Nombre),
         _ => None,
     };
     let mut out = BTreeMap::new();
-    for d in Deduction::TOUTES.into_iter().skip(1) {
+    // Mutations, read above, may also be a share of the flux.
+    for d in Deduction::TOUTES
+        .into_iter()
+        .filter(|d| *d != Deduction::Mutations)
+    {
         // An empty value (`anru: ~`) counts as absent.
         if let Some(v) = l.opt_logements(&mut t, d.cle()) {
             out.insert(d, v);
         }
     }
-    l.fin(t, CLES_DEDUCTIONS);
+    l.fin(t, &Deduction::cles());
     (l.diags.erreurs() == avant).then_some((mutations, out))
 }
 

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::model::bilan::Critere;
+use crate::model::vocabulaire::{DEDUCTIONS, Deduction, EXCLUSIONS, Terme};
 
 fn texte(description: &str) -> Value {
     json!({ "type": "string", "description": description })
@@ -74,12 +75,34 @@ fn bloc() -> Value {
     })
 }
 
-fn nombres(cles: &[&str], description: &str) -> Value {
-    let props: serde_json::Map<String, Value> = cles
+/// One count per category of a vocabulary, described by its label and source.
+fn par_categorie<T>(table: &[Terme<T>]) -> serde_json::Map<String, Value> {
+    table
         .iter()
-        .map(|c| (c.to_string(), logements(description)))
-        .collect();
-    json!({ "type": "object", "additionalProperties": false, "properties": props })
+        .map(|t| {
+            let d = format!("{} — {}", t.libelle, t.citation);
+            (t.cle.to_string(), logements(&d))
+        })
+        .collect()
+}
+
+/// Deductions: a count each; mutations may also be a share of the flux.
+fn deductions() -> Value {
+    let mut props = par_categorie(DEDUCTIONS);
+    let m = Deduction::Mutations;
+    props.insert(
+        m.cle().to_string(),
+        json!({ "oneOf": [
+            logements(&format!("{} — {}", m.libelle(), m.citation())),
+            { "type": "object", "additionalProperties": false, "required": ["pourcentage"],
+              "properties": { "pourcentage": taux("part du flux prévisionnel") } }
+        ] }),
+    );
+    json!({
+        "type": "object", "additionalProperties": false,
+        "description": "logements soustraits du flux de l'année",
+        "properties": props
+    })
 }
 
 fn annexe() -> Value {
@@ -98,10 +121,11 @@ fn annexe() -> Value {
                     "logements": logements("logements du bailleur sur le territoire")
                 }
             },
-            "exclusions": nombres(
-                &["defense", "vente", "demolition", "habitat_inclusif", "plai_adaptes", "gens_du_voyage", "art109_elan", "associations"],
-                "logements exclus de la gestion en flux"
-            ),
+            "exclusions": {
+                "type": "object", "additionalProperties": false,
+                "description": "logements exclus de la gestion en flux",
+                "properties": par_categorie(EXCLUSIONS)
+            },
             "rotation": {
                 "description": "taux annuel ({taux, annee}), moyenne triennale ({taux, annees, methode}) ou calculé ({historique})",
                 "oneOf": [
@@ -122,21 +146,7 @@ fn annexe() -> Value {
                     } }
                 ]
             },
-            "deductions": {
-                "type": "object", "additionalProperties": false,
-                "properties": {
-                    "mutations": { "oneOf": [
-                        logements("logements réservés aux mutations internes"),
-                        { "type": "object", "additionalProperties": false, "required": ["pourcentage"],
-                          "properties": { "pourcentage": taux("part du flux prévisionnel") } }
-                    ] },
-                    "anru": logements("relogements ANRU / NPNRU"),
-                    "orcod": logements("relogements ORCOD"),
-                    "lhi": logements("relogements de sortie d'habitat indigne"),
-                    "vente_demolition": logements("relogements vente / démolition hors ANRU"),
-                    "urgence": logements("relogements d'urgence")
-                }
-            },
+            "deductions": deductions(),
             "taux": taux("taux du réservataire (absent : dérivé de l'état des lieux)"),
             "declare": {
                 "type": "object", "additionalProperties": false,
@@ -421,6 +431,27 @@ mod tests {
             schema(),
             "relancez : cargo run -- schema > docs/convflux.schema.json"
         );
+    }
+
+    /// The annex's `exclusions` and `deductions` accept exactly the keys of
+    /// the vocabulary tables.
+    #[test]
+    fn schema_keys_are_the_vocabulary_tables() {
+        let s = schema();
+        let annexe = &s["properties"]["exercices"]["items"]["properties"]["annexes"]["items"];
+        for (champ, cles) in [
+            ("exclusions", crate::model::Exclusion::cles()),
+            ("deductions", Deduction::cles()),
+        ] {
+            let props = annexe["properties"][champ]["properties"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{champ} absent du schéma"));
+            let mut schema: Vec<&str> = props.keys().map(String::as_str).collect();
+            let mut table = cles.clone();
+            schema.sort_unstable();
+            table.sort_unstable();
+            assert_eq!(schema, table, "{champ}");
+        }
     }
 
     /// Every key used by the sample data is known to the schema.
