@@ -97,13 +97,19 @@ pub fn ecrire(
     let brut = c.yaml(None);
     let an = pipeline::analyser_octets(&chemin, brut.clone().into_bytes());
     if !an.valide() {
-        return Err(format!("fichier brut invalide :\n{}\n{brut}", an.diagnostics_rendus()));
+        return Err(format!(
+            "fichier brut invalide :\n{}\n{brut}",
+            an.diagnostics_rendus()
+        ));
     }
     let flux = an.flux.first().ok_or("aucun exercice")?;
     let texte = c.yaml(Some(flux));
     let an = pipeline::analyser_octets(&chemin, texte.clone().into_bytes());
     if !an.valide() {
-        return Err(format!("fichier invalide :\n{}\n{texte}", an.diagnostics_rendus()));
+        return Err(format!(
+            "fichier invalide :\n{}\n{texte}",
+            an.diagnostics_rendus()
+        ));
     }
     std::fs::write(&chemin, texte).map_err(|e| e.to_string())?;
     Ok((chemin, c.communes.len()))

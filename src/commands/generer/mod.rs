@@ -208,8 +208,9 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
             match r.resultat {
                 Resultat::AJour(aj) => {
                     totaux.a_jour = totaux.a_jour.saturating_add(aj.documents);
-                    totaux.avertissements_a_jour =
-                        totaux.avertissements_a_jour.saturating_add(r.avertissements);
+                    totaux.avertissements_a_jour = totaux
+                        .avertissements_a_jour
+                        .saturating_add(r.avertissements);
                 }
                 Resultat::Produit {
                     documents,
