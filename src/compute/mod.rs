@@ -10,6 +10,7 @@
 //! inconsistencies (deductions above the flux…) are reported by `controle`.
 
 pub mod arrondi;
+pub mod avenant;
 pub mod rapport;
 
 use std::collections::BTreeMap;
