@@ -64,6 +64,51 @@ pub struct FluxAnnexe {
     pub trace: Vec<Etape>,
 }
 
+impl FluxAnnexe {
+    fn exclus(&self, x: Exclusion) -> u32 {
+        self.exclusions.get(&x).map_or(0, |l| l.0)
+    }
+
+    fn deduit(&self, x: Deduction) -> u32 {
+        self.deductions.get(&x).map_or(0, |l| l.0)
+    }
+
+    /// Logements spécifiques excluded as one line of the bilatéral model's
+    /// art. 2.1: gens du voyage + habitat inclusif + art. 109 ELAN +
+    /// associations. CCH art. R. 441-5.
+    pub fn exclusions_specifiques(&self) -> u64 {
+        [
+            Exclusion::GensDuVoyage,
+            Exclusion::HabitatInclusif,
+            Exclusion::Art109Elan,
+            Exclusion::Associations,
+        ]
+        .into_iter()
+        .map(|x| u64::from(self.exclus(x)))
+        .sum()
+    }
+
+    /// « Financements spécifiques et dédiés à des publics précis » of the
+    /// bilatéral model's annex 2: gens du voyage + habitat inclusif + art. 109
+    /// ELAN. CCH art. R. 441-5.
+    pub fn exclusions_financements_specifiques(&self) -> u64 {
+        [
+            Exclusion::GensDuVoyage,
+            Exclusion::HabitatInclusif,
+            Exclusion::Art109Elan,
+        ]
+        .into_iter()
+        .map(|x| u64::from(self.exclus(x)))
+        .sum()
+    }
+
+    /// ORCOD + LHI relogements, one line of the bilatéral model's annex 2
+    /// (art. 3.2). Décret n° 2020-145.
+    pub fn orcod_lhi(&self) -> u64 {
+        u64::from(self.deduit(Deduction::Orcod)) + u64::from(self.deduit(Deduction::Lhi))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TauxSource {
