@@ -432,6 +432,87 @@ mod tests {
         assert_eq!(Ecart::de(d("4.80"), d("5.40")).0.to_string(), "0.60");
     }
 
+    fn avenant(fichier: &str, annee: i32) -> Avenant {
+        let chemin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(fichier);
+        let an = crate::pipeline::analyser(&chemin);
+        let c = an.convention.as_ref().unwrap();
+        let f = an.flux.iter().find(|f| f.annee == annee).unwrap();
+        calculer(c, f, &an.flux)
+    }
+
+    // SODIAC / Le Port, 2024 → 2025 (the figures tests/cycle.rs reads in the
+    // PDF): parc soumis 354 → 366 = +12, rotation 4,80 % → 5,40 % = +0,60
+    // point, flux 17 → 20 = +3, affectés 2 → 3 = +1; bilan 2024: 2 engagés,
+    // 3 proposés (+1), 2 attribués (0), measured by attributions: met.
+    #[test]
+    fn sodiac_2025_differences_and_engagement() {
+        let av = avenant("data/territoire-ouest/sodiac.yaml", 2025);
+        assert_eq!(av.annee_precedente, 2024);
+        assert_eq!(av.comparaisons.len(), 1);
+        let x = &av.comparaisons[0];
+        assert_eq!(
+            (x.reservataire.as_str(), x.avant, x.apres),
+            ("le-port", true, true)
+        );
+        let e = |c: Chiffre| x.ecart(c).unwrap().0;
+        assert_eq!(e(Chiffre::Logements), d("12"));
+        assert_eq!(e(Chiffre::ParcSoumis), d("12"));
+        assert_eq!(e(Chiffre::TauxRotation).to_string(), "0.60");
+        assert_eq!(e(Chiffre::FluxPrevisionnel), d("3"));
+        assert_eq!(e(Chiffre::Deduction(Deduction::Mutations)), d("0"));
+        assert_eq!(e(Chiffre::Mobilisables), d("3"));
+        assert_eq!(e(Chiffre::Taux), d("0"));
+        assert_eq!(e(Chiffre::Affectes), d("1"));
+        // An exclusion neither year lists differs by nothing.
+        assert_eq!(e(Chiffre::Exclusion(Exclusion::Associations)), d("0"));
+        let r = x
+            .ecarts
+            .iter()
+            .find(|l| l.chiffre == Chiffre::TauxRotation)
+            .unwrap();
+        assert_eq!((r.avant, r.apres), (d("4.80"), d("5.40")));
+        assert_eq!(
+            x.source,
+            "convention art. 9 (avenant annuel : assiette et flux actualisés)"
+        );
+
+        let b = av.bilan.as_ref().unwrap();
+        assert_eq!((b.annee, b.en_retard), (2024, false));
+        let g = &b.engagements[0];
+        assert_eq!(g.engages, Some(Logements(2)));
+        assert_eq!((g.proposes, g.attribues), (Logements(3), Logements(2)));
+        assert_eq!((g.mesure, g.realise), (Mesure::Attribues, Logements(2)));
+        assert_eq!(g.ecart_proposes, Some(Ecart(d("1"))));
+        assert_eq!(g.ecart_attribues, Some(Ecart(d("0"))));
+        assert_eq!(g.atteint, Some(true));
+        let totaux: Vec<(u64, u64)> = g
+            .repartitions
+            .iter()
+            .map(|t| (t.proposes, t.attribues))
+            .collect();
+        assert_eq!(totaux, vec![(3, 2); 5]);
+        assert_eq!(g.source, "CCH art. R. 441-5-1 ; convention art. 3 et 8");
+    }
+
+    // Le Cendre (bilatéral model), 2024 → 2025: rotation 8 % → 9 % = +1
+    // point, ANRU 1 → 0 = −1; the bilan counts units made available: 1
+    // proposed against 0 allotted, met.
+    #[test]
+    fn le_cendre_2025_counts_units_made_available() {
+        let av = avenant(
+            "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+            2025,
+        );
+        let x = &av.comparaisons[0];
+        assert_eq!(x.ecart(Chiffre::TauxRotation), Some(Ecart(d("1"))));
+        let anru = x.ecart(Chiffre::Deduction(Deduction::Anru)).unwrap();
+        assert_eq!((anru.sens(), anru.absolu()), (Sens::Baisse, d("1")));
+        assert_eq!(x.source, "convention art. 14 (bilan et avenant annuels)");
+        let g = &av.bilan.as_ref().unwrap().engagements[0];
+        assert_eq!((g.mesure, g.realise), (Mesure::Proposes, Logements(1)));
+        assert_eq!((g.engages, g.atteint), (Some(Logements(0)), Some(true)));
+    }
+
     #[test]
     fn the_measure_follows_the_model() {
         assert_eq!(mesure(Modele::Intercommunal), Mesure::Attribues);
