@@ -51,6 +51,15 @@ pub fn ecart_bilan(r: &BilanReservataire, precedent: Option<&FluxAnnexe>) -> Opt
     precedent.map(|p| Ecart::de(p.affectes.dec(), r.attribues.v.dec()))
 }
 
+/// Σ of a column of counts over the report's lines (the workbook's total
+/// row); `None` when a line has no value (a convention without the year
+/// before), as for [`Totaux::affectes_precedent`].
+pub fn somme(valeurs: impl IntoIterator<Item = Option<u64>>) -> Option<u64> {
+    valeurs
+        .into_iter()
+        .try_fold(0u64, |s, v| v.map(|v| s.saturating_add(v)))
+}
+
 /// Σ of the report's columns over its lines (the quota itself is
 /// [`Rapport::total`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
