@@ -642,6 +642,33 @@ mod tests {
         assert_eq!(r.taux[0].1.exact.round_dp(4), d("13.9535"));
     }
 
+    // The bilatéral annex's subtotals: 2 + 3 + 5 + 7 = 17 « spécifiques »,
+    // 2 + 3 + 5 = 10 « financements spécifiques »; ORCOD 4 + LHI 6 = 10.
+    #[test]
+    fn subtotals_of_the_bilateral_annex() {
+        let chemin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/clermont-auvergne-metropole/le-cendre-assemblia.yaml");
+        let an = crate::pipeline::analyser(&chemin);
+        let mut f = an.flux[0].annexes[0].clone();
+        for (x, n) in [
+            (Exclusion::GensDuVoyage, 2),
+            (Exclusion::HabitatInclusif, 3),
+            (Exclusion::Art109Elan, 5),
+            (Exclusion::Associations, 7),
+            (Exclusion::Vente, 11),
+        ] {
+            f.exclusions.insert(x, Logements(n));
+        }
+        f.deductions.insert(Deduction::Orcod, Logements(4));
+        f.deductions.insert(Deduction::Lhi, Logements(6));
+        assert_eq!(f.exclusions_specifiques(), 17);
+        assert_eq!(f.exclusions_financements_specifiques(), 10);
+        assert_eq!(f.orcod_lhi(), 10);
+        // No overflow where the view's u32 sum used to overflow.
+        f.deductions.insert(Deduction::Orcod, Logements(u32::MAX));
+        assert_eq!(f.orcod_lhi(), u64::from(u32::MAX) + 6);
+    }
+
     #[test]
     fn three_year_rotation_is_sum_over_sum() {
         use crate::model::AnneeRotation;
