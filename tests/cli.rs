@@ -356,3 +356,83 @@ fn control_characters_of_the_data_never_reach_the_terminal() {
         assert!(err.contains("erreur"), "{err}");
     }
 }
+
+/// `calculer --detail` shows the avenant's figures with their sources: SODIAC
+/// / Le Port 2024 → 2025 (the figures the avenant's PDF prints) and the bilan
+/// 2024 against the 2 units allotted.
+#[test]
+fn calculer_detail_shows_the_avenant_differences_and_the_engagement() {
+    let o = convflux(&[
+        "calculer",
+        "data/territoire-ouest/sodiac.yaml",
+        "--detail",
+        "--annee",
+        "2025",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Columns are aligned: compare words only (U+202F before « % » included).
+    let out: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for attendu in [
+        "avenant : exercice 2024 → 2025",
+        "Ville du Port (le-port)",
+        "patrimoine 354 → 366 +12",
+        "parc soumis 354 → 366 +12",
+        "taux de rotation 4,80 % → 5,40 % +0,6 pt",
+        "flux prévisionnel 17 → 20 +3",
+        "logements mobilisables 16 → 19 +3",
+        "taux du réservataire 13,55 % → 13,55 % 0",
+        "logements affectés 2 → 3 +1",
+        "source : convention art. 9 (avenant annuel : assiette et flux actualisés)",
+        "bilan 2024 : engagement mesuré par les logements attribués",
+        "Ville du Port (le-port) : engagés 2, proposés 3 (+1), attribués 2 (0) : engagement atteint",
+        "source : CCH art. R. 441-5-1 ; convention art. 3 et 8",
+    ] {
+        assert!(
+            out.iter().any(|l| l == attendu),
+            "{attendu:?} absent :\n{}",
+            out.join("\n")
+        );
+    }
+    // The first exercise is the convention itself: no avenant.
+    let o = convflux(&[
+        "calculer",
+        "data/territoire-ouest/sodiac.yaml",
+        "--detail",
+        "--annee",
+        "2024",
+    ]);
+    assert!(!stdout(&o).contains("avenant :"), "{}", stdout(&o));
+}
+
+/// The bilatéral model measures the engagement by the units made available.
+#[test]
+fn calculer_detail_of_the_bilateral_avenant_counts_units_made_available() {
+    let o = convflux(&[
+        "calculer",
+        "data/clermont-auvergne-metropole",
+        "--detail",
+        "--annee",
+        "2025",
+    ]);
+    let out: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for attendu in [
+        "taux de rotation 8 % → 9 % +1 pt",
+        "dont déduit : relogements ANRU / NPNRU 1 → 0 −1",
+        "source : convention art. 14 (bilan et avenant annuels)",
+        "bilan 2024 : engagement mesuré par les logements proposés (mis à disposition)",
+        "Ville du CENDRE (le-cendre) : engagés 0, proposés 1 (+1), attribués 1 (+1) : engagement atteint",
+        "source : CCH art. R. 441-5-1 ; convention art. 9 et 14",
+    ] {
+        assert!(
+            out.iter().any(|l| l == attendu),
+            "{attendu:?} absent :\n{}",
+            out.join("\n")
+        );
+    }
+}

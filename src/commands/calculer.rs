@@ -1,5 +1,8 @@
 //! `convflux calculer`: the flow of each annex, step by step, as text, JSON
-//! (documented, stable: docs/format.md § Sortie JSON) or CSV.
+//! (documented, stable: docs/format.md § Sortie JSON) or CSV. With
+//! `--detail`, the text also gives each step's source and, for an exercise
+//! after the first, the avenant's differences N-1 → N and the engagement of
+//! the bilan, as `compute::avenant` computed them.
 
 use std::fmt::Write as _;
 
@@ -8,8 +11,9 @@ use serde::Serialize;
 
 use crate::cli::{CalculerArgs, Format};
 use crate::commands::Issue;
+use crate::compute::avenant::{self, Avenant, Chiffre, Ecart, Mesure, Sens, Unite};
 use crate::compute::{Flux, FluxAnnexe};
-use crate::model::{Deduction, Exclusion};
+use crate::model::{Convention, Deduction, Exclusion};
 use crate::pipeline::{self, Analyse};
 
 /// Version of the JSON shape; bumped on any incompatible change.
@@ -113,6 +117,9 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
                         let _ = writeln!(out, "  {nom} ({})", x.reservataire);
                         texte_annexe(&mut out, x, a.detail);
                     }
+                    if a.detail && c.premiere_annee().is_some_and(|p| f.annee != p) {
+                        texte_avenant(&mut out, c, &avenant::calculer(c, f, &an.flux));
+                    }
                     out.push('\n');
                 }
             }
@@ -204,6 +211,120 @@ fn texte_annexe(out: &mut String, x: &FluxAnnexe, detail: bool) {
         Some(fr(x.affectes_exact)),
     );
     source(out, "affectes");
+}
+
+fn libelle(c: Chiffre) -> String {
+    match c {
+        Chiffre::Logements => "patrimoine".into(),
+        Chiffre::Exclusion(x) => format!("dont exclus : {}", x.libelle()),
+        Chiffre::TotalExclusions => "exclusions".into(),
+        Chiffre::ParcSoumis => "parc soumis".into(),
+        Chiffre::TauxRotation => "taux de rotation".into(),
+        Chiffre::FluxPrevisionnel => "flux prévisionnel".into(),
+        Chiffre::Deduction(x) => format!("dont déduit : {}", x.libelle()),
+        Chiffre::TotalDeductions => "déductions".into(),
+        Chiffre::Mobilisables => "logements mobilisables".into(),
+        Chiffre::Taux => "taux du réservataire".into(),
+        Chiffre::Affectes => "logements affectés".into(),
+    }
+}
+
+/// « +12 », « −1 », « 0 »; « +0,6 pt » for a rate (points of percentage).
+fn ecart_texte(e: Ecart, unite: Unite) -> String {
+    let signe = match e.sens() {
+        Sens::Hausse => "+",
+        Sens::Baisse => "−",
+        Sens::Stable => "",
+    };
+    let pt = match (unite, e.sens()) {
+        (Unite::Taux, Sens::Hausse | Sens::Baisse) => " pt",
+        _ => "",
+    };
+    format!("{signe}{}{pt}", fr(e.absolu()))
+}
+
+/// The avenant of an exercise after the first: every figure N-1 → N with its
+/// difference, then the bilan of N-1 against the engagement.
+fn texte_avenant(out: &mut String, c: &Convention, av: &Avenant) {
+    let nom = |id: &str| {
+        c.reservataire(id)
+            .map_or(id.to_string(), |r| r.designation.clone())
+    };
+    let valeur = |d: Decimal, u: Unite| match u {
+        Unite::Taux => crate::francais::taux(d),
+        Unite::Logements => fr(d),
+    };
+    let _ = writeln!(
+        out,
+        "  avenant : exercice {} → {}",
+        av.annee_precedente, av.annee
+    );
+    for x in &av.comparaisons {
+        let etat = match (x.avant, x.apres) {
+            (false, _) => " : annexe nouvelle",
+            (_, false) => " : annexe supprimée",
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "    {} ({}){etat}",
+            nom(&x.reservataire),
+            x.reservataire
+        );
+        for e in &x.ecarts {
+            // Exclusions and deductions nil both years are left out.
+            let detail = matches!(e.chiffre, Chiffre::Exclusion(_) | Chiffre::Deduction(_));
+            if detail && e.avant.is_zero() && e.apres.is_zero() {
+                continue;
+            }
+            let u = e.chiffre.unite();
+            let _ = writeln!(
+                out,
+                "      {:<34} {:>10} → {:<10} {}",
+                libelle(e.chiffre),
+                valeur(e.avant, u),
+                valeur(e.apres, u),
+                ecart_texte(e.ecart, u)
+            );
+        }
+        let _ = writeln!(out, "        source : {}", x.source);
+    }
+    let Some(b) = &av.bilan else { return };
+    let _ = writeln!(
+        out,
+        "  bilan {}{} : engagement mesuré par les logements {}",
+        b.annee,
+        if b.en_retard {
+            " (reçu après le 28 février)"
+        } else {
+            ""
+        },
+        match av.mesure {
+            Mesure::Attribues => "attribués",
+            Mesure::Proposes => "proposés (mis à disposition)",
+        }
+    );
+    for e in &b.engagements {
+        let u = Unite::Logements;
+        let ecart = |x: Option<Ecart>| x.map_or("—".to_string(), |x| ecart_texte(x, u));
+        let _ = writeln!(
+            out,
+            "    {} ({}) : engagés {}, proposés {} ({}), attribués {} ({}) : {}",
+            nom(&e.reservataire),
+            e.reservataire,
+            e.engages.map_or("—".to_string(), |n| n.to_string()),
+            e.proposes,
+            ecart(e.ecart_proposes),
+            e.attribues,
+            ecart(e.ecart_attribues),
+            match e.atteint {
+                Some(true) => "engagement atteint",
+                Some(false) => "engagement non atteint",
+                None => "pas d'annexe l'année du bilan",
+            }
+        );
+        let _ = writeln!(out, "        source : {}", e.source);
+    }
 }
 
 fn csv_entete() -> String {

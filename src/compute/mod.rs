@@ -10,6 +10,7 @@
 //! inconsistencies (deductions above the flux…) are reported by `controle`.
 
 pub mod arrondi;
+pub mod avenant;
 pub mod rapport;
 
 use std::collections::BTreeMap;
@@ -63,6 +64,51 @@ pub struct FluxAnnexe {
     pub affectes_exact: Decimal,
     pub affectes: Logements,
     pub trace: Vec<Etape>,
+}
+
+impl FluxAnnexe {
+    fn exclus(&self, x: Exclusion) -> u32 {
+        self.exclusions.get(&x).map_or(0, |l| l.0)
+    }
+
+    fn deduit(&self, x: Deduction) -> u32 {
+        self.deductions.get(&x).map_or(0, |l| l.0)
+    }
+
+    /// Logements spécifiques excluded as one line of the bilatéral model's
+    /// art. 2.1: gens du voyage + habitat inclusif + art. 109 ELAN +
+    /// associations. CCH art. R. 441-5.
+    pub fn exclusions_specifiques(&self) -> u64 {
+        [
+            Exclusion::GensDuVoyage,
+            Exclusion::HabitatInclusif,
+            Exclusion::Art109Elan,
+            Exclusion::Associations,
+        ]
+        .into_iter()
+        .map(|x| u64::from(self.exclus(x)))
+        .sum()
+    }
+
+    /// « Financements spécifiques et dédiés à des publics précis » of the
+    /// bilatéral model's annex 2: gens du voyage + habitat inclusif + art. 109
+    /// ELAN. CCH art. R. 441-5.
+    pub fn exclusions_financements_specifiques(&self) -> u64 {
+        [
+            Exclusion::GensDuVoyage,
+            Exclusion::HabitatInclusif,
+            Exclusion::Art109Elan,
+        ]
+        .into_iter()
+        .map(|x| u64::from(self.exclus(x)))
+        .sum()
+    }
+
+    /// ORCOD + LHI relogements, one line of the bilatéral model's annex 2
+    /// (art. 3.2). Décret n° 2020-145.
+    pub fn orcod_lhi(&self) -> u64 {
+        u64::from(self.deduit(Deduction::Orcod)) + u64::from(self.deduit(Deduction::Lhi))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -688,6 +734,33 @@ mod tests {
             ROTATION.pour(Modele::Bilateral).to_string(),
             "convention, art. 2.2"
         );
+    }
+
+    // The bilatéral annex's subtotals: 2 + 3 + 5 + 7 = 17 « spécifiques »,
+    // 2 + 3 + 5 = 10 « financements spécifiques »; ORCOD 4 + LHI 6 = 10.
+    #[test]
+    fn subtotals_of_the_bilateral_annex() {
+        let chemin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/clermont-auvergne-metropole/le-cendre-assemblia.yaml");
+        let an = crate::pipeline::analyser(&chemin);
+        let mut f = an.flux[0].annexes[0].clone();
+        for (x, n) in [
+            (Exclusion::GensDuVoyage, 2),
+            (Exclusion::HabitatInclusif, 3),
+            (Exclusion::Art109Elan, 5),
+            (Exclusion::Associations, 7),
+            (Exclusion::Vente, 11),
+        ] {
+            f.exclusions.insert(x, Logements(n));
+        }
+        f.deductions.insert(Deduction::Orcod, Logements(4));
+        f.deductions.insert(Deduction::Lhi, Logements(6));
+        assert_eq!(f.exclusions_specifiques(), 17);
+        assert_eq!(f.exclusions_financements_specifiques(), 10);
+        assert_eq!(f.orcod_lhi(), 10);
+        // No overflow where the view's u32 sum used to overflow.
+        f.deductions.insert(Deduction::Orcod, Logements(u32::MAX));
+        assert_eq!(f.orcod_lhi(), u64::from(u32::MAX) + 6);
     }
 
     #[test]

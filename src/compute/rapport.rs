@@ -6,9 +6,11 @@
 //! holding an annex of the réservataire, the total quota, the quota of the year
 //! before (computed from the data when every convention has that year,
 //! otherwise the figure declared in `reservataires[].rapport`), and the bilans
-//! received. Only sums of already rounded figures are made here; nothing is
-//! rounded and nothing is formatted for the user except the messages.
+//! received, with every sum and difference the report prints. Only sums and
+//! differences of already rounded figures are made here; nothing is rounded
+//! and nothing is formatted for the user except the messages.
 
+use crate::compute::avenant::Ecart;
 use crate::compute::{Flux, FluxAnnexe};
 use crate::model::bilan::{self, Bilan, BilanReservataire};
 use crate::model::rapport::FicheRapport;
@@ -29,6 +31,60 @@ pub struct LigneRapport<'a> {
     pub bilan: Option<(&'a Bilan, &'a BilanReservataire)>,
     /// Illustrative figures in this convention's exercise.
     pub illustratif: bool,
+    /// Units allotted this year − the year before ([`ecart_affectes`]).
+    pub ecart: Option<Ecart>,
+    /// Units attributed in the bilan − units allotted the year before
+    /// ([`ecart_bilan`]).
+    pub ecart_bilan: Option<Ecart>,
+}
+
+/// The change of a réservataire's units in one convention: affectés N −
+/// affectés N-1. Intercommunal model art. 9 (the avenant updates the flow).
+pub fn ecart_affectes(flux: &FluxAnnexe, precedent: Option<&FluxAnnexe>) -> Option<Ecart> {
+    precedent.map(|p| Ecart::de(p.affectes.dec(), flux.affectes.dec()))
+}
+
+/// The bilan against the engagement, as the council report prints it:
+/// attribués − units allotted the year before. Intercommunal model art. 8;
+/// CCH art. R. 441-5-1 (the bilan).
+pub fn ecart_bilan(r: &BilanReservataire, precedent: Option<&FluxAnnexe>) -> Option<Ecart> {
+    precedent.map(|p| Ecart::de(p.affectes.dec(), r.attribues.v.dec()))
+}
+
+/// Σ of a column of counts over the report's lines (the workbook's total
+/// row); `None` when a line has no value (a convention without the year
+/// before), as for [`Totaux::affectes_precedent`].
+pub fn somme(valeurs: impl IntoIterator<Item = Option<u64>>) -> Option<u64> {
+    valeurs
+        .into_iter()
+        .try_fold(0u64, |s, v| v.map(|v| s.saturating_add(v)))
+}
+
+/// Σ of the report's columns over its lines (the quota itself is
+/// [`Rapport::total`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Totaux {
+    pub parc_soumis: u64,
+    pub flux_previsionnel: u64,
+    pub mobilisables: u64,
+    /// Σ units allotted the year before, when every line has that year.
+    pub affectes_precedent: Option<u64>,
+}
+
+/// The totals row of the council report: Σ parc soumis, Σ flux, Σ
+/// mobilisables over the réservataire's conventions (CCH art. R. 441-5), and
+/// Σ of the previous year's units when each convention has that year.
+pub fn totaux(lignes: &[LigneRapport]) -> Totaux {
+    let somme = |f: fn(&FluxAnnexe) -> u32| lignes.iter().map(|l| u64::from(f(l.flux))).sum();
+    Totaux {
+        parc_soumis: somme(|f| f.parc_soumis.0),
+        flux_previsionnel: somme(|f| f.flux_previsionnel.0),
+        mobilisables: somme(|f| f.mobilisables.0),
+        affectes_precedent: lignes
+            .iter()
+            .map(|l| l.precedent.map(|p| u64::from(p.affectes.0)))
+            .sum(),
+    }
 }
 
 /// Where the previous year's quota comes from.
@@ -53,11 +109,16 @@ pub struct Precedent {
 pub struct Rapport<'a> {
     pub reservataire: &'a Reservataire,
     pub annee: i32,
+    /// The year compared with: `annee - 1`.
+    pub annee_precedente: i32,
     /// File order (paths sorted).
     pub lignes: Vec<LigneRapport<'a>>,
     /// Σ units allotted this year (« le quota réservataire de la Ville »).
     pub total: Logements,
+    pub totaux: Totaux,
     pub precedent: Option<Precedent>,
+    /// The quota this year − the quota the year before, when known.
+    pub ecart_total: Option<Ecart>,
     pub cil: Option<Date>,
     /// Things the reader should know (French, printed as warnings).
     pub avertissements: Vec<String>,
@@ -156,6 +217,8 @@ pub fn assembler<'a>(
             avenant: bilan::numero(c, annee),
             bilan,
             illustratif: ex.is_some_and(|e| e.illustratif),
+            ecart: ecart_affectes(courant, precedent),
+            ecart_bilan: bilan.and_then(|(_, r)| ecart_bilan(r, precedent)),
         });
     }
     if lignes.is_empty() && erreurs.is_empty() {
@@ -246,6 +309,9 @@ pub fn assembler<'a>(
     Ok(Rapport {
         reservataire: reservataire_modele,
         annee,
+        annee_precedente: annee - 1,
+        totaux: totaux(&lignes),
+        ecart_total: precedent.map(|p| Ecart::de(p.logements.dec(), total.dec())),
         lignes,
         total,
         precedent,

@@ -6,8 +6,10 @@
 //! docs/vue-modele.md § Avenant) extends the year-N [`Vue`] with the avenant's
 //! data, the bilan of N-1, the comparison N-1 → N of every line of each annex
 //! and the gap between the units allotted for N-1 and those proposed and
-//! attributed. Every difference is computed here, exactly, from `compute`'s
-//! figures; templates only place and format them.
+//! attributed. Every difference, the measure of the engagement and whether it
+//! is met come from [`crate::compute::avenant`]; this module only chooses the
+//! lines each annex prints and copies the figures, and templates only place
+//! and format them.
 //!
 //! The law: seed 000 art. 8 (annual evaluation: « examiner les éventuels
 //! écarts entre les engagements pris et la réalité de la mobilisation du
@@ -15,11 +17,12 @@
 //! seed 004 art. 14 (bilan and avenant) and art. 9 (what counts as an
 //! attribution); CCH art. R. 441-5-1 (bilan before 28 February).
 
-use std::collections::BTreeSet;
-
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::compute::avenant::{
+    self as calcul, Chiffre, ComparaisonAnnexe, Ecart, Engagement, Sens,
+};
 use crate::compute::{Flux, FluxAnnexe};
 use crate::model::bilan::{self, Bilan, BilanReservataire};
 use crate::model::{Convention, DateEffet, Deduction, Exclusion, Modele, Nature};
@@ -119,18 +122,15 @@ pub struct EcartSigne {
     pub valeur: String,
 }
 
-impl EcartSigne {
-    pub fn de(apres: Decimal, avant: Decimal) -> Self {
-        let d = apres - avant;
+impl From<Ecart> for EcartSigne {
+    fn from(e: Ecart) -> Self {
         EcartSigne {
-            signe: if d > Decimal::ZERO {
-                "+"
-            } else if d < Decimal::ZERO {
-                "−"
-            } else {
-                ""
+            signe: match e.sens() {
+                Sens::Hausse => "+",
+                Sens::Baisse => "−",
+                Sens::Stable => "",
             },
-            valeur: d.abs().normalize().to_string(),
+            valeur: e.absolu().normalize().to_string(),
         }
     }
 }
@@ -226,203 +226,162 @@ pub struct LigneComparaison {
     pub gras: bool,
 }
 
-fn articles(m: Modele) -> (ArticlesVue, &'static str) {
+fn articles(m: Modele) -> ArticlesVue {
     match m {
         // Seed 000: art. 3 (engagements on attributions followed by a lease,
         // or refused by every candidate), 8 (evaluation), 9 (avenant), 12 (duration).
-        Modele::Intercommunal => (
-            ArticlesVue {
-                engagements: "3",
-                bilan: "8",
-                actualisation: "9",
-                duree: "12",
-            },
-            "attribues",
-        ),
+        Modele::Intercommunal => ArticlesVue {
+            engagements: "3",
+            bilan: "8",
+            actualisation: "9",
+            duree: "12",
+        },
         // Seed 004: art. 9 (units made available count as attributions),
         // 14 (bilan and avenant), 15 (revision).
-        Modele::Bilateral => (
-            ArticlesVue {
-                engagements: "9",
-                bilan: "14",
-                actualisation: "14",
-                duree: "15",
-            },
-            "proposes",
-        ),
+        Modele::Bilateral => ArticlesVue {
+            engagements: "9",
+            bilan: "14",
+            actualisation: "14",
+            duree: "15",
+        },
     }
 }
 
-fn dec(n: u32) -> Decimal {
-    Decimal::from(n)
+/// The annexes compared, N-1 and N (either may be absent), with the
+/// differences `compute` made.
+struct Cote<'a> {
+    avant: Option<&'a FluxAnnexe>,
+    apres: Option<&'a FluxAnnexe>,
+    calcul: Option<&'a ComparaisonAnnexe>,
 }
 
-fn ligne(
-    cle: impl Into<String>,
-    libelle: impl Into<String>,
-    unite: &'static str,
-    avant: Option<Decimal>,
-    apres: Option<Decimal>,
-    niveau: u8,
-    gras: bool,
-) -> LigneComparaison {
-    let ecart = match (avant, apres) {
-        (Some(a), Some(b)) => Some(EcartSigne::de(b, a)),
-        _ => None,
-    };
-    // Rates keep the data's scale ("4.80"); counts have none.
-    LigneComparaison {
-        cle: cle.into(),
-        libelle: libelle.into(),
-        unite,
-        avant: avant.map(|d| d.to_string()),
-        apres: apres.map(|d| d.to_string()),
-        ecart,
-        niveau,
-        gras,
+impl Cote<'_> {
+    fn ligne(
+        &self,
+        chiffre: Chiffre,
+        cle: impl Into<String>,
+        libelle: impl Into<String>,
+        niveau: u8,
+        gras: bool,
+    ) -> LigneComparaison {
+        // Rates keep the data's scale ("4.80"); counts have none.
+        LigneComparaison {
+            cle: cle.into(),
+            libelle: libelle.into(),
+            unite: match chiffre.unite() {
+                calcul::Unite::Logements => "logements",
+                calcul::Unite::Taux => "taux",
+            },
+            avant: self.avant.map(|f| chiffre.valeur(f).to_string()),
+            apres: self.apres.map(|f| chiffre.valeur(f).to_string()),
+            ecart: self
+                .calcul
+                .and_then(|c| c.ecart(chiffre))
+                .map(EcartSigne::from),
+            niveau,
+            gras,
+        }
     }
 }
 
 fn majuscule(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(p) => p.to_uppercase().collect::<String>() + c.as_str(),
+        Some(p) => {
+            let mut m: String = p.to_uppercase().collect();
+            m.push_str(c.as_str());
+            m
+        }
         None => String::new(),
     }
 }
 
 /// Every line of one annex, N-1 → N (either side may be absent).
-fn comparer(
-    m: Modele,
-    avant: Option<&FluxAnnexe>,
-    apres: Option<&FluxAnnexe>,
-) -> Vec<LigneComparaison> {
+fn comparer(m: Modele, cote: &Cote) -> Vec<LigneComparaison> {
     let (ex_toujours, de_toujours) = toujours(m);
     let mut out = Vec::new();
-    let v = |f: fn(&FluxAnnexe) -> Decimal| (avant.map(f), apres.map(f));
-    let (a, b) = v(|x| x.logements.dec());
-    out.push(ligne(
+    out.push(cote.ligne(
+        Chiffre::Logements,
         "logements",
         "Patrimoine du bailleur sur le territoire",
-        "logements",
-        a,
-        b,
         0,
         false,
     ));
     for x in Exclusion::TOUTES {
-        let get = |f: Option<&FluxAnnexe>| {
-            f.map(|f| f.exclusions.get(&x).map_or(Decimal::ZERO, |l| l.dec()))
-        };
-        let (a, b) = (get(avant), get(apres));
+        let get = |f: Option<&FluxAnnexe>| f.map(|f| Chiffre::Exclusion(x).valeur(f));
+        let (a, b) = (get(cote.avant), get(cote.apres));
         let non_nul = |d: Option<Decimal>| d.is_some_and(|d| !d.is_zero());
         if ex_toujours.contains(&x) || non_nul(a) || non_nul(b) {
-            out.push(ligne(
+            out.push(cote.ligne(
+                Chiffre::Exclusion(x),
                 format!("exclusions.{}", x.cle()),
                 format!("dont {}", x.libelle()),
-                "logements",
-                a,
-                b,
                 1,
                 false,
             ));
         }
     }
-    let (a, b) = v(|x| x.total_exclusions.dec());
-    out.push(ligne(
+    out.push(cote.ligne(
+        Chiffre::TotalExclusions,
         "total_exclusions",
         "Logements exclus de la gestion en flux",
-        "logements",
-        a,
-        b,
         0,
         false,
     ));
-    let (a, b) = v(|x| x.parc_soumis.dec());
-    out.push(ligne(
+    out.push(cote.ligne(
+        Chiffre::ParcSoumis,
         "parc_soumis",
         "Parc soumis à la gestion en flux",
-        "logements",
-        a,
-        b,
         0,
         true,
     ));
-    let (a, b) = v(|x| x.taux_rotation);
-    out.push(ligne(
+    out.push(cote.ligne(
+        Chiffre::TauxRotation,
         "taux_rotation",
         "Taux de rotation",
-        "taux",
-        a,
-        b,
         0,
         false,
     ));
-    let (a, b) = v(|x| x.flux_previsionnel.dec());
-    out.push(ligne(
+    out.push(cote.ligne(
+        Chiffre::FluxPrevisionnel,
         "flux_previsionnel",
         "Flux prévisionnel",
-        "logements",
-        a,
-        b,
         0,
         true,
     ));
     for x in Deduction::TOUTES {
-        let get = |f: Option<&FluxAnnexe>| {
-            f.map(|f| f.deductions.get(&x).map_or(Decimal::ZERO, |l| l.dec()))
-        };
-        let (a, b) = (get(avant), get(apres));
+        let get = |f: Option<&FluxAnnexe>| f.map(|f| Chiffre::Deduction(x).valeur(f));
+        let (a, b) = (get(cote.avant), get(cote.apres));
         let non_nul = |d: Option<Decimal>| d.is_some_and(|d| !d.is_zero());
         if de_toujours.contains(&x) || non_nul(a) || non_nul(b) {
-            out.push(ligne(
+            out.push(cote.ligne(
+                Chiffre::Deduction(x),
                 format!("deductions.{}", x.cle()),
                 format!("dont {}", x.libelle()),
-                "logements",
-                a,
-                b,
                 1,
                 false,
             ));
         }
     }
-    let (a, b) = v(|x| x.total_deductions.dec());
-    out.push(ligne(
+    out.push(cote.ligne(
+        Chiffre::TotalDeductions,
         "total_deductions",
         "Logements soustraits du flux",
-        "logements",
-        a,
-        b,
         0,
         false,
     ));
-    let (a, b) = v(|x| x.mobilisables.dec());
-    out.push(ligne(
+    out.push(cote.ligne(
+        Chiffre::Mobilisables,
         "mobilisables",
         "Logements mobilisables à répartir entre réservataires",
-        "logements",
-        a,
-        b,
         0,
         true,
     ));
-    let (a, b) = v(|x| x.taux);
-    out.push(ligne(
-        "taux",
-        "Taux du réservataire",
-        "taux",
-        a,
-        b,
-        0,
-        false,
-    ));
-    let (a, b) = v(|x| x.affectes.dec());
-    out.push(ligne(
+    out.push(cote.ligne(Chiffre::Taux, "taux", "Taux du réservataire", 0, false));
+    out.push(cote.ligne(
+        Chiffre::Affectes,
         "affectes",
         "Logements affectés au réservataire",
-        "logements",
-        a,
-        b,
         0,
         true,
     ));
@@ -437,21 +396,26 @@ fn designation(c: &Convention, id: &str) -> String {
         .map_or(id.to_string(), |r| r.designation.clone())
 }
 
-fn bilan_vue(c: &Convention, b: &Bilan) -> BilanVue {
+fn bilan_vue(c: &Convention, b: &Bilan, calcul: &calcul::BilanAvenant) -> BilanVue {
     BilanVue {
         annee: b.annee,
         recu_le: b.recu_le.v.iso(),
-        en_retard: b.en_retard(),
+        en_retard: calcul.en_retard,
         source: b.source.clone(),
         reservataires: b
             .reservataires
             .iter()
-            .map(|r| bilan_reservataire(c, r))
+            .zip(&calcul.engagements)
+            .map(|(r, e)| bilan_reservataire(c, r, e))
             .collect(),
     }
 }
 
-fn bilan_reservataire(c: &Convention, r: &BilanReservataire) -> BilanReservataireVue {
+fn bilan_reservataire(
+    c: &Convention,
+    r: &BilanReservataire,
+    e: &Engagement,
+) -> BilanReservataireVue {
     BilanReservataireVue {
         id: r.reservataire.v.clone(),
         designation: designation(c, &r.reservataire.v),
@@ -467,7 +431,8 @@ fn bilan_reservataire(c: &Convention, r: &BilanReservataire) -> BilanReservatair
         repartitions: r
             .repartitions
             .iter()
-            .map(|p| RepartitionVue {
+            .zip(&e.repartitions)
+            .map(|(p, t)| RepartitionVue {
                 critere: p.critere,
                 titre: p.critere.libelle(),
                 lignes: p
@@ -479,34 +444,27 @@ fn bilan_reservataire(c: &Convention, r: &BilanReservataire) -> BilanReservatair
                         attribues: l.attribues.0,
                     })
                     .collect(),
-                total_proposes: p.total_proposes(),
-                total_attribues: p.total_attribues(),
+                total_proposes: t.proposes,
+                total_attribues: t.attribues,
             })
             .collect(),
     }
 }
 
-/// The gap between the units allotted for N-1 and what the bilan reports.
-pub fn ecart(
-    c: &Convention,
-    r: &BilanReservataire,
-    engage: Option<&FluxAnnexe>,
-    mesure: &str,
-) -> EcartVue {
-    let engages = engage.map(|f| f.affectes.0);
-    let (p, a) = (r.proposes.v.0, r.attribues.v.0);
-    let realise = if mesure == "proposes" { p } else { a };
+/// The gap between the units allotted for N-1 and what the bilan reports,
+/// as `compute` measured it.
+pub fn ecart(c: &Convention, r: &BilanReservataire, e: &Engagement) -> EcartVue {
     EcartVue {
         id: r.reservataire.v.clone(),
         designation: designation(c, &r.reservataire.v),
         formes: formes(c, &r.reservataire.v),
-        engages,
-        proposes: p,
-        attribues: a,
+        engages: e.engages.map(|n| n.0),
+        proposes: e.proposes.0,
+        attribues: e.attribues.0,
         baux_signes: r.baux_signes.as_ref().map(|x| x.v.0),
-        ecart_proposes: engages.map(|e| EcartSigne::de(dec(p), dec(e))),
-        ecart_attribues: engages.map(|e| EcartSigne::de(dec(a), dec(e))),
-        atteint: engages.map(|e| realise >= e),
+        ecart_proposes: e.ecart_proposes.map(EcartSigne::from),
+        ecart_attribues: e.ecart_attribues.map(EcartSigne::from),
+        atteint: e.atteint,
     }
 }
 
@@ -516,10 +474,15 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
     let ex = c.exercice(annee);
     let av = ex.and_then(|e| e.avenant.as_ref());
     let precedent = bilan::precedent(c, annee);
-    let annee_precedente = precedent.map_or(annee - 1, |p| p.annee.v);
+    let calcul = calcul::calculer(c, flux, tous);
+    let annee_precedente = calcul.annee_precedente;
     let flux_avant = tous.iter().find(|f| f.annee == annee_precedente);
     let numero = bilan::numero(c, annee).unwrap_or(1);
-    let (articles, mesure) = articles(c.modele);
+    let articles = articles(c.modele);
+    let mesure = match calcul.mesure {
+        calcul::Mesure::Attribues => "attribues",
+        calcul::Mesure::Proposes => "proposes",
+    };
 
     let mut base = vue::construire(c, flux, None, &format!("Avenant n° {numero}"));
     // The avenant is signed on its own date and place (the convention's place
@@ -560,7 +523,6 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
 
     // Comparisons: N's annexes in order, then N-1's annexes gone in N.
     let mut comparaisons = Vec::new();
-    let mut vus = BTreeSet::new();
     let annexes_n: Vec<(&str, &str)> = ex
         .map(|e| {
             e.annexes
@@ -570,55 +532,56 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
         })
         .unwrap_or_default();
     for (id, perimetre) in &annexes_n {
-        vus.insert(*id);
-        let apres = flux.annexe(id);
-        let avant = flux_avant.and_then(|f| f.annexe(id));
+        let cote = Cote {
+            avant: flux_avant.and_then(|f| f.annexe(id)),
+            apres: flux.annexe(id),
+            calcul: calcul.comparaison(id, false),
+        };
         comparaisons.push(ComparaisonVue {
             id: id.to_string(),
             designation: designation(c, id),
             formes: formes(c, id),
             perimetre: perimetre.to_string(),
-            nouvelle: avant.is_none(),
+            nouvelle: cote.avant.is_none(),
             supprimee: false,
-            lignes: comparer(c.modele, avant, apres),
-            taux: apres.map(|f| f.taux.to_string()),
-            affectes: apres.map(|f| f.affectes.0),
+            lignes: comparer(c.modele, &cote),
+            taux: cote.apres.map(|f| f.taux.to_string()),
+            affectes: cote.apres.map(|f| f.affectes.0),
         });
     }
-    if let (Some(p), Some(fa)) = (precedent, flux_avant) {
-        for a in &p.annexes {
-            let id = a.reservataire.v.as_str();
-            if vus.contains(id) {
-                continue;
-            }
-            comparaisons.push(ComparaisonVue {
-                id: id.to_string(),
-                designation: designation(c, id),
-                formes: formes(c, id),
-                perimetre: a.perimetre.clone(),
-                nouvelle: false,
-                supprimee: true,
-                lignes: comparer(c.modele, fa.annexe(id), None),
-                taux: None,
-                affectes: None,
-            });
-        }
+    // N-1's annexes gone in N, as `compute` listed them.
+    for x in calcul.comparaisons.iter().filter(|x| !x.apres) {
+        let id = x.reservataire.as_str();
+        let perimetre = precedent
+            .and_then(|p| p.annexes.iter().find(|a| a.reservataire.v == id))
+            .map_or(String::new(), |a| a.perimetre.clone());
+        let cote = Cote {
+            avant: flux_avant.and_then(|f| f.annexe(id)),
+            apres: None,
+            calcul: Some(x),
+        };
+        comparaisons.push(ComparaisonVue {
+            id: id.to_string(),
+            designation: designation(c, id),
+            formes: formes(c, id),
+            perimetre,
+            nouvelle: false,
+            supprimee: true,
+            lignes: comparer(c.modele, &cote),
+            taux: None,
+            affectes: None,
+        });
     }
     let bilan = ex.and_then(|e| e.bilan.as_ref());
-    let ecarts = bilan
-        .map(|b| {
-            b.reservataires
-                .iter()
-                .map(|r| {
-                    let engage = tous
-                        .iter()
-                        .find(|f| f.annee == b.annee)
-                        .and_then(|f| f.annexe(&r.reservataire.v));
-                    ecart(c, r, engage, mesure)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let ecarts = match (bilan, &calcul.bilan) {
+        (Some(b), Some(cb)) => b
+            .reservataires
+            .iter()
+            .zip(&cb.engagements)
+            .map(|(r, e)| ecart(c, r, e))
+            .collect(),
+        _ => Vec::new(),
+    };
     let nom_annexe = |id: &str| match c.modele {
         Modele::Intercommunal => format!(
             "annexe individuelle {} / {}",
@@ -653,7 +616,10 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
             annexes_remplacees,
             annexes_ajoutees,
         },
-        bilan: bilan.map(|b| bilan_vue(c, b)),
+        bilan: match (bilan, &calcul.bilan) {
+            (Some(b), Some(cb)) => Some(bilan_vue(c, b, cb)),
+            _ => None,
+        },
         comparaisons,
         ecarts,
         base,
@@ -727,16 +693,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signed_differences_are_exact() {
+    fn signed_differences_are_copied_with_their_sign() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
         assert_eq!(
-            EcartSigne::de(d("4.80"), d("4.55")),
+            EcartSigne::from(Ecart(d("0.25"))),
             EcartSigne {
                 signe: "+",
                 valeur: "0.25".into()
             }
         );
-        assert_eq!(EcartSigne::de(d("16"), d("17")).signe, "−");
-        assert_eq!(EcartSigne::de(d("16"), d("16")).valeur, "0");
+        assert_eq!(EcartSigne::from(Ecart(d("-1"))).signe, "−");
+        assert_eq!(EcartSigne::from(Ecart(d("-1"))).valeur, "1");
+        assert_eq!(EcartSigne::from(Ecart::NUL).valeur, "0");
+        assert_eq!(EcartSigne::from(Ecart(d("0.60"))).valeur, "0.6");
     }
 }

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::compute::rapport::{Precedent, Rapport, SourcePrecedent};
@@ -121,7 +120,11 @@ type CleDuree = (u32, bool, Option<String>, u32, u32, Option<i32>);
 fn majuscule(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(p) => p.to_uppercase().collect::<String>() + c.as_str(),
+        Some(p) => {
+            let mut m: String = p.to_uppercase().collect();
+            m.push_str(c.as_str());
+            m
+        }
         None => String::new(),
     }
 }
@@ -169,36 +172,26 @@ pub fn construire(r: &Rapport) -> RapportVue {
                 mobilisables: l.flux.mobilisables.0,
                 affectes: l.flux.affectes.0,
                 affectes_precedent: l.precedent.map(|p| p.affectes.0),
-                ecart: l
-                    .precedent
-                    .map(|p| EcartSigne::de(l.flux.affectes.dec(), p.affectes.dec())),
+                ecart: l.ecart.map(EcartSigne::from),
                 avenant: l.avenant,
                 document,
-                bilan: l.bilan.map(|(b, br)| {
-                    let engages = l.precedent.map(|p| p.affectes.0);
-                    BilanRapportVue {
-                        recu_le: b.recu_le.v.iso(),
-                        en_retard: b.en_retard(),
-                        engages,
-                        proposes: br.proposes.v.0,
-                        attribues: br.attribues.v.0,
-                        ecart_attribues: engages
-                            .map(|e| EcartSigne::de(br.attribues.v.dec(), Decimal::from(e))),
-                    }
+                bilan: l.bilan.map(|(b, br)| BilanRapportVue {
+                    recu_le: b.recu_le.v.iso(),
+                    en_retard: b.en_retard(),
+                    engages: l.precedent.map(|p| p.affectes.0),
+                    proposes: br.proposes.v.0,
+                    attribues: br.attribues.v.0,
+                    ecart_attribues: l.ecart_bilan.map(EcartSigne::from),
                 }),
             }
         })
         .collect();
-    let somme = |f: fn(&LigneRapportVue) -> u32| lignes.iter().map(|l| u64::from(f(l))).sum();
     let totaux = TotauxRapportVue {
-        parc_soumis: somme(|l| l.parc_soumis),
-        flux_previsionnel: somme(|l| l.flux_previsionnel),
-        mobilisables: somme(|l| l.mobilisables),
+        parc_soumis: r.totaux.parc_soumis,
+        flux_previsionnel: r.totaux.flux_previsionnel,
+        mobilisables: r.totaux.mobilisables,
         affectes: r.total.0,
-        affectes_precedent: lignes
-            .iter()
-            .map(|l| l.affectes_precedent.map(u64::from))
-            .sum(),
+        affectes_precedent: r.totaux.affectes_precedent,
     };
     // Duration clauses, grouped when identical.
     let mut durees: BTreeMap<CleDuree, Vec<String>> = BTreeMap::new();
@@ -299,15 +292,12 @@ pub fn construire(r: &Rapport) -> RapportVue {
             executif,
         },
         annee: r.annee,
-        annee_precedente: r.annee - 1,
+        annee_precedente: r.annee_precedente,
         premiere_annee: r.premiere_annee(),
         debut_flux,
         cil: r.cil.map(|d| d.iso()),
         illustratif: r.illustratif(),
-        ecart_total: match (&precedent, r.precedent) {
-            (Some(_), Some(p)) => Some(EcartSigne::de(r.total.dec(), p.logements.dec())),
-            _ => None,
-        },
+        ecart_total: r.ecart_total.map(EcartSigne::from),
         bilans: lignes.iter().any(|l| l.bilan.is_some()),
         lignes,
         totaux,

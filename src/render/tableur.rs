@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use crate::compute::FluxAnnexe;
-use crate::compute::rapport::{Rapport, SourcePrecedent};
+use crate::compute::rapport::{self, Rapport, SourcePrecedent};
 use crate::model::{Deduction, Exclusion};
 
 /// A failure to build the workbook (a bug, never a data error).
@@ -152,15 +152,16 @@ fn colonnes() -> Vec<(String, Col)> {
     c
 }
 
-/// Σ of a count column over the rows; `None` when a row has no value.
+/// Σ of a count column over the rows ([`rapport::somme`]); `None` when a
+/// row has no value.
 fn somme(lignes: &[Ligne], f: &dyn Fn(&Ligne) -> Option<f64>) -> Option<f64> {
-    // Counts are whole numbers: sum them as integers, then convert.
-    let mut s: u64 = 0;
-    for l in lignes {
-        let v = f(l)?;
-        s += v.to_string().parse::<u64>().ok()?;
-    }
-    Some(entier(s))
+    // Counts are whole numbers: read back as integers, summed by compute.
+    rapport::somme(
+        lignes
+            .iter()
+            .map(|l| f(l).and_then(|v| v.to_string().parse::<u64>().ok())),
+    )
+    .map(entier)
 }
 
 /// The workbook of a report.
@@ -263,7 +264,7 @@ pub fn classeur(r: &Rapport) -> Result<Vec<u8>, TableurError> {
         .collect();
     if !bilans.is_empty() {
         let ws = wb.add_worksheet();
-        ws.set_name(format!("Bilan {}", r.annee - 1))?;
+        ws.set_name(format!("Bilan {}", r.annee_precedente))?;
         let titres = [
             "Convention",
             "Bailleur",
@@ -331,7 +332,7 @@ pub fn classeur(r: &Rapport) -> Result<Vec<u8>, TableurError> {
                 SourcePrecedent::Declare => "déclaré dans les données, gestion en stock",
             }
         )),
-        None => notes.push(format!("Quota {} : non renseigné.", r.annee - 1)),
+        None => notes.push(format!("Quota {} : non renseigné.", r.annee_precedente)),
     }
     if r.illustratif() {
         notes.push(

@@ -139,10 +139,10 @@ pub struct AnnexeVue {
     pub annee: i32,
     pub patrimoine: PatrimoineVue,
     pub exclusions: BTreeMap<&'static str, u32>,
-    pub exclusions_specifiques: u32,
+    pub exclusions_specifiques: u64,
     /// gens du voyage + habitat inclusif + art. 109 ELAN (seed 004 annex 2,
     /// "financements spécifiques et dédiés à des publics précis").
-    pub exclusions_financements_specifiques: u32,
+    pub exclusions_financements_specifiques: u64,
     pub total_exclusions: u32,
     pub parc_soumis: u32,
     pub rotation: RotationVue,
@@ -153,7 +153,7 @@ pub struct AnnexeVue {
     pub lignes_exclusions: Vec<LigneCategorieVue>,
     pub lignes_deductions: Vec<LigneCategorieVue>,
     pub mutations_pourcentage: Option<String>,
-    pub orcod_lhi: u32,
+    pub orcod_lhi: u64,
     pub total_deductions: u32,
     pub mobilisables: u32,
     pub taux: String,
@@ -362,13 +362,8 @@ fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
             .iter()
             .map(|x| (x.cle(), ex(*x)))
             .collect(),
-        exclusions_specifiques: ex(Exclusion::GensDuVoyage)
-            + ex(Exclusion::HabitatInclusif)
-            + ex(Exclusion::Art109Elan)
-            + ex(Exclusion::Associations),
-        exclusions_financements_specifiques: ex(Exclusion::GensDuVoyage)
-            + ex(Exclusion::HabitatInclusif)
-            + ex(Exclusion::Art109Elan),
+        exclusions_specifiques: f.exclusions_specifiques(),
+        exclusions_financements_specifiques: f.exclusions_financements_specifiques(),
         total_exclusions: f.total_exclusions.0,
         parc_soumis: f.parc_soumis.0,
         rotation,
@@ -384,7 +379,7 @@ fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
             Some(Mutations::Pourcentage(p)) => Some(p.v.0.to_string()),
             _ => None,
         },
-        orcod_lhi: de(Deduction::Orcod) + de(Deduction::Lhi),
+        orcod_lhi: f.orcod_lhi(),
         total_deductions: f.total_deductions.0,
         mobilisables: f.mobilisables.0,
         taux: f.taux.to_string(),
