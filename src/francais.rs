@@ -99,6 +99,41 @@ pub fn date_courte(jour: u8, mois: u8, annee: i32) -> String {
     format!("{jour:02}/{mois:02}/{annee}")
 }
 
+/// A name with its definite article, bare and after « à » and « de »:
+/// « le Territoire de l’Ouest », « au … », « du … ». `article` is `le`, `la`
+/// or `l'`; anything else (« aucun ») leaves the name bare.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Formes {
+    pub le: String,
+    pub a_le: String,
+    pub de_le: String,
+}
+
+pub fn formes(article: &str, nom: &str) -> Formes {
+    match article {
+        "le" => Formes {
+            le: format!("le {nom}"),
+            a_le: format!("au {nom}"),
+            de_le: format!("du {nom}"),
+        },
+        "la" => Formes {
+            le: format!("la {nom}"),
+            a_le: format!("à la {nom}"),
+            de_le: format!("de la {nom}"),
+        },
+        "l'" | "l’" => Formes {
+            le: format!("l’{nom}"),
+            a_le: format!("à l’{nom}"),
+            de_le: format!("de l’{nom}"),
+        },
+        _ => Formes {
+            le: nom.to_owned(),
+            a_le: format!("à {nom}"),
+            de_le: format!("de {nom}"),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +158,18 @@ mod tests {
         assert_eq!(compte(1u32, "logement"), "1 logement");
         assert_eq!(compte(1887u32, "logement"), "1\u{202f}887 logements");
         assert_eq!(pluriel(2, "fichier"), "2 fichiers");
+    }
+
+    #[test]
+    fn articles_contract_with_a_and_de() {
+        let f = formes("le", "Territoire de l’Ouest");
+        assert_eq!(
+            (f.le.as_str(), f.a_le.as_str()),
+            ("le Territoire de l’Ouest", "au Territoire de l’Ouest")
+        );
+        assert_eq!(formes("la", "Ville du Port").de_le, "de la Ville du Port");
+        assert_eq!(formes("l'", "EPCI").le, "l’EPCI");
+        assert_eq!(formes("aucun", "Assemblia").de_le, "de Assemblia");
     }
 
     #[test]

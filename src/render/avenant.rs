@@ -154,27 +154,11 @@ pub fn formes(c: &Convention, id: &str) -> FormesVue {
         Some(Nature::Epci) => (c.territoire.article.as_str(), c.territoire.nom.clone()),
         _ => ("", nom),
     };
-    match article {
-        "le" => FormesVue {
-            le: format!("le {reste}"),
-            a_le: format!("au {reste}"),
-            de_le: format!("du {reste}"),
-        },
-        "la" => FormesVue {
-            le: format!("la {reste}"),
-            a_le: format!("à la {reste}"),
-            de_le: format!("de la {reste}"),
-        },
-        "l'" => FormesVue {
-            le: format!("l’{reste}"),
-            a_le: format!("à l’{reste}"),
-            de_le: format!("de l’{reste}"),
-        },
-        _ => FormesVue {
-            a_le: format!("à {reste}"),
-            de_le: format!("de {reste}"),
-            le: reste,
-        },
+    let f = crate::francais::formes(article, &reste);
+    FormesVue {
+        le: f.le,
+        a_le: f.a_le,
+        de_le: f.de_le,
     }
 }
 

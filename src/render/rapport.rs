@@ -136,12 +136,7 @@ pub fn construire(r: &Rapport) -> RapportVue {
     let la = match res.nature {
         Nature::Commune => format!("la {}", res.designation),
         Nature::Epci => premiere.map_or(res.designation.clone(), |c| {
-            match c.territoire.article.as_str() {
-                "le" => format!("le {}", c.territoire.nom),
-                "la" => format!("la {}", c.territoire.nom),
-                "l'" => format!("l’{}", c.territoire.nom),
-                _ => c.territoire.nom.clone(),
-            }
+            crate::francais::formes(&c.territoire.article, &c.territoire.nom).le
         }),
         _ => res.designation.clone(),
     };

@@ -284,12 +284,8 @@ fn reservataire(r: &Reservataire) -> ReservataireVue {
 }
 
 fn territoire(t: &Territoire) -> TerritoireVue {
-    let (le, du) = match t.article.as_str() {
-        "le" => (format!("le {}", t.nom), format!("du {}", t.nom)),
-        "la" => (format!("la {}", t.nom), format!("de la {}", t.nom)),
-        "l'" => (format!("l’{}", t.nom), format!("de l’{}", t.nom)),
-        _ => (t.nom.clone(), format!("de {}", t.nom)),
-    };
+    let f = crate::francais::formes(&t.article, &t.nom);
+    let (le, du) = (f.le, f.de_le);
     TerritoireVue {
         nom: t.nom.clone(),
         le,

@@ -27,7 +27,7 @@ use crate::model::bilan::{
     precedent,
 };
 use crate::model::citation::{Citation, Source, Texte};
-use crate::model::{Convention, Date, DateEffet, Exercice};
+use crate::model::{Convention, Date, Exercice};
 use crate::validate::lecteur::{Lecteur, Table, joindre, parse_decimal};
 
 /// Reads `bilan`, `avenant` and `illustratif` from an exercise table.
@@ -416,16 +416,9 @@ fn avenant(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Avenant> {
         _ => Some(None),
     };
     let date_effet = match l.champ(&mut t, "date_effet") {
-        Some(n) if n.value != Value::Null => match &n.value {
-            Value::Texte(s)
-                if matches!(s.trim(), "à la signature" | "a la signature" | "signature") =>
-            {
-                Some(Some(DateEffet::ALaSignature))
-            }
-            _ => l
-                .date(n, &joindre(chemin, "date_effet"))
-                .map(|d| Some(DateEffet::Date(d.v))),
-        },
+        Some(n) if n.value != Value::Null => {
+            l.date_effet(n, &joindre(chemin, "date_effet")).map(Some)
+        }
         _ => Some(None),
     };
     let (lieu, date) = match l.champ(&mut t, "signature") {

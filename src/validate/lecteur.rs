@@ -11,7 +11,10 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span, caractere_dangereux};
 use crate::load::{Entry, Node, Value};
-use crate::model::{Date, Logements, Taux};
+use crate::model::{Date, DateEffet, Logements, Taux};
+/// How a date d'effet « à la signature » may be written.
+pub const A_LA_SIGNATURE: &[&str] = &["à la signature", "a la signature", "signature"];
+
 use crate::validate::limites::{
     DATE_ANNEE_MAX, DATE_ANNEE_MIN, TAUX_DECIMALES_MAX, TEXTE_COURT_MAX, TEXTE_LONG_MAX,
     TEXTES_TOTAL_MAX,
@@ -577,6 +580,15 @@ impl Lecteur {
     }
 
     /// A date `AAAA-MM-JJ` or `JJ/MM/AAAA`.
+    /// A date d'effet: a date, or one of [`A_LA_SIGNATURE`] (the act runs
+    /// from its signature).
+    pub fn date_effet(&mut self, n: &Node, chemin: &str) -> Option<DateEffet> {
+        match &n.value {
+            Value::Texte(s) if A_LA_SIGNATURE.contains(&s.trim()) => Some(DateEffet::ALaSignature),
+            _ => self.date(n, chemin).map(|d| DateEffet::Date(d.v)),
+        }
+    }
+
     pub fn date(&mut self, n: &Node, chemin: &str) -> Option<Sp<Date>> {
         let attendu = "une date AAAA-MM-JJ (par exemple 2022-12-31)";
         match &n.value {

@@ -214,16 +214,7 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     let titre = l.req_texte(&mut t, "titre");
     let date_effet = l
         .requis(&mut t, "date_effet", "une date ou « à la signature »")
-        .and_then(|n| match &n.value {
-            Value::Texte(s)
-                if matches!(s.trim(), "à la signature" | "a la signature" | "signature") =>
-            {
-                Some(DateEffet::ALaSignature)
-            }
-            _ => l
-                .date(n, "convention.date_effet")
-                .map(|d| DateEffet::Date(d.v)),
-        });
+        .and_then(|n| l.date_effet(n, "convention.date_effet"));
     let duree = l
         .requis(&mut t, "duree_ans", "une durée en années")
         .and_then(|n| {

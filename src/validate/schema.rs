@@ -194,7 +194,7 @@ pub fn schema() -> Value {
                     "modele": { "enum": ["intercommunal", "bilateral"] },
                     "titre": texte("titre de la convention"),
                     "date_effet": { "description": "date d'effet, ou « à la signature »",
-                        "oneOf": [ date("date d'effet"), { "enum": ["à la signature", "a la signature", "signature"] } ] },
+                        "oneOf": [ date("date d'effet"), { "enum": crate::validate::lecteur::A_LA_SIGNATURE } ] },
                     "duree_ans": { "type": "integer", "minimum": 1, "maximum": 12 },
                     "reconduction": { "type": "object", "additionalProperties": false,
                         "required": ["duree_ans", "nombre_max"],
