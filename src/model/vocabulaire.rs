@@ -161,8 +161,12 @@ mod tests {
     /// docs/format.md shows each vocabulary as its table says, between
     /// `<!-- vocabulaire:NOM -->` and `<!-- fin vocabulaire -->`.
     #[test]
+    /// The tables of docs/format.md are generated from the vocabularies:
+    /// `CONVFLUX_METTRE_A_JOUR=1 cargo test` writes them, a plain run checks them.
     fn docs_format_tables_match_the_vocabularies() {
-        let doc = include_str!("../../docs/format.md");
+        let chemin = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/format.md");
+        let mut doc = std::fs::read_to_string(chemin).unwrap();
+        let ecrire = std::env::var_os("CONVFLUX_METTRE_A_JOUR").is_some();
         for (nom, attendu) in [
             ("exclusions", tableau_markdown(EXCLUSIONS)),
             ("deductions", tableau_markdown(DEDUCTIONS)),
@@ -172,11 +176,18 @@ mod tests {
             let j = i + doc[i..]
                 .find("<!-- fin vocabulaire -->")
                 .expect("fin absente");
-            assert_eq!(
-                &doc[i..j],
-                attendu,
-                "docs/format.md, table « {nom} » : recopiez la table ci-dessus"
-            );
+            if ecrire {
+                doc.replace_range(i..j, &attendu);
+            } else {
+                assert_eq!(
+                    &doc[i..j],
+                    attendu,
+                    "docs/format.md, table « {nom} » : CONVFLUX_METTRE_A_JOUR=1 cargo test la régénère"
+                );
+            }
+        }
+        if ecrire {
+            std::fs::write(chemin, doc).unwrap();
         }
     }
 
