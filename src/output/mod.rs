@@ -38,6 +38,10 @@ use crate::input;
 /// The lock file of an output folder.
 pub const VERROU: &str = ".convflux.verrou";
 
+/// Folder of the Typst library under the output folder (`--typst`), named as
+/// under `templates/` so the sources' `#import "/lib/convflux.typ"` resolves.
+pub const BIBLIOTHEQUE: &str = "lib";
+
 /// The file types convflux writes into an output folder, and so may delete.
 const EXTENSIONS: &[&str] = &["pdf", "typ"];
 
@@ -386,7 +390,8 @@ fn est_temporaire(nom: &str, execution: &str) -> bool {
 }
 
 /// Removes the temporary files of run `execution` in the folders convflux
-/// writes: the root (manifest), `<annee>/` (reports), `<annee>/<convention>/`.
+/// writes: the root (manifest), `<annee>/` (reports), `<annee>/<convention>/`,
+/// `lib/` (the Typst library written with `--typst`).
 fn nettoyer_temporaires(racine: &Path, execution: &str) {
     let walker = walkdir::WalkDir::new(racine)
         .max_depth(3)
@@ -395,9 +400,9 @@ fn nettoyer_temporaires(racine: &Path, execution: &str) {
         .filter_entry(|e| {
             e.depth() != 1
                 || !e.file_type().is_dir()
-                || e.file_name()
-                    .to_str()
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                || e.file_name().to_str().is_some_and(|n| {
+                    n == BIBLIOTHEQUE || !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+                })
         });
     for e in walker.flatten() {
         if e.file_type().is_file()
