@@ -37,6 +37,48 @@ pub fn templates() -> impl Iterator<Item = (&'static str, &'static [u8])> {
         .filter_map(|&(name, bytes)| Some((name.strip_prefix(TEMPLATES)?, bytes)))
 }
 
+/// `template` and every embedded template it names, transitively, sorted by
+/// path (minijinja `include`/`import`/`extends`, Typst `#import "/lib/…"`);
+/// empty for an unknown template. A template is found by its path written
+/// literally between quotes, which is how every template refers to another:
+/// this reads quotes, not minijinja or Typst.
+pub fn gabarits_cites(template: &str) -> Vec<&'static str> {
+    let Some(depart) = templates().find(|(t, _)| *t == template) else {
+        return Vec::new();
+    };
+    let mut vues = std::collections::BTreeSet::from([depart.0]);
+    let mut a_voir = vec![depart];
+    while let Some((_, bytes)) = a_voir.pop() {
+        let texte = String::from_utf8_lossy(bytes);
+        for cite in entre_guillemets(&texte) {
+            let cite = cite.trim_start_matches('/');
+            if let Some(d) = templates().find(|(t, _)| *t == cite)
+                && vues.insert(d.0)
+            {
+                a_voir.push(d);
+            }
+        }
+    }
+    vues.into_iter().collect()
+}
+
+/// Every text between a pair of `"` or `'` on one line.
+fn entre_guillemets(texte: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for ligne in texte.lines() {
+        for q in ['"', '\''] {
+            let mut reste = ligne;
+            while let Some(i) = reste.find(q) {
+                let apres = &reste[i + 1..];
+                let Some(j) = apres.find(q) else { break };
+                out.push(&apres[..j]);
+                reste = &apres[j + 1..];
+            }
+        }
+    }
+    out
+}
+
 /// Every embedded font file as `(path relative to fonts/, bytes)`, sorted by path.
 pub fn fonts() -> impl Iterator<Item = (&'static str, &'static [u8])> {
     generated::FILES.iter().filter_map(|&(name, bytes)| {
@@ -122,6 +164,34 @@ mod tests {
         assert_eq!(template("absent.typ"), None);
         assert_eq!(template(""), None);
         assert_eq!(template("../fonts/OFL.txt"), None);
+    }
+
+    #[test]
+    fn cited_templates_are_followed_transitively() {
+        let d = gabarits_cites("intercommunal/convention.typ.j2");
+        for attendu in [
+            "commun/_entete.typ.j2",
+            "commun/_blocs.typ.j2",
+            "intercommunal/_corps.typ.j2",
+            "intercommunal/convention.typ.j2",
+            "lib/convflux.typ",
+        ] {
+            assert!(d.contains(&attendu), "{attendu} absent de {d:?}");
+        }
+        assert!(!d.iter().any(|t| t.starts_with("bilateral/")), "{d:?}");
+        // Across folders: the avenant reuses both families' annexes.
+        let d = gabarits_cites("avenant/avenant.typ.j2");
+        assert!(d.contains(&"intercommunal/_annexe.typ.j2"), "{d:?}");
+        assert!(d.contains(&"bilateral/_annexe2.typ.j2"), "{d:?}");
+        assert!(gabarits_cites("absent.typ.j2").is_empty());
+    }
+
+    #[test]
+    fn quoted_texts_are_found() {
+        assert_eq!(
+            entre_guillemets("{% include \"a/b.j2\" %} #import '/lib/x.typ': *\n\"c\""),
+            ["a/b.j2", "/lib/x.typ", "c"]
+        );
     }
 
     #[test]

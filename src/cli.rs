@@ -32,6 +32,36 @@ pub enum Commande {
     Rapport(RapportArgs),
     /// Affiche le schéma JSON du format YAML (pour l'éditeur : yaml-language-server).
     Schema,
+    /// Modèles de convention intégrés : les lister, en copier un pour l'adapter.
+    Modele(ModeleArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(arg_required_else_help = true)]
+pub struct ModeleArgs {
+    #[command(subcommand)]
+    pub commande: ModeleCommande,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModeleCommande {
+    /// Liste les modèles intégrés : famille, documents produits et gabarits qui les composent.
+    Liste,
+    /// Copie un modèle intégré (ses gabarits, commun/ et lib/, et un modele.yaml qui le décrit) dans un dossier nouveau ou vide, pour l'adapter.
+    Copier(CopierArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CopierArgs {
+    /// Nom du modèle intégré : intercommunal, bilateral, avenant ou rapport (voir `convflux modele liste`).
+    #[arg(value_name = "MODELE")]
+    pub modele: String,
+    /// Dossier où écrire la copie : il ne doit pas exister, ou être vide.
+    #[arg(value_name = "DOSSIER")]
+    pub dossier: PathBuf,
+    /// N'affiche rien d'autre que les erreurs.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Files and folders to read.
@@ -164,9 +194,11 @@ const MODELE_COMMANDE: &str = "{about-with-newline}\nUtilisation : {usage}\n\nAr
 pub fn commande() -> clap::Command {
     use clap::{Arg, ArgAction, CommandFactory};
     fn franciser(c: clap::Command, racine: bool) -> clap::Command {
+        // A group of commands (`modele`) lists them like the root does.
+        let groupe = c.has_subcommands();
         let mut c = c
             .disable_help_flag(true)
-            .help_template(if racine {
+            .help_template(if racine || groupe {
                 MODELE_RACINE
             } else {
                 MODELE_COMMANDE
@@ -178,17 +210,17 @@ pub fn commande() -> clap::Command {
                     .action(ArgAction::Help)
                     .help("Affiche cette aide"),
             );
+        if groupe {
+            c = c.subcommand_value_name("COMMANDE");
+        }
         if racine {
-            c = c
-                .subcommand_value_name("COMMANDE")
-                .disable_version_flag(true)
-                .arg(
-                    Arg::new("version")
-                        .short('V')
-                        .long("version")
-                        .action(ArgAction::Version)
-                        .help("Affiche la version"),
-                );
+            c = c.disable_version_flag(true).arg(
+                Arg::new("version")
+                    .short('V')
+                    .long("version")
+                    .action(ArgAction::Version)
+                    .help("Affiche la version"),
+            );
         }
         c.mut_subcommands(|s| franciser(s, false))
     }

@@ -15,6 +15,7 @@ pub mod francais;
 pub mod input;
 pub mod load;
 pub mod model;
+pub mod modeles;
 pub mod output;
 pub mod pipeline;
 pub mod render;

@@ -245,6 +245,45 @@ impl Lot {
     }
 }
 
+/// With `--typst`: writes the Typst library the sources import
+/// (`#import "/lib/convflux.typ"`) at `<sortie>/lib/`, so that
+/// `typst compile --root <sortie> <sortie>/<annee>/<convention>/convention.typ`
+/// compiles them as they are. The sources themselves are not changed (the
+/// embedded compiler reads the same text, the PDFs keep their bytes). A file
+/// already there with the same bytes is left alone. Gives the records for the
+/// manifest; the files belong to no source.
+pub fn ecrire_bibliotheque(
+    dossier: &output::Dossier,
+    ctx: &Contexte,
+) -> Result<Vec<(String, Sortie)>, output::OutputError> {
+    let prefixe = format!("{}/", output::BIBLIOTHEQUE);
+    let mut sorties = Vec::new();
+    for (chemin, bytes) in crate::assets::templates().filter(|(t, _)| t.starts_with(&prefixe)) {
+        let sha256 = manifest::sha256(bytes);
+        if dossier.empreinte(chemin).as_deref() != Some(sha256.as_str()) {
+            dossier.ecrire(chemin, bytes)?;
+        }
+        sorties.push((
+            chemin.to_owned(),
+            Sortie {
+                sha256,
+                pages: 0,
+                source: String::new(),
+                source_sha256: String::new(),
+                annee: 0,
+                gabarit: chemin.to_owned(),
+                gabarits_sha256: manifest::empreinte_gabarit(chemin)
+                    .unwrap_or_default()
+                    .to_owned(),
+                polices_sha256: ctx.polices_sha256.clone(),
+                version: ctx.version.clone(),
+                options: ctx.options.clone(),
+            },
+        ));
+    }
+    Ok(sorties)
+}
+
 /// Removes the files of an earlier run that the exercises just produced no
 /// longer produce (an annex whose réservataire left, a Typst source without
 /// `--typst`), when they are still exactly what convflux wrote.

@@ -24,6 +24,8 @@ const ETAGES: &[&[&str]] = &[
     &["validate"],
     &["compute"],
     &["controle"],
+    // The built-in models: which templates, which documents (assets only).
+    &["modeles"],
     &["render"],
     &["typeset"],
     &["output"],

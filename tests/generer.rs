@@ -264,8 +264,11 @@ fn typst_sources_are_expected_only_with_the_flag() {
     let typ = fichiers(&sortie)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "typ"))
+        .filter(|p| !p.starts_with(sortie.join("lib")))
         .count();
     assert_eq!(typ, 4);
+    // The library the sources import, for `typst compile --root <sortie>`.
+    assert!(sortie.join("lib/convflux.typ").is_file());
     let o = convflux(&["generer", source, "--sortie", s(&sortie)]);
     resume_commence(&o, "0 document produit");
     let o = convflux(&["generer", source, "--typst", "--sortie", s(&sortie)]);

@@ -104,6 +104,11 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     let cles = fabrique.preparer(docs, &format!("{annee}/{}", c.id), &provenance, &mut lot)?;
     let (documents, pages) = (lot.documents, lot.pages);
     let sorties = lot.installer()?;
+    let bibliotheque = if a.typst {
+        pipeline::ecrire_bibliotheque(&sortie, &ctx)?
+    } else {
+        Vec::new()
+    };
     if !a.quiet {
         for cle in &cles {
             eprintln!("écrit : {}", sortie.racine().join(cle).display());
@@ -123,6 +128,7 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
         anciennes,
         avertissements: an.diags.avertissements(),
     });
+    m.ajouter(bibliotheque);
     m.enregistrer(&sortie)?;
     if !a.quiet {
         eprintln!(

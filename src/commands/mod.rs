@@ -4,6 +4,7 @@
 mod avenant;
 mod calculer;
 mod generer;
+mod modele;
 mod rapport;
 mod schema;
 mod verifier;
@@ -28,6 +29,7 @@ pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
         Commande::Avenant(a) => avenant::executer(a),
         Commande::Rapport(a) => rapport::executer(a),
         Commande::Schema => schema::executer(),
+        Commande::Modele(a) => modele::executer(a),
     }
 }
 

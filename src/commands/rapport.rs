@@ -159,8 +159,14 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
         let cles = fabrique.preparer(vec![doc], &r.annee.to_string(), &provenance, &mut lot)?;
         let pages = lot.pages;
         let sorties = lot.installer()?;
+        let bibliotheque = if a.typst {
+            pipeline::ecrire_bibliotheque(&sortie, &ctx)?
+        } else {
+            Vec::new()
+        };
         let (mut m, _) = Manifeste::charger(&a.sortie);
         m.ajouter(sorties);
+        m.ajouter(bibliotheque);
         m.enregistrer(&sortie)?;
         if !a.quiet
             && let Some(cle) = cles.iter().find(|c| c.ends_with(".pdf"))

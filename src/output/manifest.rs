@@ -474,54 +474,18 @@ pub fn empreinte_polices() -> String {
 pub fn empreinte_gabarit(template: &str) -> Option<&'static str> {
     static E: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
     E.get_or_init(|| {
-        let tous: BTreeMap<&'static str, &'static [u8]> = assets::templates().collect();
-        tous.keys()
-            .map(|&t| {
-                let deps = dependances(t, &tous);
-                (t, hash_fichiers(deps.into_iter().map(|d| (d, tous[d]))))
+        assets::templates()
+            .map(|(t, _)| {
+                let deps = assets::gabarits_cites(t);
+                let fichiers = deps
+                    .into_iter()
+                    .filter_map(|d| Some((d, assets::template(d)?)));
+                (t, hash_fichiers(fichiers))
             })
             .collect()
     })
     .get(template)
     .map(String::as_str)
-}
-
-/// `template` and the templates it names, transitively, sorted.
-fn dependances(
-    template: &'static str,
-    tous: &BTreeMap<&'static str, &'static [u8]>,
-) -> Vec<&'static str> {
-    let mut vues = std::collections::BTreeSet::from([template]);
-    let mut a_voir = vec![template];
-    while let Some(t) = a_voir.pop() {
-        let texte = String::from_utf8_lossy(tous[t]);
-        for cite in entre_guillemets(&texte) {
-            let cite = cite.trim_start_matches('/');
-            if let Some((&d, _)) = tous.get_key_value(cite)
-                && vues.insert(d)
-            {
-                a_voir.push(d);
-            }
-        }
-    }
-    vues.into_iter().collect()
-}
-
-/// Every text between a pair of `"` or `'` on one line.
-fn entre_guillemets(texte: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    for ligne in texte.lines() {
-        for q in ['"', '\''] {
-            let mut reste = ligne;
-            while let Some(i) = reste.find(q) {
-                let apres = &reste[i + 1..];
-                let Some(j) = apres.find(q) else { break };
-                out.push(&apres[..j]);
-                reste = &apres[j + 1..];
-            }
-        }
-    }
-    out
 }
 
 /// One JSON value on one line.
@@ -747,30 +711,11 @@ mod tests {
     }
 
     #[test]
-    fn template_hash_covers_what_it_includes() {
-        let tous: BTreeMap<&'static str, &'static [u8]> = assets::templates().collect();
-        let d = dependances("intercommunal/convention.typ.j2", &tous);
-        for attendu in [
-            "commun/_entete.typ.j2",
-            "commun/_blocs.typ.j2",
-            "intercommunal/_corps.typ.j2",
-            "lib/convflux.typ",
-        ] {
-            assert!(d.contains(&attendu), "{attendu} absent de {d:?}");
-        }
-        assert!(!d.iter().any(|t| t.starts_with("bilateral/")), "{d:?}");
+    fn template_hash_depends_on_the_template() {
         assert_ne!(
             empreinte_gabarit("intercommunal/convention.typ.j2"),
             empreinte_gabarit("intercommunal/annexe.typ.j2")
         );
         assert_eq!(empreinte_gabarit("absent.typ.j2"), None);
-    }
-
-    #[test]
-    fn quoted_texts_are_found() {
-        assert_eq!(
-            entre_guillemets("{% include \"a/b.j2\" %} #import '/lib/x.typ': *\n\"c\""),
-            ["a/b.j2", "/lib/x.typ", "c"]
-        );
     }
 }

@@ -38,6 +38,10 @@ use crate::input;
 /// The lock file of an output folder.
 pub const VERROU: &str = ".convflux.verrou";
 
+/// Folder of the Typst library under the output folder (`--typst`), named as
+/// under `templates/` so the sources' `#import "/lib/convflux.typ"` resolves.
+pub const BIBLIOTHEQUE: &str = "lib";
+
 /// The file types convflux writes into an output folder, and so may delete.
 const EXTENSIONS: &[&str] = &["pdf", "typ"];
 
@@ -386,7 +390,8 @@ fn est_temporaire(nom: &str, execution: &str) -> bool {
 }
 
 /// Removes the temporary files of run `execution` in the folders convflux
-/// writes: the root (manifest), `<annee>/` (reports), `<annee>/<convention>/`.
+/// writes: the root (manifest), `<annee>/` (reports), `<annee>/<convention>/`,
+/// `lib/` (the Typst library written with `--typst`).
 fn nettoyer_temporaires(racine: &Path, execution: &str) {
     let walker = walkdir::WalkDir::new(racine)
         .max_depth(3)
@@ -395,9 +400,9 @@ fn nettoyer_temporaires(racine: &Path, execution: &str) {
         .filter_entry(|e| {
             e.depth() != 1
                 || !e.file_type().is_dir()
-                || e.file_name()
-                    .to_str()
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                || e.file_name().to_str().is_some_and(|n| {
+                    n == BIBLIOTHEQUE || !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+                })
         });
     for e in walker.flatten() {
         if e.file_type().is_file()
@@ -570,6 +575,108 @@ pub fn sha256_fichier(chemin: &Path) -> Option<String> {
     )
 }
 
+/// Writes `fichiers` (`(key, bytes)`, keys of plain names) as the new folder
+/// `cible`, all at once (`modele copier`): refused if `cible` is a link, not a
+/// folder, or a folder that is not empty. The files are written (created
+/// exclusively, never through a link, flushed) into a fresh hidden folder
+/// beside `cible`, which is then renamed to `cible` (replacing it if it is an
+/// empty folder): a crash leaves no half copy under the name asked for.
+pub fn creer_dossier(cible: &Path, fichiers: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
+    let ecriture = |chemin: &Path| {
+        let chemin = chemin.to_path_buf();
+        move |source| OutputError::Ecriture { chemin, source }
+    };
+    if let Some((cle, _)) = fichiers.iter().find(|(cle, _)| !cle_valide(cle)) {
+        return Err(refus(&cible.join(cle), "chemin hors du dossier"));
+    }
+    match fs::symlink_metadata(cible) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => return Err(ecriture(cible)(source)),
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(refus(cible, "c'est un lien, que convflux ne suit pas"));
+        }
+        Ok(m) if !m.is_dir() => return Err(refus(cible, "existe et n'est pas un dossier")),
+        Ok(_) => {
+            if fs::read_dir(cible)
+                .map_err(ecriture(cible))?
+                .next()
+                .is_some()
+            {
+                return Err(refus(
+                    cible,
+                    "le dossier existe et n'est pas vide ; choisissez un dossier nouveau ou vide",
+                ));
+            }
+        }
+    }
+    let Some(nom) = cible.file_name() else {
+        return Err(refus(cible, "nom de dossier invalide"));
+    };
+    let parent = match cible.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(parent).map_err(ecriture(parent))?;
+    let mut nom_tmp = std::ffi::OsString::from(".");
+    nom_tmp.push(nom);
+    nom_tmp.push(format!(".{}.tmp", nouvel_identifiant()));
+    let tmp = parent.join(nom_tmp);
+    fs::create_dir(&tmp).map_err(ecriture(&tmp))?;
+    // Removes the hidden folder unless it became `cible`.
+    struct Brouillon<'a>(&'a Path, bool);
+    impl Drop for Brouillon<'_> {
+        fn drop(&mut self) {
+            if !self.1 {
+                // `remove_dir_all` does not follow links.
+                let _ = fs::remove_dir_all(self.0);
+            }
+        }
+    }
+    let mut brouillon = Brouillon(&tmp, false);
+    for (cle, bytes) in fichiers {
+        let p = tmp.join(cle);
+        if let Some(d) = p.parent() {
+            // Inside a folder this run just made: nobody else's links there.
+            fs::create_dir_all(d).map_err(ecriture(d))?;
+        }
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW);
+        }
+        (|| {
+            let mut f = options.open(&p)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        })()
+        .map_err(ecriture(&cible.join(cle)))?;
+    }
+    if let Ok(d) = File::open(&tmp) {
+        let _ = d.sync_all();
+    }
+    match fs::rename(&tmp, cible) {
+        Ok(()) => brouillon.1 = true,
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::DirectoryNotEmpty | io::ErrorKind::AlreadyExists
+            ) =>
+        {
+            return Err(refus(
+                cible,
+                "le dossier n'est plus vide (écrit pendant la copie)",
+            ));
+        }
+        Err(source) => return Err(ecriture(cible)(source)),
+    }
+    if let Ok(d) = File::open(parent) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -708,5 +815,44 @@ mod tests {
         assert_eq!(fs::read(&autre).unwrap(), b"precieux");
         assert_eq!(fs::read(&entree).unwrap(), b"donnees");
         assert!(!dehors.path().join("b.pdf").exists());
+    }
+
+    #[test]
+    fn a_new_folder_is_written_whole_and_only_where_nothing_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = vec![
+            ("a/b.txt".to_owned(), b"b".to_vec()),
+            ("c.txt".to_owned(), b"c".to_vec()),
+        ];
+        let cible = dir.path().join("neuf");
+        creer_dossier(&cible, &f).unwrap();
+        assert_eq!(fs::read(cible.join("a/b.txt")).unwrap(), b"b");
+        // Not empty now: refused, nothing changed, no hidden folder left.
+        let e = creer_dossier(&cible, &f).unwrap_err().to_string();
+        assert!(e.contains("n'est pas vide"), "{e}");
+        let noms: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(noms.len(), 1, "{noms:?}");
+        // An empty folder is taken.
+        let vide = dir.path().join("vide");
+        fs::create_dir(&vide).unwrap();
+        creer_dossier(&vide, &f).unwrap();
+        assert_eq!(fs::read(vide.join("c.txt")).unwrap(), b"c");
+        // A file, a link (even to an empty folder), a key going out: refused.
+        let fichier = dir.path().join("fichier");
+        fs::write(&fichier, b"x").unwrap();
+        assert!(creer_dossier(&fichier, &f).is_err());
+        #[cfg(unix)]
+        {
+            let ailleurs = dir.path().join("ailleurs");
+            fs::create_dir(&ailleurs).unwrap();
+            let lien = dir.path().join("lien");
+            std::os::unix::fs::symlink(&ailleurs, &lien).unwrap();
+            let e = creer_dossier(&lien, &f).unwrap_err().to_string();
+            assert!(e.contains("lien"), "{e}");
+            assert_eq!(fs::read_dir(&ailleurs).unwrap().count(), 0);
+        }
+        let hors = vec![("../x".to_owned(), b"x".to_vec())];
+        assert!(creer_dossier(&dir.path().join("autre"), &hors).is_err());
+        assert!(!dir.path().join("x").exists());
     }
 }

@@ -145,6 +145,15 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         }
     }
 
+    let mut manifeste = manifeste;
+    let mut a_enregistrer = false;
+    if a.typst {
+        let bibliotheque = pipeline::ecrire_bibliotheque(&dossier, &ctx)?;
+        a_enregistrer = bibliotheque
+            .iter()
+            .any(|(k, o)| manifeste.sorties.get(k) != Some(o));
+        manifeste.ajouter(bibliotheque);
+    }
     let manifeste = RwLock::new(manifeste);
     let travailleurs = a
         .travailleurs
@@ -165,7 +174,6 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         revendiquer: &revendiquer_ici,
     };
     let mut totaux = Summary::default();
-    let mut a_enregistrer = false;
     let mut enregistre = Instant::now();
     let mut intervalle = Duration::from_secs(2);
     let suivant = AtomicUsize::new(0);
