@@ -194,6 +194,21 @@ mod tests {
     }
 
     #[test]
+    fn un_article_aux_chiffres_calcules_reste_celui_du_modele() {
+        let racine =
+            crate::load::charger("remplacer:\n  - article: 4\n    texte: \"Autre taux.\"\n")
+                .unwrap();
+        let mut l = Lecteur::default();
+        assert!(clauses(&mut l, &racine, Some(Modele::Bilateral)).is_none());
+        let d = textes(&l.diags.0);
+        assert!(
+            d[0].contains("l'article 4 du modèle bilateral ne peut pas être remplacé")
+                && d[0].contains("le taux affecté au réservataire"),
+            "{d:?}"
+        );
+    }
+
+    #[test]
     fn numerotees_apres_le_dernier_article() {
         let racine = crate::load::charger(
             "dispositions_particulieres:\n  - titre: A\n    texte: a\n  - titre: B\n    texte: [b, {liste: [c]}]\n",
