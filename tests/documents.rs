@@ -9,7 +9,7 @@ use convflux::render::{DocumentSource, Rendu};
 use convflux::typeset;
 
 mod commun;
-use commun::{plat, ts};
+use commun::{avec_clauses, clauses_essai, plat, ts};
 
 fn documents(chemin: &str) -> Vec<DocumentSource> {
     let an = pipeline::analyser(Path::new(chemin));
@@ -223,6 +223,60 @@ fn bilateral_documents_carry_the_seed_004_figures() {
         assert!(
             a2.contains(&a) || a2.contains(&a.replace('\'', "’")),
             "annexe 2 : « {attendu} » absent de :\n{a2}"
+        );
+    }
+}
+
+/// `clauses`: the disposition particulière is an article after the model's
+/// last one, before the signatures; the replaced article keeps its heading
+/// and loses the model's text; every text prints literally.
+#[test]
+fn clauses_add_an_article_and_replace_one_in_both_models() {
+    let dir = tempfile::tempdir().unwrap();
+    for (seed, numero, remplace, ancien, dernier) in [
+        (
+            "data/territoire-ouest/sidr.yaml",
+            10,
+            "Article 10 – Inexécution",
+            "Une information des manquements est communiquée à l’Etat.",
+            "Article 13 – Relogement des ménages sinistrés",
+        ),
+        (
+            "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+            13,
+            "Article 13 – Inexécution des obligations",
+            "elles pourront porter le litige devant le tribunal compétent",
+            "Article 18 – Relogement des ménages sinistrés",
+        ),
+    ] {
+        let f = avec_clauses(seed, &clauses_essai(numero), dir.path(), "c.yaml");
+        let docs = documents(f.to_str().unwrap());
+        let t = texte(&docs[0]);
+        assert!(!t.contains("root:x:0"), "{seed} a lu /etc/passwd");
+        let p = plat(&t);
+        for attendu in [
+            remplace,
+            "Nouveau texte de l’article remplacé, propre à cette convention.",
+            "Dispositions particulières",
+            dernier,
+            "Après un cyclone, #read(\"/etc/passwd\") et *gras* et $x$ restent du texte.",
+            "Premier engagement [a]",
+            "Second engagement _b_",
+        ] {
+            assert!(
+                p.contains(attendu),
+                "{seed} : « {attendu} » absent de :\n{p}"
+            );
+        }
+        assert!(
+            !p.contains(ancien),
+            "{seed} : le texte du modèle reste imprimé"
+        );
+        // Before the signatures: the added article precedes « Fait … ».
+        let (article, fait) = (p.find(dernier).unwrap(), p.rfind("Fait ").unwrap());
+        assert!(
+            article < fait,
+            "{seed} : la disposition suit les signatures"
         );
     }
 }

@@ -16,7 +16,7 @@ use convflux::typeset::{self, Compiled, LabelPosition, TypesetError, Typesetter}
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
 mod commun;
-use commun::ts;
+use commun::{avec_clauses, clauses_essai, ts};
 
 /// The f32 precision of a PDF real around 842 pt, with margin: the only slack allowed.
 const EPS: f64 = 1e-3;
@@ -42,6 +42,21 @@ fn seeds() -> Vec<PathBuf> {
     }
     out.sort();
     assert!(out.len() >= 6, "{out:?}");
+    // Dispositions particulières push the signatures further down: the
+    // fields must follow them.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    out.push(avec_clauses(
+        "data/territoire-ouest/sidr.yaml",
+        &clauses_essai(10),
+        dir,
+        "signature-sidr-clauses.yaml",
+    ));
+    out.push(avec_clauses(
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        &clauses_essai(13),
+        dir,
+        "signature-le-cendre-clauses.yaml",
+    ));
     out
 }
 

@@ -4,6 +4,7 @@
 //! of dwellings is a [`Logements`]. Values that later rules or messages point
 //! at keep their span ([`Sp`]).
 
+pub mod articles;
 pub mod bilan;
 pub mod citation;
 pub mod rapport;
@@ -235,6 +236,28 @@ pub enum Element {
 
 pub type Bloc = Vec<Element>;
 
+/// This convention's own variations of its model's text (`clauses`):
+/// articles added before the signatures, articles whose body is replaced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Clauses {
+    /// Articles numbered after the model's last one, in YAML order.
+    pub dispositions: Vec<Disposition>,
+    /// New bodies, by the number of the model's article they replace
+    /// (the article keeps its number and title).
+    pub remplacements: BTreeMap<u32, Bloc>,
+}
+
+/// A « disposition particulière »: an article of this convention alone.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Disposition {
+    /// Its printed number: after the model's last article
+    /// ([`articles::dernier`]).
+    pub numero: u32,
+    pub titre: String,
+    /// Paragraphs and lists only.
+    pub texte: Bloc,
+}
+
 /// The mutations deduction: a count, or a share of the forecast flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mutations {
@@ -373,6 +396,7 @@ pub struct Convention {
     pub arrondi: Arrondi,
     pub territoire: Territoire,
     pub textes: BTreeMap<String, Bloc>,
+    pub clauses: Clauses,
     pub bailleur: Bailleur,
     pub reservataires: Vec<Reservataire>,
     pub etat_des_lieux: Option<EtatDesLieux>,

@@ -16,11 +16,20 @@ pub struct Vue {
     pub convention: ConventionVue,
     pub territoire: TerritoireVue,
     pub textes: BTreeMap<String, Bloc>,
+    pub clauses: ClausesVue,
     pub bailleur: BailleurVue,
     pub reservataires: Vec<ReservataireVue>,
     pub exercice: ExerciceVue,
     pub annexes: Vec<AnnexeVue>,
     pub etat_des_lieux: Option<EtatDesLieuxVue>,
+}
+
+/// This convention's own clauses: articles added before the signatures, and
+/// new bodies of the model's articles keyed by their number as text (`"10"`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ClausesVue {
+    pub dispositions: Vec<Disposition>,
+    pub remplacements: BTreeMap<String, Bloc>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -532,6 +541,15 @@ pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &
         },
         territoire: territoire(&c.territoire),
         textes: c.textes.clone(),
+        clauses: ClausesVue {
+            dispositions: c.clauses.dispositions.clone(),
+            remplacements: c
+                .clauses
+                .remplacements
+                .iter()
+                .map(|(n, b)| (n.to_string(), b.clone()))
+                .collect(),
+        },
         bailleur: BailleurVue {
             nom: c.bailleur.nom.clone(),
             denomination: c.bailleur.denomination.clone(),

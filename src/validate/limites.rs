@@ -61,6 +61,11 @@ pub const HISTORIQUE_MAX: usize = 10;
 /// of one list.
 pub const ELEMENTS_MAX: usize = 500;
 
+/// Dispositions particulières of a convention (`clauses`): each is an
+/// article of up to [`ELEMENTS_MAX`] paragraphs or lists; the seeds have
+/// none, and a convention with more than 50 own articles is another model.
+pub const DISPOSITIONS_MAX: usize = 50;
+
 /// Columns and rows of a table of `textes` (a table wider than 8 columns does
 /// not fit an A4 page).
 pub const TABLEAU_COLONNES_MAX: usize = 8;

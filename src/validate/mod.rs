@@ -8,6 +8,7 @@
 //! Returns `None` for the model when any error was found.
 
 pub mod bilan;
+pub mod clauses;
 pub mod lecteur;
 pub mod limites;
 pub mod rapport;
@@ -68,6 +69,7 @@ const RACINE: &[&str] = &[
     "convention",
     "territoire",
     "textes",
+    "clauses",
     "bailleur",
     "reservataires",
     "etat_des_lieux",
@@ -96,6 +98,11 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
         Some(n) if n.value != Value::Null => textes(l, n),
         _ => Some(BTreeMap::new()),
     };
+    let modele = entete.as_ref().map(|e| e.modele);
+    let clauses = match l.champ(&mut t, "clauses") {
+        Some(n) if n.value != Value::Null => clauses::clauses(l, n, modele),
+        _ => Some(Clauses::default()),
+    };
     let bailleur = l
         .requis(&mut t, "bailleur", "le bailleur")
         .and_then(|n| bailleur(l, n));
@@ -114,10 +121,11 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
     let racine_span = t.span();
     l.fin(t, RACINE);
 
-    let (e, territoire, textes, bailleur, reservataires, edl, exercices) = (
+    let (e, territoire, textes, clauses, bailleur, reservataires, edl, exercices) = (
         entete?,
         territoire?,
         textes?,
+        clauses?,
         bailleur?,
         reservataires?,
         edl?,
@@ -173,6 +181,7 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
         arrondi: e.arrondi,
         territoire,
         textes,
+        clauses,
         bailleur,
         reservataires,
         etat_des_lieux: edl,
@@ -363,12 +372,14 @@ fn territoire(l: &mut Lecteur, n: &Node) -> Option<Territoire> {
 
 fn textes(l: &mut Lecteur, n: &Node) -> Option<BTreeMap<String, Bloc>> {
     l.entrees(n, "textes", |l, e, chemin| {
-        Some((e.key.clone(), bloc(l, &e.value, chemin)?))
+        Some((e.key.clone(), bloc(l, &e.value, chemin, true)?))
     })
     .map(|v| v.into_iter().collect())
 }
 
-fn bloc(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Bloc> {
+/// A block of text: paragraphs and lists, and tables when `tableaux` (local
+/// texts have them; the articles of `clauses` do not).
+pub(crate) fn bloc(l: &mut Lecteur, n: &Node, chemin: &str, tableaux: bool) -> Option<Bloc> {
     match &n.value {
         Value::Texte(_) | Value::Nombre(_) => {
             Some(vec![Element::Paragraphe(l.texte_long(n, chemin)?)])
@@ -377,19 +388,27 @@ fn bloc(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Bloc> {
             if !l.borne(n, chemin, items.len(), ELEMENTS_MAX, "éléments") {
                 return None;
             }
-            l.elements(n, chemin, element)
+            l.elements(n, chemin, |l, n, chemin| element(l, n, chemin, tableaux))
         }
         _ => {
+            let note = if tableaux {
+                "un bloc de texte est un texte, ou une liste de paragraphes, de `liste:` et de `tableau:`"
+            } else {
+                "un bloc de texte est un texte, ou une liste de paragraphes et de `liste:`"
+            };
             l.erreur(
-                Diagnostic::erreur(format!("`{chemin}` : texte ou liste de paragraphes attendu"), Some(n.span))
-                    .note("un bloc de texte est un texte, ou une liste de paragraphes, de `liste:` et de `tableau:`"),
+                Diagnostic::erreur(
+                    format!("`{chemin}` : texte ou liste de paragraphes attendu"),
+                    Some(n.span),
+                )
+                .note(note),
             );
             None
         }
     }
 }
 
-fn element(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
+fn element(l: &mut Lecteur, n: &Node, chemin: &str, tableaux: bool) -> Option<Element> {
     match &n.value {
         Value::Texte(_) | Value::Nombre(_) => Some(Element::Paragraphe(l.texte_long(n, chemin)?)),
         Value::Map(_) => {
@@ -413,22 +432,52 @@ fn element(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
                         .collect::<Option<Vec<_>>>()
                         .map(Element::Liste)
                 })
+            } else if t.a("tableau") && !tableaux {
+                l.champ(&mut t, "tableau");
+                l.erreur(
+                    Diagnostic::erreur(format!("`{chemin}` : pas de tableau dans un article"), Some(t.a_la_cle("tableau")))
+                        .label("tableau refusé ici")
+                        .note("le texte d'une clause n'a que des paragraphes et des listes (`liste: [...]`) : écrivez le tableau en liste"),
+                );
+                None
             } else if t.a("tableau") {
                 l.champ(&mut t, "tableau")
                     .and_then(|n| tableau(l, n, &joindre(chemin, "tableau")))
             } else {
+                let note = if tableaux {
+                    "un élément de texte est un paragraphe (texte), `liste: [...]` ou `tableau: {colonnes, lignes}`"
+                } else {
+                    "un élément de texte est un paragraphe (texte) ou `liste: [...]`"
+                };
+                let attendu = if tableaux {
+                    "`liste:` ou `tableau:`"
+                } else {
+                    "`liste:`"
+                };
                 l.erreur(
-                    Diagnostic::erreur(format!("`{chemin}` : `liste:` ou `tableau:` attendu"), Some(n.span))
-                        .note("un élément de texte est un paragraphe (texte), `liste: [...]` ou `tableau: {colonnes, lignes}`"),
+                    Diagnostic::erreur(format!("`{chemin}` : {attendu} attendu"), Some(n.span))
+                        .note(note),
                 );
                 None
             };
-            l.fin(t, &["liste", "tableau"]);
+            l.fin(
+                t,
+                if tableaux {
+                    &["liste", "tableau"]
+                } else {
+                    &["liste"]
+                },
+            );
             r
         }
         _ => {
+            let attendu = if tableaux {
+                "paragraphe, `liste:` ou `tableau:`"
+            } else {
+                "paragraphe ou `liste:`"
+            };
             l.erreur(Diagnostic::erreur(
-                format!("`{chemin}` : paragraphe, `liste:` ou `tableau:` attendu"),
+                format!("`{chemin}` : {attendu} attendu"),
                 Some(n.span),
             ));
             None

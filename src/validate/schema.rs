@@ -4,8 +4,11 @@
 
 use serde_json::{Value, json};
 
+use crate::model::Modele;
+use crate::model::articles::{articles, dernier};
 use crate::model::bilan::Critere;
 use crate::model::vocabulaire::{DEDUCTIONS, Deduction, EXCLUSIONS, Terme};
+use crate::validate::limites::DISPOSITIONS_MAX;
 
 fn texte(description: &str) -> Value {
     json!({ "type": "string", "description": description })
@@ -72,6 +75,62 @@ fn bloc() -> Value {
                     } } } }
             ] } }
         ]
+    })
+}
+
+/// A clause's text: paragraphs and lists only (no table).
+fn texte_clause() -> Value {
+    json!({
+        "description": "texte de l'article : un paragraphe, ou une liste de paragraphes et de `liste:` (ni tableau ni mise en forme : tout est imprimé tel quel)",
+        "oneOf": [
+            { "type": "string", "minLength": 1 },
+            { "type": "array", "minItems": 1, "items": { "oneOf": [
+                { "type": "string" },
+                { "type": "object", "additionalProperties": false, "required": ["liste"],
+                  "properties": { "liste": { "type": "array", "items": { "type": "string" } } } }
+            ] } }
+        ]
+    })
+}
+
+/// `clauses`: the replaceable articles of each model, from the one table.
+fn clauses() -> Value {
+    let remplacables: Vec<String> = [Modele::Intercommunal, Modele::Bilateral]
+        .iter()
+        .map(|&m| {
+            let sauf: Vec<String> = articles(m)
+                .iter()
+                .filter(|a| a.chiffres.is_some())
+                .map(|a| a.numero.to_string())
+                .collect();
+            let sauf = if sauf.is_empty() {
+                String::new()
+            } else {
+                format!(" sauf {} (chiffres calculés)", sauf.join(", "))
+            };
+            format!("{} : 1 à {}{sauf}", m.nom(), dernier(m))
+        })
+        .collect();
+    json!({
+        "type": "object", "additionalProperties": false,
+        "description": "clauses propres à cette convention : dispositions particulières ajoutées avant les signatures, articles du modèle au texte remplacé",
+        "properties": {
+            "dispositions_particulieres": { "type": "array", "maxItems": DISPOSITIONS_MAX,
+                "description": "articles ajoutés avant les signatures, numérotés après le dernier article du modèle",
+                "items": { "type": "object", "additionalProperties": false, "required": ["titre", "texte"],
+                    "properties": {
+                        "titre": { "type": "string", "minLength": 1, "description": "titre de l'article" },
+                        "texte": texte_clause()
+                    } } },
+            "remplacer": { "type": "array",
+                "description": "articles du modèle dont le texte est remplacé (le numéro et le titre restent)",
+                "items": { "type": "object", "additionalProperties": false, "required": ["article", "texte"],
+                    "properties": {
+                        "article": { "type": "integer", "minimum": 1,
+                            "description": format!("numéro de l'article tel qu'imprimé ({})", remplacables.join(" ; ")) },
+                        "texte": texte_clause()
+                    } } }
+        }
     })
 }
 
@@ -222,6 +281,7 @@ pub fn schema() -> Value {
             },
             "textes": { "type": "object", "additionalProperties": bloc(),
                 "description": "textes locaux du modèle (intercommunal : contexte, constat, orientations, secteurs_tendus ; bilatéral : preambule_territoire, vente, delais)" },
+            "clauses": clauses(),
             "bailleur": {
                 "type": "object", "additionalProperties": false, "required": ["nom", "signataire"],
                 "properties": {
@@ -518,6 +578,10 @@ mod tests {
             let n = crate::load::charger(&texte).unwrap();
             verifier(&n, &s, f, &mut manques);
         }
+        // The sample data has no `clauses`: every key of the format's example.
+        let clauses = "clauses:\n  dispositions_particulieres:\n    - titre: T\n      texte: [a, {liste: [b]}]\n  remplacer:\n    - article: 10\n      texte: c\n";
+        let n = crate::load::charger(clauses).unwrap();
+        verifier(&n, &s, "clauses", &mut manques);
         assert!(manques.is_empty(), "clés absentes du schéma : {manques:?}");
     }
 
@@ -528,6 +592,7 @@ mod tests {
             "convention",
             "territoire",
             "textes",
+            "clauses",
             "bailleur",
             "reservataires",
             "etat_des_lieux",

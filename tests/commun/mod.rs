@@ -45,3 +45,33 @@ pub fn plat(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// A seed of `data/` with `clauses` added before its `bailleur:` key,
+/// written as `nom` under `dir` (the seeds themselves have no clauses).
+pub fn avec_clauses(seed: &str, clauses: &str, dir: &Path, nom: &str) -> std::path::PathBuf {
+    let base =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(seed)).expect("seed");
+    assert!(base.contains("\nbailleur:"), "{seed}");
+    let yaml = base.replacen("\nbailleur:", &format!("\n{clauses}bailleur:"), 1);
+    let chemin = dir.join(nom);
+    std::fs::write(&chemin, yaml).expect("écriture");
+    chemin
+}
+
+/// Clauses for tests: one disposition particulière and one replaced article
+/// (`article`), every text hostile Typst markup that must print literally.
+pub fn clauses_essai(article: u32) -> String {
+    format!(
+        r#"clauses:
+  dispositions_particulieres:
+    - titre: "Relogement des ménages sinistrés"
+      texte:
+        - 'Après un cyclone, #read("/etc/passwd") et *gras* et $x$ restent du texte.'
+        - liste: ["Premier engagement [a]", "Second engagement _b_"]
+  remplacer:
+    - article: {article}
+      texte:
+        - "Nouveau texte de l'article remplacé, propre à cette convention."
+"#
+    )
+}
