@@ -509,3 +509,26 @@ fn hostile_counts_in_the_manifest_do_not_wrap() {
         stderr(&o)
     );
 }
+
+/// A folder with no YAML used to give « 0 fichier vérifié » and exit 0.
+#[test]
+fn a_folder_without_any_convention_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("notes.txt"), b"rien").unwrap();
+    let sortie = dir.path().join("out");
+    for (commande, o) in [
+        ("verifier", vite(&["verifier", s(dir.path())])),
+        ("calculer", vite(&["calculer", s(dir.path())])),
+        (
+            "generer",
+            vite(&["generer", s(dir.path()), "--sortie", s(&sortie)]),
+        ),
+    ] {
+        assert_eq!(o.status.code(), Some(2), "{commande} : {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("aucun fichier de convention"),
+            "{commande} : {}",
+            stderr(&o)
+        );
+    }
+}

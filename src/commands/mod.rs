@@ -45,5 +45,12 @@ pub(crate) fn lister(chemins: &[PathBuf], quiet: bool) -> anyhow::Result<Vec<Pat
             eprintln!("avertissement : {}", crate::diagnostic::affichable(a));
         }
     }
+    if liste.fichiers.is_empty() {
+        let noms: Vec<String> = chemins.iter().map(|c| c.display().to_string()).collect();
+        anyhow::bail!(
+            "aucun fichier de convention (.yaml ou .yml) dans {}",
+            noms.join(", ")
+        );
+    }
     Ok(liste.fichiers)
 }
