@@ -421,18 +421,7 @@ fn avenant(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Avenant> {
         }
         _ => Some(None),
     };
-    let (lieu, date) = match l.champ(&mut t, "signature") {
-        Some(n) if n.value != Value::Null => match l.table(n, &joindre(chemin, "signature")) {
-            Some(mut s) => {
-                let lieu = l.opt_texte(&mut s, "lieu");
-                let date = l.opt_date(&mut s, "date").map(|d| d.v);
-                l.fin(s, &["lieu", "date"]);
-                (lieu, date)
-            }
-            None => (None, None),
-        },
-        _ => (None, None),
-    };
+    let (lieu, date) = l.signature(&mut t, &joindre(chemin, "signature"));
     l.fin(t, &["numero", "date_effet", "signature"]);
     Some(Avenant {
         numero: numero?,

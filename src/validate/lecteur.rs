@@ -580,6 +580,24 @@ impl Lecteur {
     }
 
     /// A date `AAAA-MM-JJ` or `JJ/MM/AAAA`.
+    /// The optional `signature: { lieu, date }` of a convention or an
+    /// avenant (`chemin` names it in messages): the place and the date, each
+    /// possibly absent (a blank to fill by hand).
+    pub fn signature(&mut self, t: &mut Table<'_>, chemin: &str) -> (Option<String>, Option<Date>) {
+        match self.champ(t, "signature") {
+            Some(n) if n.value != Value::Null => match self.table(n, chemin) {
+                Some(mut s) => {
+                    let lieu = self.opt_texte(&mut s, "lieu");
+                    let date = self.opt_date(&mut s, "date").map(|d| d.v);
+                    self.fin(s, &["lieu", "date"]);
+                    (lieu, date)
+                }
+                None => (None, None),
+            },
+            _ => (None, None),
+        }
+    }
+
     /// A date d'effet: a date, or one of [`A_LA_SIGNATURE`] (the act runs
     /// from its signature).
     pub fn date_effet(&mut self, n: &Node, chemin: &str) -> Option<DateEffet> {

@@ -260,18 +260,7 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
             .map(|v| Some(v as u32)),
         _ => Some(None),
     };
-    let (lieu, date_signature) = match l.champ(&mut t, "signature") {
-        Some(n) if n.value != Value::Null => match l.table(n, "convention.signature") {
-            Some(mut s) => {
-                let lieu = l.opt_texte(&mut s, "lieu");
-                let date = l.opt_date(&mut s, "date").map(|d| d.v);
-                l.fin(s, &["lieu", "date"]);
-                (lieu, date)
-            }
-            None => (None, None),
-        },
-        _ => (None, None),
-    };
+    let (lieu, date_signature) = l.signature(&mut t, "convention.signature");
     let tribunal = l.opt_texte(&mut t, "tribunal");
     let arrondi = match l.champ(&mut t, "arrondi") {
         Some(n) if n.value != Value::Null => l.choix(
