@@ -79,6 +79,15 @@ pub struct VerifierArgs {
     /// N'affiche que le résumé et les erreurs (pas les avertissements).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Format des diagnostics : texte (pour les personnes) ou json (pour les éditeurs et l'intégration continue, sur la sortie standard ; voir docs/format.md).
+    #[arg(long, value_enum, default_value = "texte")]
+    pub format: FormatDiagnostics,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatDiagnostics {
+    Texte,
+    Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

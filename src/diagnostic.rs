@@ -241,6 +241,36 @@ fn traduire_entete(s: &str) -> String {
 }
 
 /// 1-based line and column of a byte offset (for messages outside codespan).
+/// The diagnostics of one file as JSON values (`verifier --format json`):
+/// severity, message, place (1-based line and column of the start and the
+/// end, in characters), label and notes. The contract is in docs/format.md.
+pub fn en_json(d: &Diagnostics, source: &str) -> Vec<serde_json::Value> {
+    d.0.iter()
+        .map(|d| {
+            let place = d.span.map(|s| {
+                let (ligne, colonne) = ligne_colonne(source, s.start);
+                let (fin_ligne, fin_colonne) = ligne_colonne(source, s.end);
+                serde_json::json!({
+                    "ligne": ligne,
+                    "colonne": colonne,
+                    "fin_ligne": fin_ligne,
+                    "fin_colonne": fin_colonne,
+                })
+            });
+            serde_json::json!({
+                "gravite": match d.severity {
+                    Severity::Erreur => "erreur",
+                    Severity::Avertissement => "avertissement",
+                },
+                "message": d.message,
+                "position": place,
+                "etiquette": d.label,
+                "notes": d.notes,
+            })
+        })
+        .collect()
+}
+
 pub fn ligne_colonne(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
     let avant = &source.as_bytes()[..offset];

@@ -436,3 +436,35 @@ fn calculer_detail_of_the_bilateral_avenant_counts_units_made_available() {
         );
     }
 }
+
+/// `verifier --format json`: one document on standard output, each
+/// diagnostic with its severity, message and place (line, column).
+#[test]
+fn verifier_json_gives_each_diagnostic_with_its_place() {
+    let o = convflux(&[
+        "verifier",
+        "--format",
+        "json",
+        "tests/fixtures/sedre-imprimee.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["format"], 1);
+    assert_eq!(v["resume"]["en_erreur"], 1);
+    let f = &v["fichiers"][0];
+    assert_eq!(f["valide"], false);
+    let erreurs: Vec<&serde_json::Value> = f["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["gravite"] == "erreur")
+        .collect();
+    assert_eq!(erreurs.len(), 2, "{f}");
+    assert_eq!(erreurs[0]["position"]["ligne"], 91);
+    assert_eq!(erreurs[0]["position"]["colonne"], 30);
+    assert!(
+        erreurs[0]["message"].as_str().unwrap().contains("235"),
+        "{f}"
+    );
+    assert_eq!(erreurs[1]["position"]["ligne"], 92);
+}

@@ -12,26 +12,36 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 
+use crate::cli::FormatDiagnostics;
 use crate::cli::VerifierArgs;
 use crate::commands::{Issue, pluriel};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{self, Severity};
 use crate::pipeline;
 
 /// What one file's analysis leaves to print and count.
 struct Verdict {
     diagnostics: String,
+    /// With `--format json`: the file's entry.
+    json: Option<serde_json::Value>,
     erreurs: usize,
     avertissements: usize,
     valide: bool,
 }
 
-fn verifier(f: &Path, quiet: bool) -> Verdict {
+fn verifier(f: &Path, quiet: bool, json: bool) -> Verdict {
     let analyse = panic::catch_unwind(AssertUnwindSafe(|| {
         let mut an = pipeline::analyser(f);
         if quiet {
             an.diags.0.retain(|d| d.severity == Severity::Erreur);
         }
         Verdict {
+            json: json.then(|| {
+                serde_json::json!({
+                    "fichier": f.display().to_string(),
+                    "valide": an.valide(),
+                    "diagnostics": diagnostic::en_json(&an.diags, &an.source),
+                })
+            }),
             diagnostics: an.diagnostics_rendus(),
             erreurs: an.diags.erreurs(),
             avertissements: an.diags.avertissements(),
@@ -39,6 +49,17 @@ fn verifier(f: &Path, quiet: bool) -> Verdict {
         }
     }));
     analyse.unwrap_or_else(|_| Verdict {
+        json: json.then(|| {
+            serde_json::json!({
+                "fichier": f.display().to_string(),
+                "valide": false,
+                "diagnostics": [{
+                    "gravite": "erreur",
+                    "message": "erreur interne pendant la vérification de ce fichier",
+                    "position": null, "etiquette": "", "notes": [],
+                }],
+            })
+        }),
         diagnostics: format!(
             "erreur : {} : erreur interne pendant la vérification de ce fichier\n",
             crate::diagnostic::affichable(&f.display().to_string())
@@ -52,6 +73,7 @@ fn verifier(f: &Path, quiet: bool) -> Verdict {
 pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
     let fichiers = crate::commands::lister(&a.entrees.chemins, a.quiet)?;
     let (mut erreurs, mut avertissements, mut invalides) = (0, 0, 0);
+    let mut entrees_json = Vec::new();
     let travailleurs = thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, fichiers.len().max(1));
@@ -61,11 +83,12 @@ pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
         for _ in 0..travailleurs {
             let tx = tx.clone();
             let (suivant, fichiers, quiet) = (&suivant, &fichiers, a.quiet);
+            let json = a.format == FormatDiagnostics::Json;
             s.spawn(move || {
                 loop {
                     let i = suivant.fetch_add(1, Ordering::Relaxed);
                     let Some(f) = fichiers.get(i) else { break };
-                    if tx.send((i, verifier(f, quiet))).is_err() {
+                    if tx.send((i, verifier(f, quiet, json))).is_err() {
                         break;
                     }
                 }
@@ -78,7 +101,10 @@ pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
         for (i, v) in rx {
             en_attente.insert(i, v);
             while let Some(v) = en_attente.remove(&prochain) {
-                eprint!("{}", v.diagnostics);
+                match v.json {
+                    Some(j) => entrees_json.push(j),
+                    None => eprint!("{}", v.diagnostics),
+                }
                 erreurs += v.erreurs;
                 avertissements += v.avertissements;
                 if !v.valide {
@@ -88,8 +114,21 @@ pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
             }
         }
     });
-    // With --quiet, only errors: the summary too, when there are some.
-    if !a.quiet || invalides > 0 {
+    if a.format == FormatDiagnostics::Json {
+        // One JSON document on standard output (docs/format.md).
+        let sortie = serde_json::json!({
+            "format": 1,
+            "fichiers": entrees_json,
+            "resume": {
+                "fichiers": fichiers.len(),
+                "en_erreur": invalides,
+                "erreurs": erreurs,
+                "avertissements": avertissements,
+            },
+        });
+        println!("{}", serde_json::to_string_pretty(&sortie)?);
+    } else if !a.quiet || invalides > 0 {
+        // With --quiet, only errors: the summary too, when there are some.
         eprintln!(
             "{} vérifié{}, {} en erreur : {}, {}",
             pluriel(fichiers.len(), "fichier"),
