@@ -34,6 +34,17 @@ pub enum Commande {
     Schema,
     /// Modèles de convention intégrés : les lister, en copier un pour l'adapter.
     Modele(ModeleArgs),
+    /// Écrit le script de complétion de convflux pour un interpréteur de commandes (par exemple : convflux completions bash > ~/.local/share/bash-completion/completions/convflux).
+    Completions(CompletionsArgs),
+    /// Écrit la page de manuel de convflux au format man (par exemple : convflux manuel > convflux.1 ; man ./convflux.1).
+    Manuel,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// L'interpréteur de commandes.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]

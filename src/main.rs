@@ -28,6 +28,13 @@ fn main() -> ExitCode {
     match convflux::commands::executer(cli) {
         Ok(convflux::commands::Issue::Succes) => ExitCode::SUCCESS,
         Ok(convflux::commands::Issue::ErreursDeDonnees) => ExitCode::from(1),
+        // The reader of our output went away (`convflux manuel | head`): not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             // Paths in the message may carry control characters: escaped.
             eprintln!(

@@ -468,3 +468,18 @@ fn verifier_json_gives_each_diagnostic_with_its_place() {
     );
     assert_eq!(erreurs[1]["position"]["ligne"], 92);
 }
+
+/// Shell completions and the man page come from the same French command
+/// description as `--help`.
+#[test]
+fn completions_and_man_page_are_written() {
+    let o = convflux(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("verifier") && s.contains("generer"), "{s}");
+    let o = convflux(&["manuel"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.starts_with(".ie") || s.contains(".TH"), "{s}");
+    assert!(s.contains("Conventions de gestion en flux"), "{s}");
+}

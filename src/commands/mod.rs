@@ -30,6 +30,28 @@ pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
         Commande::Rapport(a) => rapport::executer(a),
         Commande::Schema => schema::executer(),
         Commande::Modele(a) => modele::executer(a),
+        Commande::Completions(a) => {
+            let mut c = crate::cli::commande();
+            clap_complete::generate(a.shell, &mut c, "convflux", &mut std::io::stdout());
+            Ok(Issue::Succes)
+        }
+        Commande::Manuel => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(crate::cli::commande()).render(&mut page)?;
+            // clap_mangen writes its section titles in English.
+            let page = String::from_utf8_lossy(&page)
+                .lines()
+                .map(|l| match l {
+                    ".SH NAME" => ".SH NOM",
+                    ".SH SUBCOMMANDS" => ".SH COMMANDES",
+                    ".SH AUTHORS" => ".SH AUTEURS",
+                    _ => l,
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::io::Write::write_all(&mut std::io::stdout(), (page + "\n").as_bytes())?;
+            Ok(Issue::Succes)
+        }
     }
 }
 
