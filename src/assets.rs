@@ -63,7 +63,7 @@ pub fn gabarits_cites(template: &str) -> Vec<&'static str> {
 }
 
 /// Every text between a pair of `"` or `'` on one line.
-fn entre_guillemets(texte: &str) -> Vec<&str> {
+pub fn entre_guillemets(texte: &str) -> Vec<&str> {
     let mut out = Vec::new();
     for ligne in texte.lines() {
         for q in ['"', '\''] {
@@ -103,11 +103,13 @@ pub fn files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
 /// incremental build uses it to know that every document must be regenerated.
 pub fn empreinte() -> String {
     static EMPREINTE: OnceLock<String> = OnceLock::new();
-    EMPREINTE.get_or_init(|| hash_files(files())).clone()
+    EMPREINTE
+        .get_or_init(|| empreinte_fichiers(files()))
+        .clone()
 }
 
 /// Hashes `(name, bytes)` pairs unambiguously: each name and content is length-prefixed.
-fn hash_files<'a>(files: impl Iterator<Item = (&'a str, &'a [u8])>) -> String {
+pub fn empreinte_fichiers<'a>(files: impl Iterator<Item = (&'a str, &'a [u8])>) -> String {
     let mut hasher = Sha256::new();
     for (name, bytes) in files {
         hasher.update((name.len() as u64).to_le_bytes());
@@ -213,9 +215,9 @@ mod tests {
 
     #[test]
     fn empreinte_depends_on_names_and_bytes() {
-        let a = hash_files([("a", &b"xy"[..]), ("b", &b""[..])].into_iter());
-        let b = hash_files([("a", &b"x"[..]), ("b", &b"y"[..])].into_iter());
-        let c = hash_files([("ax", &b"y"[..]), ("b", &b""[..])].into_iter());
+        let a = empreinte_fichiers([("a", &b"xy"[..]), ("b", &b""[..])].into_iter());
+        let b = empreinte_fichiers([("a", &b"x"[..]), ("b", &b"y"[..])].into_iter());
+        let c = empreinte_fichiers([("ax", &b"y"[..]), ("b", &b""[..])].into_iter());
         assert_ne!(a, b);
         assert_ne!(a, c);
         assert_eq!(empreinte().len(), 64);

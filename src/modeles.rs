@@ -9,6 +9,8 @@
 
 use crate::assets;
 
+pub mod dossier;
+
 /// A file a model produces, as `render` names it.
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentProduit {
@@ -194,8 +196,10 @@ impl ModeleIntegre {
              # bibliothèque Typst lib/convflux.typ sont des copies modifiables des modèles\n\
              # intégrés à convflux, avec leurs chemins relatifs d'origine.\n\
              #\n\
-             # Attention : convflux ne sait pas encore produire des documents à partir d'un\n\
-             # modèle copié ; `convflux generer` utilise toujours les modèles intégrés.\n\
+             # Pour l'utiliser : `gabarits: <ce dossier>` sous `convention:` dans le fichier\n\
+             # YAML d'une convention (chemin relatif à ce fichier). Un gabarit absent d'ici\n\
+             # est pris dans les modèles intégrés (même chemin). Le rapport au conseil\n\
+             # utilise toujours le modèle intégré.\n\
              #\n\
              # Champs :\n\
              #   nom          le modèle intégré dont ce dossier est la copie.\n\

@@ -5,6 +5,7 @@
 //! writes goes through it: one write path.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::compute::{self, Flux};
 use crate::controle;
@@ -12,6 +13,7 @@ use crate::diagnostic::{self, Diagnostic, Diagnostics};
 use crate::input;
 use crate::load;
 use crate::model::Convention;
+use crate::modeles::dossier::{self as modele_dossier, Dossier as DossierModele};
 use crate::output::{
     self,
     manifest::{self, Contexte, Sortie},
@@ -28,6 +30,9 @@ pub struct Analyse {
     /// Computed flows, one per exercise (file order), when valid.
     pub flux: Vec<Flux>,
     pub diags: Diagnostics,
+    /// The model folder named by `convention.gabarits`, opened; `None`: the
+    /// built-in models.
+    pub modele: Option<Arc<DossierModele>>,
 }
 
 impl Analyse {
@@ -39,6 +44,7 @@ impl Analyse {
             convention: None,
             flux: Vec::new(),
             diags,
+            modele: None,
         }
     }
 
@@ -108,6 +114,9 @@ pub fn analyser_octets(chemin: &Path, mut bytes: Vec<u8>) -> Analyse {
     };
     let (convention, d) = validate::valider(&racine);
     diags.extend(d);
+    let modele = convention
+        .as_ref()
+        .and_then(|c| ouvrir_modele(chemin, c, &mut diags));
     let mut flux = Vec::new();
     if let Some(c) = &convention {
         for e in &c.exercices {
@@ -127,6 +136,50 @@ pub fn analyser_octets(chemin: &Path, mut bytes: Vec<u8>) -> Analyse {
         convention,
         flux,
         diags,
+        modele,
+    }
+}
+
+/// Opens the model folder named by `convention.gabarits`, relative to the
+/// folder of the YAML file; a folder that cannot serve this convention is a
+/// located error. Without the key, the built-in models (`None`, no error).
+fn ouvrir_modele(
+    chemin: &Path,
+    c: &Convention,
+    diags: &mut Diagnostics,
+) -> Option<Arc<DossierModele>> {
+    let g = c.gabarits.as_ref()?;
+    let dossier = chemin.parent().unwrap_or(Path::new("")).join(&g.v);
+    let erreur = |message: String, label: &str| {
+        Diagnostic::erreur(message, Some(g.span))
+            .label(label.to_owned())
+            .note(
+                "`convention.gabarits` nomme le dossier d'un modèle copié par \
+                 `convflux modele copier`, relatif au fichier YAML ; sans cette clé, \
+                 les modèles intégrés servent",
+            )
+    };
+    match modele_dossier::ouvrir(&dossier) {
+        Ok(m) if m.sert(c.modele.nom()) => Some(m),
+        Ok(m) => {
+            diags.push(erreur(
+                format!(
+                    "le modèle {} sert les conventions « {} », pas « {} » (`convention.modele`)",
+                    m.racine().display(),
+                    m.famille(),
+                    c.modele.nom()
+                ),
+                &format!("modèle {}", m.famille()),
+            ));
+            None
+        }
+        Err(e) => {
+            diags.push(erreur(
+                format!("modèle inutilisable ({}) : {e}", dossier.display()),
+                "dossier de modèle",
+            ));
+            None
+        }
     }
 }
 
@@ -198,9 +251,16 @@ impl Fabrique<'_> {
             let cle = format!("{dossier}/{}", doc.fichier);
             // A place that cannot be written: refused before typesetting.
             self.dossier.controler(&cle)?;
-            let compile = self.ts.compile(&doc.source, &doc.ident);
+            let compile = self
+                .ts
+                .compile_modele(&doc.source, &doc.ident, doc.modele.as_deref());
             (self.apres_document)();
             let compile = compile?;
+            let gabarits_sha256 = match &doc.modele {
+                None => manifest::empreinte_gabarit(doc.template).map(str::to_owned),
+                Some(m) => m.empreinte(doc.template),
+            }
+            .unwrap_or_default();
             lot.pages += compile.pages;
             lot.documents += 1;
             let sortie = |bytes: &[u8], pages| Sortie {
@@ -210,9 +270,11 @@ impl Fabrique<'_> {
                 source_sha256: p.sha256.to_owned(),
                 annee: p.annee,
                 gabarit: doc.template.to_owned(),
-                gabarits_sha256: manifest::empreinte_gabarit(doc.template)
-                    .unwrap_or_default()
-                    .to_owned(),
+                gabarits_sha256: gabarits_sha256.clone(),
+                modele: doc
+                    .modele
+                    .as_ref()
+                    .map(|m| m.racine().display().to_string()),
                 polices_sha256: self.ctx.polices_sha256.clone(),
                 version: self.ctx.version.clone(),
                 options: self.ctx.options.clone(),
@@ -275,6 +337,7 @@ pub fn ecrire_bibliotheque(
                 gabarits_sha256: manifest::empreinte_gabarit(chemin)
                     .unwrap_or_default()
                     .to_owned(),
+                modele: None,
                 polices_sha256: ctx.polices_sha256.clone(),
                 version: ctx.version.clone(),
                 options: ctx.options.clone(),

@@ -53,7 +53,7 @@ fn copier_intercommunal_writes_the_model_commun_lib_and_its_description() {
     }
     let e = stderr(&o);
     assert!(e.contains("modèle « intercommunal » copié"), "{e}");
-    assert!(e.contains("pas encore"), "{e}");
+    assert!(e.contains("gabarits:"), "{e}");
     // The description is YAML convflux itself reads, with its fields.
     let yaml = fs::read_to_string(cible.join("modele.yaml")).unwrap();
     assert!(

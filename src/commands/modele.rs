@@ -63,8 +63,9 @@ fn copier(a: CopierArgs) -> anyhow::Result<Issue> {
             pluriel(fichiers.len(), "fichier")
         );
         eprintln!(
-            "note : convflux ne produit pas encore de documents à partir d'un modèle copié ; \
-             `convflux generer` utilise toujours les modèles intégrés"
+            "note : pour produire une convention avec ce modèle, ajoutez sous `convention:` \
+             de son fichier YAML `gabarits: <chemin de ce dossier, relatif au fichier YAML>` \
+             (docs/modeles.md)"
         );
     }
     Ok(Issue::Succes)

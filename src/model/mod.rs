@@ -385,6 +385,9 @@ pub struct Reconduction {
 pub struct Convention {
     pub id: String,
     pub modele: Modele,
+    /// `convention.gabarits` as written: a model folder, relative to the
+    /// YAML file (the pipeline opens it); `None`: the built-in models.
+    pub gabarits: Option<Sp<String>>,
     pub titre: String,
     pub date_effet: DateEffet,
     pub duree_ans: u32,

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::assets;
 use crate::input;
+use crate::modeles::dossier as modele_dossier;
 use crate::output::{self, OutputError};
 
 /// File name of the manifest inside the output folder.
@@ -74,6 +75,10 @@ pub struct Sortie {
     pub gabarit: String,
     /// SHA-256 of that template and every template it includes or imports.
     pub gabarits_sha256: String,
+    /// The user's model folder (canonical path) the templates were read from,
+    /// folder first then embedded; absent: the built-in models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modele: Option<String>,
     /// SHA-256 of the embedded fonts.
     pub polices_sha256: String,
     pub version: String,
@@ -303,7 +308,7 @@ impl Manifeste {
             let inchangee = o.source == source
                 && o.source_sha256 == sha256
                 && o.annee == annee
-                && Some(o.gabarits_sha256.as_str()) == empreinte_gabarit(&o.gabarit)
+                && empreinte_actuelle(o).as_deref() == Some(o.gabarits_sha256.as_str())
                 && o.polices_sha256 == ctx.polices_sha256
                 && o.version == ctx.version
                 && o.options == ctx.options
@@ -488,6 +493,19 @@ pub fn empreinte_gabarit(template: &str) -> Option<&'static str> {
     .map(String::as_str)
 }
 
+/// Today's hash of the templates an output was made from: the embedded ones,
+/// or, for an output of a user's model folder, the files of that folder it
+/// uses (the embedded ones where the folder has none), read again now; `None`
+/// when the template or the folder is gone (the output is then rebuilt).
+pub fn empreinte_actuelle(o: &Sortie) -> Option<String> {
+    match &o.modele {
+        None => empreinte_gabarit(&o.gabarit).map(str::to_owned),
+        Some(dossier) => modele_dossier::ouvrir(Path::new(dossier))
+            .ok()?
+            .empreinte(&o.gabarit),
+    }
+}
+
 /// One JSON value on one line.
 fn json<T: Serialize + ?Sized>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
@@ -509,6 +527,7 @@ mod tests {
             gabarits_sha256: empreinte_gabarit("intercommunal/convention.typ.j2")
                 .unwrap()
                 .into(),
+            modele: None,
             polices_sha256: empreinte_polices(),
             version: VERSION.into(),
             options: "o".into(),

@@ -628,6 +628,7 @@ pub fn documents(
         template: tpl,
         source: r.rendre(tpl, &ctx)?,
         ident: ident(&format!("avenant-{n}")),
+        modele: r.modele.clone(),
     });
     // Each updated annex alone, as the first year (same file names: the
     // folder's year says which one).
@@ -650,6 +651,7 @@ pub fn documents(
                     template: tpl,
                     source: r.rendre(tpl, &v)?,
                     ident: ident(&format!("annexe-{}", a.reservataire)),
+                    modele: r.modele.clone(),
                 });
             }
         }
@@ -666,6 +668,7 @@ pub fn documents(
                 template: tpl,
                 source: r.rendre(tpl, &v)?,
                 ident: ident("annexe-2-assiette"),
+                modele: r.modele.clone(),
             });
         }
     }

@@ -12,12 +12,17 @@ pub mod rapport;
 pub mod tableur;
 pub mod vue;
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use minijinja::value::{Serde, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 
 use crate::assets;
 use crate::compute::Flux;
 use crate::model::{Convention, Modele};
+use crate::modeles::dossier::Dossier as DossierModele;
 
 /// A Typst document ready to typeset.
 #[derive(Clone, Debug)]
@@ -30,6 +35,9 @@ pub struct DocumentSource {
     pub source: String,
     /// Stable PDF identifier (same inputs, same bytes).
     pub ident: String,
+    /// The user's model folder it was rendered from (its Typst files are
+    /// served to typeset); `None`: the built-in models.
+    pub modele: Option<Arc<DossierModele>>,
 }
 
 /// Failures of the render stage (a template bug, never a data error).
@@ -37,11 +45,26 @@ pub struct DocumentSource {
 pub enum RenderError {
     #[error("erreur de gabarit {template} : {detail}")]
     Gabarit { template: String, detail: String },
+    /// In a user's model folder: `lieu` is `<file>:<line>`.
+    #[error(
+        "erreur de gabarit {lieu} : {detail}\n  = note : modèle {dossier} (`convention.gabarits`)"
+    )]
+    Modele {
+        lieu: String,
+        detail: String,
+        dossier: String,
+    },
 }
 
-/// The template environment, built once and shared.
+/// The template environment, built once and shared: the embedded templates,
+/// or a user's model folder (templates it lacks come from the embedded ones).
 pub struct Rendu {
     env: Environment<'static>,
+    /// The model folder this environment reads; `None`: the built-in models.
+    pub(crate) modele: Option<Arc<DossierModele>>,
+    /// One environment per model folder, built on first use and kept for the
+    /// process (a batch renders many conventions of one model).
+    dossiers: Mutex<HashMap<PathBuf, Arc<Rendu>>>,
 }
 
 impl Default for Rendu {
@@ -51,70 +74,64 @@ impl Default for Rendu {
 }
 
 impl Rendu {
+    /// The built-in models.
     pub fn new() -> Self {
-        let mut env = Environment::new();
+        let mut env = environnement();
         env.set_loader(|nom| {
             Ok(assets::template(nom).map(|b| String::from_utf8_lossy(b).into_owned()))
         });
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        // A blank line is a paragraph break in Typst: block tags leave none.
-        if let Ok(syntaxe) = minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .keep_trailing_newline(true)
-            .build()
-        {
-            env.set_syntax(syntaxe);
+        Rendu {
+            env,
+            modele: None,
+            dossiers: Mutex::default(),
         }
-        env.set_auto_escape_callback(|nom| {
-            if nom.ends_with(".typ.j2") {
-                AutoEscape::Custom("typst".into())
-            } else {
-                AutoEscape::None
-            }
+    }
+
+    /// The templates of a user's model folder: a name is read from the
+    /// folder (sandboxed, see [`crate::modeles::dossier`]), or else from the
+    /// embedded templates; a name the folder refuses is an error.
+    fn du_dossier(modele: Arc<DossierModele>) -> Self {
+        let mut env = environnement();
+        let m = Arc::clone(&modele);
+        env.set_loader(move |nom| match m.lire(nom) {
+            Ok(Some(b)) => String::from_utf8(b.to_vec()).map(Some).map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("{} n'est pas en UTF-8", m.chemin(nom)),
+                )
+            }),
+            Ok(None) => Ok(assets::template(nom).map(|b| String::from_utf8_lossy(b).into_owned())),
+            Err(e) => Err(Error::new(ErrorKind::InvalidOperation, e)),
         });
-        env.set_formatter(|out, state, value| {
-            if value.is_safe() {
-                return write!(out, "{value}")
-                    .map_err(|_| Error::new(ErrorKind::WriteFailure, "écriture"));
-            }
-            match state.auto_escape() {
-                AutoEscape::Custom(mode) if mode == "typst" => {
-                    if value.is_none() {
-                        return Err(Error::new(
-                            ErrorKind::InvalidOperation,
-                            "valeur nulle imprimée : utilisez `| blanc` ou un test `is none`",
-                        ));
-                    }
-                    if value.as_object().is_some()
-                        || value.len().is_some() && value.as_str().is_none()
-                    {
-                        return Err(Error::new(
-                            ErrorKind::InvalidOperation,
-                            format!("liste ou table imprimée telle quelle : {value}"),
-                        ));
-                    }
-                    let s = match value.as_str() {
-                        Some(s) => s.to_string(),
-                        None => value.to_string(),
-                    };
-                    write!(out, "{}", filtres::echapper_markup(&s))
-                        .map_err(|_| Error::new(ErrorKind::WriteFailure, "écriture"))
-                }
-                _ => minijinja::escape_formatter(out, state, value),
-            }
-        });
-        env.add_filter("nombre", filtres::nombre);
-        env.add_filter("taux", filtres::taux);
-        env.add_filter("pluriel", filtres::pluriel);
-        env.add_filter("logements", filtres::logements);
-        env.add_filter("date_longue", filtres::date_longue);
-        env.add_filter("date_courte", filtres::date_courte);
-        env.add_filter("lettres", filtres::lettres);
-        env.add_filter("euros", filtres::euros);
-        env.add_filter("blanc", filtres::blanc);
-        env.add_filter("chaine", filtres::chaine);
-        Rendu { env }
+        Rendu {
+            env,
+            modele: Some(modele),
+            dossiers: Mutex::default(),
+        }
+    }
+
+    /// The environment of the model folder `m`, built once per folder.
+    pub fn pour(&self, m: &Arc<DossierModele>) -> Arc<Rendu> {
+        let mut dossiers = self.dossiers.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            dossiers
+                .entry(m.racine().to_path_buf())
+                .or_insert_with(|| Arc::new(Rendu::du_dossier(Arc::clone(m)))),
+        )
+    }
+
+    /// [`Rendu::documents`] with the templates of `modele` (`None`: built-in).
+    pub fn documents_du_modele(
+        &self,
+        modele: Option<&Arc<DossierModele>>,
+        c: &Convention,
+        flux: &Flux,
+        tous: &[Flux],
+    ) -> Result<Vec<DocumentSource>, RenderError> {
+        match modele {
+            None => self.documents(c, flux, tous),
+            Some(m) => self.pour(m).documents(c, flux, tous),
+        }
     }
 
     /// Renders one template with a context (any view model).
@@ -126,9 +143,9 @@ impl Rendu {
         let tpl = self
             .env
             .get_template(template)
-            .map_err(|e| gabarit(template, &e))?;
+            .map_err(|e| self.erreur(template, &e))?;
         tpl.render(Value::from(Serde(ctx)))
-            .map_err(|e| gabarit(template, &e))
+            .map_err(|e| self.erreur(template, &e))
     }
 
     /// Every document of one year of a convention, as Typst sources: for the
@@ -156,6 +173,7 @@ impl Rendu {
                     template: tpl,
                     source: self.rendre(tpl, &ctx)?,
                     ident: ident("convention"),
+                    modele: self.modele.clone(),
                 });
                 for a in &flux.annexes {
                     let tpl = "intercommunal/annexe.typ.j2";
@@ -170,6 +188,7 @@ impl Rendu {
                         template: tpl,
                         source: self.rendre(tpl, &ctx)?,
                         ident: ident(&format!("annexe-{}", a.reservataire)),
+                        modele: self.modele.clone(),
                     });
                 }
             }
@@ -208,12 +227,142 @@ impl Rendu {
                         template: tpl,
                         source: self.rendre(tpl, &ctx)?,
                         ident: ident(fichier.trim_end_matches(".pdf")),
+                        modele: self.modele.clone(),
                     });
                 }
             }
         }
         Ok(out)
     }
+}
+
+impl Rendu {
+    /// A render error: for a user's model, located in its folder
+    /// (`<dossier>/<gabarit>:<ligne>`) with the kind of error in French.
+    fn erreur(&self, template: &str, e: &Error) -> RenderError {
+        let Some(m) = &self.modele else {
+            return gabarit(template, e);
+        };
+        // An error inside an included template comes wrapped in the including
+        // one's: report the innermost located one, where the user must look.
+        let mut e = e;
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            if let Some(inner) = s.downcast_ref::<Error>()
+                && inner.name().is_some()
+            {
+                e = inner;
+            }
+            src = s.source();
+        }
+        let fichier = match e.name() {
+            Some(nom) if matches!(m.lire(nom), Ok(Some(_))) => m.chemin(nom),
+            Some(nom) => format!("{nom} (gabarit intégré)"),
+            None => m.chemin(template),
+        };
+        let lieu = match e.line() {
+            Some(l) => format!("{fichier}:{l}"),
+            None => fichier,
+        };
+        let mut detail = match e.detail() {
+            Some(d) => format!("{} : {d}", nature(e.kind())),
+            None => nature(e.kind()).to_owned(),
+        };
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            detail.push_str(&format!(" ; {s}"));
+            src = s.source();
+        }
+        RenderError::Modele {
+            lieu,
+            detail,
+            dossier: m.racine().display().to_string(),
+        }
+    }
+}
+
+/// A minijinja error kind in French.
+fn nature(k: ErrorKind) -> &'static str {
+    match k {
+        ErrorKind::SyntaxError => "erreur de syntaxe",
+        ErrorKind::UndefinedError => "variable ou attribut non défini",
+        ErrorKind::TemplateNotFound => "gabarit introuvable",
+        ErrorKind::UnknownFilter => "filtre inconnu",
+        ErrorKind::UnknownFunction => "fonction inconnue",
+        ErrorKind::UnknownTest => "test inconnu",
+        ErrorKind::UnknownMethod => "méthode inconnue",
+        ErrorKind::MissingArgument => "argument manquant",
+        ErrorKind::TooManyArguments => "trop d'arguments",
+        ErrorKind::InvalidOperation => "opération impossible",
+        ErrorKind::BadEscape => "échappement invalide",
+        ErrorKind::BadSerialization => "valeur non sérialisable",
+        ErrorKind::CannotUnpack => "décomposition impossible",
+        ErrorKind::WriteFailure => "écriture impossible",
+        _ => "erreur de gabarit",
+    }
+}
+
+/// An environment with convflux's syntax, escaping and filters, no loader.
+fn environnement() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // A blank line is a paragraph break in Typst: block tags leave none.
+    if let Ok(syntaxe) = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+    {
+        env.set_syntax(syntaxe);
+    }
+    env.set_auto_escape_callback(|nom| {
+        if nom.ends_with(".typ.j2") {
+            AutoEscape::Custom("typst".into())
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if value.is_safe() {
+            return write!(out, "{value}")
+                .map_err(|_| Error::new(ErrorKind::WriteFailure, "écriture"));
+        }
+        match state.auto_escape() {
+            AutoEscape::Custom(mode) if mode == "typst" => {
+                if value.is_none() {
+                    return Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        "valeur nulle imprimée : utilisez `| blanc` ou un test `is none`",
+                    ));
+                }
+                if value.as_object().is_some() || value.len().is_some() && value.as_str().is_none()
+                {
+                    return Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("liste ou table imprimée telle quelle : {value}"),
+                    ));
+                }
+                let s = match value.as_str() {
+                    Some(s) => s.to_string(),
+                    None => value.to_string(),
+                };
+                write!(out, "{}", filtres::echapper_markup(&s))
+                    .map_err(|_| Error::new(ErrorKind::WriteFailure, "écriture"))
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        }
+    });
+    env.add_filter("nombre", filtres::nombre);
+    env.add_filter("taux", filtres::taux);
+    env.add_filter("pluriel", filtres::pluriel);
+    env.add_filter("logements", filtres::logements);
+    env.add_filter("date_longue", filtres::date_longue);
+    env.add_filter("date_courte", filtres::date_courte);
+    env.add_filter("lettres", filtres::lettres);
+    env.add_filter("euros", filtres::euros);
+    env.add_filter("blanc", filtres::blanc);
+    env.add_filter("chaine", filtres::chaine);
+    env
 }
 
 fn gabarit(template: &str, e: &Error) -> RenderError {

@@ -312,5 +312,6 @@ pub fn document(r: &Rendu, rapport: &Rapport) -> Result<DocumentSource, RenderEr
         template: tpl,
         source: r.rendre(tpl, &ctx)?,
         ident: format!("convflux/rapport/{}/{}", ctx.reservataire.id, ctx.annee),
+        modele: r.modele.clone(),
     })
 }

@@ -11,6 +11,12 @@
 //! so a template imports the library with `#import "/lib/convflux.typ": *`. Every other path,
 //! and every `@preview/…` package, is refused.
 //!
+//! A document rendered from a user's model folder ([`Typesetter::compile_modele`]) is served
+//! the folder's `.typ` files first, at the same paths (`/lib/convflux.typ`…), read through
+//! [`crate::modeles::dossier::Dossier`], which alone touches the disk and only inside the
+//! folder; a `.typ` the folder lacks comes from the embedded ones. File ids stay one per
+//! path, whatever the folder: ids are never minted per document.
+//!
 //! Unless turned off with [`Typesetter::champs_signature`], the PDF gets an empty signature field
 //! over each signature block (see [`crate::typeset::signature`]), appended as an incremental update.
 //!
@@ -22,6 +28,7 @@ pub mod signature;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 
 use typst::diag::{FileError, FileResult, PackageError, SourceDiagnostic, Warned};
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
@@ -35,6 +42,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use crate::assets;
+use crate::modeles::dossier::Dossier as DossierModele;
 use signature::SignatureError;
 
 /// Virtual path of the main source of every document.
@@ -186,9 +194,21 @@ impl Typesetter {
     /// clock is never read). A warning about an unknown font family is an error here.
     /// Each `bloc-signature` of the library gets an empty signature field, unless turned off.
     pub fn compile(&self, main: &str, ident: &str) -> Result<Compiled, TypesetError> {
+        self.compile_modele(main, ident, None)
+    }
+
+    /// [`Typesetter::compile`] with the `.typ` files of a user's model folder served first.
+    pub fn compile_modele(
+        &self,
+        main: &str,
+        ident: &str,
+        modele: Option<&DossierModele>,
+    ) -> Result<Compiled, TypesetError> {
         let world = DocumentWorld {
             typesetter: self,
             main: Source::new(self.main, main.to_owned()),
+            modele,
+            sources: Mutex::default(),
         };
 
         let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
@@ -251,7 +271,7 @@ impl Typesetter {
             .ok_or_else(|| FileError::NotFound(PathBuf::from(id.vpath().get_with_slash())))
     }
 
-    /// The name of a file in messages: `main.typ` or its path under `templates/`.
+    /// The name of an embedded file in messages: `main.typ` or its path under `templates/`.
     fn display_name(&self, id: FileId) -> String {
         if id == self.main {
             MAIN_NAME.to_owned()
@@ -278,6 +298,41 @@ fn file_id(path: &str) -> Result<FileId, typst::syntax::PathError> {
 struct DocumentWorld<'a> {
     typesetter: &'a Typesetter,
     main: Source,
+    /// The user's model folder whose `.typ` files come first.
+    modele: Option<&'a DossierModele>,
+    /// The folder's sources parsed in this compilation, by id.
+    sources: Mutex<HashMap<FileId, FileResult<Source>>>,
+}
+
+impl DocumentWorld<'_> {
+    /// The bytes of a `.typ` file of the model folder: `None` when there is no
+    /// folder, the path is not a project `.typ` or the folder lacks it (the
+    /// embedded file serves), an error when the folder refuses it.
+    fn du_modele(&self, id: FileId) -> Option<FileResult<Bytes>> {
+        let m = self.modele?;
+        if id == self.main.id() || !matches!(id.root(), VirtualRoot::Project) {
+            return None;
+        }
+        let nom = id.vpath().get_without_slash();
+        if !nom.ends_with(".typ") {
+            return None;
+        }
+        match m.lire(nom) {
+            Ok(Some(b)) => Some(Ok(Bytes::new(b))),
+            Ok(None) => None,
+            Err(e) => Some(Err(FileError::Other(Some(e.into())))),
+        }
+    }
+
+    /// The name of a file in messages: in the model folder, or embedded.
+    fn display_name(&self, id: FileId) -> String {
+        match self.modele {
+            Some(m) if matches!(self.du_modele(id), Some(Ok(_))) => {
+                m.chemin(id.vpath().get_without_slash())
+            }
+            _ => self.typesetter.display_name(id),
+        }
+    }
 }
 
 impl World for DocumentWorld<'_> {
@@ -297,6 +352,18 @@ impl World for DocumentWorld<'_> {
         if id == self.main.id() {
             return Ok(self.main.clone());
         }
+        if let Some(bytes) = self.du_modele(id) {
+            let mut sources = self.sources.lock().unwrap_or_else(PoisonError::into_inner);
+            return sources
+                .entry(id)
+                .or_insert_with(|| {
+                    let bytes = bytes?;
+                    std::str::from_utf8(bytes.as_slice())
+                        .map(|text| Source::new(id, text.to_owned()))
+                        .map_err(FileError::from)
+                })
+                .clone();
+        }
         match &self.typesetter.served(id)?.source {
             Some(source) => source.clone(),
             None => Err(FileError::NotSource),
@@ -306,6 +373,9 @@ impl World for DocumentWorld<'_> {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == self.main.id() {
             return Ok(Bytes::from_string(self.main.text().to_owned()));
+        }
+        if let Some(bytes) = self.du_modele(id) {
+            return bytes;
         }
         Ok(self.typesetter.served(id)?.bytes.clone())
     }
@@ -392,7 +462,7 @@ fn locate(world: &DocumentWorld, span: DiagSpan) -> Option<Located> {
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let line_text = text[line_start..line_end].trim_end_matches('\r');
     Some(Located {
-        file: world.typesetter.display_name(id),
+        file: world.display_name(id),
         line: text[..start].matches('\n').count() + 1,
         column: text[line_start..start].chars().count() + 1,
         text: line_text.replace('\t', " "),

@@ -170,6 +170,7 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
     Some(Convention {
         id: e.id,
         modele: e.modele,
+        gabarits: e.gabarits,
         titre: e.titre,
         date_effet: e.date_effet,
         duree_ans: e.duree_ans,
@@ -192,6 +193,7 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
 struct Entete {
     id: String,
     modele: Modele,
+    gabarits: Option<Sp<String>>,
     titre: String,
     date_effet: DateEffet,
     duree_ans: u32,
@@ -220,6 +222,13 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
                 ],
             )
         });
+    // The folder itself is checked by the pipeline, which knows where the file is.
+    let gabarits = match l.champ(&mut t, "gabarits") {
+        Some(n) if n.value != Value::Null => l
+            .texte(n, "convention.gabarits")
+            .map(|v| Some(Sp::new(v, n.span))),
+        _ => Some(None),
+    };
     let titre = l.req_texte(&mut t, "titre");
     let date_effet = l
         .requis(&mut t, "date_effet", "une date ou « à la signature »")
@@ -279,6 +288,7 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
         &[
             "id",
             "modele",
+            "gabarits",
             "titre",
             "date_effet",
             "duree_ans",
@@ -292,6 +302,7 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     Some(Entete {
         id: id?.v,
         modele: modele?,
+        gabarits: gabarits?,
         titre: titre?,
         date_effet: date_effet?,
         duree_ans: duree? as u32,

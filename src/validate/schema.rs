@@ -251,6 +251,7 @@ pub fn schema() -> Value {
                 "properties": {
                     "id": identifiant("identifiant (nom du dossier sous out/)"),
                     "modele": { "enum": ["intercommunal", "bilateral"] },
+                    "gabarits": texte_opt("dossier d'un modèle copié par `convflux modele copier` (chemin relatif au fichier YAML) ; absent : modèles intégrés"),
                     "titre": texte("titre de la convention"),
                     "date_effet": { "description": "date d'effet, ou « à la signature »",
                         "oneOf": [ date("date d'effet"), { "enum": crate::validate::lecteur::A_LA_SIGNATURE } ] },

@@ -519,7 +519,9 @@ fn produire(
             inchanges += aj.documents;
             continue;
         }
-        let docs = t.rendu.documents(c, flux, &an.flux)?;
+        let docs = t
+            .rendu
+            .documents_du_modele(an.modele.as_ref(), c, flux, &an.flux)?;
         let provenance = pipeline::Provenance {
             source,
             sha256: sha,

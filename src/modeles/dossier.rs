@@ -1,0 +1,318 @@
+//! A user's model folder (`convention.gabarits`): a copy made by
+//! `modele copier`, possibly edited, read without recompiling convflux.
+//!
+//! Takes a folder path; gives its description (`modele.yaml`: the family it
+//! serves) and its files, read on demand and only inside the folder: a name
+//! with `..`, an absolute name, a link leading out of the folder, a file that
+//! is not a regular file or is larger than [`TAILLE_FICHIER_MAX`] is refused
+//! with a French message. A name absent from the folder is `None`: the caller
+//! falls back to the embedded file of the same path. Each file is read once
+//! per process, so render, typeset and the manifest see the same bytes.
+//! It knows nothing of minijinja or Typst.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use crate::assets;
+use crate::input;
+use crate::load::{self, Value};
+
+/// The largest file of a model folder read (a template is a few kilobytes).
+pub const TAILLE_FICHIER_MAX: u64 = 1024 * 1024;
+
+/// What reading one name of the folder gave: its bytes, absent, or why refused.
+type Lu = Result<Option<Arc<[u8]>>, String>;
+
+/// A user's model folder, opened (see [`ouvrir`]).
+#[derive(Debug)]
+pub struct Dossier {
+    /// The folder, canonical (no link, absolute).
+    racine: PathBuf,
+    /// `famille` of its `modele.yaml`: `intercommunal`, `bilateral` or `toutes`.
+    famille: String,
+    /// Every name read so far, with what it gave.
+    lus: Mutex<HashMap<String, Lu>>,
+}
+
+/// Opens the model folder `chemin` (one [`Dossier`] per folder and process):
+/// it must exist, be a folder and hold a `modele.yaml` with a `famille`.
+/// The error is a French sentence, without the path (the caller locates it).
+pub fn ouvrir(chemin: &Path) -> Result<Arc<Dossier>, String> {
+    static OUVERTS: OnceLock<Mutex<HashMap<PathBuf, Arc<Dossier>>>> = OnceLock::new();
+    let racine = std::fs::canonicalize(chemin).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "dossier de modèle introuvable".to_owned(),
+        _ => format!("dossier de modèle inaccessible : {}", input::io_fr(&e)),
+    })?;
+    if !racine.is_dir() {
+        return Err("ce n'est pas un dossier de modèle mais un fichier".to_owned());
+    }
+    let ouverts = OUVERTS.get_or_init(Mutex::default);
+    if let Some(d) = ouverts
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&racine)
+    {
+        return Ok(Arc::clone(d));
+    }
+    let description = racine.join(super::DESCRIPTION);
+    let texte = input::lire(&description, TAILLE_FICHIER_MAX).map_err(|e| match e {
+        input::ErreurLecture::Io(io) if io.kind() == std::io::ErrorKind::NotFound => format!(
+            "le dossier n'a pas de {} (un modèle se crée avec `convflux modele copier`)",
+            super::DESCRIPTION
+        ),
+        e => format!("{} illisible : {e}", super::DESCRIPTION),
+    })?;
+    let texte = String::from_utf8(texte)
+        .map_err(|_| format!("{} n'est pas en UTF-8", super::DESCRIPTION))?;
+    let famille = famille(&texte)?;
+    let d = Arc::new(Dossier {
+        racine: racine.clone(),
+        famille,
+        lus: Mutex::default(),
+    });
+    ouverts
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(racine, Arc::clone(&d));
+    Ok(d)
+}
+
+/// The `famille` of a `modele.yaml`.
+fn famille(texte: &str) -> Result<String, String> {
+    let racine = load::charger(texte).map_err(|d| {
+        format!(
+            "{} n'est pas un YAML valide : {}",
+            super::DESCRIPTION,
+            d.message
+        )
+    })?;
+    let Value::Map(entrees) = &racine.value else {
+        return Err(format!(
+            "{} : une table de clés est attendue",
+            super::DESCRIPTION
+        ));
+    };
+    match entrees
+        .iter()
+        .find(|e| e.key == "famille")
+        .map(|e| &e.value.value)
+    {
+        Some(Value::Texte(f)) if ["intercommunal", "bilateral", "toutes"].contains(&f.as_str()) => {
+            Ok(f.clone())
+        }
+        Some(_) => Err(format!(
+            "{} : `famille` doit valoir intercommunal, bilateral ou toutes",
+            super::DESCRIPTION
+        )),
+        None => Err(format!(
+            "{} : la clé `famille` manque (intercommunal, bilateral ou toutes)",
+            super::DESCRIPTION
+        )),
+    }
+}
+
+impl Dossier {
+    /// The folder, canonical.
+    pub fn racine(&self) -> &Path {
+        &self.racine
+    }
+
+    /// `intercommunal`, `bilateral` or `toutes`.
+    pub fn famille(&self) -> &str {
+        &self.famille
+    }
+
+    /// Whether the model serves conventions of `famille` (`convention.modele`).
+    pub fn sert(&self, famille: &str) -> bool {
+        self.famille == "toutes" || self.famille == famille
+    }
+
+    /// Where `nom` lies, for messages.
+    pub fn chemin(&self, nom: &str) -> String {
+        self.racine.join(nom).display().to_string()
+    }
+
+    /// The bytes of `nom` (relative to the folder, `/` separators), `None`
+    /// when the folder has no such file, or why it is refused.
+    pub fn lire(&self, nom: &str) -> Lu {
+        let mut lus = self.lus.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(lu) = lus.get(nom) {
+            return lu.clone();
+        }
+        let lu = self.lire_disque(nom);
+        lus.insert(nom.to_owned(), lu.clone());
+        lu
+    }
+
+    fn lire_disque(&self, nom: &str) -> Lu {
+        let refus = |pourquoi: &str| {
+            Err(format!(
+                "« {} » refusé : {pourquoi}",
+                crate::diagnostic::affichable(nom)
+            ))
+        };
+        if nom.is_empty() || nom.contains(['\\', '\0']) {
+            return refus("nom de fichier invalide");
+        }
+        let relatif = Path::new(nom);
+        if relatif.is_absolute() || nom.starts_with('/') {
+            return refus(
+                "un gabarit du modèle ne peut nommer qu'un fichier de son dossier, pas un chemin absolu",
+            );
+        }
+        if relatif
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+        {
+            return refus("un gabarit du modèle ne peut pas sortir de son dossier (`..`)");
+        }
+        let chemin = self.racine.join(relatif);
+        match std::fs::symlink_metadata(&chemin) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return refus(&input::io_fr(&e)),
+            Ok(_) => {}
+        }
+        let reel = match std::fs::canonicalize(&chemin) {
+            Ok(r) => r,
+            Err(e) => return refus(&input::io_fr(&e)),
+        };
+        if !reel.starts_with(&self.racine) {
+            return refus("c'est un lien qui mène hors du dossier du modèle");
+        }
+        match input::lire(&reel, TAILLE_FICHIER_MAX) {
+            Ok(b) => Ok(Some(b.into())),
+            Err(e) => refus(&e.to_string()),
+        }
+    }
+
+    /// The bytes of `nom` as a document would use them: from the folder, or
+    /// else embedded; `None` when neither has it or the folder refuses it.
+    fn resoudre(&self, nom: &str) -> Option<Arc<[u8]>> {
+        match self.lire(nom) {
+            Ok(Some(b)) => Some(b),
+            Ok(None) => assets::template(nom).map(Arc::from),
+            Err(_) => None,
+        }
+    }
+
+    /// SHA-256 of `gabarit` and of every file it names, transitively, as
+    /// this model resolves them (folder first, embedded otherwise): what a
+    /// document made from it used. `None` if `gabarit` resolves to nothing.
+    /// Names are found between quotes, as [`assets::gabarits_cites`] does;
+    /// only names of templates (`.j2`) and Typst files (`.typ`) are looked up.
+    pub fn empreinte(&self, gabarit: &str) -> Option<String> {
+        let depart = self.resoudre(gabarit)?;
+        let mut vus = std::collections::BTreeMap::from([(gabarit.to_owned(), depart)]);
+        let mut a_voir = vec![gabarit.to_owned()];
+        while let Some(nom) = a_voir.pop() {
+            let texte = String::from_utf8_lossy(&vus[&nom]).into_owned();
+            for cite in assets::entre_guillemets(&texte) {
+                let cite = cite.trim_start_matches('/');
+                if !(cite.ends_with(".j2") || cite.ends_with(".typ")) || vus.contains_key(cite) {
+                    continue;
+                }
+                if let Some(b) = self.resoudre(cite) {
+                    vus.insert(cite.to_owned(), b);
+                    a_voir.push(cite.to_owned());
+                }
+            }
+        }
+        Some(assets::empreinte_fichiers(
+            vus.iter().map(|(n, b)| (n.as_str(), &b[..])),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn modele(dir: &Path) -> Arc<Dossier> {
+        fs::create_dir_all(dir.join("lib")).unwrap();
+        fs::write(dir.join("modele.yaml"), "nom: x\nfamille: intercommunal\n").unwrap();
+        fs::write(dir.join("lib/convflux.typ"), "#let x = 1\n").unwrap();
+        ouvrir(dir).unwrap()
+    }
+
+    #[test]
+    fn files_inside_are_read_absent_ones_are_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = modele(dir.path());
+        assert_eq!(
+            &*m.lire("lib/convflux.typ").unwrap().unwrap(),
+            b"#let x = 1\n"
+        );
+        assert_eq!(m.lire("commun/_blocs.typ.j2").unwrap(), None);
+        assert!(m.sert("intercommunal") && !m.sert("bilateral"));
+    }
+
+    #[test]
+    fn names_leading_out_of_the_folder_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = modele(&dir.path().join("m"));
+        fs::write(dir.path().join("secret.typ"), "x").unwrap();
+        for nom in [
+            "../secret.typ",
+            "/etc/passwd",
+            "lib/../../secret.typ",
+            "./lib/convflux.typ",
+            "",
+            "a\\b",
+        ] {
+            let e = m.lire(nom).unwrap_err();
+            assert!(e.contains("refusé"), "{nom} : {e}");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(
+                dir.path().join("secret.typ"),
+                dir.path().join("m/lien.typ"),
+            )
+            .unwrap();
+            let e = m.lire("lien.typ").unwrap_err();
+            assert!(e.contains("hors du dossier"), "{e}");
+            fs::create_dir(dir.path().join("m/sous")).unwrap();
+            let e = m.lire("sous").unwrap_err();
+            assert!(e.contains("dossier"), "{e}");
+        }
+        let gros = vec![b'x'; TAILLE_FICHIER_MAX as usize + 1];
+        fs::write(dir.path().join("m/gros.typ"), gros).unwrap();
+        assert!(m.lire("gros.typ").unwrap_err().contains("volumineux"));
+    }
+
+    #[test]
+    fn a_folder_without_description_or_family_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            ouvrir(&dir.path().join("absent"))
+                .unwrap_err()
+                .contains("introuvable")
+        );
+        let e = ouvrir(dir.path()).unwrap_err();
+        assert!(e.contains("modele.yaml"), "{e}");
+        fs::write(dir.path().join("modele.yaml"), "nom: x\n").unwrap();
+        assert!(ouvrir(dir.path()).unwrap_err().contains("`famille`"));
+    }
+
+    #[test]
+    fn the_hash_follows_the_files_used_folder_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = modele(dir.path());
+        let g = "intercommunal/convention.typ.j2";
+        // Nothing in the folder but the library: the rest is embedded.
+        let a = m.empreinte(g).unwrap();
+        let autre = modele(&dir.path().join("autre"));
+        fs::write(dir.path().join("autre/lib/convflux.typ"), "#let x = 2\n").unwrap();
+        assert_ne!(autre.empreinte(g).unwrap(), a);
+        assert_eq!(m.empreinte("absent.typ.j2"), None);
+    }
+}

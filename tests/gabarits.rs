@@ -1,0 +1,263 @@
+//! `convention.gabarits`: documents generated from a user's model folder, as
+//! a legal service would do it: copy the built-in model with `convflux modele
+//! copier`, change a sentence, point a convention at the copy, generate, and
+//! read the PDF's text. Also: incremental runs follow the model's files, the
+//! folder is a sandbox, errors name the template file and line, and a file
+//! without the key keeps the built-in model.
+//!
+//! Rerun alone: `cargo test --test gabarits`.
+
+mod commun;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use commun::{convflux, plat, s, stderr};
+
+const ANCIENNE: &str = "La présente convention est conclue pour une durée";
+const NOUVELLE: &str = "Le présent accord local est conclu pour une durée";
+const CORPS: &str = "intercommunal/_corps.typ.j2";
+
+/// The text of every page of a PDF, spaces folded.
+fn texte_pdf(pdf: &Path) -> String {
+    let doc = lopdf::Document::load(pdf).expect("PDF lisible");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    plat(&doc.extract_text(&pages).expect("texte du PDF"))
+}
+
+/// A folder with `modeles/ouest` (the intercommunal model, copied by
+/// `convflux modele copier`, its article on the duration rewritten), and
+/// `sedre.yaml` (from data/) pointing at it.
+fn projet() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let modele = dir.path().join("modeles/ouest");
+    let o = convflux(&["modele", "copier", "intercommunal", s(&modele), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let corps = modele.join(CORPS);
+    let texte = fs::read_to_string(&corps).unwrap();
+    assert!(texte.contains(ANCIENNE));
+    fs::write(&corps, texte.replace(ANCIENNE, NOUVELLE)).unwrap();
+    let yaml = dir.path().join("sedre.yaml");
+    ecrire_avec_gabarits(&yaml, "data/territoire-ouest/sedre.yaml", "modeles/ouest");
+    (dir, modele, yaml)
+}
+
+/// `seed` from data/ with `gabarits: <gabarits>` under `convention:`.
+fn ecrire_avec_gabarits(yaml: &Path, seed: &str, gabarits: &str) {
+    let base = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(seed)).unwrap();
+    assert!(base.contains("\n  modele: intercommunal\n"), "{seed}");
+    let texte = base.replacen(
+        "\n  modele: intercommunal\n",
+        &format!("\n  modele: intercommunal\n  gabarits: \"{gabarits}\"\n"),
+        1,
+    );
+    fs::write(yaml, texte).unwrap();
+}
+
+/// The summary line of `generer`.
+fn resume(e: &str) -> &str {
+    e.lines().last().unwrap_or("")
+}
+
+fn generer(entrees: &[&Path], sortie: &Path) -> std::process::Output {
+    let mut args = vec!["generer"];
+    args.extend(entrees.iter().map(|p| s(p)));
+    args.extend(["--sortie", s(sortie), "-j", "1"]);
+    convflux(&args)
+}
+
+/// Every PDF under `dir`.
+fn pdfs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entrees) = fs::read_dir(dir) {
+        for e in entrees.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(pdfs(&p));
+            } else if p.extension().is_some_and(|x| x == "pdf") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn an_edited_sentence_of_the_copied_model_is_in_the_pdf() {
+    let (dir, modele, yaml) = projet();
+    // In the same batch, a file without the key: the built-in model.
+    let sans = dir.path().join("semader.yaml");
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/territoire-ouest/semader.yaml"),
+        &sans,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = generer(&[&yaml, &sans], &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let sedre = texte_pdf(&out.join("2024/territoire-ouest-sedre/convention.pdf"));
+    assert!(sedre.contains(&plat(NOUVELLE)), "{sedre}");
+    assert!(!sedre.contains(&plat(ANCIENNE)), "{sedre}");
+    let semader = texte_pdf(&out.join("2024/territoire-ouest-semader/convention.pdf"));
+    assert!(semader.contains(&plat(ANCIENNE)), "{semader}");
+    assert!(!semader.contains(&plat(NOUVELLE)), "{semader}");
+
+    // Nothing changed: nothing regenerated.
+    let o = generer(&[&yaml, &sans], &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        resume(&stderr(&o)).starts_with("0 document produit"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The model's template edited again: only the convention using it.
+    let corps = modele.join(CORPS);
+    let texte = fs::read_to_string(&corps).unwrap();
+    fs::write(
+        &corps,
+        texte.replace(
+            NOUVELLE,
+            "Le présent accord révisé est conclu pour une durée",
+        ),
+    )
+    .unwrap();
+    let o = generer(&[&yaml, &sans], &out);
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    // The first year's documents use it; the avenant of 2025 does not.
+    assert!(resume(&e).starts_with("2 documents produits"), "{e}");
+    let sedre = texte_pdf(&out.join("2024/territoire-ouest-sedre/convention.pdf"));
+    assert!(sedre.contains("accord révisé"), "{sedre}");
+
+    // The model's Typst library, imported by every document: all four of
+    // this convention, none of the other file.
+    let lib = modele.join("lib/convflux.typ");
+    let texte = fs::read_to_string(&lib).unwrap();
+    fs::write(&lib, format!("{texte}\n#let essai-bibliotheque = 1\n")).unwrap();
+    let o = generer(&[&yaml, &sans], &out);
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    eprintln!("ETAPE {}", e.lines().last().unwrap_or(""));
+    assert!(resume(&e).starts_with("4 documents produits"), "{e}");
+}
+
+#[test]
+fn a_template_naming_a_file_outside_the_model_is_refused() {
+    let (dir, modele, yaml) = projet();
+    let corps = modele.join(CORPS);
+    let texte = fs::read_to_string(&corps).unwrap();
+    fs::write(
+        &corps,
+        format!("{texte}{{% include \"../../etc/passwd\" %}}\n"),
+    )
+    .unwrap();
+    let autre = dir.path().join("semader.yaml");
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/territoire-ouest/semader.yaml"),
+        &autre,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = generer(&[&yaml, &autre], &out);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("« ../../etc/passwd » refusé"), "{e}");
+    assert!(e.contains("ne peut pas sortir de son dossier"), "{e}");
+    assert!(e.contains("aucun document produit"), "{e}");
+    // Nothing for this convention; the other file of the batch is produced.
+    assert!(pdfs(&out.join("2024/territoire-ouest-sedre")).is_empty());
+    assert!(!pdfs(&out.join("2024/territoire-ouest-semader")).is_empty());
+
+    // An absolute name, and a link leading out of the folder.
+    fs::write(&corps, format!("{texte}{{% include \"/etc/passwd\" %}}\n")).unwrap();
+    let e = stderr(&generer(&[&yaml], &out));
+    assert!(e.contains("chemin absolu"), "{e}");
+    #[cfg(unix)]
+    {
+        fs::write(dir.path().join("dehors.typ.j2"), "secret").unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join("dehors.typ.j2"),
+            modele.join("intercommunal/lien.typ.j2"),
+        )
+        .unwrap();
+        fs::write(
+            &corps,
+            format!("{texte}{{% include \"intercommunal/lien.typ.j2\" %}}\n"),
+        )
+        .unwrap();
+        let o = generer(&[&yaml], &out);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        assert!(e.contains("hors du dossier du modèle"), "{e}");
+    }
+    assert!(pdfs(&out.join("2024/territoire-ouest-sedre")).is_empty());
+}
+
+#[test]
+fn template_errors_name_the_file_and_line_of_the_model() {
+    let (dir, modele, yaml) = projet();
+    let corps = modele.join(CORPS);
+    let texte = fs::read_to_string(&corps).unwrap();
+    let mut lignes: Vec<&str> = texte.lines().collect();
+    // Line 9, after the opening comment.
+    lignes.insert(8, "{% if %}");
+    fs::write(&corps, lignes.join("\n")).unwrap();
+    let out = dir.path().join("out");
+    let o = generer(&[&yaml], &out);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    let lieu = format!(
+        "{}:9 : erreur de syntaxe",
+        modele.canonicalize().unwrap().join(CORPS).display()
+    );
+    assert!(e.contains(&lieu), "{lieu}\n{e}");
+    assert!(pdfs(&out).is_empty());
+
+    lignes[8] = "{{ variable_inconnue }}";
+    fs::write(&corps, lignes.join("\n")).unwrap();
+    let e = stderr(&generer(&[&yaml], &out));
+    assert!(e.contains(":9 : variable ou attribut non défini"), "{e}");
+
+    // A Typst error in the model's library: its file, line and column.
+    fs::write(&corps, &texte).unwrap();
+    let lib = modele.join("lib/convflux.typ");
+    let t = fs::read_to_string(&lib).unwrap();
+    let n = t.lines().count() + 1;
+    fs::write(&lib, format!("{t}#let casse = 1 + \"a\"\n")).unwrap();
+    let o = generer(&[&yaml], &out);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    let lieu = format!("lib/convflux.typ:{n}:14");
+    assert!(e.contains("erreur de composition Typst"), "{e}");
+    assert!(e.contains(&lieu), "{lieu}\n{e}");
+    assert!(pdfs(&out).is_empty());
+}
+
+#[test]
+fn a_folder_that_cannot_serve_the_convention_is_a_located_error() {
+    let (dir, _modele, yaml) = projet();
+    ecrire_avec_gabarits(&yaml, "data/territoire-ouest/sedre.yaml", "modeles/absent");
+    let o = convflux(&["verifier", s(&yaml)]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("dossier de modèle introuvable"), "{e}");
+    assert!(e.contains("sedre.yaml:14:13"), "{e}");
+
+    let bi = dir.path().join("modeles/bi");
+    let o = convflux(&["modele", "copier", "bilateral", s(&bi), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    ecrire_avec_gabarits(&yaml, "data/territoire-ouest/sedre.yaml", "modeles/bi");
+    let e = stderr(&convflux(&["verifier", s(&yaml)]));
+    assert!(
+        e.contains("sert les conventions « bilateral », pas « intercommunal »"),
+        "{e}"
+    );
+
+    fs::create_dir(dir.path().join("vide")).unwrap();
+    ecrire_avec_gabarits(&yaml, "data/territoire-ouest/sedre.yaml", "vide");
+    let e = stderr(&convflux(&["verifier", s(&yaml)]));
+    assert!(e.contains("le dossier n'a pas de modele.yaml"), "{e}");
+}
