@@ -261,3 +261,27 @@ fn a_folder_that_cannot_serve_the_convention_is_a_located_error() {
     let e = stderr(&convflux(&["verifier", s(&yaml)]));
     assert!(e.contains("le dossier n'a pas de modele.yaml"), "{e}");
 }
+
+/// The model's Typst code is sandboxed like the built-in one: reading a file
+/// outside the model (an absolute path) or importing a package is refused,
+/// with nothing written for the convention.
+#[test]
+fn the_models_typst_code_reads_nothing_outside_and_imports_no_package() {
+    let (dir, modele, yaml) = projet();
+    let lib = modele.join("lib/convflux.typ");
+    let t = fs::read_to_string(&lib).unwrap();
+    let out = dir.path().join("out");
+    for (piege, attendu) in [
+        ("#let secret = read(\"/etc/passwd\")\n", "/etc/passwd"),
+        ("#import \"@preview/cetz:0.3.0\"\n", "@preview/cetz"),
+    ] {
+        fs::write(&lib, format!("{t}{piege}")).unwrap();
+        let o = generer(&[&yaml], &out);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{piege}: {e}");
+        assert!(e.contains("erreur de composition Typst"), "{piege}: {e}");
+        assert!(e.contains(attendu), "{piege}: {e}");
+        assert!(e.contains("aucun document produit"), "{piege}: {e}");
+        assert!(pdfs(&out).is_empty(), "{piege}");
+    }
+}

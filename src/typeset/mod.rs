@@ -27,7 +27,6 @@ pub mod signature;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
 use typst::diag::{FileError, FileResult, PackageError, SourceDiagnostic, Warned};
@@ -266,9 +265,16 @@ impl Typesetter {
                 format!("les paquets Typst sont désactivés dans convflux : {spec}").into(),
             ))));
         }
-        self.files
-            .get(&id)
-            .ok_or_else(|| FileError::NotFound(PathBuf::from(id.vpath().get_with_slash())))
+        // In French: Typst's own text for a missing file is English.
+        self.files.get(&id).ok_or_else(|| {
+            FileError::Other(Some(
+                format!(
+                    "fichier introuvable ou hors d'atteinte : {} (seuls les gabarits du modèle et leur bibliothèque sont lisibles)",
+                    id.vpath().get_with_slash()
+                )
+                .into(),
+            ))
+        })
     }
 
     /// The name of an embedded file in messages: `main.typ` or its path under `templates/`.
@@ -641,7 +647,10 @@ mod tests {
             .compile("#import \"/lib/essai.typ.j2\": *", "t")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("file not found"), "{err}");
+        assert!(
+            err.contains("fichier introuvable ou hors d'atteinte"),
+            "{err}"
+        );
         assert!(
             typesetter
                 .compile("#import \"lib/essai.typ\": total\n#total(1)", "t")
