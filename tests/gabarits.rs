@@ -210,7 +210,7 @@ fn template_errors_name_the_file_and_line_of_the_model() {
     let e = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{e}");
     let lieu = format!(
-        "{}:9 : erreur de syntaxe",
+        "{}:9:7 : erreur de syntaxe",
         modele.canonicalize().unwrap().join(CORPS).display()
     );
     assert!(e.contains(&lieu), "{lieu}\n{e}");
@@ -219,7 +219,7 @@ fn template_errors_name_the_file_and_line_of_the_model() {
     lignes[8] = "{{ variable_inconnue }}";
     fs::write(&corps, lignes.join("\n")).unwrap();
     let e = stderr(&generer(&[&yaml], &out));
-    assert!(e.contains(":9 : variable ou attribut non défini"), "{e}");
+    assert!(e.contains(":9:4 : variable ou attribut non défini"), "{e}");
 
     // A Typst error in the model's library: its file, line and column.
     fs::write(&corps, &texte).unwrap();
@@ -283,5 +283,44 @@ fn the_models_typst_code_reads_nothing_outside_and_imports_no_package() {
         assert!(e.contains(attendu), "{piege}: {e}");
         assert!(e.contains("aucun document produit"), "{piege}: {e}");
         assert!(pdfs(&out).is_empty(), "{piege}");
+    }
+}
+
+/// The full message of a mistake in a user's template: file, line and
+/// column, the line itself and a caret under the mistake (snapshot).
+#[test]
+fn template_mistakes_are_shown_in_full_at_their_line_and_column() {
+    let (dir, modele, yaml) = projet();
+    let corps = modele.join(CORPS);
+    let texte = fs::read_to_string(&corps).unwrap();
+    let dossier = modele.canonicalize().unwrap();
+    let fichier = dossier.join(CORPS);
+    let out = dir.path().join("out");
+    for (ligne, attendu) in [
+        (
+            "Texte {{ variable_inconnue }} fin",
+            format!(
+                "{y} : erreur de gabarit {f}:9:10 : variable ou attribut non défini : `variable_inconnue` n'est pas défini\n  │\n9 │ Texte {{{{ variable_inconnue }}}} fin\n  │          ^^^^^^^^^^^^^^^^^\n  = note : modèle {d} (`convention.gabarits`)\naucun document produit\n",
+                y = yaml.display(),
+                f = fichier.display(),
+                d = dossier.display()
+            ),
+        ),
+        (
+            "{% if %}",
+            format!(
+                "{y} : erreur de gabarit {f}:9:7 : erreur de syntaxe : fin de bloc inattendue\n  │\n9 │ {{% if %}}\n  │       ^^\n  = note : modèle {d} (`convention.gabarits`)\naucun document produit\n",
+                y = yaml.display(),
+                f = fichier.display(),
+                d = dossier.display()
+            ),
+        ),
+    ] {
+        let mut lignes: Vec<&str> = texte.lines().collect();
+        lignes.insert(8, ligne);
+        fs::write(&corps, lignes.join("\n")).unwrap();
+        let o = convflux(&["generer", s(&yaml), "--sortie", s(&out), "-j", "1", "-q"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(stderr(&o), attendu);
     }
 }

@@ -255,17 +255,49 @@ impl Rendu {
             }
             src = s.source();
         }
+        // The template's own text, to give the column and show the line.
+        let texte: Option<String> = match e.name() {
+            Some(nom) => match m.lire(nom) {
+                Ok(Some(b)) => Some(String::from_utf8_lossy(&b).into_owned()),
+                _ => crate::assets::template(nom).map(|b| String::from_utf8_lossy(b).into_owned()),
+            },
+            None => None,
+        };
         let fichier = match e.name() {
             Some(nom) if matches!(m.lire(nom), Ok(Some(_))) => m.chemin(nom),
             Some(nom) => format!("{nom} (gabarit intégré)"),
             None => m.chemin(template),
         };
-        let lieu = match e.line() {
-            Some(l) => format!("{fichier}:{l}"),
+        let place = match (&texte, e.range()) {
+            (Some(t), Some(r)) if r.start <= t.len() => {
+                let (l, c) = crate::diagnostic::ligne_colonne(t, r.start);
+                Some((l, c, r.end.saturating_sub(r.start).max(1)))
+            }
+            _ => e.line().map(|l| (l, 0, 0)),
+        };
+        let lieu = match place {
+            Some((l, c, _)) if c > 0 => format!("{fichier}:{l}:{c}"),
+            Some((l, ..)) => format!("{fichier}:{l}"),
             None => fichier,
         };
+        // The line itself, with a caret under what is wrong.
+        let extrait = match (&texte, place) {
+            (Some(t), Some((l, c, n))) if c > 0 => t.lines().nth(l - 1).map(|ligne| {
+                let largeur = l.to_string().len();
+                let longueur = n.min(ligne.chars().count().saturating_sub(c - 1)).max(1);
+                format!(
+                    "\n{:largeur$} │\n{l} │ {}\n{:largeur$} │ {}{}",
+                    "",
+                    crate::diagnostic::affichable(ligne),
+                    "",
+                    " ".repeat(c - 1),
+                    "^".repeat(longueur)
+                )
+            }),
+            _ => None,
+        };
         let mut detail = match e.detail() {
-            Some(d) => format!("{} : {d}", nature(e.kind())),
+            Some(d) => format!("{} : {}", nature(e.kind()), detail_fr(d)),
             None => nature(e.kind()).to_owned(),
         };
         let mut src = std::error::Error::source(e);
@@ -273,12 +305,35 @@ impl Rendu {
             detail.push_str(&format!(" ; {s}"));
             src = s.source();
         }
+        if let Some(x) = extrait {
+            detail.push_str(&x);
+        }
         RenderError::Modele {
             lieu,
             detail,
             dossier: m.racine().display().to_string(),
         }
     }
+}
+
+/// minijinja's detail of the most common template mistakes, in French (the
+/// others are left as minijinja writes them).
+fn detail_fr(d: &str) -> String {
+    if let Some(nom) = d.strip_suffix(" is undefined") {
+        return format!("{nom} n'est pas défini");
+    }
+    match d {
+        "unexpected end of block" => return "fin de bloc inattendue".to_owned(),
+        "unexpected end of input" => return "fin du gabarit inattendue".to_owned(),
+        "unexpected end of variable block" => return "fin de `{{ … }}` inattendue".to_owned(),
+        _ => {}
+    }
+    if let Some(reste) = d.strip_prefix("unexpected ")
+        && let Some((trouve, attendu)) = reste.split_once(", expected ")
+    {
+        return format!("{trouve} inattendu, {attendu} attendu");
+    }
+    d.to_owned()
 }
 
 /// A minijinja error kind in French.
