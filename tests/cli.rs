@@ -226,6 +226,8 @@ fn council_report_rate_differing_from_the_annex_is_a_warning() {
 fn csv_has_one_row_per_annex() {
     let o = convflux(&["calculer", "data", "--format", "csv", "--annee", "2024"]);
     let out = stdout(&o);
+    // The byte-order mark Excel needs to read UTF-8.
+    assert!(out.starts_with('\u{feff}'), "{out}");
     assert_eq!(out.lines().count(), 7, "{out}");
     assert!(
         out.lines().any(|l| l.contains(

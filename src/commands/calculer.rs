@@ -78,6 +78,9 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
             out.push('\n');
         }
         Format::Csv => {
+            // A UTF-8 byte-order mark: Excel on Windows reads the accents
+            // right only with it (separator `;`, decimal comma: French Excel).
+            out.push('\u{feff}');
             out.push_str(&csv_entete());
             for an in &analyses {
                 for f in an.flux.iter().filter(garde) {
