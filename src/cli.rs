@@ -40,6 +40,23 @@ pub enum Commande {
     Manuel,
 }
 
+/// A year as `--annee` takes it: the years a file may hold
+/// (`validate::limites`), so a typo is a clear usage error.
+fn annee(s: &str) -> Result<i32, String> {
+    use crate::validate::limites::{DATE_ANNEE_MAX, DATE_ANNEE_MIN};
+    let a: i32 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("« {s} » n'est pas une année (attendu : par exemple 2025)"))?;
+    if (DATE_ANNEE_MIN..=DATE_ANNEE_MAX).contains(&a) {
+        Ok(a)
+    } else {
+        Err(format!(
+            "{a} est hors des années possibles ({DATE_ANNEE_MIN} à {DATE_ANNEE_MAX})"
+        ))
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct CompletionsArgs {
     /// L'interpréteur de commandes.
@@ -113,7 +130,7 @@ pub struct CalculerArgs {
     #[command(flatten)]
     pub entrees: Entrees,
     /// Année de l'exercice (par défaut : tous les exercices).
-    #[arg(long)]
+    #[arg(long, value_parser = annee)]
     pub annee: Option<i32>,
     /// Format de sortie.
     #[arg(long, value_enum, default_value_t = Format::Texte)]
@@ -131,7 +148,7 @@ pub struct GenererArgs {
     #[arg(long, default_value = "out", value_name = "DOSSIER")]
     pub sortie: PathBuf,
     /// Année de l'exercice (par défaut : tous les exercices).
-    #[arg(long)]
+    #[arg(long, value_parser = annee)]
     pub annee: Option<i32>,
     /// Écrit aussi les sources Typst générées (.typ) à côté des PDF.
     #[arg(long)]
@@ -164,7 +181,7 @@ pub struct AvenantArgs {
     #[arg(value_name = "FICHIER")]
     pub fichier: PathBuf,
     /// Année de l'avenant (par défaut : le dernier exercice du fichier).
-    #[arg(long)]
+    #[arg(long, value_parser = annee)]
     pub annee: Option<i32>,
     /// Dossier de sortie (l'avenant va dans <sortie>/<annee>/<convention>/).
     #[arg(long, default_value = "out", value_name = "DOSSIER")]
@@ -188,7 +205,7 @@ pub struct RapportArgs {
     #[command(flatten)]
     pub entrees: Entrees,
     /// Année du rapport (par défaut : la dernière année des annexes du réservataire).
-    #[arg(long)]
+    #[arg(long, value_parser = annee)]
     pub annee: Option<i32>,
     /// Dossier de sortie (le rapport va dans <sortie>/<annee>/rapport-<réservataire>.pdf).
     #[arg(long, default_value = "out", value_name = "DOSSIER")]

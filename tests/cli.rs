@@ -485,3 +485,17 @@ fn completions_and_man_page_are_written() {
     assert!(s.starts_with(".ie") || s.contains(".TH"), "{s}");
     assert!(s.contains("Conventions de gestion en flux"), "{s}");
 }
+
+/// `--annee` takes only the years a file may hold: a typo is a usage error
+/// in French, not an empty run.
+#[test]
+fn annee_out_of_the_possible_years_is_a_usage_error() {
+    for (valeur, attendu) in [
+        ("3000", "3000 est hors des années possibles (2000 à 2100)"),
+        ("abc", "« abc » n'est pas une année"),
+    ] {
+        let o = convflux(&["generer", "data", "--annee", valeur]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(attendu), "{}", stderr(&o));
+    }
+}
