@@ -271,6 +271,39 @@ pub fn en_json(d: &Diagnostics, source: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A place in a text shown to the user: its line and column (1-based,
+/// characters), and the line itself with a caret under `debut..fin`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extrait {
+    pub ligne: usize,
+    pub colonne: usize,
+    /// `  │` / `9 │ <line>` / `  │       ^^`, control characters escaped.
+    pub texte: String,
+}
+
+/// The [`Extrait`] of `source` at byte range `debut..fin`; `None` when the
+/// range is outside the text.
+pub fn extrait(source: &str, debut: usize, fin: usize) -> Option<Extrait> {
+    if debut > source.len() {
+        return None;
+    }
+    let (ligne, colonne) = ligne_colonne(source, debut);
+    let contenu = source.lines().nth(ligne.checked_sub(1)?)?;
+    let reste = contenu.chars().count().saturating_sub(colonne - 1);
+    let longueur = fin.saturating_sub(debut).min(reste).max(1);
+    let marge = " ".repeat(ligne.to_string().len());
+    Some(Extrait {
+        ligne,
+        colonne,
+        texte: format!(
+            "{marge} │\n{ligne} │ {}\n{marge} │ {}{}",
+            affichable(contenu),
+            " ".repeat(colonne - 1),
+            "^".repeat(longueur)
+        ),
+    })
+}
+
 pub fn ligne_colonne(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
     let avant = &source.as_bytes()[..offset];

@@ -268,33 +268,15 @@ impl Rendu {
             Some(nom) => format!("{nom} (gabarit intégré)"),
             None => m.chemin(template),
         };
-        let place = match (&texte, e.range()) {
-            (Some(t), Some(r)) if r.start <= t.len() => {
-                let (l, c) = crate::diagnostic::ligne_colonne(t, r.start);
-                Some((l, c, r.end.saturating_sub(r.start).max(1)))
-            }
-            _ => e.line().map(|l| (l, 0, 0)),
-        };
-        let lieu = match place {
-            Some((l, c, _)) if c > 0 => format!("{fichier}:{l}:{c}"),
-            Some((l, ..)) => format!("{fichier}:{l}"),
-            None => fichier,
-        };
-        // The line itself, with a caret under what is wrong.
-        let extrait = match (&texte, place) {
-            (Some(t), Some((l, c, n))) if c > 0 => t.lines().nth(l - 1).map(|ligne| {
-                let largeur = l.to_string().len();
-                let longueur = n.min(ligne.chars().count().saturating_sub(c - 1)).max(1);
-                format!(
-                    "\n{:largeur$} │\n{l} │ {}\n{:largeur$} │ {}{}",
-                    "",
-                    crate::diagnostic::affichable(ligne),
-                    "",
-                    " ".repeat(c - 1),
-                    "^".repeat(longueur)
-                )
-            }),
+        // Line, column and the line with a caret, from the template's text.
+        let extrait = match (&texte, e.range()) {
+            (Some(t), Some(r)) => crate::diagnostic::extrait(t, r.start, r.end),
             _ => None,
+        };
+        let lieu = match (&extrait, e.line()) {
+            (Some(x), _) => format!("{fichier}:{}:{}", x.ligne, x.colonne),
+            (None, Some(l)) => format!("{fichier}:{l}"),
+            (None, None) => fichier,
         };
         let mut detail = match e.detail() {
             Some(d) => format!("{} : {}", nature(e.kind()), detail_fr(d)),
@@ -306,7 +288,8 @@ impl Rendu {
             src = s.source();
         }
         if let Some(x) = extrait {
-            detail.push_str(&x);
+            detail.push('\n');
+            detail.push_str(&x.texte);
         }
         RenderError::Modele {
             lieu,
