@@ -14,6 +14,7 @@ use crate::input;
 use crate::load;
 use crate::model::Convention;
 use crate::modeles::dossier::{self as modele_dossier, Dossier as DossierModele};
+use crate::modeles::logos::{self, Image};
 use crate::output::{
     self,
     manifest::{self, Contexte, Sortie},
@@ -33,6 +34,8 @@ pub struct Analyse {
     /// The model folder named by `convention.gabarits`, opened; `None`: the
     /// built-in models.
     pub modele: Option<Arc<DossierModele>>,
+    /// The parties' logos, read and checked (`logo:`).
+    pub images: Vec<Image>,
 }
 
 impl Analyse {
@@ -45,6 +48,7 @@ impl Analyse {
             flux: Vec::new(),
             diags,
             modele: None,
+            images: Vec::new(),
         }
     }
 
@@ -117,6 +121,10 @@ pub fn analyser_octets(chemin: &Path, mut bytes: Vec<u8>) -> Analyse {
     let modele = convention
         .as_ref()
         .and_then(|c| ouvrir_modele(chemin, c, &mut diags));
+    let images = match &convention {
+        Some(c) => logos::lire(chemin, c, modele.as_deref(), &mut diags),
+        None => Vec::new(),
+    };
     let mut flux = Vec::new();
     if let Some(c) = &convention {
         for e in &c.exercices {
@@ -137,6 +145,7 @@ pub fn analyser_octets(chemin: &Path, mut bytes: Vec<u8>) -> Analyse {
         flux,
         diags,
         modele,
+        images,
     }
 }
 
@@ -225,6 +234,9 @@ pub struct Provenance<'a> {
     /// SHA-256 of the source.
     pub sha256: &'a str,
     pub annee: i32,
+    /// The logos the documents may print (served to typeset, hashed in
+    /// the manifest so that changing one regenerates the documents).
+    pub images: &'a [Image],
 }
 
 /// Documents typeset and written to their temporary files, not yet installed.
@@ -247,13 +259,23 @@ impl Fabrique<'_> {
         lot: &mut Lot,
     ) -> anyhow::Result<Vec<String>> {
         let mut cles = Vec::new();
+        let images: Vec<(String, Arc<[u8]>)> = p
+            .images
+            .iter()
+            .map(|i| (i.virtuel.clone(), Arc::clone(&i.octets)))
+            .collect();
+        let images_sha256: std::collections::BTreeMap<String, String> = p
+            .images
+            .iter()
+            .map(|i| (i.fichier.display().to_string(), manifest::sha256(&i.octets)))
+            .collect();
         for doc in docs {
             let cle = format!("{dossier}/{}", doc.fichier);
             // A place that cannot be written: refused before typesetting.
             self.dossier.controler(&cle)?;
-            let compile = self
-                .ts
-                .compile_modele(&doc.source, &doc.ident, doc.modele.as_deref());
+            let compile =
+                self.ts
+                    .compile_images(&doc.source, &doc.ident, doc.modele.as_deref(), &images);
             (self.apres_document)();
             let compile = compile?;
             let gabarits_sha256 = match &doc.modele {
@@ -275,6 +297,7 @@ impl Fabrique<'_> {
                     .modele
                     .as_ref()
                     .map(|m| m.racine().display().to_string()),
+                images: images_sha256.clone(),
                 polices_sha256: self.ctx.polices_sha256.clone(),
                 version: self.ctx.version.clone(),
                 options: self.ctx.options.clone(),
@@ -338,6 +361,7 @@ pub fn ecrire_bibliotheque(
                     .unwrap_or_default()
                     .to_owned(),
                 modele: None,
+                images: Default::default(),
                 polices_sha256: ctx.polices_sha256.clone(),
                 version: ctx.version.clone(),
                 options: ctx.options.clone(),

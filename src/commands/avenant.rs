@@ -98,6 +98,7 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
         source: &source,
         sha256: &sha,
         annee,
+        images: &an.images,
     };
     // All or nothing: a typesetting failure leaves the folder untouched.
     let mut lot = pipeline::Lot::default();

@@ -154,6 +154,8 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             source: &source,
             sha256: &sha,
             annee: r.annee,
+            // The council report prints no logo (several conventions).
+            images: &[],
         };
         let mut lot = pipeline::Lot::default();
         let cles = fabrique.preparer(vec![doc], &r.annee.to_string(), &provenance, &mut lot)?;

@@ -199,6 +199,7 @@ pub struct Bailleur {
     pub siret: Option<String>,
     pub sem: bool,
     pub signataire: Signataire,
+    pub logo: Option<Logo>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,6 +213,7 @@ pub struct Reservataire {
     pub deliberation: Option<Deliberation>,
     /// Data of the council report (`rapport` command) not found elsewhere.
     pub rapport: Option<rapport::FicheRapport>,
+    pub logo: Option<Logo>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -220,6 +222,71 @@ pub struct Territoire {
     /// "le", "la" or "l'" (for "le Territoire de l'Ouest", "du Territoire…").
     pub article: String,
     pub sigle: Option<String>,
+    pub logo: Option<Logo>,
+}
+
+/// A party's logo (`logo:`), as written: its path has been checked for its
+/// form only (relative, no `..`, a known extension); the pipeline reads the
+/// file and checks its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logo {
+    /// The path as written, without the `modele:` prefix.
+    pub chemin: Sp<String>,
+    /// Where the path starts from.
+    pub origine: OrigineLogo,
+    /// The format its extension names (the bytes must agree).
+    pub format: FormatImage,
+}
+
+/// Where a logo's path starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrigineLogo {
+    /// The folder of the YAML file (`logo: logos/sedre.png`).
+    Donnees,
+    /// The model folder of `convention.gabarits` (`logo: modele:images/x.png`).
+    Modele,
+}
+
+/// The image formats a logo may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatImage {
+    Png,
+    Jpeg,
+    Svg,
+}
+
+impl FormatImage {
+    /// The extension of the fixed path the image is served at.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FormatImage::Png => "png",
+            FormatImage::Jpeg => "jpg",
+            FormatImage::Svg => "svg",
+        }
+    }
+}
+
+/// A party of a convention that may carry a logo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Partie {
+    Territoire,
+    Bailleur,
+    /// The réservataire at this index of `reservataires` (from 0).
+    Reservataire(usize),
+}
+
+impl Partie {
+    /// The fixed path where the documents find this party's logo: one per
+    /// party and format, never per document (Typst's file ids are a
+    /// bounded, process-wide space).
+    pub fn chemin_logo(self, format: FormatImage) -> String {
+        let e = format.extension();
+        match self {
+            Partie::Territoire => format!("/logos/territoire.{e}"),
+            Partie::Bailleur => format!("/logos/bailleur.{e}"),
+            Partie::Reservataire(i) => format!("/logos/reservataire-{}.{e}", i + 1),
+        }
+    }
 }
 
 /// A block of local text: paragraphs, bullet lists and simple tables.
@@ -407,6 +474,23 @@ pub struct Convention {
 }
 
 impl Convention {
+    /// Every logo given, in the order the documents print them: the
+    /// territoire, the bailleur, then the réservataires in file order.
+    pub fn logos(&self) -> Vec<(Partie, &Logo)> {
+        let mut v = Vec::new();
+        v.extend(
+            self.territoire
+                .logo
+                .as_ref()
+                .map(|l| (Partie::Territoire, l)),
+        );
+        v.extend(self.bailleur.logo.as_ref().map(|l| (Partie::Bailleur, l)));
+        for (i, r) in self.reservataires.iter().enumerate() {
+            v.extend(r.logo.as_ref().map(|l| (Partie::Reservataire(i), l)));
+        }
+        v
+    }
+
     pub fn reservataire(&self, id: &str) -> Option<&Reservataire> {
         self.reservataires.iter().find(|r| r.id.v == id)
     }

@@ -79,6 +79,10 @@ pub struct Sortie {
     /// folder first then embedded; absent: the built-in models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modele: Option<String>,
+    /// The logo files the documents were given (path as read → SHA-256),
+    /// hashed again by later runs: a changed logo regenerates the output.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub images: BTreeMap<String, String>,
     /// SHA-256 of the embedded fonts.
     pub polices_sha256: String,
     pub version: String,
@@ -309,6 +313,7 @@ impl Manifeste {
                 && o.source_sha256 == sha256
                 && o.annee == annee
                 && empreinte_actuelle(o).as_deref() == Some(o.gabarits_sha256.as_str())
+                && images_inchangees(o)
                 && o.polices_sha256 == ctx.polices_sha256
                 && o.version == ctx.version
                 && o.options == ctx.options
@@ -506,6 +511,18 @@ pub fn empreinte_actuelle(o: &Sortie) -> Option<String> {
     }
 }
 
+/// Whether every logo file an output was given still has the bytes it had
+/// (read again, bounded as `validate` bounds a logo).
+fn images_inchangees(o: &Sortie) -> bool {
+    o.images.iter().all(|(fichier, sha)| {
+        input::lire(
+            Path::new(fichier),
+            crate::validate::limites::LOGO_TAILLE_MAX,
+        )
+        .is_ok_and(|b| sha256(&b) == *sha)
+    })
+}
+
 /// One JSON value on one line.
 fn json<T: Serialize + ?Sized>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
@@ -528,6 +545,7 @@ mod tests {
                 .unwrap()
                 .into(),
             modele: None,
+            images: BTreeMap::new(),
             polices_sha256: empreinte_polices(),
             version: VERSION.into(),
             options: "o".into(),

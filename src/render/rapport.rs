@@ -275,6 +275,8 @@ pub fn construire(r: &Rapport) -> RapportVue {
                 jour: 1,
             },
             pied: titre,
+            // A report spans several conventions: no party's logo.
+            logos: Vec::new(),
         },
         reservataire: ReservataireRapportVue {
             id: res.id.v.clone(),

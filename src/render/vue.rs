@@ -47,6 +47,9 @@ pub struct DocumentVue {
     pub auteurs: Vec<String>,
     pub date: DateVue,
     pub pied: String,
+    /// The fixed paths of the logos printed above the title of the first
+    /// page (territoire, bailleur, réservataires); empty: no logo row.
+    pub logos: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -457,6 +460,19 @@ fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
 
 /// Builds the template context for one year of a convention. `seule` keeps
 /// only the annex of that réservataire (an annex printed alone).
+/// The logos a document prints: every party's for the convention, the
+/// territoire's, the bailleur's and its réservataire's for an annex of one.
+fn logos(c: &Convention, seule: Option<&str>) -> Vec<String> {
+    c.logos()
+        .into_iter()
+        .filter(|(p, _)| match (p, seule) {
+            (Partie::Reservataire(i), Some(id)) => c.reservataires[*i].id.v == id,
+            _ => true,
+        })
+        .map(|(p, l)| p.chemin_logo(l.format))
+        .collect()
+}
+
 pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &str) -> Vue {
     let premiere = c.premiere_annee().unwrap_or(flux.annee);
     let (debut, fin, a_la_signature) = match &c.date_effet {
@@ -519,6 +535,7 @@ pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &
                 jour: date.jour,
             },
             pied: format!("{} — {}", c.titre, c.bailleur.nom),
+            logos: logos(c, seule),
         },
         convention: ConventionVue {
             id: c.id.clone(),

@@ -17,6 +17,10 @@
 //! folder; a `.typ` the folder lacks comes from the embedded ones. File ids stay one per
 //! path, whatever the folder: ids are never minted per document.
 //!
+//! Images given with the document ([`Typesetter::compile_images`], a party's logo) are served
+//! at their fixed paths under [`IMAGES_PREFIX`] (`/logos/bailleur.png`): the caller names a
+//! bounded set of such paths, the same for every document, so their ids stay fixed too.
+//!
 //! Unless turned off with [`Typesetter::champs_signature`], the PDF gets an empty signature field
 //! over each signature block (see [`crate::typeset::signature`]), appended as an incremental update.
 //!
@@ -27,7 +31,7 @@ pub mod signature;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use typst::diag::{FileError, FileResult, PackageError, SourceDiagnostic, Warned};
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
@@ -56,6 +60,9 @@ const WARNING_PREFIX: &str = "avertissement Typst : ";
 const UNKNOWN_FONT: &str = "unknown font family";
 /// Extensions of the template files served as images (besides `.typ` sources).
 const IMAGE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "gif", "svg", "webp"];
+
+/// The folder of the images given with a document (see [`Typesetter::compile_images`]).
+pub const IMAGES_PREFIX: &str = "/logos/";
 
 /// An error of the typeset stage; messages are in French and locate each problem.
 #[derive(Debug, thiserror::Error)]
@@ -203,11 +210,37 @@ impl Typesetter {
         ident: &str,
         modele: Option<&DossierModele>,
     ) -> Result<Compiled, TypesetError> {
+        self.compile_images(main, ident, modele, &[])
+    }
+
+    /// [`Typesetter::compile_modele`] with images served at the given paths, each under
+    /// [`IMAGES_PREFIX`]: a fixed, bounded set of names (one per party and format), never
+    /// one per document, since file ids are never freed.
+    pub fn compile_images(
+        &self,
+        main: &str,
+        ident: &str,
+        modele: Option<&DossierModele>,
+        images: &[(String, Arc<[u8]>)],
+    ) -> Result<Compiled, TypesetError> {
+        let mut servies = HashMap::new();
+        for (chemin, octets) in images {
+            if !chemin.starts_with(IMAGES_PREFIX) || chemin.contains("..") {
+                return Err(TypesetError::Assets(format!(
+                    "chemin d'image invalide « {chemin} » (attendu sous {IMAGES_PREFIX})"
+                )));
+            }
+            let id = file_id(chemin).map_err(|err| {
+                TypesetError::Assets(format!("chemin d'image invalide « {chemin} » : {err}"))
+            })?;
+            servies.insert(id, Bytes::new(Arc::clone(octets)));
+        }
         let world = DocumentWorld {
             typesetter: self,
             main: Source::new(self.main, main.to_owned()),
             modele,
             sources: Mutex::default(),
+            images: servies,
         };
 
         let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
@@ -308,6 +341,8 @@ struct DocumentWorld<'a> {
     modele: Option<&'a DossierModele>,
     /// The folder's sources parsed in this compilation, by id.
     sources: Mutex<HashMap<FileId, FileResult<Source>>>,
+    /// The images given with this document, at their fixed ids.
+    images: HashMap<FileId, Bytes>,
 }
 
 impl DocumentWorld<'_> {
@@ -379,6 +414,9 @@ impl World for DocumentWorld<'_> {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == self.main.id() {
             return Ok(Bytes::from_string(self.main.text().to_owned()));
+        }
+        if let Some(bytes) = self.images.get(&id) {
+            return Ok(bytes.clone());
         }
         if let Some(bytes) = self.du_modele(id) {
             return bytes;

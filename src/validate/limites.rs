@@ -70,3 +70,16 @@ pub const DISPOSITIONS_MAX: usize = 50;
 /// not fit an A4 page).
 pub const TABLEAU_COLONNES_MAX: usize = 8;
 pub const TABLEAU_LIGNES_MAX: usize = 500;
+
+/// Bytes of one logo file (`logo:`). A logo printed 2 cm high needs a few
+/// hundred kilobytes at most, even as a photograph; 2 MiB leaves room for a
+/// print-quality PNG while keeping the documents of a batch in bounded
+/// memory (every logo of a convention is held while it is typeset). A logo
+/// taken from a model folder is also bounded by that folder's own limit
+/// (`modeles::dossier::TAILLE_FICHIER_MAX`, 1 MiB).
+pub const LOGO_TAILLE_MAX: u64 = 2 * 1024 * 1024;
+
+/// Logos of one convention (territoire, bailleur and réservataires
+/// together): they stand in one row above the title of the first page, and
+/// with [`LOGO_TAILLE_MAX`] they are at most 24 MiB in memory.
+pub const LOGOS_MAX: usize = 12;

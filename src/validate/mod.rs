@@ -11,6 +11,7 @@ pub mod bilan;
 pub mod clauses;
 pub mod lecteur;
 pub mod limites;
+pub mod logos;
 pub mod rapport;
 pub mod regles;
 pub mod schema;
@@ -167,7 +168,7 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
             );
         }
     }
-    Some(Convention {
+    let c = Convention {
         id: e.id,
         modele: e.modele,
         gabarits: e.gabarits,
@@ -187,7 +188,9 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
         reservataires,
         etat_des_lieux: edl,
         exercices,
-    })
+    };
+    logos::controler(l, &c);
+    Some(c)
 }
 
 struct Entete {
@@ -362,11 +365,13 @@ fn territoire(l: &mut Lecteur, n: &Node) -> Option<Territoire> {
         _ => Some("le"),
     };
     let sigle = l.opt_texte(&mut t, "sigle");
-    l.fin(t, &["nom", "article", "sigle"]);
+    let logo = logos::lire(l, &mut t);
+    l.fin(t, &["nom", "article", "sigle", "logo"]);
     Some(Territoire {
         nom: nom?,
         article: article?.to_string(),
         sigle,
+        logo: logo?,
     })
 }
 
@@ -606,6 +611,7 @@ fn bailleur(l: &mut Lecteur, n: &Node) -> Option<Bailleur> {
     let sig = l
         .requis(&mut t, "signataire", "le signataire du bailleur")
         .and_then(|n| signataire(l, n, "bailleur.signataire"));
+    let logo = logos::lire(l, &mut t);
     l.fin(
         t,
         &[
@@ -618,6 +624,7 @@ fn bailleur(l: &mut Lecteur, n: &Node) -> Option<Bailleur> {
             "siret",
             "sem",
             "signataire",
+            "logo",
         ],
     );
     Some(Bailleur {
@@ -631,6 +638,7 @@ fn bailleur(l: &mut Lecteur, n: &Node) -> Option<Bailleur> {
         siret,
         sem: sem?,
         signataire: sig?,
+        logo: logo?,
     })
 }
 
@@ -717,6 +725,7 @@ fn reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Reservataire>
     };
     // Council report data (src/rapport.rs).
     let rapport = rapport::lire_fiche(l, &mut t, chemin);
+    let logo = logos::lire(l, &mut t);
     l.fin(
         t,
         &[
@@ -728,6 +737,7 @@ fn reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Reservataire>
             "signataire",
             "deliberation",
             "rapport",
+            "logo",
         ],
     );
     let nom = nom?;
@@ -740,6 +750,7 @@ fn reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Reservataire>
         signataire: sig?,
         deliberation: deliberation?,
         rapport: rapport?,
+        logo: logo?,
     })
 }
 

@@ -18,6 +18,12 @@ fn texte_opt(description: &str) -> Value {
     json!({ "type": ["string", "null"], "description": description })
 }
 
+fn logo() -> Value {
+    json!({ "type": ["string", "null"],
+        "pattern": "^(modele:images/)?[^/\\\\].*\\.([pP][nN][gG]|[jJ][pP][eE]?[gG]|[sS][vV][gG])$",
+        "description": "logo de la partie : image PNG, JPEG ou SVG relative au fichier YAML (sans `..`), ou `modele:images/<fichier>` dans le dossier du modèle" })
+}
+
 fn logements(description: &str) -> Value {
     json!({ "type": "integer", "minimum": 0, "maximum": 4294967295u64, "description": description })
 }
@@ -277,7 +283,8 @@ pub fn schema() -> Value {
                 "properties": {
                     "nom": texte("nom de l'EPCI ou du territoire"),
                     "article": { "enum": ["le", "la", "l'", "l’", "aucun"] },
-                    "sigle": texte_opt("sigle, ex. TO")
+                    "sigle": texte_opt("sigle, ex. TO"),
+                    "logo": logo()
                 }
             },
             "textes": { "type": "object", "additionalProperties": bloc(),
@@ -295,7 +302,8 @@ pub fn schema() -> Value {
                         "ville": texte_opt("greffe"), "numero": texte_opt("numéro RCS") } },
                     "siret": texte_opt("SIRET"),
                     "sem": { "type": "boolean", "description": "société d'économie mixte" },
-                    "signataire": signataire()
+                    "signataire": signataire(),
+                    "logo": logo()
                 }
             },
             "reservataires": {
@@ -313,7 +321,8 @@ pub fn schema() -> Value {
                         "deliberation": { "type": "object", "additionalProperties": false, "properties": {
                             "numero": texte_opt("numéro de la délibération"),
                             "date": { "oneOf": [ date("date de la délibération"), { "type": "null" } ] }
-                        } }
+                        } },
+                        "logo": logo()
                     }
                 }
             },

@@ -526,6 +526,7 @@ fn produire(
             source,
             sha256: sha,
             annee: flux.annee,
+            images: &an.images,
         };
         let dossier = format!("{}/{}", flux.annee, c.id);
         let cles = fabrique.preparer(docs, &dossier, &provenance, &mut lot)?;

@@ -1,0 +1,201 @@
+//! Logos (`logo:` of a party): a PNG next to the YAML file is printed on the
+//! first page as an image XObject, the PDF stays PDF/A-2b, deterministic and
+//! signable; changing the logo regenerates the documents; hostile paths and
+//! files are refused with a French error and nothing written.
+//!
+//! Rerun alone: `cargo test --test logos`.
+
+mod commun;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use commun::{convflux, s, stderr};
+use lopdf::{Document, Object};
+
+/// A 1×1 red PNG (69 bytes, made with zlib; CRCs checked by Typst's decoder).
+const PNG_ROUGE: [u8; 69] = [
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x38, 0x21, 0x27, 0x07,
+    0x00, 0x02, 0xb6, 0x01, 0x05, 0x0a, 0x5b, 0xa6, 0x06, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// The same, blue.
+const PNG_BLEU: [u8; 69] = [
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x90, 0x93, 0x3b, 0x01,
+    0x00, 0x01, 0x62, 0x01, 0x05, 0x2f, 0xe6, 0x70, 0x8d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+const SEED: &str = "data/territoire-ouest/sedre.yaml";
+const CONVENTION: &str = "2024/territoire-ouest-sedre/convention.pdf";
+
+/// `sedre.yaml` from data/ written under `dir`, its bailleur with `logo: <logo>`.
+fn yaml_avec_logo(dir: &Path, logo: &str) -> PathBuf {
+    let base = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SEED)).unwrap();
+    let avant = "\nbailleur:\n  nom: SEDRE\n";
+    assert!(base.contains(avant));
+    let texte = base.replacen(avant, &format!("{avant}  logo: \"{logo}\"\n"), 1);
+    let yaml = dir.join("sedre.yaml");
+    fs::write(&yaml, texte).unwrap();
+    yaml
+}
+
+fn generer(yaml: &Path, sortie: &Path) -> std::process::Output {
+    convflux(&["generer", s(yaml), "--sortie", s(sortie), "-j", "1"])
+}
+
+/// Whether the PDF has an image XObject.
+fn a_une_image(pdf: &Document) -> bool {
+    pdf.objects.values().any(|o| match o {
+        Object::Stream(st) => st
+            .dict
+            .get(b"Subtype")
+            .is_ok_and(|t| t.as_name().is_ok_and(|n| n == b"Image")),
+        _ => false,
+    })
+}
+
+/// The number of `/FT /Sig` fields of the AcroForm.
+fn champs_signature(pdf: &Document) -> usize {
+    let Ok(form) = pdf.catalog().unwrap().get(b"AcroForm") else {
+        return 0;
+    };
+    let form = pdf.dereference(form).unwrap().1.as_dict().unwrap();
+    form.get(b"Fields")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            let f = pdf.get_dictionary(r.as_reference().unwrap()).unwrap();
+            f.get(b"FT").unwrap().as_name().unwrap() == b"Sig"
+        })
+        .count()
+}
+
+#[test]
+fn a_png_logo_is_an_image_of_a_signable_deterministic_pdf_a() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("logos")).unwrap();
+    fs::write(dir.path().join("logos/sedre.png"), PNG_ROUGE).unwrap();
+    let yaml = yaml_avec_logo(dir.path(), "logos/sedre.png");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        let o = generer(&yaml, out);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let octets = fs::read(a.join(CONVENTION)).unwrap();
+    assert_eq!(
+        octets,
+        fs::read(b.join(CONVENTION)).unwrap(),
+        "déterministe"
+    );
+    let pdf = Document::load_mem(&octets).unwrap();
+    assert!(a_une_image(&pdf), "pas d'image XObject");
+    let xmp = pdf
+        .dereference(pdf.catalog().unwrap().get(b"Metadata").unwrap())
+        .unwrap()
+        .1
+        .as_stream()
+        .unwrap();
+    let xmp = String::from_utf8_lossy(&xmp.content);
+    assert!(xmp.contains("<pdfaid:part>2</pdfaid:part>"), "{xmp}");
+    assert!(xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"));
+
+    // The same convention without logo: as many signature fields (one per
+    // block), and no image.
+    let temoin = dir.path().join("temoin");
+    let o = convflux(&["generer", SEED, "--sortie", s(&temoin), "-j", "1", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sans = Document::load(temoin.join(CONVENTION)).unwrap();
+    assert!(!a_une_image(&sans));
+    let n = champs_signature(&sans);
+    assert!(n > 0);
+    assert_eq!(champs_signature(&pdf), n);
+    // The annexes print the bailleur's logo too.
+    let annexe = fs::read_dir(a.join("2024/territoire-ouest-sedre"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("annexe-")
+        })
+        .unwrap();
+    assert!(a_une_image(&Document::load(annexe).unwrap()));
+}
+
+#[test]
+fn changing_the_logo_regenerates_the_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let logo = dir.path().join("logo.png");
+    fs::write(&logo, PNG_ROUGE).unwrap();
+    let yaml = yaml_avec_logo(dir.path(), "logo.png");
+    let out = dir.path().join("out");
+    let o = generer(&yaml, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let avant = fs::read(out.join(CONVENTION)).unwrap();
+    let manifeste = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifeste.contains("logo.png"), "{manifeste}");
+
+    let o = generer(&yaml, &out);
+    let e = stderr(&o);
+    assert!(
+        e.lines().last().unwrap().starts_with("0 document produit"),
+        "{e}"
+    );
+
+    fs::write(&logo, PNG_BLEU).unwrap();
+    let o = generer(&yaml, &out);
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(!e.lines().last().unwrap().starts_with("0 document"), "{e}");
+    assert_ne!(fs::read(out.join(CONVENTION)).unwrap(), avant);
+}
+
+/// A refused logo: exit code 1, the French reason, no document written.
+fn refuse(dir: &Path, logo: &str, raison: &str) {
+    let yaml = yaml_avec_logo(dir, logo);
+    let out = dir.join("out");
+    let o = generer(&yaml, &out);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{logo} : {e}");
+    assert!(e.contains(raison), "{logo} : {e}");
+    assert!(!out.join("2024").exists(), "{logo} : documents écrits");
+}
+
+#[test]
+fn hostile_logos_are_refused_and_nothing_is_written() {
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("donnees");
+    fs::create_dir(&dir).unwrap();
+    fs::write(base.path().join("dehors.png"), PNG_ROUGE).unwrap();
+    refuse(&dir, "../dehors.png", "`..`");
+    refuse(&dir, s(&base.path().join("dehors.png")), "chemin absolu");
+    refuse(&dir, "absent.png", "fichier introuvable");
+    fs::write(dir.join("texte.png"), "ceci est du texte, pas une image\n").unwrap();
+    refuse(&dir, "texte.png", "n'est pas une image PNG");
+    let mut gros = PNG_ROUGE.to_vec();
+    gros.resize(2 * 1024 * 1024 + 1, 0);
+    fs::write(dir.join("gros.png"), gros).unwrap();
+    refuse(&dir, "gros.png", "trop volumineux");
+    fs::create_dir(dir.join("dossier.png")).unwrap();
+    refuse(&dir, "dossier.png", "pas un fichier ordinaire");
+    refuse(&dir, "logo.gif", "format d'image non pris en charge");
+    refuse(
+        &dir,
+        "modele:images/logo.png",
+        "`convention.gabarits` manque",
+    );
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(base.path().join("dehors.png"), dir.join("lien.png")).unwrap();
+        refuse(&dir, "lien.png", "lien qui mène hors du dossier");
+    }
+}
