@@ -35,7 +35,7 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
     let mut analyses: Vec<Analyse> = Vec::new();
     let mut invalides = 0;
     for f in &fichiers {
-        let an = pipeline::analyser(f);
+        let an = pipeline::analyser_dans(f, &crate::modeles::projet::borne(&a.entrees.chemins, f));
         if !an.valide() {
             // Errors in full; warnings are `verifier`'s business, counted below.
             let mut d = an.diags.clone();
@@ -154,6 +154,7 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             source: &source,
             sha256: &sha,
             annee: r.annee,
+            projet: None,
         };
         let mut lot = pipeline::Lot::default();
         let cles = fabrique.preparer(vec![doc], &r.annee.to_string(), &provenance, &mut lot)?;
