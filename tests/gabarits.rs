@@ -346,3 +346,34 @@ fn an_unknown_key_of_the_project_file_is_an_error_with_its_file_and_line() {
     assert!(e.contains("pas « intercommunal »"), "{e}");
     assert!(e.contains("fichier de projet"), "{e}");
 }
+
+/// The worked example of data/val-de-loue: its project file gives its model
+/// folder (only `_corps.typ.j2` kept, article 10 rewritten), and the YAML adds
+/// one disposition particulière.
+#[test]
+fn the_val_de_loue_example_uses_its_model_and_its_clause() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = generer(&[Path::new("data/val-de-loue")], &out);
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(resume(&e).starts_with("3 documents produits"), "{e}");
+    let texte = texte_pdf(&out.join("2024/val-de-loue-habitat-loue/convention.pdf"));
+    for attendu in [
+        "comité de suivi de la conférence intercommunale du logement de la Communauté",
+        "Dispositions particulières",
+        "Relogement des ménages exposés aux crues de la Loue",
+    ] {
+        assert!(texte.contains(&plat(attendu)), "{attendu} : {texte}");
+    }
+    assert!(
+        !texte.contains(&plat("une première mise en demeure")),
+        "{texte}"
+    );
+    let manifeste = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifeste.contains("val-de-loue/modele\""), "{manifeste}");
+    assert!(
+        manifeste.contains("\"chemin\":\"data/val-de-loue/convflux.yaml\""),
+        "{manifeste}"
+    );
+}
