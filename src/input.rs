@@ -156,6 +156,25 @@ fn est_yaml(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }
 
+/// The name of a project file (`modeles::projet::NOM`, which this stage
+/// cannot import): found in a folder walked, it is not a convention.
+const PROJET: &str = "convflux.yaml";
+
+/// The description of a model folder (`modeles::DESCRIPTION`): a folder
+/// holding it is a model copied by `modele copier`, not conventions, and is
+/// not walked.
+const DESCRIPTION_MODELE: &str = "modele.yaml";
+
+/// Whether a walked entry is passed over: a project file, or a model
+/// folder below the folder named (the folder named itself is walked).
+fn ignore(e: &walkdir::DirEntry) -> bool {
+    if e.file_type().is_dir() {
+        e.depth() > 0 && e.path().join(DESCRIPTION_MODELE).is_file()
+    } else {
+        e.file_name() == PROJET
+    }
+}
+
 /// Expands files and folders into the YAML files to process. A path that
 /// does not exist is an error (the user named it); inside folders, a loop of
 /// links or an unreadable entry is a warning and the walk goes on. A FIFO or
@@ -191,7 +210,9 @@ pub fn lister(chemins: &[PathBuf]) -> Result<Liste, String> {
 fn parcourir(racine: &Path, out: &mut Vec<PathBuf>, avertissements: &mut Vec<String>) {
     let walker = walkdir::WalkDir::new(racine)
         .follow_links(true)
-        .sort_by_file_name();
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !ignore(e));
     for entree in walker {
         match entree {
             Ok(e) => {
@@ -256,6 +277,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let e = lire(dir.path(), 100).unwrap_err().to_string();
         assert!(e.contains("dossier"), "{e}");
+    }
+
+    #[test]
+    fn project_files_and_model_folders_are_not_conventions() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("t/modele/intercommunal")).unwrap();
+        fs::write(d.join("t/a.yaml"), b"x").unwrap();
+        fs::write(d.join("t").join(PROJET), b"x").unwrap();
+        fs::write(d.join("t/modele").join(DESCRIPTION_MODELE), b"x").unwrap();
+        fs::write(d.join("t/modele/intercommunal/b.yaml"), b"x").unwrap();
+        let l = lister(&[d.to_path_buf()]).unwrap();
+        assert_eq!(l.fichiers, [d.join("t/a.yaml")]);
     }
 
     #[cfg(unix)]

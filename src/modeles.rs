@@ -11,6 +11,7 @@ use crate::assets;
 
 pub mod dossier;
 pub mod logos;
+pub mod projet;
 
 /// A file a model produces, as `render` names it.
 #[derive(Debug, Clone, Copy)]

@@ -15,9 +15,10 @@ use crate::load;
 use crate::model::Convention;
 use crate::modeles::dossier::{self as modele_dossier, Dossier as DossierModele};
 use crate::modeles::logos::{self, Image};
+use crate::modeles::projet::{self, Projet};
 use crate::output::{
     self,
-    manifest::{self, Contexte, Sortie},
+    manifest::{self, Contexte, ProjetSource, Sortie},
 };
 use crate::render::DocumentSource;
 use crate::typeset::Typesetter;
@@ -31,11 +32,13 @@ pub struct Analyse {
     /// Computed flows, one per exercise (file order), when valid.
     pub flux: Vec<Flux>,
     pub diags: Diagnostics,
-    /// The model folder named by `convention.gabarits`, opened; `None`: the
-    /// built-in models.
+    /// The model folder named by `convention.gabarits`, or else by the
+    /// project file, opened; `None`: the built-in models.
     pub modele: Option<Arc<DossierModele>>,
     /// The parties' logos, read and checked (`logo:`).
     pub images: Vec<Image>,
+    /// The project file (`convflux.yaml`) above the file, when there is one.
+    pub projet: Option<Projet>,
 }
 
 impl Analyse {
@@ -49,6 +52,7 @@ impl Analyse {
             diags,
             modele: None,
             images: Vec::new(),
+            projet: None,
         }
     }
 
@@ -68,8 +72,24 @@ impl Analyse {
     }
 }
 
-/// Reads and analyses one file. Never panics, whatever the bytes.
+/// Reads and analyses one file named alone (the project file searched for
+/// is the one beside it). Never panics, whatever the bytes.
 pub fn analyser(chemin: &Path) -> Analyse {
+    analyser_dans(chemin, &projet::borne(&[chemin.to_path_buf()], chemin))
+}
+
+/// Analyses file contents already read, of a file named alone.
+pub fn analyser_octets(chemin: &Path, bytes: Vec<u8>) -> Analyse {
+    analyser_octets_dans(
+        chemin,
+        &projet::borne(&[chemin.to_path_buf()], chemin),
+        bytes,
+    )
+}
+
+/// Reads and analyses one file. Never panics, whatever the bytes. `borne`:
+/// the folder the search for a project file stops at ([`projet::borne`]).
+pub fn analyser_dans(chemin: &Path, borne: &Path) -> Analyse {
     let mut diags = Diagnostics::default();
     let bytes = match input::lire(chemin, load::TAILLE_MAX as u64) {
         Ok(b) => b,
@@ -85,11 +105,11 @@ pub fn analyser(chemin: &Path) -> Analyse {
             return Analyse::echec(chemin, String::new(), diags);
         }
     };
-    analyser_octets(chemin, bytes)
+    analyser_octets_dans(chemin, borne, bytes)
 }
 
-/// Analyses file contents already read.
-pub fn analyser_octets(chemin: &Path, mut bytes: Vec<u8>) -> Analyse {
+/// Analyses file contents already read; `borne` as for [`analyser_dans`].
+pub fn analyser_octets_dans(chemin: &Path, borne: &Path, mut bytes: Vec<u8>) -> Analyse {
     let mut diags = Diagnostics::default();
     normaliser(&mut bytes);
     let source = match String::from_utf8(bytes) {
@@ -118,9 +138,18 @@ pub fn analyser_octets(chemin: &Path, mut bytes: Vec<u8>) -> Analyse {
     };
     let (convention, d) = validate::valider(&racine);
     diags.extend(d);
+    // A broken project file is an error for every convention below it,
+    // whether or not it names its own model.
+    let projet = match projet::charger(chemin, borne) {
+        Ok(p) => p,
+        Err(ds) => {
+            ds.into_iter().for_each(|d| diags.push(d));
+            None
+        }
+    };
     let modele = convention
         .as_ref()
-        .and_then(|c| ouvrir_modele(chemin, c, &mut diags));
+        .and_then(|c| ouvrir_modele(chemin, c, projet.as_ref(), &mut diags));
     let images = match &convention {
         Some(c) => logos::lire(chemin, c, modele.as_deref(), &mut diags),
         None => Vec::new(),
@@ -146,18 +175,24 @@ pub fn analyser_octets(chemin: &Path, mut bytes: Vec<u8>) -> Analyse {
         diags,
         modele,
         images,
+        projet,
     }
 }
 
-/// Opens the model folder named by `convention.gabarits`, relative to the
-/// folder of the YAML file; a folder that cannot serve this convention is a
-/// located error. Without the key, the built-in models (`None`, no error).
+/// Opens the model folder of a convention, in this order: the one named by
+/// `convention.gabarits`, relative to the folder of the YAML file (a folder
+/// that cannot serve this convention is a located error); else the one of
+/// the project file ([`ouvrir_modele_du_projet`]); else the built-in models
+/// (`None`, no error).
 fn ouvrir_modele(
     chemin: &Path,
     c: &Convention,
+    projet: Option<&Projet>,
     diags: &mut Diagnostics,
 ) -> Option<Arc<DossierModele>> {
-    let g = c.gabarits.as_ref()?;
+    let Some(g) = c.gabarits.as_ref() else {
+        return ouvrir_modele_du_projet(c, projet?, diags);
+    };
     let dossier = chemin.parent().unwrap_or(Path::new("")).join(&g.v);
     let erreur = |message: String, label: &str| {
         Diagnostic::erreur(message, Some(g.span))
@@ -190,6 +225,32 @@ fn ouvrir_modele(
             None
         }
     }
+}
+
+/// Opens the model folder named by the project file's `gabarits`; one that
+/// cannot serve this convention is an error naming the project file.
+fn ouvrir_modele_du_projet(
+    c: &Convention,
+    projet: &Projet,
+    diags: &mut Diagnostics,
+) -> Option<Arc<DossierModele>> {
+    let dossier = projet.gabarits.as_ref()?;
+    let note = format!(
+        "modèle par défaut donné par `gabarits` dans le fichier de projet {} ;          `convention.gabarits` dans le fichier YAML l'emporte sur lui",
+        diagnostic::affichable(&projet.chemin.display().to_string())
+    );
+    let message = match modele_dossier::ouvrir(dossier) {
+        Ok(m) if m.sert(c.modele.nom()) => return Some(m),
+        Ok(m) => format!(
+            "le modèle {} sert les conventions « {} », pas « {} » (`convention.modele`)",
+            m.racine().display(),
+            m.famille(),
+            c.modele.nom()
+        ),
+        Err(e) => format!("modèle inutilisable ({}) : {e}", dossier.display()),
+    };
+    diags.push(Diagnostic::erreur(message, None).note(note));
+    None
 }
 
 /// Makes line ends and the byte-order mark harmless, in place and without
@@ -237,6 +298,8 @@ pub struct Provenance<'a> {
     /// The logos the documents may print (served to typeset, hashed in
     /// the manifest so that changing one regenerates the documents).
     pub images: &'a [Image],
+    /// The project file above the source, if any ([`Analyse::projet`]).
+    pub projet: Option<&'a Projet>,
 }
 
 /// Documents typeset and written to their temporary files, not yet installed.
@@ -298,6 +361,7 @@ impl Fabrique<'_> {
                     .as_ref()
                     .map(|m| m.racine().display().to_string()),
                 images: images_sha256.clone(),
+                projet: p.projet.map(|p| ProjetSource::de(&p.chemin, &p.sha256)),
                 polices_sha256: self.ctx.polices_sha256.clone(),
                 version: self.ctx.version.clone(),
                 options: self.ctx.options.clone(),
@@ -362,6 +426,7 @@ pub fn ecrire_bibliotheque(
                     .to_owned(),
                 modele: None,
                 images: Default::default(),
+                projet: None,
                 polices_sha256: ctx.polices_sha256.clone(),
                 version: ctx.version.clone(),
                 options: ctx.options.clone(),

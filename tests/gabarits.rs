@@ -324,3 +324,119 @@ fn template_mistakes_are_shown_in_full_at_their_line_and_column() {
         assert_eq!(stderr(&o), attendu);
     }
 }
+
+/// A tree whose `convflux.yaml` names the copied model, and one convention
+/// (sedre.yaml, without `convention.gabarits`) two folders below it.
+fn arbre() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, _modele, _yaml) = projet();
+    let racine = dir.path().to_path_buf();
+    fs::create_dir_all(racine.join("ouest/epci")).unwrap();
+    let yaml = racine.join("ouest/epci/sedre.yaml");
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/territoire-ouest/sedre.yaml"),
+        &yaml,
+    )
+    .unwrap();
+    fs::remove_file(racine.join("sedre.yaml")).unwrap();
+    let projet = racine.join("convflux.yaml");
+    fs::write(&projet, "# projet\ngabarits: modeles/ouest\n").unwrap();
+    (dir, projet, yaml)
+}
+
+#[test]
+fn the_project_file_gives_the_model_of_the_tree_and_its_changes_regenerate() {
+    let (dir, projet, yaml) = arbre();
+    let out = dir.path().join("out");
+    // The folder named: the project file and the model's modele.yaml are
+    // not taken for conventions.
+    let o = generer(&[dir.path()], &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = out.join("2024/territoire-ouest-sedre/convention.pdf");
+    assert!(texte_pdf(&pdf).contains(&plat(NOUVELLE)));
+    let manifeste = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifeste.contains("\"projet\":{\"chemin\":"), "{manifeste}");
+
+    // The convention named alone: the search does not go above its folder.
+    let o = generer(&[&yaml], &dir.path().join("seul"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let seul = texte_pdf(
+        &dir.path()
+            .join("seul/2024/territoire-ouest-sedre/convention.pdf"),
+    );
+    assert!(seul.contains(&plat(ANCIENNE)), "{seul}");
+
+    // The project file no longer names a model: regenerated, built-in text.
+    fs::write(&projet, "# projet\n").unwrap();
+    let o = generer(&[dir.path()], &out);
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(!resume(&e).starts_with("0 document"), "{e}");
+    assert!(texte_pdf(&pdf).contains(&plat(ANCIENNE)));
+
+    // `convention.gabarits` wins over the project file.
+    fs::write(&projet, "gabarits: modeles/absent\n").unwrap();
+    ecrire_avec_gabarits(
+        &yaml,
+        "data/territoire-ouest/sedre.yaml",
+        "../../modeles/ouest",
+    );
+    let o = convflux(&["verifier", s(dir.path())]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unknown_key_of_the_project_file_is_an_error_with_its_file_and_line() {
+    let (dir, projet, _yaml) = arbre();
+    fs::write(&projet, "# projet\ngabarit: modeles/ouest\n").unwrap();
+    let o = convflux(&["verifier", s(dir.path())]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains(&format!(
+            "fichier de projet {}:2:1 : clé inconnue : `gabarit`",
+            projet.display()
+        )),
+        "{e}"
+    );
+    assert!(e.contains("vouliez-vous dire `gabarits` ?"), "{e}");
+
+    // A model of the other family, named by the project file.
+    let bi = dir.path().join("modeles/bi");
+    let o = convflux(&["modele", "copier", "bilateral", s(&bi), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(&projet, "gabarits: modeles/bi\n").unwrap();
+    let e = stderr(&convflux(&["verifier", s(dir.path())]));
+    assert!(e.contains("pas « intercommunal »"), "{e}");
+    assert!(e.contains("fichier de projet"), "{e}");
+}
+
+/// The worked example of data/val-de-loue: its project file gives its model
+/// folder (only `_corps.typ.j2` kept, article 10 rewritten), and the YAML adds
+/// one disposition particulière.
+#[test]
+fn the_val_de_loue_example_uses_its_model_and_its_clause() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = generer(&[Path::new("data/val-de-loue")], &out);
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(resume(&e).starts_with("3 documents produits"), "{e}");
+    let texte = texte_pdf(&out.join("2024/val-de-loue-habitat-loue/convention.pdf"));
+    for attendu in [
+        "comité de suivi de la conférence intercommunale du logement de la Communauté",
+        "Dispositions particulières",
+        "Relogement des ménages exposés aux crues de la Loue",
+    ] {
+        assert!(texte.contains(&plat(attendu)), "{attendu} : {texte}");
+    }
+    assert!(
+        !texte.contains(&plat("une première mise en demeure")),
+        "{texte}"
+    );
+    let manifeste = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifeste.contains("val-de-loue/modele\""), "{manifeste}");
+    assert!(
+        manifeste.contains("\"chemin\":\"data/val-de-loue/convflux.yaml\""),
+        "{manifeste}"
+    );
+}

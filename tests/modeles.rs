@@ -155,11 +155,11 @@ fn the_catalogue_matches_the_documents_render_produces() {
     };
     let rendu = Rendu::new();
     let mut vus = std::collections::BTreeSet::new();
-    for e in walkdir::WalkDir::new("data").into_iter().flatten() {
-        if e.path().extension().is_none_or(|x| x != "yaml") {
-            continue;
-        }
-        let an = convflux::pipeline::analyser(e.path());
+    // The conventions as commands list them (not data/val-de-loue's project
+    // file nor its model's modele.yaml).
+    let liste = convflux::input::lister(&["data".into()]).unwrap();
+    for f in &liste.fichiers {
+        let an = convflux::pipeline::analyser(f);
         let c = an.convention.as_ref().expect("données valides");
         for f in &an.flux {
             for doc in rendu.documents(c, f, &an.flux).unwrap() {

@@ -33,13 +33,15 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
         );
     }
     // The file's bytes are hashed as `generer` hashes them (for the manifest).
+    // A file named alone sees the project file beside it.
+    let borne = crate::modeles::projet::borne(std::slice::from_ref(&a.fichier), &a.fichier);
     let (mut an, sha) = match input::lire(&a.fichier, load::TAILLE_MAX as u64) {
         Ok(b) => {
             let sha = manifest::sha256(&b);
-            (pipeline::analyser_octets(&a.fichier, b), sha)
+            (pipeline::analyser_octets_dans(&a.fichier, &borne, b), sha)
         }
         // `analyser` reports why it cannot be read.
-        Err(_) => (pipeline::analyser(&a.fichier), String::new()),
+        Err(_) => (pipeline::analyser_dans(&a.fichier, &borne), String::new()),
     };
     if a.quiet {
         an.diags.0.retain(|d| d.severity == Severity::Erreur);
@@ -99,6 +101,7 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
         sha256: &sha,
         annee,
         images: &an.images,
+        projet: an.projet.as_ref(),
     };
     // All or nothing: a typesetting failure leaves the folder untouched.
     let mut lot = pipeline::Lot::default();

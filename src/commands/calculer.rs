@@ -39,7 +39,7 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
     let mut analyses: Vec<Analyse> = Vec::new();
     let mut echec = false;
     for f in &fichiers {
-        let an = pipeline::analyser(f);
+        let an = pipeline::analyser_dans(f, &crate::modeles::projet::borne(&a.entrees.chemins, f));
         if !an.valide() {
             echec = true;
             eprint!("{}", an.diagnostics_rendus());

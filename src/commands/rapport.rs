@@ -35,7 +35,7 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
     let mut analyses: Vec<Analyse> = Vec::new();
     let mut invalides = 0;
     for f in &fichiers {
-        let an = pipeline::analyser(f);
+        let an = pipeline::analyser_dans(f, &crate::modeles::projet::borne(&a.entrees.chemins, f));
         if !an.valide() {
             // Errors in full; warnings are `verifier`'s business, counted below.
             let mut d = an.diags.clone();
@@ -156,6 +156,7 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             annee: r.annee,
             // The council report prints no logo (several conventions).
             images: &[],
+            projet: None,
         };
         let mut lot = pipeline::Lot::default();
         let cles = fabrique.preparer(vec![doc], &r.annee.to_string(), &provenance, &mut lot)?;

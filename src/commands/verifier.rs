@@ -28,9 +28,9 @@ struct Verdict {
     valide: bool,
 }
 
-fn verifier(f: &Path, quiet: bool, json: bool) -> Verdict {
+fn verifier(f: &Path, borne: &Path, quiet: bool, json: bool) -> Verdict {
     let analyse = panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut an = pipeline::analyser(f);
+        let mut an = pipeline::analyser_dans(f, borne);
         if quiet {
             an.diags.0.retain(|d| d.severity == Severity::Erreur);
         }
@@ -83,12 +83,19 @@ pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
         for _ in 0..travailleurs {
             let tx = tx.clone();
             let (suivant, fichiers, quiet) = (&suivant, &fichiers, a.quiet);
+            let chemins = &a.entrees.chemins;
             let json = a.format == FormatDiagnostics::Json;
             s.spawn(move || {
                 loop {
                     let i = suivant.fetch_add(1, Ordering::Relaxed);
                     let Some(f) = fichiers.get(i) else { break };
-                    if tx.send((i, verifier(f, quiet, json))).is_err() {
+                    if tx
+                        .send((
+                            i,
+                            verifier(f, &crate::modeles::projet::borne(chemins, f), quiet, json),
+                        ))
+                        .is_err()
+                    {
                         break;
                     }
                 }

@@ -83,11 +83,33 @@ pub struct Sortie {
     /// hashed again by later runs: a changed logo regenerates the output.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub images: BTreeMap<String, String>,
+    /// The project file (`convflux.yaml`) found above the source, and its
+    /// hash: changing it may change the model, so it is compared like the
+    /// source. Absent: none was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projet: Option<ProjetSource>,
     /// SHA-256 of the embedded fonts.
     pub polices_sha256: String,
     pub version: String,
     /// Options that change the bytes (e.g. `champs_signature`).
     pub options: String,
+}
+
+/// A project file as the manifest records it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjetSource {
+    pub chemin: String,
+    pub sha256: String,
+}
+
+impl ProjetSource {
+    /// The record of a project file found by [`modeles::projet`](crate::modeles::projet).
+    pub fn de(chemin: &Path, sha256: &str) -> Self {
+        ProjetSource {
+            chemin: chemin.display().to_string(),
+            sha256: sha256.to_owned(),
+        }
+    }
 }
 
 /// Today's values an output is compared with, besides its source.
@@ -270,6 +292,7 @@ impl Manifeste {
         &self,
         source: &str,
         sha256: &str,
+        projet: Option<&ProjetSource>,
         ctx: &Contexte,
         dossier: &output::Dossier,
     ) -> BTreeMap<i32, AJour> {
@@ -282,16 +305,16 @@ impl Manifeste {
             .filter_map(|(y, cles)| {
                 Some((
                     *y,
-                    self.exercice_a_jour(source, sha256, *y, cles, ctx, dossier)?,
+                    self.exercice_a_jour((source, sha256, projet), *y, cles, ctx, dossier)?,
                 ))
             })
             .collect()
     }
 
+    /// `(source, sha256, projet)`: the source as [`Manifeste::exercices_a_jour`] takes it.
     fn exercice_a_jour(
         &self,
-        source: &str,
-        sha256: &str,
+        (source, sha256, projet): (&str, &str, Option<&ProjetSource>),
         annee: i32,
         cles: &[String],
         ctx: &Contexte,
@@ -312,6 +335,7 @@ impl Manifeste {
             let inchangee = o.source == source
                 && o.source_sha256 == sha256
                 && o.annee == annee
+                && o.projet.as_ref() == projet
                 && empreinte_actuelle(o).as_deref() == Some(o.gabarits_sha256.as_str())
                 && images_inchangees(o)
                 && o.polices_sha256 == ctx.polices_sha256
@@ -546,6 +570,7 @@ mod tests {
                 .into(),
             modele: None,
             images: BTreeMap::new(),
+            projet: None,
             polices_sha256: empreinte_polices(),
             version: VERSION.into(),
             options: "o".into(),
@@ -565,7 +590,13 @@ mod tests {
             source,
             sha,
             annee,
-            &m.exercices_a_jour(source, sha, ctx, &output::Dossier::rejoindre(dir, "0", &[])),
+            &m.exercices_a_jour(
+                source,
+                sha,
+                None,
+                ctx,
+                &output::Dossier::rejoindre(dir, "0", &[]),
+            ),
         )
     }
 

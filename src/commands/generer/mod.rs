@@ -37,6 +37,7 @@ use crate::cli::GenererArgs;
 use crate::commands::{Issue, pluriel};
 use crate::diagnostic::Severity;
 use crate::input;
+use crate::modeles::projet;
 use crate::output;
 use crate::output::manifest::{self, AJour, Contexte, Manifeste, MiseAJour};
 use crate::pipeline::{self, Analyse};
@@ -362,10 +363,13 @@ fn examiner(f: &Path, t: &Travail) -> Etat {
         return Etat::Illisible;
     };
     let sha = manifest::sha256(&bytes);
+    // A project file added, removed or changed may change the model.
+    let projet = projet::reperer(f, &projet::borne(&t.a.entrees.chemins, f))
+        .map(|(p, sha)| manifest::ProjetSource::de(&p, &sha));
     let a_jour = if t.a.force {
         BTreeMap::new()
     } else {
-        lire(t.manifeste).exercices_a_jour(&chemin, &sha, t.ctx, t.dossier)
+        lire(t.manifeste).exercices_a_jour(&chemin, &sha, projet.as_ref(), t.ctx, t.dossier)
     };
     let tout = lire(t.manifeste).tout_a_jour(&chemin, &sha, t.a.annee, &a_jour);
     if let Some((convention, aj)) = tout {
@@ -418,11 +422,20 @@ fn traiter_protege(f: &Path, etat: Etat, t: &Travail) -> FileReport {
 /// One file examined: analyse, render, typeset, write.
 fn traiter(f: &Path, etat: Etat, t: &Travail) -> FileReport {
     let chemin = f.display().to_string();
+    let borne = projet::borne(&t.a.entrees.chemins, f);
     let (an, sha, a_jour) = match etat {
         Etat::Fait(r) => return *r,
-        Etat::AFaire { bytes, sha, a_jour } => (pipeline::analyser_octets(f, bytes), sha, a_jour),
+        Etat::AFaire { bytes, sha, a_jour } => (
+            pipeline::analyser_octets_dans(f, &borne, bytes),
+            sha,
+            a_jour,
+        ),
         // `analyser` reports the I/O error as a diagnostic.
-        Etat::Illisible => (pipeline::analyser(f), String::new(), BTreeMap::new()),
+        Etat::Illisible => (
+            pipeline::analyser_dans(f, &borne),
+            String::new(),
+            BTreeMap::new(),
+        ),
     };
     let mut diags = an.diags.clone();
     if t.a.quiet {
@@ -527,6 +540,7 @@ fn produire(
             sha256: sha,
             annee: flux.annee,
             images: &an.images,
+            projet: an.projet.as_ref(),
         };
         let dossier = format!("{}/{}", flux.annee, c.id);
         let cles = fabrique.preparer(docs, &dossier, &provenance, &mut lot)?;
