@@ -199,3 +199,74 @@ fn hostile_logos_are_refused_and_nothing_is_written() {
         refuse(&dir, "lien.png", "lien qui mène hors du dossier");
     }
 }
+
+/// What a legal service does with its territory's model, end to end: copy
+/// the built-in model, change an article, add a clause and a logo, generate.
+/// The PDF has the new text, the clause and the image, stays PDF/A-2b with a
+/// signature field over every signature block, and a second run gives the
+/// same bytes.
+#[test]
+fn a_copied_model_with_a_changed_article_a_clause_and_a_logo() {
+    const ANCIENNE: &str = "La présente convention est conclue pour une durée";
+    const NOUVELLE: &str = "Le présent accord local est conclu pour une durée";
+    let dir = tempfile::tempdir().unwrap();
+    let modele = dir.path().join("modeles/ouest");
+    let o = convflux(&["modele", "copier", "intercommunal", s(&modele), "-q"]);
+    assert!(o.status.success(), "{}", commun::stderr(&o));
+    let corps = modele.join("intercommunal/_corps.typ.j2");
+    let texte = fs::read_to_string(&corps).unwrap();
+    assert!(texte.contains(ANCIENNE));
+    fs::write(&corps, texte.replace(ANCIENNE, NOUVELLE)).unwrap();
+    fs::create_dir_all(modele.join("images")).unwrap();
+    fs::write(modele.join("images/logo.png"), PNG_ROUGE).unwrap();
+
+    let yaml = yaml_avec_logo(dir.path(), "modele:images/logo.png");
+    let base = fs::read_to_string(&yaml).unwrap();
+    let base = base.replacen(
+        "\n  modele: intercommunal\n",
+        "\n  modele: intercommunal\n  gabarits: \"modeles/ouest\"\n",
+        1,
+    );
+    let base = base.replacen(
+        "\nbailleur:",
+        &format!("\n{}bailleur:", commun::clauses_essai(10)),
+        1,
+    );
+    fs::write(&yaml, base).unwrap();
+
+    let sortie = dir.path().join("out");
+    let o = generer(&yaml, &sortie);
+    assert!(o.status.success(), "{}", commun::stderr(&o));
+    let octets = fs::read(sortie.join(CONVENTION)).unwrap();
+    let pdf = Document::load_mem(&octets).unwrap();
+    let pages: Vec<u32> = pdf.get_pages().keys().copied().collect();
+    let texte = commun::plat(&pdf.extract_text(&pages).unwrap());
+    assert!(texte.contains(&commun::plat(NOUVELLE)), "{texte}");
+    assert!(!texte.contains(&commun::plat(ANCIENNE)), "{texte}");
+    assert!(
+        texte.contains("Relogement des ménages sinistrés"),
+        "{texte}"
+    );
+    assert!(
+        texte.contains("Nouveau texte de l’article remplacé"),
+        "{texte}"
+    );
+    assert!(a_une_image(&pdf));
+    let brut = String::from_utf8_lossy(&octets);
+    assert!(brut.contains("<pdfaid:part>2</pdfaid:part>"));
+    assert!(brut.contains("<pdfaid:conformance>B</pdfaid:conformance>"));
+
+    // As many signature fields as the built-in model gives the same parties.
+    let temoin = dir.path().join("temoin");
+    let o = convflux(&["generer", SEED, "--sortie", s(&temoin), "-j", "1", "-q"]);
+    assert!(o.status.success(), "{}", commun::stderr(&o));
+    let sans = Document::load(temoin.join(CONVENTION)).unwrap();
+    assert!(champs_signature(&sans) > 0);
+    assert_eq!(champs_signature(&pdf), champs_signature(&sans));
+
+    // The same inputs give the same bytes.
+    let encore = dir.path().join("encore");
+    let o = generer(&yaml, &encore);
+    assert!(o.status.success(), "{}", commun::stderr(&o));
+    assert!(fs::read(encore.join(CONVENTION)).unwrap() == octets);
+}
