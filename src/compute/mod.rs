@@ -699,7 +699,8 @@ mod tests {
     }
 
     // Every step cites something in either model, resolved for the model:
-    // `calculer --detail` once printed "art. 2 (seed 000) / art. 2.1 (seed 004)".
+    // `calculer --detail` once printed both models' articles, named after
+    // our test fixtures, whatever the convention's model.
     #[test]
     fn every_step_cites_its_source_for_the_model() {
         let toutes = [

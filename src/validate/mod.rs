@@ -66,7 +66,7 @@ pub fn valider(racine: &Node) -> (Option<Convention>, Diagnostics) {
     (c, diags)
 }
 
-const RACINE: &[&str] = &[
+pub(crate) const RACINE: &[&str] = &[
     "convention",
     "territoire",
     "textes",
