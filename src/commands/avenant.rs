@@ -86,7 +86,6 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
     let docs = rendu.documents_du_modele(an.modele.as_ref(), c, flux, &an.flux)?;
     let sortie = output::Dossier::prendre(&a.sortie, std::slice::from_ref(&a.fichier))?;
-    sortie.controler(manifest::NOM)?;
     let ctx = Contexte::documents(!a.sans_champs_signature, a.typst);
     let fabrique = pipeline::Fabrique {
         ts: &ts,

@@ -132,7 +132,6 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
         let ts = Typesetter::new()?;
         let doc = vue_rapport::document(&rendu, &r)?;
         let sortie = output::Dossier::prendre(&a.sortie, &fichiers)?;
-        sortie.controler(manifest::NOM)?;
         // The typesetter's default (the report has no signature block).
         let ctx = Contexte::documents(true, a.typst);
         let fabrique = pipeline::Fabrique {

@@ -165,12 +165,16 @@ impl Dossier {
             source,
         })?;
         heriter(&f);
-        Ok(Dossier {
+        let dossier = Dossier {
             racine: racine.to_path_buf(),
             execution,
             entrees: identites(entrees),
             _verrou: Some(f),
-        })
+        };
+        // Every run that writes rewrites the manifest at the end: a link or a
+        // folder in its place is someone else's, refused before any work.
+        dossier.controler(manifest::NOM)?;
+        Ok(dossier)
     }
 
     /// The folder as taken by the main process of run `execution`, for one of

@@ -134,9 +134,6 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let rendu = Rendu::new();
     let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
     let dossier = output::Dossier::prendre(&a.sortie, &fichiers)?;
-    // The manifest is rewritten at the end: a link or a folder in its place
-    // is someone else's, refused before any work.
-    dossier.controler(manifest::NOM)?;
     let (manifeste, avertissements) = Manifeste::charger(&a.sortie);
     let ctx = contexte(&a);
     let mut affichage = Affichage::new(a.quiet, fichiers.len());
