@@ -21,7 +21,7 @@ use crate::output::{
     manifest::{self, Contexte, ProjetSource, Sortie},
 };
 use crate::render::DocumentSource;
-use crate::typeset::Typesetter;
+use crate::typeset::{self, Typesetter};
 use crate::validate;
 
 /// One file after analysis.
@@ -332,18 +332,38 @@ impl Fabrique<'_> {
             .iter()
             .map(|i| (i.fichier.display().to_string(), manifest::sha256(&i.octets)))
             .collect();
+        // The last composition typeset (a convention, an avenant): its
+        // annexes alone are its pages, exported again without new layout.
+        let mut composition: Option<(String, &'static str, typeset::Compiled)> = None;
         for doc in docs {
             let cle = format!("{dossier}/{}", doc.fichier);
             // A place that cannot be written: refused before typesetting.
             self.dossier.controler(&cle)?;
-            let compile =
-                self.ts
-                    .compile_images(&doc.source, &doc.ident, doc.modele.as_deref(), &images);
-            (self.apres_document)();
-            let compile = compile?;
+            let extrait = match (&doc.partie_de, &composition) {
+                (Some(p), Some((fichier, tpl, c))) if *fichier == p.composition => self
+                    .ts
+                    .extraire(c, &p.cle, &p.titre, &doc.ident)?
+                    .map(|x| (x, *tpl)),
+                _ => None,
+            };
+            // The template whose text the pages come from, for the manifest:
+            // an extracted annex depends on its composition's.
+            let (compile, template) = match extrait {
+                Some(x) => x,
+                None => {
+                    let compile = self.ts.compile_images(
+                        &doc.source,
+                        &doc.ident,
+                        doc.modele.as_deref(),
+                        &images,
+                    );
+                    (self.apres_document)();
+                    (compile?, doc.template)
+                }
+            };
             let gabarits_sha256 = match &doc.modele {
-                None => manifest::empreinte_gabarit(doc.template).map(str::to_owned),
-                Some(m) => m.empreinte(doc.template),
+                None => manifest::empreinte_gabarit(template).map(str::to_owned),
+                Some(m) => m.empreinte(template),
             }
             .unwrap_or_default();
             lot.pages += compile.pages;
@@ -354,7 +374,7 @@ impl Fabrique<'_> {
                 source: p.source.to_owned(),
                 source_sha256: p.sha256.to_owned(),
                 annee: p.annee,
-                gabarit: doc.template.to_owned(),
+                gabarit: template.to_owned(),
                 gabarits_sha256: gabarits_sha256.clone(),
                 modele: doc
                     .modele
@@ -377,6 +397,11 @@ impl Fabrique<'_> {
             let prepare = self.dossier.preparer(&cle, &compile.pdf)?;
             cles.push(cle.clone());
             lot.prepares.push((cle, prepare, o));
+            if doc.partie_de.is_none() {
+                let mut compile = compile;
+                compile.pdf = Vec::new();
+                composition = Some((doc.fichier, template, compile));
+            }
         }
         Ok(cles)
     }

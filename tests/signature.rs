@@ -258,6 +258,50 @@ fn every_signature_block_of_the_seeds_has_one_field_inside_it() {
     assert!(total >= 40, "{total} champs seulement");
 }
 
+/// An annex written alone is cut from its composition (compose once): its
+/// fields are those of its own blocks, named, placed and described exactly
+/// as when its source is composed alone.
+#[test]
+fn annexes_cut_from_their_composition_have_the_fields_of_their_own_blocks() {
+    let mut total = 0;
+    for seed in seeds() {
+        let mut composition: Option<(String, Compiled)> = None;
+        for doc in tous_documents(&seed) {
+            let Some(p) = &doc.partie_de else {
+                composition = Some((doc.fichier.clone(), compile(&doc)));
+                continue;
+            };
+            let (fichier, c) = composition.as_ref().unwrap();
+            assert_eq!(*fichier, p.composition);
+            let quoi = format!("{} / {}", seed.display(), doc.ident);
+            let extrait = ts()
+                .extraire(c, &p.cle, &p.titre, &doc.ident)
+                .unwrap()
+                .unwrap_or_else(|| panic!("{quoi} : partie absente"));
+            let seul = compile(&doc);
+            let (lus, attendus) = (champs_lus(&extrait.pdf), champs_lus(&seul.pdf));
+            assert_eq!(
+                lus.len(),
+                blocs(&extrait).len(),
+                "{quoi} : un champ par bloc"
+            );
+            assert_eq!(lus.len(), attendus.len(), "{quoi}");
+            for (lu, a) in lus.iter().zip(&attendus) {
+                assert_eq!(
+                    (&lu.nom, &lu.infobulle, lu.page),
+                    (&a.nom, &a.infobulle, a.page),
+                    "{quoi}"
+                );
+                for (x, y) in lu.rect.iter().zip(&a.rect) {
+                    assert!((x - y).abs() <= EPS, "{quoi} : {lu:?} {a:?}");
+                }
+            }
+            total += lus.len();
+        }
+    }
+    assert!(total >= 10, "{total} champs seulement");
+}
+
 #[test]
 fn convention_repeats_a_signatory_with_a_numbered_name() {
     let docs = documents(Path::new("data/territoire-ouest/sidr.yaml"));

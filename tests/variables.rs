@@ -24,6 +24,7 @@ const A_DECRIRE: &str = "à décrire";
 const CLES_LIBRES: &[&str] = &[
     "textes",
     "clauses.remplacements",
+    "document.parties",
     "etat_des_lieux.taux",
     "etat_des_lieux.programmes[].financements",
     "etat_des_lieux.programmes[].parts",

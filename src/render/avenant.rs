@@ -28,7 +28,7 @@ use crate::model::bilan::{self, Bilan, BilanReservataire};
 use crate::model::{Convention, DateEffet, Deduction, Exclusion, Modele, Nature};
 use crate::render::vue::toujours;
 use crate::render::vue::{self, Vue};
-use crate::render::{DocumentSource, RenderError, Rendu};
+use crate::render::{DocumentSource, PartieDe, RenderError, Rendu};
 
 /// The template context of an avenant: the year-N context plus the avenant.
 #[derive(Clone, Debug, Serialize)]
@@ -629,6 +629,7 @@ pub fn documents(
         source: r.rendre(tpl, &ctx)?,
         ident: ident(&format!("avenant-{n}")),
         modele: r.modele.clone(),
+        partie_de: None,
     });
     // Each updated annex alone, as the first year (same file names: the
     // folder's year says which one).
@@ -640,6 +641,7 @@ pub fn documents(
                 v.base
                     .annexes
                     .retain(|x| x.reservataire.id == a.reservataire);
+                v.base.document.logos.clear();
                 v.base.document.titre = format!(
                     "{} — Annexe {nom} — avenant n° {n} ({})",
                     c.titre, flux.annee
@@ -652,11 +654,17 @@ pub fn documents(
                     source: r.rendre(tpl, &v)?,
                     ident: ident(&format!("annexe-{}", a.reservataire)),
                     modele: r.modele.clone(),
+                    partie_de: Some(PartieDe {
+                        composition: format!("avenant-{n}.pdf"),
+                        cle: format!("annexe-{}", a.reservataire),
+                        titre: v.base.document.titre.clone(),
+                    }),
                 });
             }
         }
         Modele::Bilateral => {
             let mut v = ctx.clone();
+            v.base.document.logos.clear();
             v.base.document.titre = format!(
                 "{} — Annexe 2 : assiette prévisionnelle — avenant n° {n} ({})",
                 c.titre, flux.annee
@@ -669,6 +677,11 @@ pub fn documents(
                 source: r.rendre(tpl, &v)?,
                 ident: ident("annexe-2-assiette"),
                 modele: r.modele.clone(),
+                partie_de: Some(PartieDe {
+                    composition: format!("avenant-{n}.pdf"),
+                    cle: "annexe-2-assiette".into(),
+                    titre: v.base.document.titre.clone(),
+                }),
             });
         }
     }

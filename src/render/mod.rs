@@ -38,6 +38,21 @@ pub struct DocumentSource {
     /// The user's model folder it was rendered from (its Typst files are
     /// served to typeset); `None`: the built-in models.
     pub modele: Option<Arc<DossierModele>>,
+    /// For an annex alone: the document whose pages it also is (typeset
+    /// exports those pages instead of composing `source` again, see
+    /// `typeset::Typesetter::extraire`). `None`: a document of its own.
+    pub partie_de: Option<PartieDe>,
+}
+
+/// Where an annex alone sits in its composition.
+#[derive(Clone, Debug)]
+pub struct PartieDe {
+    /// The composition's file (`convention.pdf`, `avenant-1.pdf`).
+    pub composition: String,
+    /// The part's key, as its start marker names it (`annexe-le-port`).
+    pub cle: String,
+    /// The annex's own PDF title (the composition's is the convention's).
+    pub titre: String,
 }
 
 /// Failures of the render stage (a template bug, never a data error).
@@ -174,6 +189,7 @@ impl Rendu {
                     source: self.rendre(tpl, &ctx)?,
                     ident: ident("convention"),
                     modele: self.modele.clone(),
+                    partie_de: None,
                 });
                 for a in &flux.annexes {
                     let tpl = "intercommunal/annexe.typ.j2";
@@ -189,6 +205,11 @@ impl Rendu {
                         source: self.rendre(tpl, &ctx)?,
                         ident: ident(&format!("annexe-{}", a.reservataire)),
                         modele: self.modele.clone(),
+                        partie_de: Some(PartieDe {
+                            composition: "convention.pdf".into(),
+                            cle: format!("annexe-{}", a.reservataire),
+                            titre: ctx.document.titre.clone(),
+                        }),
                     });
                 }
             }
@@ -221,13 +242,19 @@ impl Rendu {
                 ];
                 for (fichier, tpl, titre, description) in docs {
                     let ctx = vue::construire(c, flux, None, titre);
+                    let cle = fichier.trim_end_matches(".pdf");
                     out.push(DocumentSource {
                         fichier: fichier.into(),
                         description: description.into(),
                         template: tpl,
                         source: self.rendre(tpl, &ctx)?,
-                        ident: ident(fichier.trim_end_matches(".pdf")),
+                        ident: ident(cle),
                         modele: self.modele.clone(),
+                        partie_de: (fichier != "convention.pdf").then(|| PartieDe {
+                            composition: "convention.pdf".into(),
+                            cle: cle.into(),
+                            titre: ctx.document.titre.clone(),
+                        }),
                     });
                 }
             }

@@ -277,6 +277,7 @@ pub fn construire(r: &Rapport) -> RapportVue {
             pied: titre,
             // A report spans several conventions: no party's logo.
             logos: Vec::new(),
+            parties: Default::default(),
         },
         reservataire: ReservataireRapportVue {
             id: res.id.v.clone(),
@@ -315,5 +316,6 @@ pub fn document(r: &Rendu, rapport: &Rapport) -> Result<DocumentSource, RenderEr
         source: r.rendre(tpl, &ctx)?,
         ident: format!("convflux/rapport/{}/{}", ctx.reservataire.id, ctx.annee),
         modele: r.modele.clone(),
+        partie_de: None,
     })
 }

@@ -50,7 +50,77 @@ pub struct DocumentVue {
     /// The fixed paths of the logos printed above the title of the first
     /// page (territoire, bailleur, réservataires); empty: no logo row.
     pub logos: Vec<String>,
+    /// The parts of the composition, by the name templates look them up
+    /// with (an intercommunal annex: its réservataire's id; bilatéral:
+    /// `annexe-1` to `annexe-3`): each annex is also written alone as the
+    /// pages it occupies (see [`parties`]).
+    pub parties: BTreeMap<String, PartieVue>,
 }
+
+/// A part of the composition: an annex, written alone as the pages from its
+/// start marker to the next part (`debut-annexe(partie: …)` in the library).
+#[derive(Clone, Debug, Serialize)]
+pub struct PartieVue {
+    /// The file it is written to, without `.pdf` (`annexe-le-port`).
+    pub cle: String,
+    /// Its footer's left text (its pages are numbered on their own).
+    pub pied: String,
+}
+
+/// The annexes of one year of a convention that are also written alone:
+/// template name → file and footer. The file names are the render stage's
+/// (`Rendu::documents`), so the composition and the files always agree.
+pub fn parties(c: &Convention, flux: &Flux) -> BTreeMap<String, PartieVue> {
+    match c.modele {
+        Modele::Intercommunal => flux
+            .annexes
+            .iter()
+            .map(|a| {
+                let nom = c
+                    .reservataire(&a.reservataire)
+                    .map_or(a.reservataire.as_str(), |r| r.designation.as_str());
+                (
+                    a.reservataire.clone(),
+                    PartieVue {
+                        cle: format!("annexe-{}", a.reservataire),
+                        pied: format!("{} — Annexe {nom}", c.titre),
+                    },
+                )
+            })
+            .collect(),
+        Modele::Bilateral => ANNEXES_BILATERAL
+            .iter()
+            .map(|(nom, cle, titre)| {
+                (
+                    (*nom).to_owned(),
+                    PartieVue {
+                        cle: (*cle).to_owned(),
+                        pied: format!("{} — {titre}", c.titre),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The bilatéral model's annexes: template name, file (without `.pdf`), title.
+pub const ANNEXES_BILATERAL: [(&str, &str, &str); 3] = [
+    (
+        "annexe-1",
+        "annexe-1-etat-des-lieux",
+        "Annexe 1 : état des lieux",
+    ),
+    (
+        "annexe-2",
+        "annexe-2-assiette",
+        "Annexe 2 : assiette prévisionnelle",
+    ),
+    (
+        "annexe-3",
+        "annexe-3-indicateurs",
+        "Annexe 3 : indicateurs du bilan",
+    ),
+];
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ConventionVue {
@@ -460,15 +530,11 @@ fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
 
 /// Builds the template context for one year of a convention. `seule` keeps
 /// only the annex of that réservataire (an annex printed alone).
-/// The logos a document prints: every party's for the convention, the
-/// territoire's, the bailleur's and its réservataire's for an annex of one.
-fn logos(c: &Convention, seule: Option<&str>) -> Vec<String> {
+/// The logos the first page of a convention or avenant prints: every party's
+/// (an annex alone prints none: its pages are the convention's).
+fn logos(c: &Convention) -> Vec<String> {
     c.logos()
         .into_iter()
-        .filter(|(p, _)| match (p, seule) {
-            (Partie::Reservataire(i), Some(id)) => c.reservataires[*i].id.v == id,
-            _ => true,
-        })
         .map(|(p, l)| p.chemin_logo(l.format))
         .collect()
 }
@@ -535,7 +601,14 @@ pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &
                 jour: date.jour,
             },
             pied: format!("{} — {}", c.titre, c.bailleur.nom),
-            logos: logos(c, seule),
+            // Only the composition's first page has them: an annex alone
+            // is the very pages it occupies in the convention.
+            logos: if seule.is_none() && titre_doc.is_empty() {
+                logos(c)
+            } else {
+                Vec::new()
+            },
+            parties: parties(c, flux),
         },
         convention: ConventionVue {
             id: c.id.clone(),

@@ -34,7 +34,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use typst::diag::{FileError, FileResult, PackageError, SourceDiagnostic, Warned};
-use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::foundations::{Bytes, Datetime, Duration, Smart, Value};
 use typst::introspection::{Introspector, MetadataElem};
 use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
 use typst::syntax::{DiagSpan, FileId, RootedPath, Source, VirtualPath, VirtualRoot};
@@ -91,6 +91,56 @@ pub struct Compiled {
     /// Typst's warnings, rendered like errors (« avertissement Typst : … »).
     pub warnings: Vec<String>,
 }
+
+/// The parts of a composed document, by key: the pages from each part's
+/// marker (`<convflux-partie>`, a dictionary with `partie`) to the page
+/// before the next part's, the last one to the end. Markers on one page
+/// with another part (no page break) make the earlier part empty: it is
+/// left out, and its annex composed alone.
+pub fn parties(doc: &PagedDocument) -> HashMap<String, std::ops::RangeInclusive<usize>> {
+    let introspector = doc.introspector();
+    let mut debuts: Vec<(String, usize)> = Vec::new();
+    for content in introspector.query_labelled().iter() {
+        if content
+            .label()
+            .is_none_or(|l| l.resolve().as_str() != PARTIE_LABEL)
+        {
+            continue;
+        }
+        let Some(meta) = content.to_packed::<MetadataElem>() else {
+            continue;
+        };
+        let Value::Dict(valeur) = &meta.value else {
+            continue;
+        };
+        let Some(Value::Str(cle)) = valeur.get("partie").ok() else {
+            continue;
+        };
+        let Some(page) = content
+            .location()
+            .and_then(|loc| introspector.position(loc))
+            .map(|p| p.page.get())
+        else {
+            continue;
+        };
+        debuts.push((cle.as_str().to_owned(), page));
+    }
+    debuts.sort_by_key(|(_, page)| *page);
+    let derniere = doc.pages().len();
+    let mut out = HashMap::new();
+    for (i, (cle, debut)) in debuts.iter().enumerate() {
+        let fin = debuts
+            .get(i + 1)
+            .map_or(derniere, |(_, p)| p.saturating_sub(1));
+        if fin >= *debut && !out.contains_key(cle) {
+            out.insert(cle.clone(), *debut..=fin);
+        }
+    }
+    out
+}
+
+/// The label of the part markers of the library (`marque-partie`).
+const PARTIE_LABEL: &str = "convflux-partie";
 
 /// The page and point of a labelled `metadata` element, in PDF coordinates.
 #[derive(Debug, Clone, PartialEq)]
@@ -242,25 +292,7 @@ impl Typesetter {
             sources: Mutex::default(),
             images: servies,
         };
-
-        let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
-        // A missing family silently falls back to another font: treat it as a bug.
-        let (font_errors, warnings): (Vec<_>, Vec<_>) = warnings
-            .iter()
-            .partition(|w| w.message.starts_with(UNKNOWN_FONT));
-
-        let document = match output {
-            Ok(document) if font_errors.is_empty() => document,
-            output => {
-                let errors = output.err().unwrap_or_default();
-                let rendered = errors
-                    .iter()
-                    .chain(font_errors)
-                    .map(|diag| render(&world, diag, ERROR_PREFIX))
-                    .collect();
-                return Err(TypesetError::Composition(rendered));
-            }
-        };
+        let (document, warnings) = disposer(&world)?;
 
         let options = PdfOptions {
             ident: Smart::Custom(ident.to_owned()),
@@ -283,12 +315,73 @@ impl Typesetter {
         Ok(Compiled {
             pdf,
             pages: document.pages().len(),
-            warnings: warnings
-                .into_iter()
-                .map(|diag| render(&world, diag, WARNING_PREFIX))
-                .collect(),
+            warnings,
             document,
         })
+    }
+
+    /// Lays `main` out and stops there: no PDF, no signature field. The
+    /// floor `bench/run.sh` measures convflux against (the cost of the pages
+    /// alone).
+    pub fn composer(&self, main: &str) -> Result<PagedDocument, TypesetError> {
+        let world = DocumentWorld {
+            typesetter: self,
+            main: Source::new(self.main, main.to_owned()),
+            modele: None,
+            sources: Mutex::default(),
+            images: HashMap::new(),
+        };
+        disposer(&world).map(|(document, _)| document)
+    }
+
+    /// The pages of part `cle` of a composed document (the annex marked by
+    /// `marque-partie` in the library) as a document of its own: the same
+    /// pages, exported alone with their own title and PDF identifier, and
+    /// the signature fields of their blocks. `None`: the composition has no
+    /// such part (a user's model that does not mark its annexes), so the
+    /// caller composes the annex alone.
+    pub fn extraire(
+        &self,
+        composition: &Compiled,
+        cle: &str,
+        titre: &str,
+        ident: &str,
+    ) -> Result<Option<Compiled>, TypesetError> {
+        let Some(pages) = parties(&composition.document).remove(cle) else {
+            return Ok(None);
+        };
+        let (debut, fin) = (*pages.start(), *pages.end());
+        let Some(seules) = composition.document.pages().get(debut - 1..fin) else {
+            return Ok(None);
+        };
+        let mut info = composition.document.clone().info_mut().clone();
+        info.title = Some(titre.into());
+        // A document of these pages alone (typst-pdf cannot export a page
+        // range of a tagged PDF): the same frames, so the same layout.
+        let document = PagedDocument::new(seules.iter().cloned().collect(), info);
+        let options = PdfOptions {
+            ident: Smart::Custom(ident.to_owned()),
+            timestamp: None,
+            standards: self.standards.clone(),
+            ..PdfOptions::default()
+        };
+        let mut pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
+            TypesetError::Composition(
+                errors
+                    .iter()
+                    .map(|diag| format!("{ERROR_PREFIX}{} (partie « {cle} »)", diag.message))
+                    .collect(),
+            )
+        })?;
+        if self.champs_signature {
+            pdf = signature::ajouter_champs(&pdf, &document)?;
+        }
+        Ok(Some(Compiled {
+            pdf,
+            pages: fin + 1 - debut,
+            document,
+            warnings: Vec::new(),
+        }))
     }
 
     /// Looks up an embedded template file by id.
@@ -318,6 +411,34 @@ impl Typesetter {
             format!("templates/{}", served.path)
         } else {
             format!("{:?}", id.get())
+        }
+    }
+}
+
+/// Typst's layout of the world's main source, with its warnings rendered.
+fn disposer(world: &DocumentWorld) -> Result<(PagedDocument, Vec<String>), TypesetError> {
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(world);
+    // A missing family silently falls back to another font: treat it as a bug.
+    let (font_errors, warnings): (Vec<_>, Vec<_>) = warnings
+        .iter()
+        .partition(|w| w.message.starts_with(UNKNOWN_FONT));
+    match output {
+        Ok(document) if font_errors.is_empty() => Ok((
+            document,
+            warnings
+                .into_iter()
+                .map(|diag| render(world, diag, WARNING_PREFIX))
+                .collect(),
+        )),
+        output => {
+            let errors = output.err().unwrap_or_default();
+            Err(TypesetError::Composition(
+                errors
+                    .iter()
+                    .chain(font_errors)
+                    .map(|diag| render(world, diag, ERROR_PREFIX))
+                    .collect(),
+            ))
         }
     }
 }
