@@ -12,13 +12,16 @@
 #      processus de travail, imprimée par generer), durée totale ; chaque
 #      processus de travail compose des centaines de documents sans relancer
 #      Typst ;
+#   2b. le plancher (bench/plancher.rs) : les mêmes pages mises en page une
+#      seule fois, dans un processus, sans YAML, gabarit, PDF ni écriture ;
+#      efficacité = plancher / durée de generer ;
 #   3. typst compile (CLI 0.15.1), COEURS compilations à la fois, sur les
 #      mêmes sources .typ que l'étape 2 a écrites ;
 #   4. un second passage de generer sur l'arbre inchangé (empreintes seules) ;
 #   5. un YAML modifié : seuls les documents de sa convention sont refaits ;
 #   6. convflux verifier sur VERIFIER_N (10 000 par défaut) fichiers ;
 #   7. débit apparié : lot par lot (les sous-dossiers de 100 conventions),
-#      convflux generer puis typst compile sur les sources de ce lot, en
+#      convflux generer, le plancher, puis typst compile sur les sources de ce lot, en
 #      alternance. La machine d'essai (VM partagée) varie de 10 à 20 % d'une
 #      minute à l'autre ; les étapes 2 et 3 se suivent et en subissent
 #      l'effet, l'alternance le répartit également sur les deux outils.
@@ -69,9 +72,11 @@ compiler_cli() {
 }
 
 echo "== construction (release)" >&2
-(cd "$RACINE" && cargo build --release --quiet --bin convflux --example synthese)
-CONVFLUX=$RACINE/target/release/convflux
-SYNTHESE=$RACINE/target/release/examples/synthese
+(cd "$RACINE" && cargo build --release --quiet --bin convflux --example synthese --example plancher)
+CIBLE=${CARGO_TARGET_DIR:-$RACINE/target}
+CONVFLUX=$CIBLE/release/convflux
+SYNTHESE=$CIBLE/release/examples/synthese
+PLANCHER=$CIBLE/release/examples/plancher
 
 if [ -n "${TYPST:-}" ]; then
   :
@@ -114,6 +119,10 @@ RESUME=$(tail -1 "$W/generer.log")
 DOCS=$(echo "$RESUME" | sed -E 's/^([0-9]+) documents? produits?.*/\1/')
 PAGES=$(echo "$RESUME" | sed -E 's/.*\(([0-9]+) pages?\).*/\1/')
 RSS=$(echo "$RESUME" | sed -nE 's/.*mémoire max\. ([0-9]+) Mio.*/\1/p')
+
+echo "== plancher : les mêmes pages mises en page une fois, en processus, sans rien d'autre" >&2
+PLANCHER_LIGNE=$(sur_coeurs "$PLANCHER" "$W/sortie" "$COEURS")
+PLANCHER_S=${PLANCHER_LIGNE%% s,*}
 
 echo "== typst compile, $COEURS à la fois, sur les mêmes $DOCS sources" >&2
 preparer_sources "$W/sortie" "$W/racine"
@@ -160,6 +169,7 @@ echo "== débit apparié : par lot, convflux puis typst compile, en alternance" 
 somme() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
 APP_C=0
 APP_T=0
+APP_P=0
 APP_LOTS=0
 rm -rf "$W/apparie"
 for lot in "$W"/donnees/*/; do
@@ -170,6 +180,8 @@ for lot in "$W"/donnees/*/; do
   sur_coeurs "$CONVFLUX" generer "$lot" --sortie "$S" --typst --force --quiet
   t1=$(horloge)
   APP_C=$(somme "$APP_C" "$(duree "$t0" "$t1")")
+  L=$(sur_coeurs "$PLANCHER" "$S" "$COEURS")
+  APP_P=$(somme "$APP_P" "${L%% s,*}")
   preparer_sources "$S" "$R"
   t0=$(horloge)
   compiler_cli "$R"
@@ -178,6 +190,8 @@ for lot in "$W"/donnees/*/; do
   APP_LOTS=$((APP_LOTS + 1))
 done
 RATIO_APP=$(awk -v a="$APP_T" -v b="$APP_C" 'BEGIN { printf "%.2f", a / b }')
+EFFICACITE_APP=$(awk -v a="$APP_P" -v b="$APP_C" 'BEGIN { printf "%.2f", a / b }')
+EFFICACITE=$(awk -v a="$PLANCHER_S" -v b="$GENERER_S" 'BEGIN { printf "%.2f", a / b }')
 
 RATIO=$(awk -v a="$TYPST_S" -v b="$GENERER_S" 'BEGIN { printf "%.2f", a / b }')
 DOCS_S=$(awk -v d="$DOCS" -v s="$GENERER_S" 'BEGIN { printf "%.1f", d / s }')
@@ -197,6 +211,9 @@ Commande : \`bench/run.sh $N\` (COEURS=$COEURS, VERIFIER_N=$VERIFIER_N), $(date 
 | typst compile, $COEURS à la fois, mêmes sources | $TYPST_S s : $CLI_DOCS_S documents/s, $CLI_PAGES_S pages/s ($NPDF_CLI PDF) |
 | Rapport de débit (typst CLI / convflux), étapes 2 et 3 | **$RATIO×** |
 | Débit apparié, $APP_LOTS lots en alternance : convflux / typst compile | $APP_C s / $APP_T s : **$RATIO_APP×** |
+| Plancher : les mêmes pages mises en page une fois en processus ($COEURS fils), rien d'autre | $PLANCHER_LIGNE |
+| Efficacité (plancher / convflux generer), étape 2 | **$EFFICACITE** |
+| Efficacité appariée, $APP_LOTS lots : plancher / convflux | $APP_P s / $APP_C s : **$EFFICACITE_APP** |
 | Mémoire maximale de generer (somme des VmHWM des processus) | $RSS Mio |
 | Second passage, arbre inchangé | $SECOND_S s ($SECOND) |
 | Un YAML modifié | $TOUCHE_S s ($TOUCHE) |
