@@ -29,6 +29,10 @@
 # DOSSIER/resultats.md.
 #
 # Variables : COEURS (nombre de cœurs, 2 par défaut), VERIFIER_N (0 pour sauter l'étape 6),
+# CONVFLUX (chemin du binaire mesuré ; par défaut celui que le script construit),
+# REFERENCE (chemin d'un autre binaire convflux, par exemple celui d'un commit
+# antérieur : l'étape 7 le mesure aussi, lot par lot, en alternant l'ordre,
+# et imprime le rapport apparié des deux versions),
 # TYPST (chemin du binaire typst ; sinon `typst` du PATH ; sinon il est
 # installé avec `cargo install typst-cli --version 0.15.1 --locked` sous
 # target/typst-cli, ce qui prend environ 8 minutes sur 2 cœurs).
@@ -74,7 +78,7 @@ compiler_cli() {
 echo "== construction (release)" >&2
 (cd "$RACINE" && cargo build --release --quiet --bin convflux --example synthese --example plancher)
 CIBLE=${CARGO_TARGET_DIR:-$RACINE/target}
-CONVFLUX=$CIBLE/release/convflux
+CONVFLUX=${CONVFLUX:-$CIBLE/release/convflux}
 SYNTHESE=$CIBLE/release/examples/synthese
 PLANCHER=$CIBLE/release/examples/plancher
 
@@ -170,16 +174,28 @@ somme() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
 APP_C=0
 APP_T=0
 APP_P=0
+APP_R=0
 APP_LOTS=0
 rm -rf "$W/apparie"
 for lot in "$W"/donnees/*/; do
   nom=$(basename "$lot")
   S="$W/apparie/sortie/$nom"
   R="$W/apparie/racine/$nom"
+  # The reference build, before or after this one in turn.
+  reference() {
+    if [ -n "${REFERENCE:-}" ]; then
+      t0=$(horloge)
+      sur_coeurs "$REFERENCE" generer "$lot" --sortie "$W/apparie/reference/$nom" --typst --force --quiet
+      t1=$(horloge)
+      APP_R=$(somme "$APP_R" "$(duree "$t0" "$t1")")
+    fi
+  }
+  if [ $((APP_LOTS % 2)) = 1 ]; then reference; fi
   t0=$(horloge)
   sur_coeurs "$CONVFLUX" generer "$lot" --sortie "$S" --typst --force --quiet
   t1=$(horloge)
   APP_C=$(somme "$APP_C" "$(duree "$t0" "$t1")")
+  if [ $((APP_LOTS % 2)) = 0 ]; then reference; fi
   L=$(sur_coeurs "$PLANCHER" "$S" "$COEURS")
   APP_P=$(somme "$APP_P" "${L%% s,*}")
   preparer_sources "$S" "$R"
@@ -191,6 +207,7 @@ for lot in "$W"/donnees/*/; do
 done
 RATIO_APP=$(awk -v a="$APP_T" -v b="$APP_C" 'BEGIN { printf "%.2f", a / b }')
 EFFICACITE_APP=$(awk -v a="$APP_P" -v b="$APP_C" 'BEGIN { printf "%.2f", a / b }')
+RATIO_REF=$(awk -v a="$APP_R" -v b="$APP_C" 'BEGIN { printf "%.3f", a / b }')
 EFFICACITE=$(awk -v a="$PLANCHER_S" -v b="$GENERER_S" 'BEGIN { printf "%.2f", a / b }')
 
 RATIO=$(awk -v a="$TYPST_S" -v b="$GENERER_S" 'BEGIN { printf "%.2f", a / b }')
@@ -221,5 +238,8 @@ Commande : \`bench/run.sh $N\` (COEURS=$COEURS, VERIFIER_N=$VERIFIER_N), $(date 
 EOF
 if [ "$VERIFIER_N" -gt 0 ]; then
   echo "| verifier, $VERIFIER_N fichiers | $VERIF10K_S s |" >>"$W/resultats.md"
+fi
+if [ -n "${REFERENCE:-}" ]; then
+  echo "| Référence « $REFERENCE », mêmes lots en alternance : référence / convflux | $APP_R s / $APP_C s : **$RATIO_REF×** |" >>"$W/resultats.md"
 fi
 cat "$W/resultats.md"

@@ -73,14 +73,50 @@ struct FileReport {
 #[derive(serde::Serialize, serde::Deserialize)]
 enum Resultat {
     AJour(AJour),
+    /// Every exercise to redo was produced (each one already reported by
+    /// an [`Avancement`]); `maj` closes the file's records (its exercise
+    /// list, its warnings, the years it no longer has).
     Produit {
-        documents: usize,
-        pages: usize,
         /// PDF files of exercises that were up to date.
         inchanges: usize,
         maj: MiseAJour,
     },
     Echec(String),
+}
+
+/// One exercise of a file produced, installed and ready to record: sent to
+/// the main thread as soon as it is done, so a file of many years shows
+/// progress and keeps what it finished if a later year fails.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Avancement {
+    documents: usize,
+    pages: usize,
+    /// The records of this exercise (its year in `annees`, its outputs).
+    maj: MiseAJour,
+}
+
+/// Drops the exercises' sender when the last worker thread ends, even by a
+/// panic: then every sender is gone and the main thread's loop ends.
+struct DernierTravailleur<'a> {
+    actifs: &'a AtomicUsize,
+    tx: &'a Mutex<Option<mpsc::Sender<Message>>>,
+}
+
+impl Drop for DernierTravailleur<'_> {
+    fn drop(&mut self) {
+        if self.actifs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.tx
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+        }
+    }
+}
+
+/// What the workers send the main thread.
+enum Message {
+    Avancement(Avancement),
+    Rapport(FileReport),
 }
 
 /// Everything a worker reads, shared by reference.
@@ -101,6 +137,9 @@ struct Travail<'a> {
     /// files must not write the same folder): [`revendiquer`] in the main
     /// process, a question to it from a worker process.
     revendiquer: &'a (dyn Fn(&str, &str) -> Result<(), String> + Sync),
+    /// Hands an exercise just produced to the main thread (through the
+    /// worker process's pipe when there is one).
+    avancer: &'a (dyn Fn(Avancement) + Sync),
 }
 
 /// Memoized results of Typst kept between documents, in documents per worker,
@@ -161,6 +200,16 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let conventions = Mutex::new(HashMap::new());
     let revendiquer_ici =
         |convention: &str, source: &str| revendiquer(&conventions, convention, source);
+    let (tx, rx) = mpsc::channel::<Message>();
+    // The exercises' sender lives until the last worker thread ends (see
+    // `DernierTravailleur`), so that the main thread's loop ends with them.
+    let tx_avancement = Mutex::new(Some(tx.clone()));
+    let avancer_ici = |a: Avancement| {
+        if let Some(tx) = &*tx_avancement.lock().unwrap_or_else(PoisonError::into_inner) {
+            let _ = tx.send(Message::Avancement(a));
+        }
+    };
+    let actifs = AtomicUsize::new(travailleurs);
     let travail = Travail {
         a: &a,
         rendu: &rendu,
@@ -170,6 +219,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         dossier: &dossier,
         travailleurs,
         revendiquer: &revendiquer_ici,
+        avancer: &avancer_ici,
     };
     let mut totaux = Summary::default();
     let mut enregistre = Instant::now();
@@ -179,12 +229,16 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let mut annees_presentes = std::collections::BTreeSet::new();
 
     thread::scope(|s| {
-        let (tx, rx) = mpsc::channel::<FileReport>();
         for _ in 0..travailleurs {
             let tx = tx.clone();
             let (travail, suivant, fichiers, memoire) =
                 (&travail, &suivant, &fichiers, &memoire_travailleurs);
+            let dernier = DernierTravailleur {
+                actifs: &actifs,
+                tx: &tx_avancement,
+            };
             s.spawn(move || {
+                let _dernier = dernier;
                 let mut processus = processus::Travailleurs::new(travailleurs > 1);
                 loop {
                     let i = suivant.fetch_add(1, Ordering::Relaxed);
@@ -195,7 +249,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
                             .traiter(f, travail)
                             .unwrap_or_else(|| traiter_protege(f, etat, travail)),
                     };
-                    if tx.send(rapport).is_err() {
+                    if tx.send(Message::Rapport(rapport)).is_err() {
                         break;
                     }
                 }
@@ -203,7 +257,18 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
             });
         }
         drop(tx);
-        for r in rx {
+        for m in rx {
+            let r = match m {
+                Message::Avancement(a) => {
+                    totaux.documents += a.documents;
+                    totaux.pages += a.pages;
+                    ecrire(&manifeste).remplacer(a.maj);
+                    a_enregistrer = true;
+                    affichage.avancer(&totaux, debut);
+                    continue;
+                }
+                Message::Rapport(r) => r,
+            };
             totaux.fichiers_faits += 1;
             // Counts may come from the manifest, someone else's file: never wrap.
             totaux.avertissements = totaux.avertissements.saturating_add(r.avertissements);
@@ -218,15 +283,8 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
                         .avertissements_a_jour
                         .saturating_add(r.avertissements);
                 }
-                Resultat::Produit {
-                    documents,
-                    pages,
-                    inchanges,
-                    maj,
-                } => {
+                Resultat::Produit { inchanges, maj } => {
                     totaux.a_jour = totaux.a_jour.saturating_add(inchanges);
-                    totaux.documents += documents;
-                    totaux.pages += pages;
                     ecrire(&manifeste).remplacer(maj);
                     a_enregistrer = true;
                 }
@@ -488,10 +546,11 @@ fn revendiquer(
 
 /// Renders and typesets every document of the selected exercises of one file
 /// that are not up to date, each written to a temporary file as soon as it is
-/// typeset (so memory holds one document, whatever the number of annexes);
-/// installs them only when all of them succeeded (a failed convention leaves
-/// its previous files untouched), then removes the files of an earlier run
-/// that these exercises no longer produce.
+/// typeset; installs each exercise's documents together when all of them
+/// succeeded (a failed exercise leaves its previous files untouched), removes
+/// the files of an earlier run that it no longer produces, and hands its
+/// records to the main thread at once ([`Avancement`]): a file of many years
+/// is written, recorded and shown year by year.
 fn produire(
     an: &Analyse,
     source: &str,
@@ -517,8 +576,16 @@ fn produire(
         typst: a.typst,
         apres_document: &apres_document,
     };
-    let mut lot = pipeline::Lot::default();
-    let mut annees: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+    let maj = |annees, sorties, anciennes| MiseAJour {
+        source: source.to_owned(),
+        sha256: sha.to_owned(),
+        convention: c.id.clone(),
+        exercices: exercices.clone(),
+        annees,
+        sorties,
+        anciennes,
+        avertissements: an.diags.avertissements(),
+    };
     let mut inchanges = 0;
     for flux in an
         .flux
@@ -540,31 +607,24 @@ fn produire(
             projet: an.projet.as_ref(),
         };
         let dossier = format!("{}/{}", flux.annee, c.id);
+        let mut lot = pipeline::Lot::default();
         let cles = fabrique.preparer(docs, &dossier, &provenance, &mut lot)?;
-        annees.insert(flux.annee, cles);
+        let (documents, pages) = (lot.documents, lot.pages);
+        let anciennes = lire(t.manifeste).anciennes_sorties(source, &[flux.annee]);
+        // A worker process whose parent was killed installs nothing (its
+        // prepared files are removed as they are dropped).
+        processus::arreter_si_orphelin();
+        let sorties = lot.installer()?;
+        pipeline::retirer_anciennes(t.dossier, &anciennes, &sorties);
+        (t.avancer)(Avancement {
+            documents,
+            pages,
+            maj: maj(BTreeMap::from([(flux.annee, cles)]), sorties, anciennes),
+        });
     }
-    let (documents, pages) = (lot.documents, lot.pages);
-    let refaits: Vec<i32> = annees.keys().copied().collect();
-    let anciennes = lire(t.manifeste).anciennes_sorties(source, &refaits);
-    // A worker process whose parent was killed installs nothing (its
-    // prepared files are removed as they are dropped).
-    processus::arreter_si_orphelin();
-    let sorties = lot.installer()?;
-    pipeline::retirer_anciennes(t.dossier, &anciennes, &sorties);
     Ok(Resultat::Produit {
-        documents,
-        pages,
         inchanges,
-        maj: MiseAJour {
-            source: source.to_owned(),
-            sha256: sha.to_owned(),
-            convention: c.id.clone(),
-            exercices,
-            annees,
-            sorties,
-            anciennes,
-            avertissements: an.diags.avertissements(),
-        },
+        maj: maj(BTreeMap::new(), Vec::new(), Vec::new()),
     })
 }
 

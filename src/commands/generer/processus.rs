@@ -20,7 +20,9 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::{FileReport, Resultat, Travail, contexte, examiner, memoire_max_mio, traiter_protege};
+use super::{
+    Avancement, FileReport, Resultat, Travail, contexte, examiner, memoire_max_mio, traiter_protege,
+};
 use crate::cli::GenererArgs;
 use crate::commands::Issue;
 use crate::input;
@@ -43,6 +45,8 @@ enum VersTravailleur {
 enum DuTravailleur {
     /// May this source write this convention's folder?
     Revendique { convention: String, source: String },
+    /// An exercise of the file is produced and installed.
+    Avancement(Box<Avancement>),
     /// The file is done.
     FileReport(Box<FileReport>),
     /// No more files: the worker's peak memory, before it ends.
@@ -80,7 +84,7 @@ impl Travailleurs {
             }
         }
         let enfant = self.enfant.as_mut()?;
-        match enfant.traiter(f, t.revendiquer) {
+        match enfant.traiter(f, t.revendiquer, t.avancer) {
             Ok(r) => Some(r),
             Err(detail) => {
                 if let Some(e) = self.enfant.take() {
@@ -195,6 +199,7 @@ impl Enfant {
         &mut self,
         f: &Path,
         revendiquer: &(dyn Fn(&str, &str) -> Result<(), String> + Sync),
+        avancer: &(dyn Fn(Avancement) + Sync),
     ) -> Result<FileReport, String> {
         self.envoyer(&VersTravailleur::Fichier(f.to_path_buf()))?;
         loop {
@@ -203,6 +208,7 @@ impl Enfant {
                     let reponse = revendiquer(&convention, &source);
                     self.envoyer(&VersTravailleur::Reponse(reponse))?;
                 }
+                DuTravailleur::Avancement(a) => avancer(*a),
                 DuTravailleur::FileReport(r) => return Ok(*r),
                 DuTravailleur::Fin { .. } => return Err(self.cause("fin prématurée")),
             }
@@ -320,6 +326,13 @@ pub(super) fn travailleur(a: &GenererArgs, parent: u32) -> anyhow::Result<Issue>
     });
     let revendiquer =
         |convention: &str, source: &str| verrou(&canal).revendiquer(convention, source);
+    // A lost pipe shows at the file's report, which then fails.
+    let avancer = |a: Avancement| {
+        let _ = ecrire_ligne(
+            &mut verrou(&canal).sortie,
+            &DuTravailleur::Avancement(Box::new(a)),
+        );
+    };
     let travail = Travail {
         a,
         rendu: &rendu,
@@ -329,6 +342,7 @@ pub(super) fn travailleur(a: &GenererArgs, parent: u32) -> anyhow::Result<Issue>
         dossier: &dossier,
         travailleurs: 1,
         revendiquer: &revendiquer,
+        avancer: &avancer,
     };
     loop {
         let Some(f) = verrou(&canal).suivant() else {
