@@ -1,7 +1,9 @@
 //! Rules that compare the data with the computation (after `compute`):
 //! every declared figure equals the computed one, deductions stay within the
-//! flux, rates of one perimeter sum to at most 100 %, a positive rate that
-//! yields no dwelling is flagged. Each diagnostic names both figures.
+//! flux, a positive rate that yields no dwelling is flagged; and, over the
+//! annexes of one file or of every file of a run ([`plafonds`]), what one
+//! bailleur grants on one assiette stays within 100 %, the préfet's 30 %
+//! and its agents' 5 %. Each diagnostic names both figures.
 //!
 //! One function per rule, its source in the doc comment above it and its
 //! tests in the module under it; [`controler`] runs them in a fixed order.
@@ -11,8 +13,11 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::compute::{self, DroitsProgramme, Flux, FluxAnnexe, TauxExact};
-use crate::diagnostic::{Diagnostic, Diagnostics, Sp};
-use crate::model::{Annexe, Convention, EtatDesLieux, Logements, Modele, Programme};
+use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span};
+use crate::model::citation::{Citation, Texte};
+use crate::model::{
+    Annexe, Convention, EtatDesLieux, Logements, Modele, Nature, Programme, normaliser_nom,
+};
 
 use crate::francais::exact as fr;
 
@@ -37,7 +42,6 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
         return diags;
     };
     let m = flux.modele;
-    let mut par_perimetre: BTreeMap<&str, (Decimal, Vec<String>)> = BTreeMap::new();
     for (a, f) in ex.annexes.iter().zip(&flux.annexes) {
         let ds = [
             parc_soumis_declare(m, a, f),
@@ -50,12 +54,6 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
             taux_positif_sans_logement(a, f),
         ];
         ds.into_iter().flatten().for_each(|d| diags.push(d));
-        let e = par_perimetre.entry(a.perimetre.as_str()).or_default();
-        e.0 += f.taux;
-        e.1.push(format!("{} : {} %", a.reservataire.v, fr(f.taux)));
-    }
-    for d in somme_des_taux_par_assiette(flux.annee, ex.annee.span, par_perimetre) {
-        diags.push(d);
     }
     if let (Some(e), Some(d)) = (&c.etat_des_lieux, &flux.etat_des_lieux) {
         for (p, dp) in e.programmes.iter().zip(&d.programmes) {
@@ -460,58 +458,355 @@ mod test_taux_positif_sans_logement {
     }
 }
 
-/// The rates of the réservataires of one assiette sum to at most 100 %:
-/// the flow cannot be shared beyond itself. Arithmetic, no article to cite.
-/// `par_perimetre`: Σ rates and the detail, per perimeter.
-fn somme_des_taux_par_assiette(
-    annee: i32,
-    span: crate::diagnostic::Span,
-    par_perimetre: BTreeMap<&str, (Decimal, Vec<String>)>,
-) -> Vec<Diagnostic> {
-    par_perimetre
-        .into_iter()
-        .filter(|(_, (somme, _))| *somme > Decimal::ONE_HUNDRED)
-        .map(|(perimetre, (somme, detail))| {
-            Diagnostic::erreur(
-                format!(
-                    "exercice {annee} : les taux des réservataires sur « {perimetre} » totalisent {} %",
-                    fr(somme)
-                ),
-                Some(span),
-            )
-            .note(format!("détail : {}", detail.join(", ")))
-            .note("la somme des taux des réservataires d'une même assiette est au plus 100 %")
-        })
-        .collect()
+/// One annex's share of its bailleur's flow on its assiette, one year: what
+/// the caps over several annexes, in one file or across files, add up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// The bailleur as written, and its key across files ([`normaliser_nom`]).
+    pub bailleur: String,
+    pub cle_bailleur: String,
+    /// The assiette's key ([`crate::model::Assiette::cle`]) and its label.
+    pub cle_assiette: String,
+    pub assiette: String,
+    pub annee: i32,
+    pub reservataire: String,
+    pub prefet: bool,
+    /// The rate kept (given, or derived from the état des lieux).
+    pub taux: Decimal,
+    pub span: Span,
+    /// The préfet's sub-share for State agents, where given.
+    pub agents: Option<(Decimal, Span)>,
+}
+
+/// The parts of every annex of a convention, one year's flow at a time.
+pub fn parts(c: &Convention, flux: &[Flux]) -> Vec<Part> {
+    let mut out = Vec::new();
+    for f in flux {
+        let Some(ex) = c.exercice(f.annee) else {
+            continue;
+        };
+        for (a, fa) in ex.annexes.iter().zip(&f.annexes) {
+            let assiette = c.assiette(a);
+            out.push(Part {
+                bailleur: c.bailleur.nom.clone(),
+                cle_bailleur: normaliser_nom(&c.bailleur.nom),
+                cle_assiette: assiette.cle(),
+                assiette: assiette.libelle(),
+                annee: f.annee,
+                reservataire: a.reservataire.v.clone(),
+                prefet: c
+                    .reservataire(&a.reservataire.v)
+                    .is_some_and(|r| r.nature == Nature::Prefet),
+                taux: fa.taux,
+                span: a.taux.as_ref().map_or(a.span, |t| t.span),
+                agents: a.taux_agents.as_ref().map(|t| (t.v.0, t.span)),
+            });
+        }
+    }
+    out
+}
+
+/// A cap on what one bailleur grants on one assiette in one year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plafond {
+    /// The rates of every réservataire: 100 % at most.
+    Total,
+    /// The préfet's rates: 30 % at most.
+    Prefet,
+    /// The préfet's sub-shares for civil and military State agents: 5 % at most.
+    Agents,
+}
+
+impl Plafond {
+    const TOUS: [Plafond; 3] = [Plafond::Total, Plafond::Prefet, Plafond::Agents];
+
+    fn limite(self) -> Decimal {
+        match self {
+            Plafond::Total => Decimal::ONE_HUNDRED,
+            Plafond::Prefet => Decimal::from(30),
+            Plafond::Agents => Decimal::from(5),
+        }
+    }
+
+    /// What a part adds to this cap, and where it is written.
+    fn retenu(self, p: &Part) -> Option<(Decimal, Span)> {
+        match self {
+            Plafond::Total => Some((p.taux, p.span)),
+            Plafond::Prefet => p.prefet.then_some((p.taux, p.span)),
+            Plafond::Agents => p.agents.filter(|_| p.prefet),
+        }
+    }
+
+    /// The parts a group needs before this cap is checked over it: one
+    /// préfet annex alone above 30 % (or 5 %) is already refused by
+    /// `validate` (`taux_du_prefet`, `taux_des_agents`).
+    fn parts_minimum(self) -> usize {
+        match self {
+            Plafond::Total => 1,
+            Plafond::Prefet | Plafond::Agents => 2,
+        }
+    }
+
+    /// What is summed, in the message.
+    fn quoi(self) -> &'static str {
+        match self {
+            Plafond::Total => "les taux des réservataires",
+            Plafond::Prefet => "les taux du préfet",
+            Plafond::Agents => "les parts du préfet pour les agents de l'État",
+        }
+    }
+
+    /// The rule and its source, in the note.
+    fn regle(self) -> String {
+        match self {
+            // Arithmetic: the flow cannot be shared beyond itself.
+            Plafond::Total => "ce qu'un bailleur accorde sur une même assiette une même année, toutes conventions confondues, est au plus 100 % de son flux".to_owned(),
+            Plafond::Prefet => PREFET_AGENTS.note(
+                "les réservations du préfet portent sur 30 % au plus du flux annuel de chaque bailleur, même réparties entre plusieurs réservataires ou conventions",
+            ),
+            Plafond::Agents => PREFET_AGENTS.note(
+                "dont 5 % au plus au bénéfice des agents civils et militaires de l'État",
+            ),
+        }
+    }
+}
+
+/// The préfet's 30 % of the bailleur's annual flow, of which 5 % for civil
+/// and military State agents: CCH art. R. 441-5-2, I (the one-year
+/// derogation by prefectoral order is not modelled).
+const PREFET_AGENTS: Citation = Citation::loi(&[Texte::R441_5_2]);
+
+/// The caps over the parts of one group (one bailleur, one assiette, one
+/// year): each cap exceeded, with its sum and the indices of the parts
+/// that count. Σ rates ≤ 100 % (arithmetic); the préfet's Σ ≤ 30 % and its
+/// agents' Σ ≤ 5 % ([`PREFET_AGENTS`], CCH art. R. 441-5-2, I).
+pub fn depassements(groupe: &[&Part]) -> Vec<(Plafond, Decimal, Vec<usize>)> {
+    let mut out = Vec::new();
+    for p in Plafond::TOUS {
+        let comptes: Vec<usize> = (0..groupe.len())
+            .filter(|&i| p.retenu(groupe[i]).is_some())
+            .collect();
+        let somme: Decimal = comptes
+            .iter()
+            .filter_map(|&i| p.retenu(groupe[i]))
+            .map(|(t, _)| t)
+            .sum();
+        if comptes.len() >= p.parts_minimum() && somme > p.limite() {
+            out.push((p, somme, comptes));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
-mod test_somme_des_taux_par_assiette {
+mod test_depassements {
     use super::*;
 
+    fn part(reservataire: &str, taux: &str, prefet: bool, agents: Option<&str>) -> Part {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        Part {
+            bailleur: "B".into(),
+            cle_bailleur: "b".into(),
+            cle_assiette: "commune:a".into(),
+            assiette: "commune A".into(),
+            annee: 2024,
+            reservataire: reservataire.into(),
+            prefet,
+            taux: d(taux),
+            span: Span::default(),
+            agents: agents.map(|a| (d(a), Span::default())),
+        }
+    }
+
     #[test]
-    fn rates_above_100_percent_on_one_perimeter_are_an_error() {
-        let span = crate::diagnostic::Span::default();
-        let mut p = BTreeMap::new();
-        p.insert(
-            "la commune",
-            (Decimal::from(100), vec!["a : 100 %".to_string()]),
+    fn rates_above_100_percent_on_one_assiette() {
+        let (a, b) = (part("a", "60", false, None), part("b", "40", false, None));
+        assert!(depassements(&[&a, &b]).is_empty());
+        let b = part("b", "40.01", false, None);
+        let d = depassements(&[&a, &b]);
+        assert_eq!(d, [(Plafond::Total, "100.01".parse().unwrap(), vec![0, 1])]);
+    }
+
+    // CCH art. R. 441-5-2, I: 30 % of which 5 % for State agents.
+    #[test]
+    fn the_prefet_split_in_two_keeps_30_and_5_percent() {
+        let c = part("commune", "50", false, None);
+        let (p1, p2) = (
+            part("p1", "26", true, Some("5")),
+            part("p2", "4", true, None),
         );
-        assert!(somme_des_taux_par_assiette(2024, span, p.clone()).is_empty());
-        p.insert(
-            "l'EPCI",
-            (
-                Decimal::new(1005, 1),
-                vec!["a : 60 %".into(), "b : 40,5 %".into()],
-            ),
+        assert!(depassements(&[&c, &p1, &p2]).is_empty());
+        let p2 = part("p2", "5", true, None);
+        let d = depassements(&[&c, &p1, &p2]);
+        assert_eq!(d, [(Plafond::Prefet, "31".parse().unwrap(), vec![1, 2])]);
+        let (p1, p2) = (
+            part("p1", "20", true, Some("3")),
+            part("p2", "6", true, Some("2.01")),
         );
-        let ds = somme_des_taux_par_assiette(2024, span, p);
-        assert_eq!(ds.len(), 1);
+        let d = depassements(&[&p1, &p2]);
+        assert_eq!(d, [(Plafond::Agents, "5.01".parse().unwrap(), vec![0, 1])]);
+        // One préfet annex alone is validate's (taux_du_prefet).
+        assert!(depassements(&[&part("p", "31", true, None)]).is_empty());
+    }
+}
+
+/// Bailleur, assiette and year: the keys of a group of parts.
+type Groupe<'a> = (&'a str, &'a str, i32);
+
+/// Groups parts by bailleur × assiette × year and checks the caps over each
+/// group ([`depassements`]). `parts`: each with the index of its file;
+/// `lieu` names where a part is written (« ligne 41 », « a.yaml:41 »).
+/// With `entre_fichiers`, only groups over two files or more are checked
+/// (each file's own groups were checked with it), and each file of the
+/// group gets the error, at its own last part. The notes list every part.
+pub fn plafonds(
+    parts: &[(usize, Part)],
+    lieu: &dyn Fn(usize, Span) -> String,
+    entre_fichiers: bool,
+) -> Vec<(usize, Diagnostic)> {
+    let mut groupes: BTreeMap<Groupe, Vec<(usize, &Part)>> = BTreeMap::new();
+    for (f, p) in parts {
+        groupes
+            .entry((&p.cle_bailleur, &p.cle_assiette, p.annee))
+            .or_default()
+            .push((*f, p));
+    }
+    let mut out = Vec::new();
+    for groupe in groupes.values() {
+        let mut fichiers: Vec<usize> = groupe.iter().map(|(f, _)| *f).collect();
+        fichiers.dedup();
+        fichiers.sort_unstable();
+        fichiers.dedup();
+        if entre_fichiers && fichiers.len() < 2 {
+            continue;
+        }
+        let seules: Vec<&Part> = groupe.iter().map(|(_, p)| *p).collect();
+        for (plafond, somme, comptes) in depassements(&seules) {
+            let p0 = seules[comptes[0]];
+            let detail: Vec<String> = comptes
+                .iter()
+                .map(|&i| {
+                    let (f, p) = groupe[i];
+                    let (t, span) = plafond.retenu(p).unwrap_or((p.taux, p.span));
+                    format!("{} : `{}` {} %", lieu(f, span), p.reservataire, fr(t))
+                })
+                .collect();
+            for &f in &fichiers {
+                let Some(&i) = comptes.iter().rev().find(|&&i| groupe[i].0 == f) else {
+                    continue;
+                };
+                let span = plafond.retenu(groupe[i].1).map(|(_, s)| s);
+                out.push((
+                    f,
+                    Diagnostic::erreur(
+                        format!(
+                            "exercice {} : chez {}, sur {}, {} totalisent {} %, au plus {} %",
+                            p0.annee,
+                            p0.bailleur,
+                            p0.assiette,
+                            plafond.quoi(),
+                            fr(somme),
+                            plafond.limite()
+                        ),
+                        span,
+                    )
+                    .label(format!("total : {} %", fr(somme)))
+                    .note(format!("détail : {}", detail.join(", ")))
+                    .note(plafond.regle())
+                    .note("l'assiette d'une annexe est celle écrite dans `assiette:`, à défaut le territoire de son réservataire (commune ou EPCI), à défaut celui de la convention"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod test_plafonds {
+    use super::essai::*;
+    use super::*;
+
+    fn lieu(f: usize, s: Span) -> String {
+        format!("f{f}:{}", s.start)
+    }
+
+    // Two conventions of one bailleur on one commune: 60 % + 40,01 %.
+    #[test]
+    fn a_cap_over_two_files_is_an_error_in_each_citing_both() {
+        let c = intercommunale();
+        let f = flux_2024(&c);
+        let p = parts(&c, std::slice::from_ref(&f));
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].taux, Decimal::new(689, 2));
+        let (mut a, mut b) = (p[0].clone(), p[0].clone());
+        a.taux = Decimal::from(60);
+        b.taux = Decimal::new(4001, 2);
+        a.span = Span { start: 3, end: 5 };
+        b.span = Span { start: 7, end: 9 };
+        let tous = [(0, a.clone()), (1, b.clone())];
+        assert!(plafonds(&tous[..1], &lieu, false).is_empty());
+        let ds = plafonds(&tous, &lieu, true);
+        assert_eq!(ds.len(), 2);
+        assert_eq!((ds[0].0, ds[1].0), (0, 1));
         assert_eq!(
-            ds[0].message,
-            "exercice 2024 : les taux des réservataires sur « l'EPCI » totalisent 100,5 %"
+            textes(&[ds[1].1.clone()])[0],
+            "exercice 2024 : chez BAILLEUR, sur la commune Commune A, les taux des réservataires totalisent 100,01 %, au plus 100 % | détail : f0:3 : `ville-a` 60 %, f1:7 : `ville-a` 40,01 % | ce qu'un bailleur accorde sur une même assiette une même année, toutes conventions confondues, est au plus 100 % de son flux | l'assiette d'une annexe est celle écrite dans `assiette:`, à défaut le territoire de son réservataire (commune ou EPCI), à défaut celui de la convention"
         );
-        assert_eq!(ds[0].notes[0], "détail : a : 60 %, b : 40,5 %");
+        // Within one file, the check across files says nothing.
+        let un = [(0, a.clone()), (0, b.clone())];
+        assert!(plafonds(&un, &lieu, true).is_empty());
+        assert_eq!(plafonds(&un, &lieu, false).len(), 1);
+        // Another assiette, another bailleur or another year: no sum.
+        for changer in [
+            |p: &mut Part| p.cle_assiette = "commune:b".into(),
+            |p: &mut Part| p.cle_bailleur = "autre".into(),
+            |p: &mut Part| p.annee = 2025,
+        ] {
+            let mut b2 = b.clone();
+            changer(&mut b2);
+            assert!(plafonds(&[(0, a.clone()), (1, b2)], &lieu, true).is_empty());
+        }
+    }
+
+    // Seven communes of one intercommunal file, each its own parc.
+    #[test]
+    fn communes_with_their_own_parcs_are_not_summed() {
+        let mut c = intercommunale();
+        let ex = c.exercices[0].clone();
+        let mut annexes = Vec::new();
+        for i in 0..7 {
+            let mut r = c.reservataires[1].clone();
+            r.id.v = format!("ville-{i}");
+            r.nom = format!("Commune {i}");
+            c.reservataires.push(r);
+            let mut a = ex.annexes[0].clone();
+            a.reservataire.v = format!("ville-{i}");
+            a.taux.as_mut().unwrap().v.0 = Decimal::from(20);
+            annexes.push(a);
+        }
+        c.exercices[0].annexes = annexes;
+        let f = flux_2024(&c);
+        let p: Vec<(usize, Part)> = parts(&c, &[f]).into_iter().map(|p| (0, p)).collect();
+        assert_eq!(p.len(), 7);
+        assert!(plafonds(&p, &lieu, false).is_empty());
+        // The same seven on one explicit assiette: 140 %.
+        for a in &mut c.exercices[0].annexes {
+            a.assiette = Some(crate::model::Assiette {
+                nature: crate::model::NatureTerritoire::Commune,
+                nom: "Commune A".into(),
+                code: Some("63113".into()),
+                span: None,
+            });
+        }
+        let f = flux_2024(&c);
+        let p: Vec<(usize, Part)> = parts(&c, &[f]).into_iter().map(|p| (0, p)).collect();
+        let ds = plafonds(&p, &lieu, false);
+        assert_eq!(ds.len(), 1);
+        assert!(
+            ds[0].1.message.contains("totalisent 140 %"),
+            "{}",
+            ds[0].1.message
+        );
     }
 }
 

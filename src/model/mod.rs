@@ -378,10 +378,87 @@ pub struct Declare {
     pub taux_rapport: Option<Sp<Taux>>,
 }
 
+/// The kind of territory an assiette covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NatureTerritoire {
+    Commune,
+    Epci,
+    /// The convention's territory (`territoire.nom`): the default assiette
+    /// of a réservataire that is neither a commune nor an EPCI.
+    Territoire,
+}
+
+impl NatureTerritoire {
+    pub fn libelle(self) -> &'static str {
+        match self {
+            NatureTerritoire::Commune => "commune",
+            NatureTerritoire::Epci => "EPCI",
+            NatureTerritoire::Territoire => "territoire",
+        }
+    }
+}
+
+/// The territory of an annex's assiette: whose parc the rate applies to.
+/// Written `assiette: { commune: "Le Port", insee: "97407" }` or
+/// `{ epci: …, insee: … }`; by default the réservataire's own territory
+/// ([`Convention::assiette`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assiette {
+    pub nature: NatureTerritoire,
+    pub nom: String,
+    /// The INSEE code of a commune (5 characters), the code of an EPCI in
+    /// INSEE's lists (its SIREN, 9 digits), when given.
+    pub code: Option<String>,
+    /// Where it is written; `None`: the default.
+    pub span: Option<Span>,
+}
+
+impl Assiette {
+    /// What identifies the territory across files: its code when given,
+    /// else its kind and its name without case, typographic apostrophes or
+    /// repeated spaces.
+    pub fn cle(&self) -> String {
+        match &self.code {
+            Some(c) => format!("{}#{}", self.nature.libelle(), c.trim().to_uppercase()),
+            None => format!("{}:{}", self.nature.libelle(), normaliser_nom(&self.nom)),
+        }
+    }
+
+    /// « la commune Le Port (97407) », « l'EPCI … », « le territoire … ».
+    pub fn libelle(&self) -> String {
+        let article = match self.nature {
+            NatureTerritoire::Commune => "la ",
+            NatureTerritoire::Epci => "l'",
+            NatureTerritoire::Territoire => "le ",
+        };
+        match &self.code {
+            Some(c) => format!("{article}{} {} ({c})", self.nature.libelle(), self.nom),
+            None => format!("{article}{} {}", self.nature.libelle(), self.nom),
+        }
+    }
+}
+
+/// A name compared without case, typographic apostrophes or repeated spaces
+/// (« Territoire de l’Ouest » = « territoire de l'ouest »).
+pub fn normaliser_nom(s: &str) -> String {
+    s.replace(['\u{2019}', '\u{2018}'], "'")
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Annexe {
     pub reservataire: Sp<String>,
     pub perimetre: String,
+    /// The territory of the assiette as written; `None`: the default
+    /// ([`Convention::assiette`]).
+    pub assiette: Option<Assiette>,
+    /// The préfet's sub-share for civil and military State agents, percent
+    /// of the flow (part of `taux`; réservataires of nature `prefet` only).
+    pub taux_agents: Option<Sp<Taux>>,
     pub patrimoine: Patrimoine,
     pub exclusions: BTreeMap<Exclusion, Sp<Logements>>,
     pub rotation: Rotation,
@@ -493,6 +570,37 @@ impl Convention {
 
     pub fn reservataire(&self, id: &str) -> Option<&Reservataire> {
         self.reservataires.iter().find(|r| r.id.v == id)
+    }
+
+    /// The territory of an annex's assiette: as written, else the
+    /// réservataire's own territory (a commune or an EPCI) for this
+    /// bailleur, else the convention's territory (CCH art. R. 441-5-3: the
+    /// perimeter of a commune's or an EPCI's convention is its territory).
+    pub fn assiette(&self, a: &Annexe) -> Assiette {
+        if let Some(x) = &a.assiette {
+            return x.clone();
+        }
+        let r = self.reservataire(&a.reservataire.v);
+        match r.map(|r| (r.nature, &r.nom)) {
+            Some((Nature::Commune, nom)) => Assiette {
+                nature: NatureTerritoire::Commune,
+                nom: nom.clone(),
+                code: None,
+                span: None,
+            },
+            Some((Nature::Epci, nom)) => Assiette {
+                nature: NatureTerritoire::Epci,
+                nom: nom.clone(),
+                code: None,
+                span: None,
+            },
+            _ => Assiette {
+                nature: NatureTerritoire::Territoire,
+                nom: self.territoire.nom.clone(),
+                code: None,
+                span: None,
+            },
+        }
     }
 
     pub fn exercice(&self, annee: i32) -> Option<&Exercice> {

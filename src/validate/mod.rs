@@ -981,6 +981,10 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         .requis(&mut t, "reservataire", "l'identifiant d'un réservataire")
         .and_then(|n| l.identifiant(n, &joindre(chemin, "reservataire")));
     let perimetre = l.req_texte(&mut t, "perimetre");
+    let assiette_ = match l.champ(&mut t, "assiette") {
+        Some(n) if n.value != Value::Null => assiette(l, n, &joindre(chemin, "assiette")).map(Some),
+        _ => Some(None),
+    };
     let patrimoine = l
         .requis(&mut t, "patrimoine", "le patrimoine")
         .and_then(|n| {
@@ -1025,6 +1029,7 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         _ => (Some(None), Some(BTreeMap::new())),
     };
     let taux = l.opt_taux(&mut t, "taux");
+    let taux_agents = l.opt_taux(&mut t, "taux_agents");
     let declare = match l.champ(&mut t, "declare") {
         Some(n) if n.value != Value::Null => {
             let c = joindre(chemin, "declare");
@@ -1059,17 +1064,21 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         &[
             "reservataire",
             "perimetre",
+            "assiette",
             "patrimoine",
             "exclusions",
             "rotation",
             "deductions",
             "taux",
+            "taux_agents",
             "declare",
         ],
     );
     Some(Annexe {
         reservataire: reservataire?,
         perimetre: perimetre?,
+        assiette: assiette_?,
+        taux_agents,
         patrimoine: patrimoine?,
         exclusions: exclusions?,
         rotation: rotation?,
@@ -1079,6 +1088,94 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         declare: declare?,
         span,
     })
+}
+
+/// `assiette: { commune: "Le Port", insee: "97407" }` or
+/// `{ epci: "Territoire de l'Ouest", insee: "249740101" }`: one of `commune`
+/// and `epci`, the code optional (5 characters for a commune, as in the
+/// official geographic code, 2A/2B for Corsica; 9 digits for an EPCI).
+fn assiette(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Assiette> {
+    let mut t = l.table(n, chemin)?;
+    let span = t.span();
+    let commune = l.opt_texte(&mut t, "commune");
+    let epci = l.opt_texte(&mut t, "epci");
+    let code_noeud = l.champ(&mut t, "insee");
+    l.fin(t, &["commune", "epci", "insee"]);
+    let (nature, nom) = match (commune, epci) {
+        (Some(c), None) if !c.trim().is_empty() => (NatureTerritoire::Commune, c),
+        (None, Some(e)) if !e.trim().is_empty() => (NatureTerritoire::Epci, e),
+        _ => {
+            l.erreur(
+                Diagnostic::erreur(
+                    format!("`{chemin}` : une commune ou un EPCI attendu, un seul"),
+                    Some(span),
+                )
+                .label("attendu : `commune:` ou `epci:`")
+                .note("exemple : `assiette: { commune: \"Le Port\", insee: \"97407\" }` ; sans `assiette`, l'assiette est le territoire du réservataire"),
+            );
+            return None;
+        }
+    };
+    let code = match code_noeud {
+        Some(n) if n.value != Value::Null => {
+            let c = l.texte(n, &joindre(chemin, "insee"))?;
+            if !code_territoire_valide(nature, &c) {
+                let attendu = match nature {
+                    NatureTerritoire::Commune => {
+                        "le code INSEE de la commune : 5 caractères (chiffres, ou 2A/2B puis 3 chiffres), par exemple \"97407\""
+                    }
+                    _ => "le code de l'EPCI (son SIREN) : 9 chiffres, par exemple \"249740101\"",
+                };
+                l.erreur(
+                    Diagnostic::erreur(
+                        format!("`{chemin}.insee` : code « {} » invalide", c.trim()),
+                        Some(n.span),
+                    )
+                    .label("code invalide")
+                    .note(format!("attendu : {attendu}")),
+                );
+                return None;
+            }
+            Some(c.trim().to_uppercase())
+        }
+        _ => None,
+    };
+    Some(Assiette {
+        nature,
+        nom,
+        code,
+        span: Some(span),
+    })
+}
+
+/// A commune's INSEE code (5 characters: digits, or 2A/2B and 3 digits) or
+/// an EPCI's SIREN (9 digits). A rule of the file format.
+fn code_territoire_valide(nature: NatureTerritoire, code: &str) -> bool {
+    let c = code.trim().to_uppercase();
+    match nature {
+        NatureTerritoire::Commune => {
+            c.len() == 5
+                && (c.chars().all(|x| x.is_ascii_digit())
+                    || ((c.starts_with("2A") || c.starts_with("2B"))
+                        && c[2..].chars().all(|x| x.is_ascii_digit())))
+        }
+        _ => c.len() == 9 && c.chars().all(|x| x.is_ascii_digit()),
+    }
+}
+
+#[cfg(test)]
+mod test_code_territoire_valide {
+    use super::*;
+
+    #[test]
+    fn commune_codes_have_five_characters_epci_codes_nine_digits() {
+        assert!(code_territoire_valide(NatureTerritoire::Commune, "97407"));
+        assert!(code_territoire_valide(NatureTerritoire::Commune, "2a004"));
+        assert!(!code_territoire_valide(NatureTerritoire::Commune, "9740"));
+        assert!(!code_territoire_valide(NatureTerritoire::Commune, "2C004"));
+        assert!(code_territoire_valide(NatureTerritoire::Epci, "249740101"));
+        assert!(!code_territoire_valide(NatureTerritoire::Epci, "97407"));
+    }
 }
 
 fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {

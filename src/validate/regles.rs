@@ -72,6 +72,7 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
                 exclusions_dans_le_patrimoine(c.modele, a),
                 taux_donne(&garants, a),
                 taux_du_prefet(c, a),
+                taux_des_agents(c, a),
             ];
             pousser(l, ds.into_iter().flatten().collect());
         }
@@ -538,6 +539,101 @@ mod test_taux_du_prefet {
         // Another réservataire may have more.
         c.reservataires[1].nature = Nature::Commune;
         assert!(taux_du_prefet(&c, &c.exercices[0].annexes[0]).is_none());
+    }
+}
+
+/// The préfet's sub-share for civil and military State agents: 5 % at most
+/// of the flow, within the préfet's share, and only a préfet has one.
+/// CCH art. R. 441-5-2, I.
+const AGENTS_5_POUR_CENT: Source = Source::loi(&[Texte::R441_5_2]);
+
+fn taux_des_agents(c: &Convention, a: &Annexe) -> Option<Diagnostic> {
+    let ta = a.taux_agents.as_ref()?;
+    let r = c.reservataire(&a.reservataire.v)?;
+    let fr = crate::francais::exact;
+    let (message, label) = if r.nature != Nature::Prefet {
+        (
+            format!(
+                "`taux_agents` : seul un réservataire de nature `prefet` a une part réservée aux agents de l'État, `{}` est de nature `{}`",
+                r.id.v,
+                nature_cle(r.nature)
+            ),
+            "réservé au préfet".to_owned(),
+        )
+    } else if ta.v.0 > Decimal::from(5) {
+        (
+            format!(
+                "part du préfet pour les agents de l'État de {} % : au plus 5 %",
+                fr(ta.v.0)
+            ),
+            "au plus 5 %".to_owned(),
+        )
+    } else if let Some(t) = a.taux.as_ref().filter(|t| ta.v.0 > t.v.0) {
+        (
+            format!(
+                "part du préfet pour les agents de l'État de {} %, supérieure à sa part totale ({} %)",
+                fr(ta.v.0),
+                fr(t.v.0)
+            ),
+            format!("au plus {} %", fr(t.v.0)),
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::erreur(message, Some(ta.span))
+            .label(label)
+            .note(AGENTS_5_POUR_CENT.pour(c.modele).note(
+                "le préfet réserve 30 % au plus du flux annuel, dont 5 % au plus au bénéfice des agents civils et militaires de l'État",
+            )),
+    )
+}
+
+fn nature_cle(n: Nature) -> &'static str {
+    match n {
+        Nature::Commune => "commune",
+        Nature::Epci => "epci",
+        Nature::Prefet => "prefet",
+        Nature::ActionLogement => "action_logement",
+        Nature::Autre => "autre",
+    }
+}
+
+#[cfg(test)]
+mod test_taux_des_agents {
+    use super::essai::*;
+    use super::*;
+    use crate::diagnostic::Sp;
+    use crate::model::Taux;
+
+    #[test]
+    fn five_percent_at_most_within_the_prefets_share_and_for_the_prefet_only() {
+        let mut c = intercommunale();
+        c.reservataires[1].nature = Nature::Prefet;
+        let a = &mut c.exercices[0].annexes[0];
+        a.taux.as_mut().unwrap().v.0 = Decimal::from(26);
+        a.taux_agents = Some(Sp::new(Taux(Decimal::from(5)), a.span));
+        assert!(taux_des_agents(&c, &c.exercices[0].annexes[0]).is_none());
+        c.exercices[0].annexes[0].taux_agents.as_mut().unwrap().v.0 = Decimal::new(501, 2);
+        let d = taux_des_agents(&c, &c.exercices[0].annexes[0]).unwrap();
+        assert_eq!(
+            textes(&[d]),
+            [
+                "part du préfet pour les agents de l'État de 5,01 % : au plus 5 % | le préfet réserve 30 % au plus du flux annuel, dont 5 % au plus au bénéfice des agents civils et militaires de l'État (CCH art. R. 441-5-2)"
+            ]
+        );
+        let a = &mut c.exercices[0].annexes[0];
+        a.taux.as_mut().unwrap().v.0 = Decimal::from(4);
+        a.taux_agents.as_mut().unwrap().v.0 = Decimal::from(5);
+        let d = taux_des_agents(&c, &c.exercices[0].annexes[0]).unwrap();
+        assert!(
+            d.message.contains("supérieure à sa part totale (4 %)"),
+            "{}",
+            d.message
+        );
+        c.reservataires[1].nature = Nature::Commune;
+        let d = taux_des_agents(&c, &c.exercices[0].annexes[0]).unwrap();
+        assert!(d.message.contains("de nature `commune`"), "{}", d.message);
     }
 }
 

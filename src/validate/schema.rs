@@ -178,6 +178,16 @@ fn annexe() -> Value {
         "properties": {
             "reservataire": identifiant("identifiant d'un réservataire déclaré dans `reservataires`"),
             "perimetre": texte("complément de « sur le territoire de … », ex. « la commune »"),
+            "assiette": {
+                "type": "object", "additionalProperties": false,
+                "description": "territoire de l'assiette : une commune ou un EPCI (absent : le territoire du réservataire) ; les plafonds (100 %, préfet 30 % dont 5 % agents) portent sur bailleur × assiette × année, toutes conventions confondues",
+                "oneOf": [ { "required": ["commune"] }, { "required": ["epci"] } ],
+                "properties": {
+                    "commune": texte("nom de la commune"),
+                    "epci": texte("nom de l'EPCI"),
+                    "insee": { "type": ["string", "integer", "null"], "description": "code INSEE de la commune (5 caractères) ou SIREN de l'EPCI (9 chiffres)" }
+                }
+            },
             "patrimoine": {
                 "type": "object", "additionalProperties": false, "required": ["date", "logements"],
                 "properties": {
@@ -213,6 +223,7 @@ fn annexe() -> Value {
             },
             "deductions": deductions(),
             "taux": taux("taux du réservataire (absent : dérivé de l'état des lieux)"),
+            "taux_agents": taux("part du taux du préfet réservée aux agents civils et militaires de l'État (au plus 5 %, CCH art. R. 441-5-2)"),
             "declare": {
                 "type": "object", "additionalProperties": false,
                 "description": "chiffres tels qu'imprimés par le bailleur, vérifiés contre le calcul",

@@ -171,6 +171,9 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         travailleurs,
         revendiquer: &revendiquer_ici,
     };
+    // The stage across files (what one bailleur grants on one assiette):
+    // a file refused there produces nothing, whether or not it is up to date.
+    let refus = pipeline::controler_fichiers(&fichiers, &|f| projet::borne(&a.entrees.chemins, f));
     let mut totaux = Summary::default();
     let mut enregistre = Instant::now();
     let mut intervalle = Duration::from_secs(2);
@@ -182,13 +185,19 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
         let (tx, rx) = mpsc::channel::<FileReport>();
         for _ in 0..travailleurs {
             let tx = tx.clone();
-            let (travail, suivant, fichiers, memoire) =
-                (&travail, &suivant, &fichiers, &memoire_travailleurs);
+            let (travail, suivant, fichiers, memoire, refus) =
+                (&travail, &suivant, &fichiers, &memoire_travailleurs, &refus);
             s.spawn(move || {
                 let mut processus = processus::Travailleurs::new(travailleurs > 1);
                 loop {
                     let i = suivant.fetch_add(1, Ordering::Relaxed);
                     let Some(f) = fichiers.get(i) else { break };
+                    if let Some((ds, source)) = refus.get(&i).filter(|(ds, _)| ds.a_des_erreurs()) {
+                        if tx.send(refuse(f, ds, source, travail.a.quiet)).is_err() {
+                            break;
+                        }
+                        continue;
+                    }
                     let rapport = match examiner(f, travail) {
                         Etat::Fait(r) => *r,
                         etat => processus
@@ -461,6 +470,25 @@ fn traiter(f: &Path, etat: Etat, t: &Travail) -> FileReport {
         avertissements,
         exercices,
         resultat,
+    }
+}
+
+/// A file refused by the stage across files: its diagnostics, no document.
+fn refuse(f: &Path, ds: &crate::diagnostic::Diagnostics, source: &str, quiet: bool) -> FileReport {
+    let chemin = f.display().to_string();
+    let mut ds = ds.clone();
+    if quiet {
+        ds.0.retain(|d| d.severity == Severity::Erreur);
+    }
+    FileReport {
+        diagnostics: ds.rendre(&chemin, source),
+        avertissements: ds.avertissements(),
+        exercices: Vec::new(),
+        resultat: Resultat::Echec(
+            "incompatible avec d'autres conventions du même bailleur, aucun document produit"
+                .to_owned(),
+        ),
+        chemin,
     }
 }
 
