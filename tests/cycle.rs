@@ -579,3 +579,55 @@ fn xlsx_of_the_report_holds_the_figures_of_calculer() {
         }
     }
 }
+
+/// Seed 004 art. 6 and 15: three years from signature and three renewals of
+/// one year. Signed on 3 July 2024, the convention ends on 2 July 2030: the
+/// avenant says so (not « 31 décembre 2029 »), and `avenant --annee 2031`
+/// is refused naming 2030.
+#[test]
+fn a_convention_from_signature_ends_on_the_day_before_its_anniversary() {
+    let (d, f) = variante(
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        "signature: { lieu: LE CENDRE, date: ~ }",
+        "signature: { lieu: LE CENDRE, date: 2024-07-03 }",
+    );
+    let sortie = d.path().join("sortie");
+    let o = convflux(&[
+        "avenant",
+        f.to_str().unwrap(),
+        "--annee",
+        "2025",
+        "--typst",
+        "--sortie",
+        sortie.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sources: Vec<String> = walk(&sortie)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "typ"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let texte = sources.join("\n");
+    assert!(texte.contains("2 juillet 2030"), "{texte}");
+    assert!(!texte.contains("31 décembre 2029"));
+    let o = convflux(&["avenant", f.to_str().unwrap(), "--annee", "2031"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("dernière année possible 2030 (fin au plus tard le 2 juillet 2030 ;"),
+        "{e}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -611,17 +611,37 @@ impl Convention {
         self.exercices.iter().map(|e| e.annee.v).min()
     }
 
-    /// Last year the convention can reach with every tacit renewal
-    /// (seed 000 art. 12: 3 years + 2 × 1 year; seed 004 art. 15: 3 + 3 × 1).
-    pub fn derniere_annee(&self) -> Option<i32> {
+    /// The day the convention ends with every tacit renewal, when its start
+    /// is known (its date of effect, or its date of signature): the day
+    /// before the same date that many years later (seed 004 art. 6: three
+    /// years from signature, signed 3 July 2024 with three renewals of one
+    /// year: 2 July 2030). The convention's own duration (DROIT.md).
+    pub fn date_fin(&self) -> Option<Date> {
         let debut = match &self.date_effet {
-            DateEffet::Date(d) => d.annee,
-            DateEffet::ALaSignature => match self.date_signature {
-                Some(d) => d.annee,
-                None => self.premiere_annee()?,
-            },
+            DateEffet::Date(d) => *d,
+            DateEffet::ALaSignature => self.date_signature?,
         };
-        let ans = self.duree_ans + self.reconduction.duree_ans * self.reconduction.nombre_max;
-        Some(debut + ans as i32 - 1)
+        Some(debut.fin_periode(self.duree_totale()))
+    }
+
+    /// The initial duration and every renewal, in years.
+    pub fn duree_totale(&self) -> u32 {
+        self.duree_ans.saturating_add(
+            self.reconduction
+                .duree_ans
+                .saturating_mul(self.reconduction.nombre_max),
+        )
+    }
+
+    /// Last year the convention can reach with every tacit renewal
+    /// (seed 000 art. 12: 3 years + 2 × 1 year; seed 004 art. 15: 3 + 3 × 1):
+    /// the year of [`Convention::date_fin`]; when it starts at an unknown
+    /// signature date, counted in calendar years from the first exercise.
+    pub fn derniere_annee(&self) -> Option<i32> {
+        if let Some(f) = self.date_fin() {
+            return Some(f.annee);
+        }
+        let ans = i32::try_from(self.duree_totale()).unwrap_or(i32::MAX);
+        Some(self.premiere_annee()?.saturating_add(ans).saturating_sub(1))
     }
 }

@@ -64,6 +64,9 @@ pub struct ConventionVue {
     pub reconduction_duree_ans: u32,
     pub reconduction_max: u32,
     pub derniere_annee: Option<i32>,
+    /// The day it ends with every renewal (ISO), when its start date is
+    /// known ([`Convention::date_fin`]).
+    pub date_fin: Option<String>,
     pub premiere_annee: i32,
     /// Year of the first bilan: the year after the first exercise (seed 000 art. 8).
     pub premier_bilan: i32,
@@ -548,6 +551,7 @@ pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &
             reconduction_duree_ans: c.reconduction.duree_ans,
             reconduction_max: c.reconduction.nombre_max,
             derniere_annee: c.derniere_annee(),
+            date_fin: c.date_fin().map(|d| d.iso()),
             premiere_annee: premiere,
             premier_bilan: premiere + 1,
             annees: (annee_debut..annee_debut + c.duree_ans as i32).collect(),

@@ -184,14 +184,23 @@ fn exercices_dans_la_duree(c: &Convention) -> Vec<Diagnostic> {
     let Some(fin) = c.derniere_annee() else {
         return Vec::new();
     };
+    // From the real start date when known: the exercise of the year the
+    // convention ends in is its last one (a part of a year).
+    let limite = match c.date_fin() {
+        Some(d) => format!(
+            "dernière année possible {fin} (fin au plus tard le {})",
+            crate::francais::date_longue(d.jour, d.mois, d.annee).unwrap_or_else(|| d.iso())
+        ),
+        None => format!("dernière année possible {fin}"),
+    };
     c.exercices
         .iter()
         .filter(|e| e.annee.v > fin)
         .map(|e| {
             Diagnostic::erreur(
                 format!(
-                    "exercice {} hors de la durée de la convention : dernière année possible {}",
-                    e.annee.v, fin
+                    "exercice {} hors de la durée de la convention : {limite}",
+                    e.annee.v
                 ),
                 Some(e.annee.span),
             )
@@ -219,9 +228,34 @@ mod test_exercices_dans_la_duree {
         assert_eq!(
             textes(&exercices_dans_la_duree(&c)),
             [
-                "exercice 2029 hors de la durée de la convention : dernière année possible 2028 | durée 3 ans + 2 reconduction(s) de 1 an(s) au plus"
+                "exercice 2029 hors de la durée de la convention : dernière année possible 2028 (fin au plus tard le 31 décembre 2028) | durée 3 ans + 2 reconduction(s) de 1 an(s) au plus"
             ]
         );
+    }
+
+    // Three years + three renewals of one year from signature on 3 July
+    // 2024 (bilateral model, art. 6 and 15): ends on 2 July 2030, so 2030
+    // is an exercise (in part) and 2031 is not.
+    #[test]
+    fn counted_from_the_real_date_of_signature() {
+        let mut c = bilaterale();
+        assert_eq!(c.date_effet, DateEffet::ALaSignature);
+        c.date_signature = crate::model::Date::parse("2024-07-03");
+        assert_eq!(c.date_fin().map(|d| d.iso()).as_deref(), Some("2030-07-02"));
+        assert_eq!(c.derniere_annee(), Some(2030));
+        c.exercices.truncate(1);
+        c.exercices[0].annee.v = 2030;
+        assert!(exercices_dans_la_duree(&c).is_empty());
+        c.exercices[0].annee.v = 2031;
+        assert_eq!(
+            exercices_dans_la_duree(&c)[0].message,
+            "exercice 2031 hors de la durée de la convention : dernière année possible 2030 (fin au plus tard le 2 juillet 2030)"
+        );
+        // Signature date unknown: calendar years from the first exercise.
+        c.date_signature = None;
+        c.exercices[0].annee.v = 2024;
+        assert_eq!(c.date_fin(), None);
+        assert_eq!(c.derniere_annee(), Some(2029));
     }
 }
 
