@@ -16,7 +16,8 @@ use crate::compute::{self, DroitsProgramme, Flux, FluxAnnexe, TauxExact};
 use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span};
 use crate::model::citation::{Citation, Texte};
 use crate::model::{
-    Annexe, Convention, EtatDesLieux, Logements, Modele, Nature, Programme, normaliser_nom,
+    Annexe, Arrondi, Contrepartie, Convention, EtatDesLieux, Logements, Modele, Nature, Programme,
+    normaliser_nom,
 };
 
 use crate::francais::exact as fr;
@@ -56,13 +57,24 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
         ds.into_iter().flatten().for_each(|d| diags.push(d));
     }
     if let (Some(e), Some(d)) = (&c.etat_des_lieux, &flux.etat_des_lieux) {
-        for (p, dp) in e.programmes.iter().zip(&d.programmes) {
+        // The programmes of the état des lieux once (the first exercise),
+        // each year's new programmes in their year.
+        let premier = c.premiere_annee() == Some(flux.annee);
+        let base = e.programmes.iter().zip(&d.programmes).filter(|_| premier);
+        let nouveaux = ex.programmes_nouveaux.iter().zip(&d.premiere_location);
+        for (p, dp) in base.chain(nouveaux) {
             for d in reserves_declares(e, p, dp) {
                 diags.push(d);
             }
+            if let Some(d) = garantie_20_pour_cent(e, p, dp) {
+                diags.push(d);
+            }
         }
-        for d in taux_derives_declares(e, &d.taux) {
-            diags.push(d);
+        // The rates printed are those of the initial état des lieux.
+        if premier {
+            for d in taux_derives_declares(e, &d.taux) {
+                diags.push(d);
+            }
         }
     }
     diags
@@ -839,7 +851,12 @@ fn reserves_declares(e: &EtatDesLieux, p: &Programme, dp: &DroitsProgramme) -> V
                     fr(e.quotite.v.0)
                 ))
                 .note(format!(
-                    "logements × quotité × part de garantie = {exact}, arrondi au plus proche"
+                    "logements × quotité × part de garantie = {exact}, {}",
+                    match e.arrondi {
+                        Arrondi::PlusProche => "arrondi au plus proche",
+                        Arrondi::Inferieur => "arrondi à l'unité inférieure",
+                        Arrondi::Superieur => "arrondi à l'unité supérieure",
+                    }
                 )),
             );
         }
@@ -870,6 +887,73 @@ mod test_reserves_declares {
                 "programme 592C01 : 3 logements réservés déclarés pour `cam`, le calcul donne 4 | logements × quotité × part de garantie = 3,536, arrondi au plus proche"
             ]
         );
+    }
+}
+
+/// The collectivités' rights in return for the guarantee of a programme's
+/// loans are at most 20 % of its units: CCH art. R. 441-5 in its wording
+/// before décret n° 2020-145 (read in a stored copy; whether it still
+/// binds under the flow regime is to be confirmed, DROIT.md), recalled by
+/// seed 000's council report (« le quota de réservation pour les
+/// collectivités ne peut dépasser 20 % »). Checked on the exact rights
+/// (units × quotité × Σ guarantee shares), before rounding: seed 004
+/// rounds each guarantor to the nearest unit (26 × 20 % → 4 + 2 = 6).
+/// Programmes whose `contrepartie` is not the guarantee are outside it.
+fn garantie_20_pour_cent(
+    e: &EtatDesLieux,
+    p: &Programme,
+    dp: &DroitsProgramme,
+) -> Option<Diagnostic> {
+    if p.contrepartie != Contrepartie::Garantie || dp.total.0 == 0 {
+        return None;
+    }
+    let parts: Decimal = p.parts.iter().map(|(_, t)| t.v.fraction()).sum();
+    let part = e.quotite.v.0 * parts;
+    if part <= Decimal::from(20) {
+        return None;
+    }
+    let exact = dp.total.dec() * part / Decimal::ONE_HUNDRED;
+    Some(
+        Diagnostic::erreur(
+            format!(
+                "programme {} : les droits des garants en contrepartie de la garantie d'emprunt portent sur {} % des logements ({} sur {}), au plus 20 %",
+                p.code,
+                fr(part),
+                fr(exact.normalize()),
+                dp.total
+            ),
+            Some(e.quotite.span),
+        )
+        .label(format!("quotité de {} %", fr(e.quotite.v.0)))
+        .note("le total des logements réservés aux collectivités territoriales et à leurs groupements en contrepartie de la garantie financière des emprunts ne peut représenter plus de 20 % des logements de chaque programme (CCH art. R. 441-5, rédaction antérieure au décret n° 2020-145)")
+        .note("un programme dont les droits ont une autre contrepartie (subvention, terrain) s'écrit `contrepartie: autre`"),
+    )
+}
+
+#[cfg(test)]
+mod test_garantie_20_pour_cent {
+    use super::essai::*;
+    use super::*;
+
+    // Seed 004: quotité 20 %, guarantee shares 68 % + 32 %: 20 % exactly.
+    #[test]
+    fn guarantee_rights_above_20_percent_of_a_programme_are_an_error() {
+        let mut c = bilaterale();
+        let f = flux_2024(&c);
+        let d = f.etat_des_lieux.unwrap();
+        let e = c.etat_des_lieux.as_mut().unwrap();
+        assert!(garantie_20_pour_cent(e, &e.programmes[0], &d.programmes[0]).is_none());
+        e.quotite.v.0 = Decimal::from(25);
+        let x = garantie_20_pour_cent(e, &e.programmes[0], &d.programmes[0]).unwrap();
+        assert_eq!(
+            x.message,
+            "programme 592C01 : les droits des garants en contrepartie de la garantie d'emprunt portent sur 25 % des logements (6,5 sur 26), au plus 20 %"
+        );
+        assert!(
+            x.notes[0].contains("(CCH art. R. 441-5, rédaction antérieure au décret n° 2020-145)")
+        );
+        e.programmes[0].contrepartie = Contrepartie::Autre;
+        assert!(garantie_20_pour_cent(e, &e.programmes[0], &d.programmes[0]).is_none());
     }
 }
 

@@ -631,3 +631,43 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Seed 004 art. 7 and seed 000's council report: a programme first let in
+/// 2024 is managed in stock for that letting (its reservations recorded
+/// with the exercise), then joins the état des lieux, in flux, in 2025.
+#[test]
+fn a_new_programme_joins_the_etat_des_lieux_the_next_year() {
+    let (_d, f) = variante(
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        "        declare: { parc_soumis: 43, flux_previsionnel: 3, mobilisables: 2 }\n",
+        "        declare: { parc_soumis: 43, flux_previsionnel: 3, mobilisables: 2 }\n    programmes_nouveaux:\n      - commune: LE CENDRE\n        residence: \"NOUVELLE RÉSIDENCE\"\n        code: 999N01\n        logements: { PLUS: 10 }\n        mise_en_location: 2024\n        garanties: { cam: 50, le-cendre: 50 }\n        reserves: { cam: 1, le-cendre: 1 }\n",
+    );
+    let o = convflux(&["calculer", f.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // 2024: 43 units, 6 and 3 reserved (14 % and 7 %); 2025: 53 units,
+    // 7 and 4 reserved (13 % and 8 %).
+    let annees: Vec<&str> = out.split("exercice ").skip(1).collect();
+    assert!(annees[0].contains("état des lieux : 43 logements"), "{out}");
+    assert!(annees[0].contains("6 réservés = 14 %"), "{out}");
+    assert!(annees[0].contains("3 réservés = 7 %"), "{out}");
+    assert!(annees[1].contains("état des lieux : 53 logements"), "{out}");
+    assert!(annees[1].contains("7 réservés = 13 %"), "{out}");
+    assert!(annees[1].contains("4 réservés = 8 %"), "{out}");
+    // A stock reservation other than the formula's is refused, as for the
+    // programmes of the état des lieux.
+    let (_d, g) = variante(
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        "        declare: { parc_soumis: 43, flux_previsionnel: 3, mobilisables: 2 }\n",
+        "        declare: { parc_soumis: 43, flux_previsionnel: 3, mobilisables: 2 }\n    programmes_nouveaux:\n      - commune: LE CENDRE\n        residence: \"NOUVELLE RÉSIDENCE\"\n        code: 999N01\n        logements: { PLUS: 10 }\n        garanties: { cam: 50, le-cendre: 50 }\n        reserves: { cam: 2, le-cendre: 1 }\n",
+    );
+    let o = convflux(&["verifier", g.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "programme 999N01 : 2 logements réservés déclarés pour `cam`, le calcul donne 1"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -481,6 +481,11 @@ pub struct Exercice {
     pub avenant: Option<bilan::Avenant>,
     /// Illustrative figures, not real ones: every document says so.
     pub illustratif: bool,
+    /// Programmes first let this year: managed in stock for their first
+    /// letting (their `reserves` are those stock reservations), they join
+    /// the état des lieux, in flux, from the next exercise on (seed 004
+    /// art. 7; seed 000's council report).
+    pub programmes_nouveaux: Vec<Programme>,
     pub span: Span,
 }
 
@@ -490,8 +495,22 @@ pub struct Garant {
     pub nom: String,
 }
 
+/// What a programme's reservation rights were granted in return for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Contrepartie {
+    /// The guarantee of the programme's loans (garantie d'emprunt): under
+    /// the 20 % cap per programme of the collectivités' rights.
+    #[default]
+    Garantie,
+    /// A subsidy, land or anything else: outside that cap.
+    Autre,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Programme {
+    /// What its rights were granted in return for (`contrepartie`).
+    pub contrepartie: Contrepartie,
     pub commune: String,
     pub residence: String,
     pub code: String,
@@ -512,6 +531,11 @@ pub struct EtatDesLieux {
     pub quotite: Sp<Taux>,
     /// Decimals kept in the derived rate (0 in seed 004: 14 %, 7 %).
     pub precision: u32,
+    /// How reserved units become whole (nearest in seed 004; down in the
+    /// Rouen deliberation of 2019: 114 × 20 % = 22,8 → 22).
+    pub arrondi: Arrondi,
+    /// How the derived rate is rounded to `precision` (nearest in seed 004).
+    pub arrondi_taux: Arrondi,
     pub garants: Vec<Garant>,
     pub programmes: Vec<Programme>,
     /// Rates as printed, cross-checked.
@@ -601,6 +625,20 @@ impl Convention {
                 span: None,
             },
         }
+    }
+
+    /// The programmes of the état des lieux of year `annee`: those of
+    /// `etat_des_lieux`, then the new programmes of earlier exercises
+    /// (first let in stock, in flux afterwards), in file order.
+    pub fn programmes_etat_des_lieux(&self, annee: i32) -> Vec<&Programme> {
+        let Some(e) = &self.etat_des_lieux else {
+            return Vec::new();
+        };
+        let mut v: Vec<&Programme> = e.programmes.iter().collect();
+        for ex in self.exercices.iter().filter(|x| x.annee.v < annee) {
+            v.extend(&ex.programmes_nouveaux);
+        }
+        v
     }
 
     pub fn exercice(&self, annee: i32) -> Option<&Exercice> {

@@ -402,8 +402,11 @@ fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
 
 fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
     let (e, d) = (c.etat_des_lieux.as_ref()?, f.etat_des_lieux.as_ref()?);
+    // The état des lieux of this year: with the new programmes of earlier
+    // exercises, now in flux (Convention::programmes_etat_des_lieux).
+    let programmes = c.programmes_etat_des_lieux(f.annee);
     let mut financements: Vec<String> = Vec::new();
-    for p in &e.programmes {
+    for p in &programmes {
         for (k, _) in &p.financements {
             if !financements.contains(k) {
                 financements.push(k.clone());
@@ -420,8 +423,7 @@ fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
                 nom: g.nom.clone(),
             })
             .collect(),
-        programmes: e
-            .programmes
+        programmes: programmes
             .iter()
             .zip(&d.programmes)
             .map(|(p, dp)| ProgrammeVue {

@@ -115,9 +115,14 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
         _ => Some(None),
     };
     let arrondi_ok = entete.is_some();
+    // The guarantors new programmes may name (None: no état des lieux read).
+    let garants: Option<Vec<String>> = edl
+        .as_ref()
+        .and_then(|e| e.as_ref())
+        .map(|e| e.garants.iter().map(|g| g.id.v.clone()).collect());
     let exercices = l
         .requis(&mut t, "exercices", "la liste des exercices")
-        .and_then(|n| exercices(l, n));
+        .and_then(|n| exercices(l, n, garants.as_deref()));
     let textes_span = t.a_la_cle("textes");
     let racine_span = t.span();
     l.fin(t, RACINE);
@@ -815,13 +820,37 @@ fn etat_des_lieux(l: &mut Lecteur, n: &Node) -> Option<EtatDesLieux> {
         Some(n) if n.value != Value::Null => cartes_taux(l, n, "etat_des_lieux.taux", &ids),
         _ => Some(Vec::new()),
     };
+    let regle = |l: &mut Lecteur, t: &mut lecteur::Table<'_>, cle: &str| match l.champ(t, cle) {
+        Some(n) if n.value != Value::Null => l.choix(
+            n,
+            &joindre(c, cle),
+            &[
+                ("plus_proche", Arrondi::PlusProche),
+                ("inferieur", Arrondi::Inferieur),
+                ("superieur", Arrondi::Superieur),
+            ],
+        ),
+        _ => Some(Arrondi::PlusProche),
+    };
+    let arrondi = regle(l, &mut t, "arrondi");
+    let arrondi_taux = regle(l, &mut t, "arrondi_taux");
     l.fin(
         t,
-        &["quotite", "precision", "garants", "programmes", "taux"],
+        &[
+            "quotite",
+            "precision",
+            "arrondi",
+            "arrondi_taux",
+            "garants",
+            "programmes",
+            "taux",
+        ],
     );
     Some(EtatDesLieux {
         quotite: quotite?,
         precision: precision? as u32,
+        arrondi: arrondi?,
+        arrondi_taux: arrondi_taux?,
         garants: garants?,
         programmes: programmes?,
         taux_declares: taux_declares?,
@@ -859,6 +888,17 @@ fn garant_inconnu(l: &mut Lecteur, id: &str, span: Span, ids: &[String]) {
 
 fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<Programme> {
     let mut t = l.table(n, chemin)?;
+    let contrepartie = match l.champ(&mut t, "contrepartie") {
+        Some(n) if n.value != Value::Null => l.choix(
+            n,
+            &joindre(chemin, "contrepartie"),
+            &[
+                ("garantie", Contrepartie::Garantie),
+                ("autre", Contrepartie::Autre),
+            ],
+        ),
+        _ => Some(Contrepartie::Garantie),
+    };
     let commune = l.req_texte(&mut t, "commune");
     let residence = l.req_texte(&mut t, "residence");
     let code = l.req_texte(&mut t, "code");
@@ -907,6 +947,7 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
     l.fin(
         t,
         &[
+            "contrepartie",
             "commune",
             "residence",
             "code",
@@ -929,6 +970,7 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
         return None;
     }
     Some(Programme {
+        contrepartie: contrepartie?,
         commune: commune?,
         residence: residence?,
         code: code?,
@@ -940,7 +982,7 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
     })
 }
 
-fn exercices(l: &mut Lecteur, n: &Node) -> Option<Vec<Exercice>> {
+fn exercices(l: &mut Lecteur, n: &Node, garants: Option<&[String]>) -> Option<Vec<Exercice>> {
     let items = l.liste(n, "exercices")?;
     if items.is_empty() {
         l.erreur(
@@ -949,10 +991,15 @@ fn exercices(l: &mut Lecteur, n: &Node) -> Option<Vec<Exercice>> {
         );
         return None;
     }
-    l.elements(n, "exercices", exercice)
+    l.elements(n, "exercices", |l, n, c| exercice(l, n, c, garants))
 }
 
-fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
+fn exercice(
+    l: &mut Lecteur,
+    n: &Node,
+    chemin: &str,
+    garants: Option<&[String]>,
+) -> Option<Exercice> {
     let mut t = l.table(n, chemin)?;
     let annee = l
         .requis(&mut t, "annee", "l'année de l'exercice")
@@ -962,8 +1009,22 @@ fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
         .and_then(|n| l.elements(n, &joindre(chemin, "annexes"), annexe));
     // Bilan of the previous year and avenant data (src/bilan.rs).
     let suivi = bilan::lire(l, &mut t, chemin, annee.as_ref().map(|a| a.v));
+    let nouveaux = match l.champ(&mut t, "programmes_nouveaux") {
+        Some(n) if n.value != Value::Null => programmes_nouveaux(l, n, chemin, garants),
+        _ => Some(Vec::new()),
+    };
     let span = t.span();
-    l.fin(t, &["annee", "annexes", "bilan", "avenant", "illustratif"]);
+    l.fin(
+        t,
+        &[
+            "annee",
+            "annexes",
+            "bilan",
+            "avenant",
+            "illustratif",
+            "programmes_nouveaux",
+        ],
+    );
     let suivi = suivi?;
     Some(Exercice {
         annee: annee?,
@@ -971,8 +1032,38 @@ fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
         bilan: suivi.bilan,
         avenant: suivi.avenant,
         illustratif: suivi.illustratif,
+        programmes_nouveaux: nouveaux?,
         span,
     })
+}
+
+/// `exercices[].programmes_nouveaux`: the programmes first let this year,
+/// in the form of `etat_des_lieux.programmes` (their `reserves`: the stock
+/// reservations of their first letting). Their guarantors are those of
+/// the état des lieux, which is required.
+fn programmes_nouveaux(
+    l: &mut Lecteur,
+    n: &Node,
+    chemin: &str,
+    garants: Option<&[String]>,
+) -> Option<Vec<Programme>> {
+    let c = joindre(chemin, "programmes_nouveaux");
+    let Some(ids) = garants else {
+        l.erreur(
+            Diagnostic::erreur(
+                format!("`{c}` : un `etat_des_lieux` est requis"),
+                Some(n.span),
+            )
+            .label("pas d'état des lieux")
+            .note("les programmes nouveaux rejoignent l'état des lieux des droits : déclarez `etat_des_lieux` (garants, programmes) avant d'en ajouter"),
+        );
+        return None;
+    };
+    let nombre = l.liste(n, &c)?.len();
+    if !l.borne(n, &c, nombre, PROGRAMMES_MAX, "programmes") {
+        return None;
+    }
+    l.elements(n, &c, |l, it, ch| programme(l, it, ch, ids))
 }
 
 fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {

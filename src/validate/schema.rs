@@ -240,6 +240,30 @@ fn annexe() -> Value {
     })
 }
 
+/// A rounding rule.
+fn arrondi(description: &str) -> Value {
+    json!({ "enum": ["plus_proche", "inferieur", "superieur"], "description": description })
+}
+
+/// A programme of the état des lieux (or a new programme of an exercise).
+fn programme() -> Value {
+    json!({ "type": "object", "additionalProperties": false,
+        "required": ["commune", "residence", "code", "logements", "garanties"],
+        "properties": {
+            "contrepartie": { "enum": ["garantie", "autre"],
+                "description": "contrepartie des droits : garantie d'emprunt (défaut ; plafond de 20 % par programme) ou autre (subvention, terrain)" },
+            "commune": texte("commune"),
+            "residence": texte("résidence"),
+            "code": texte("code opération"),
+            "logements": { "type": "object", "additionalProperties": logements("logements de ce financement"),
+                "description": "logements par financement : PLAI, PLUS, PLS…" },
+            "mise_en_location": { "type": "integer", "minimum": 1950, "maximum": 2150 },
+            "garanties": { "type": "object", "additionalProperties": taux("quote-part de garantie"),
+                "description": "quote-part de chaque garant (identifiant: %)" },
+            "reserves": { "type": "object", "additionalProperties": logements("logements réservés imprimés") }
+        } })
+}
+
 /// The whole schema (draft 2020-12).
 pub fn schema() -> Value {
     let mut exercice = json!({
@@ -248,7 +272,11 @@ pub fn schema() -> Value {
         "required": ["annee", "annexes"],
         "properties": {
             "annee": { "type": "integer", "minimum": 1950, "maximum": 2150, "description": "année de l'exercice" },
-            "annexes": { "type": "array", "items": annexe() }
+            "annexes": { "type": "array", "items": annexe() },
+            "programmes_nouveaux": {
+                "type": "array", "items": programme(),
+                "description": "programmes mis en location cette année : gérés en stock pour leur première mise en location (`reserves`), ils rejoignent l'état des lieux, en flux, à l'exercice suivant"
+            }
         }
     });
     for (cle, s) in extensions_exercice() {
@@ -344,19 +372,9 @@ pub fn schema() -> Value {
                     "precision": { "type": "integer", "minimum": 0, "maximum": 4, "description": "décimales du taux dérivé (défaut 0)" },
                     "garants": { "type": "array", "items": { "type": "object", "additionalProperties": false,
                         "required": ["id", "nom"], "properties": { "id": identifiant("identifiant du garant"), "nom": texte("nom imprimé") } } },
-                    "programmes": { "type": "array", "items": { "type": "object", "additionalProperties": false,
-                        "required": ["commune", "residence", "code", "logements", "garanties"],
-                        "properties": {
-                            "commune": texte("commune"),
-                            "residence": texte("résidence"),
-                            "code": texte("code opération"),
-                            "logements": { "type": "object", "additionalProperties": logements("logements de ce financement"),
-                                "description": "logements par financement : PLAI, PLUS, PLS…" },
-                            "mise_en_location": { "type": "integer", "minimum": 1950, "maximum": 2150 },
-                            "garanties": { "type": "object", "additionalProperties": taux("quote-part de garantie"),
-                                "description": "quote-part de chaque garant (identifiant: %)" },
-                            "reserves": { "type": "object", "additionalProperties": logements("logements réservés imprimés") }
-                        } } },
+                    "arrondi": arrondi("arrondi des logements réservés de chaque programme (défaut plus_proche)"),
+                    "arrondi_taux": arrondi("arrondi du taux dérivé à sa précision (défaut plus_proche)"),
+                    "programmes": { "type": "array", "items": programme() },
                     "taux": { "type": "object", "additionalProperties": taux("taux imprimé, vérifié") }
                 }
             },
