@@ -80,6 +80,222 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
     diags
 }
 
+/// A rate that jumps from one exercise to the next: more than half its
+/// previous value up or down. A warning with a suggestion when the new
+/// value looks like the old one written as a fraction (or × 100). No legal
+/// rule: a bailleur's rotation rate and a réservataire's rate move by a
+/// few tenths a year (the sample data: 6,77 → 6,90 %, 4,8 → 5,4 %); a jump
+/// is more often a typing slip than a change.
+pub fn sauts(c: &Convention, flux: &[Flux]) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let mut annees: Vec<&Flux> = flux.iter().collect();
+    annees.sort_by_key(|f| f.annee);
+    for paire in annees.windows(2) {
+        let (avant, apres) = (paire[0], paire[1]);
+        if apres.annee != avant.annee + 1 {
+            continue;
+        }
+        let Some(ex) = c.exercice(apres.annee) else {
+            continue;
+        };
+        for (a, f) in ex.annexes.iter().zip(&apres.annexes) {
+            let Some(p) = avant.annexe(&a.reservataire.v) else {
+                continue;
+            };
+            let rotation_span = match &a.rotation {
+                crate::model::Rotation::Annuelle { taux, .. }
+                | crate::model::Rotation::Moyenne { taux, .. } => taux.span,
+                crate::model::Rotation::Calculee { span, .. } => *span,
+            };
+            let quoi = [
+                (
+                    "le taux de rotation",
+                    p.taux_rotation,
+                    f.taux_rotation,
+                    rotation_span,
+                ),
+                (
+                    "le taux du réservataire",
+                    p.taux,
+                    f.taux,
+                    a.taux.as_ref().map_or(a.span, |t| t.span),
+                ),
+            ];
+            for (quoi, ancien, nouveau, span) in quoi {
+                if let Some(d) = saut(
+                    quoi,
+                    &a.reservataire.v,
+                    avant.annee,
+                    ancien,
+                    apres.annee,
+                    nouveau,
+                    span,
+                ) {
+                    diags.push(d);
+                }
+            }
+        }
+    }
+    diags
+}
+
+/// One jump ([`sauts`]): `nouveau` more than 1,5 times `ancien` or less
+/// than its two thirds, both positive.
+fn saut(
+    quoi: &str,
+    reservataire: &str,
+    annee_avant: i32,
+    ancien: Decimal,
+    annee: i32,
+    nouveau: Decimal,
+    span: Span,
+) -> Option<Diagnostic> {
+    if ancien <= Decimal::ZERO || nouveau <= Decimal::ZERO {
+        return None;
+    }
+    let trois = Decimal::from(3);
+    let deux = Decimal::from(2);
+    // nouveau > 1,5 × ancien, or nouveau < ancien × 2/3 (exact, no division).
+    let saute = nouveau * deux > ancien * trois || nouveau * trois < ancien * deux;
+    if !saute {
+        return None;
+    }
+    let proche = |x: Decimal| x * deux <= ancien * trois && x * trois >= ancien * deux;
+    let suggestion = [
+        nouveau * Decimal::ONE_HUNDRED,
+        nouveau / Decimal::ONE_HUNDRED,
+    ]
+    .into_iter()
+    .find(|x| proche(*x))
+    .map(|x| format!(" : vouliez-vous dire {} % ?", fr(x.normalize())));
+    let mut d = Diagnostic::avertissement(
+        format!(
+            "`{reservataire}` : {quoi} passe de {} % en {annee_avant} à {} % en {annee}{}",
+            fr(ancien),
+            fr(nouveau),
+            suggestion.clone().unwrap_or_default()
+        ),
+        Some(span),
+    )
+    .label(format!("{annee_avant} : {} %", fr(ancien)))
+    .note("d'une année à l'autre, ce taux varie de plus de moitié : vérifiez la saisie");
+    if suggestion.is_some() {
+        d = d.note("un taux s'écrit en pourcentage (6.82 ou \"6,82 %\"), pas en fraction (0.0682)");
+    }
+    Some(d)
+}
+
+#[cfg(test)]
+mod test_sauts {
+    use super::essai::*;
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_rate_moving_by_more_than_half_is_a_warning() {
+        let s = Span::default();
+        assert!(
+            saut(
+                "le taux de rotation",
+                "a",
+                2024,
+                d("6.77"),
+                2025,
+                d("6.90"),
+                s
+            )
+            .is_none()
+        );
+        assert!(
+            saut(
+                "le taux de rotation",
+                "a",
+                2024,
+                d("4.8"),
+                2025,
+                d("7.2"),
+                s
+            )
+            .is_none()
+        );
+        let x = saut(
+            "le taux de rotation",
+            "a",
+            2024,
+            d("4.8"),
+            2025,
+            d("7.21"),
+            s,
+        )
+        .unwrap();
+        assert_eq!(x.severity, crate::diagnostic::Severity::Avertissement);
+        assert_eq!(
+            x.message,
+            "`a` : le taux de rotation passe de 4,8 % en 2024 à 7,21 % en 2025"
+        );
+        let x = saut(
+            "le taux du réservataire",
+            "a",
+            2024,
+            d("6.82"),
+            2025,
+            d("0.0682"),
+            s,
+        )
+        .unwrap();
+        assert_eq!(
+            x.message,
+            "`a` : le taux du réservataire passe de 6,82 % en 2024 à 0,0682 % en 2025 : vouliez-vous dire 6,82 % ?"
+        );
+        assert!(
+            saut(
+                "le taux du réservataire",
+                "a",
+                2024,
+                d("0"),
+                2025,
+                d("5"),
+                s
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn the_sample_conventions_have_no_jump() {
+        for c in [intercommunale(), bilaterale()] {
+            let flux: Vec<Flux> = c
+                .exercices
+                .iter()
+                .map(|e| compute::calculer(&c, e.annee.v))
+                .collect();
+            assert!(sauts(&c, &flux).0.is_empty());
+        }
+        let mut c = bilaterale();
+        let x = &mut c.exercices[1].annexes[0].rotation;
+        if let crate::model::Rotation::Moyenne { taux, .. } = x {
+            taux.v.0 = d("0.09");
+        }
+        let flux: Vec<Flux> = c
+            .exercices
+            .iter()
+            .map(|e| compute::calculer(&c, e.annee.v))
+            .collect();
+        let ds = sauts(&c, &flux);
+        assert_eq!(ds.0.len(), 1, "{ds:?}");
+        assert!(
+            ds.0[0]
+                .message
+                .ends_with("à 0,09 % en 2025 : vouliez-vous dire 9 % ?"),
+            "{}",
+            ds.0[0].message
+        );
+    }
+}
+
 /// A figure printed by the bailleur that the computation contradicts: the
 /// message names both, the note the rule and its source.
 fn chiffre_declare(

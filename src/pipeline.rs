@@ -162,6 +162,7 @@ pub fn analyser_octets_dans(chemin: &Path, borne: &Path, mut bytes: Vec<u8>) -> 
             diags.extend(controle::controler(c, &f));
             flux.push(f);
         }
+        diags.extend(controle::sauts(c, &flux));
         // The caps over the annexes of this file (one bailleur, one
         // assiette, one year); across files: [`controler_ensemble`].
         let parts: Vec<_> = controle::parts(c, &flux)

@@ -514,6 +514,27 @@ impl Lecteur {
                 None
             }
             Some(d) if d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED => {
+                if let Some(x) = taux_en_fraction(d, &texte) {
+                    let fr = crate::francais::exact;
+                    self.diags.push(
+                        Diagnostic::avertissement(
+                            format!(
+                                "`{chemin}` : {} % ressemble à une fraction : vouliez-vous dire {} % ?",
+                                fr(d),
+                                fr(x)
+                            ),
+                            Some(n.span),
+                        )
+                        .label(format!("vouliez-vous dire {} % ?", fr(x)))
+                        .note(format!(
+                            "un taux s'écrit en pourcentage : {} ou \"{} %\" ; si {} % est bien le taux voulu, écrivez \"{} %\" avec le signe %",
+                            x.normalize(),
+                            fr(x),
+                            fr(d),
+                            fr(d)
+                        )),
+                    );
+                }
                 Some(Sp::new(Taux(d), n.span))
             }
             Some(d) => {
@@ -700,6 +721,32 @@ impl Lecteur {
             );
             None
         }
+    }
+}
+
+/// A rate written like a fraction (`0.0682` for 6,82 %): strictly between
+/// 0 and 1, without a `%` sign. Returns the percentage it probably means
+/// (× 100). Rates of conventions are percentages of a few units (rotation
+/// 4 to 12 %, réservataires 1 to 30 %); below 1 % without a sign is
+/// implausible. No legal rule: a check of the file format.
+pub fn taux_en_fraction(d: Decimal, texte: &str) -> Option<Decimal> {
+    (d > Decimal::ZERO && d < Decimal::ONE && !texte.contains('%'))
+        .then(|| (d * Decimal::ONE_HUNDRED).normalize())
+}
+
+#[cfg(test)]
+mod test_taux_en_fraction {
+    use super::*;
+
+    #[test]
+    fn a_rate_below_one_without_percent_sign_looks_like_a_fraction() {
+        let d = |s: &str| parse_decimal(s).unwrap();
+        assert_eq!(taux_en_fraction(d("0.0682"), "0.0682"), Some(d("6.82")));
+        assert_eq!(taux_en_fraction(d("0.2"), "0,2"), Some(d("20")));
+        assert_eq!(taux_en_fraction(d("0.5"), "0,5 %"), None);
+        assert_eq!(taux_en_fraction(d("6.82"), "6.82"), None);
+        assert_eq!(taux_en_fraction(d("0"), "0"), None);
+        assert_eq!(taux_en_fraction(d("1"), "1"), None);
     }
 }
 
