@@ -189,3 +189,44 @@ fn the_prefets_caps_hold_across_files() {
     );
     assert!(err.contains("(CCH art. R. 441-5-2)"), "{err}");
 }
+
+// Seven communes of one intercommunal convention, each its own parc and
+// each writing `perimetre: "la commune"`: 7 × 20 % is not one assiette
+// (the Σ was once grouped by the perimetre text: 140 %, refused).
+#[test]
+fn seven_communes_with_their_own_parcs_in_one_file_are_accepted() {
+    let base = convention("conv-sept", "20");
+    let (tete, _) = base.split_once("exercices:").unwrap();
+    let annexe = base.split_once("    annexes:\n").unwrap().1.to_string();
+    let mut reservataires = String::new();
+    let mut annexes = String::new();
+    for i in 0..7 {
+        reservataires.push_str(&format!(
+            "  - id: ville-{i}\n    nom: \"Commune {i}\"\n    nature: commune\n    signataire: {{ qualite: \"Maire\", nom: \"Paul DURAND\" }}\n"
+        ));
+        annexes.push_str(
+            &annexe.replace("reservataire: ville-a", &format!("reservataire: ville-{i}")),
+        );
+    }
+    let texte = format!(
+        "{}exercices:\n  - annee: 2024\n    annexes:\n{annexes}",
+        tete.replace(
+            "reservataires:\n",
+            &format!("reservataires:\n{reservataires}")
+        )
+    );
+    let dir = tempfile::tempdir().unwrap();
+    ecrire(dir.path(), "sept.yaml", &texte);
+    let o = convflux(&["verifier", s(dir.path())]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{texte}", stderr(&o));
+    assert_eq!(texte.matches("perimetre: \"la commune\"").count(), 7);
+    // Named on one assiette, the same seven are refused.
+    let une = texte.replace(
+        "        perimetre: \"la commune\"\n",
+        "        perimetre: \"la commune\"\n        assiette: { commune: \"Commune A\" }\n",
+    );
+    ecrire(dir.path(), "sept.yaml", &une);
+    let o = convflux(&["verifier", s(dir.path())]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("totalisent 140 %"), "{}", stderr(&o));
+}
