@@ -228,11 +228,16 @@ fn traduire_entete(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, line) in s.split_inclusive('\n').enumerate() {
         if i == 0 {
-            out.push_str(&line.replacen("error", "erreur", 1).replacen(
-                "warning",
-                "avertissement",
-                1,
-            ));
+            // codespan's header is "error: …" or "warning: …"; French puts
+            // a space before the colon.
+            let entete = if let Some(r) = line.strip_prefix("error: ") {
+                format!("erreur : {r}")
+            } else if let Some(r) = line.strip_prefix("warning: ") {
+                format!("avertissement : {r}")
+            } else {
+                line.to_string()
+            };
+            out.push_str(&entete);
         } else {
             out.push_str(line);
         }

@@ -70,7 +70,11 @@ fn all_errors_of_a_file_at_once() {
         "tests/catalogue/44-trois-erreurs-a-la-fois.yaml",
     ]);
     let err = stderr(&o);
-    assert_eq!(err.matches("erreur:").count(), 3, "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("erreur : ")).count(),
+        3,
+        "{err}"
+    );
     assert!(err.contains("patrimoine.logements"));
     assert!(err.contains("convention.modele"));
     assert!(err.contains("vouliez-vous dire `bilateral`"), "{err}");
@@ -95,7 +99,11 @@ fn sedre_annex_as_printed_is_rejected_with_two_errors() {
     let o = convflux(&["verifier", "tests/fixtures/sedre-imprimee.yaml"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(err.matches("erreur:").count(), 2, "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("erreur : ")).count(),
+        2,
+        "{err}"
+    );
     assert!(err.contains("le flux prévisionnel déclaré (235) ne correspond pas au calcul (235 × 6,77 % = 15,9095 → 16)"));
     assert!(
         err.contains("tests/fixtures/sedre-imprimee.yaml:91:30"),
@@ -207,7 +215,7 @@ fn verifier_warns_about_a_positive_rate_allotted_nothing() {
     assert_eq!(o.status.code(), Some(0));
     assert!(
         err.contains(
-            "avertissement: `le-cendre` : un taux de 7 % de 2 logements donne 0,14 logement"
+            "avertissement : `le-cendre` : un taux de 7 % de 2 logements donne 0,14 logement"
         ),
         "{err}"
     );
@@ -289,11 +297,11 @@ fn usage_errors_and_help_are_in_french() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
-        err.contains("erreur : commande inconnue 'verifer'"),
+        err.contains("erreur : commande inconnue « verifer »"),
         "{err}"
     );
     assert!(
-        err.contains("une commande voisine existe : 'verifier'"),
+        err.contains("une commande voisine existe : « verifier »"),
         "{err}"
     );
     let o = convflux(&["--help"]);
@@ -324,10 +332,79 @@ fn usage_errors_and_help_are_in_french() {
     let o = convflux(&["generer", "-j", "0", "data"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("n'est pas dans l'intervalle"),
+        stderr(&o).contains("un nombre entier de 1 à 65535 est attendu"),
         "{}",
         stderr(&o)
     );
+}
+
+/// Bad invocations of every kind clap knows, and bad files of every kind the
+/// YAML parser knows: each message is French (`commun::convflux` fails on
+/// any English word of clap, the parser or Typst), on stderr, exit 2 or 1.
+#[test]
+fn bad_invocations_and_bad_files_get_french_messages() {
+    let mauvais_appels: &[&[&str]] = &[
+        &["verifer", "data"],
+        &["verifier"],
+        &["verifier", "--quiett", "data"],
+        &["verifier", "-x", "data"],
+        &["verifier", "--format", "xml", "data"],
+        &["verifier", "--format", "json", "--format", "texte", "data"],
+        &["calculer", "--annee", "deux-mille", "data"],
+        &["calculer", "--annee", "", "data"],
+        &["calculer", "--annee", "99999999999", "data"],
+        &["generer", "--annee", "1999", "data"],
+        &["generer", "-j", "abc", "data"],
+        &["generer", "-j", "-1", "data"],
+        &["generer", "--sortie"],
+        &["generer", "--travailleur-interne", "x", "data"],
+        &["avenant"],
+        &["avenant", "a.yaml", "b.yaml"],
+        &["rapport", "data"],
+        &["modele"],
+        &["modele", "copier"],
+        &["completions", "tcsh"],
+        &["--couleurs"],
+        &["manuel", "en-trop"],
+    ];
+    for args in mauvais_appels {
+        let o = convflux(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}\n{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.starts_with("erreur : ") || err.contains("Utilisation :"),
+            "{args:?}\n{err}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fichiers = [
+        "a: [1, 2\nb: 3\n",
+        "a: \"abc\nb: 3\n",
+        "a: 'abc\n",
+        "a: {x: 1\nb: 2\n",
+        "a: ]\n",
+        "a: b: c\n",
+        "a:\n\t- b\n",
+        "- a\nb: 1\n",
+        "a: *inconnu\n",
+        "a: 1\n  b: 2\n",
+        "a: |\n x\n  y\n z\n",
+        "%YAML 3.0\n---\na: 1\n",
+        "a: \"\\q\"\n",
+        "? [a\n",
+        "a: 1\n---\nb: 2\n",
+        "&a [*a]\n",
+        "a: !!binary x\n",
+        "\u{feff}a: 1\n\u{feff}b: 2\n",
+    ];
+    for (i, texte) in fichiers.iter().enumerate() {
+        let f = dir.path().join(format!("cas-{i}.yaml"));
+        std::fs::write(&f, texte).unwrap();
+        let o = convflux(&["verifier", f.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{texte:?}\n{err}");
+        assert!(err.contains(&format!("cas-{i}.yaml:")), "{texte:?}\n{err}");
+    }
 }
 
 // Regression: an `ESC]0;…` in a name retitled the terminal and `ESC[31m`

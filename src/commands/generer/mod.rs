@@ -29,13 +29,14 @@ use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
 mod processus;
 
 use crate::cli::GenererArgs;
 use crate::commands::{Issue, pluriel};
 use crate::diagnostic::Severity;
+use crate::francais;
 use crate::input;
 use crate::modeles::projet;
 use crate::output;
@@ -320,8 +321,8 @@ fn resume(b: &Summary, duree: Duration, memoire: Option<u64>) -> String {
         ));
     }
     s.push_str(&format!(
-        " en {} s ; {avertissements} ; {} en erreur",
-        format!("{:.1}", duree.as_secs_f64()).replace('.', ","),
+        " en {} ; {avertissements} ; {} en erreur",
+        francais::duree(duree),
         pluriel(b.fichiers_en_erreur, "fichier"),
     ));
     if let Some(mio) = memoire {
@@ -586,10 +587,31 @@ impl Affichage {
             Affichage::Silence
         } else if std::io::stderr().is_terminal() {
             let barre = ProgressBar::new(total as u64);
+            // indicatif's own {eta} and {pos} print « 64s » and « 1887 »:
+            // durations and counts are written by `francais`.
             if let Ok(style) = ProgressStyle::with_template(
-                "{elapsed_precise} [{wide_bar}] {pos}/{len} fichiers · {msg} · reste {eta}",
+                "{ecoule} [{wide_bar}] {fait}/{total} fichiers · {msg} · reste {reste}",
             ) {
-                barre.set_style(style.progress_chars("=> "));
+                barre.set_style(
+                    style
+                        .with_key(
+                            "ecoule",
+                            |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                                let _ = w.write_str(&francais::duree(s.elapsed()));
+                            },
+                        )
+                        .with_key("reste", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = w.write_str(&francais::duree(s.eta()));
+                        })
+                        .with_key("fait", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = w.write_str(&francais::entier(s.pos() as usize));
+                        })
+                        .with_key("total", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = w
+                                .write_str(&francais::entier(s.len().unwrap_or_default() as usize));
+                        })
+                        .progress_chars("=> "),
+                );
             }
             barre.enable_steady_tick(Duration::from_millis(200));
             Affichage::Barre(barre)
@@ -618,7 +640,9 @@ impl Affichage {
                 barre.set_position(b.fichiers_faits as u64);
                 barre.set_message(format!(
                     "{} produits, {} à jour, {} en erreur",
-                    b.documents, b.a_jour, b.fichiers_en_erreur
+                    francais::entier(b.documents),
+                    francais::entier(b.a_jour),
+                    francais::entier(b.fichiers_en_erreur)
                 ));
             }
             Affichage::Lignes {
@@ -634,13 +658,13 @@ impl Affichage {
                     || dernier.elapsed() >= Duration::from_secs(10)
                 {
                     eprintln!(
-                        "progression : {}/{} fichiers, {} produits, {} à jour, {} en erreur, {} s",
-                        b.fichiers_faits,
-                        total,
-                        b.documents,
-                        b.a_jour,
-                        b.fichiers_en_erreur,
-                        debut.elapsed().as_secs()
+                        "progression : {}/{} fichiers, {} produits, {} à jour, {} en erreur, {}",
+                        francais::entier(b.fichiers_faits),
+                        francais::entier(*total),
+                        francais::entier(b.documents),
+                        francais::entier(b.a_jour),
+                        francais::entier(b.fichiers_en_erreur),
+                        francais::duree(debut.elapsed())
                     );
                     *dernier = Instant::now();
                     *dernier_fait = b.fichiers_faits;
