@@ -16,6 +16,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub commande: Commande,
+    /// Couleurs des diagnostics : auto (sur un terminal, sauf si la variable NO_COLOR est définie), toujours ou jamais.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "QUAND"
+    )]
+    pub couleur: Couleur,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Couleur {
+    Auto,
+    Toujours,
+    Jamais,
 }
 
 #[derive(Subcommand, Debug)]

@@ -147,8 +147,15 @@ impl Diagnostics {
             );
             // Rendering an in-memory file cannot fail; fall back to the bare
             // message if it ever does.
-            let buf = term::emit_into_string(&config, &file, &cs)
-                .unwrap_or_else(|_| format!("{}: {}\n", affichable(nom), affichable(&d.message)));
+            let buf = if en_couleur() {
+                let mut w = term::termcolor::Ansi::new(Vec::new());
+                term::emit_to_write_style(&mut w, &config, &file, &cs)
+                    .ok()
+                    .and_then(|()| String::from_utf8(w.into_inner()).ok())
+            } else {
+                term::emit_into_string(&config, &file, &cs).ok()
+            }
+            .unwrap_or_else(|| format!("{}: {}\n", affichable(nom), affichable(&d.message)));
             out.push(traduire_entete(&buf));
         }
         out.concat()
@@ -223,26 +230,40 @@ fn decaler(decalages: &[(usize, usize)], offset: usize) -> usize {
     offset + n.checked_sub(1).map_or(0, |k| decalages[k].1)
 }
 
-/// codespan prints "error" / "warning": the user reads French.
+/// codespan prints "error: " / "warning: " (colour codes in between on a
+/// terminal): the user reads French, with a space before the colon.
 fn traduire_entete(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, line) in s.split_inclusive('\n').enumerate() {
-        if i == 0 {
-            // codespan's header is "error: …" or "warning: …"; French puts
-            // a space before the colon.
-            let entete = if let Some(r) = line.strip_prefix("error: ") {
-                format!("erreur : {r}")
-            } else if let Some(r) = line.strip_prefix("warning: ") {
-                format!("avertissement : {r}")
-            } else {
-                line.to_string()
-            };
-            out.push_str(&entete);
-        } else {
-            out.push_str(line);
-        }
-    }
-    out
+    let (premiere, reste) = s.split_at(s.find('\n').map_or(s.len(), |i| i + 1));
+    let (i, anglais, francais) = match (premiere.find("error"), premiere.find("warning")) {
+        (Some(e), Some(w)) if w < e => (w, "warning", "avertissement"),
+        (Some(e), _) => (e, "error", "erreur"),
+        (None, Some(w)) => (w, "warning", "avertissement"),
+        (None, None) => return s.to_string(),
+    };
+    let apres = &premiere[i + anglais.len()..];
+    let apres = apres.replacen(": ", " : ", 1);
+    format!("{}{francais}{apres}{reste}", &premiere[..i])
+}
+
+/// Whether diagnostics are rendered with colours (`--couleur`, decided once
+/// per process by the command, see `commands::executer`).
+static COULEUR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Renders the diagnostics of this process in colour (or not).
+pub fn colorer(oui: bool) {
+    COULEUR.store(oui, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn en_couleur() -> bool {
+    COULEUR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether to colour what goes to stderr: `--couleur toujours` or `jamais`
+/// as asked; `auto` colours a terminal only, unless `NO_COLOR` is set
+/// (<https://no-color.org>).
+pub fn couleur_auto() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// 1-based line and column of a byte offset (for messages outside codespan).

@@ -75,8 +75,11 @@ fn all_errors_of_a_file_at_once() {
         3,
         "{err}"
     );
-    assert!(err.contains("patrimoine.logements"));
-    assert!(err.contains("convention.modele"));
+    assert!(
+        err.contains("exercice 2024 › annexe ville-a › patrimoine › logements"),
+        "{err}"
+    );
+    assert!(err.contains("convention › modele"), "{err}");
     assert!(err.contains("vouliez-vous dire `bilateral`"), "{err}");
 }
 
@@ -577,4 +580,18 @@ fn annee_out_of_the_possible_years_is_a_usage_error() {
         assert_eq!(o.status.code(), Some(2));
         assert!(stderr(&o).contains(attendu), "{}", stderr(&o));
     }
+}
+
+/// Colours only when asked or on a terminal: piped output (as here) has no
+/// escape sequence, `--couleur toujours` has them, `--couleur jamais` not.
+#[test]
+fn colours_follow_the_couleur_option() {
+    let f = "tests/catalogue/44-trois-erreurs-a-la-fois.yaml";
+    let sans = stderr(&convflux(&["verifier", f]));
+    assert!(!sans.contains('\u{1b}'), "{sans}");
+    let avec = stderr(&convflux(&["verifier", "--couleur", "toujours", f]));
+    assert!(avec.contains("\u{1b}["), "{avec}");
+    assert!(avec.contains("erreur"), "{avec}");
+    let jamais = stderr(&convflux(&["--couleur", "jamais", "verifier", f]));
+    assert_eq!(jamais, sans);
 }

@@ -191,7 +191,7 @@ fn hostile_logos_are_refused_and_nothing_is_written() {
     refuse(
         &dir,
         "modele:images/logo.png",
-        "`convention.gabarits` manque",
+        "convention › gabarits manque",
     );
     #[cfg(unix)]
     {

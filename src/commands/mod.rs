@@ -22,6 +22,11 @@ pub enum Issue {
 }
 
 pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
+    crate::diagnostic::colorer(match cli.couleur {
+        crate::cli::Couleur::Toujours => true,
+        crate::cli::Couleur::Jamais => false,
+        crate::cli::Couleur::Auto => crate::diagnostic::couleur_auto(),
+    });
     match cli.commande {
         Commande::Verifier(a) => verifier::executer(a),
         Commande::Calculer(a) => calculer::executer(a),

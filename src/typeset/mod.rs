@@ -723,7 +723,7 @@ mod tests {
         assert!(err.contains("templates/lib/essai.typ:3:3"), "{err}");
         assert!(err.contains("3 │   x + \"a\""), "{err}");
         assert!(
-            err.contains("= trace : while calling `total` (main.typ:3:2)"),
+            err.contains("= trace : lors de l'appel de `total` (main.typ:3:2)"),
             "{err}"
         );
 

@@ -196,8 +196,10 @@ fn exercices_dans_la_duree(c: &Convention) -> Vec<Diagnostic> {
             )
             .label(format!("au plus {fin}"))
             .note(format!(
-                "durée {} ans + {} reconduction(s) de {} an(s) au plus",
-                c.duree_ans, c.reconduction.nombre_max, c.reconduction.duree_ans
+                "durée {} + {} de {} au plus",
+                crate::francais::compte(c.duree_ans, "an"),
+                crate::francais::compte(c.reconduction.nombre_max, "reconduction"),
+                crate::francais::compte(c.reconduction.duree_ans, "an")
             ))
         })
         .collect()
@@ -218,7 +220,7 @@ mod test_exercices_dans_la_duree {
         assert_eq!(
             textes(&exercices_dans_la_duree(&c)),
             [
-                "exercice 2029 hors de la durée de la convention : dernière année possible 2028 | durée 3 ans + 2 reconduction(s) de 1 an(s) au plus"
+                "exercice 2029 hors de la durée de la convention : dernière année possible 2028 | durée 3 ans + 2 reconductions de 1 an au plus"
             ]
         );
     }

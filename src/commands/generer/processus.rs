@@ -134,6 +134,12 @@ impl Enfant {
                 c.arg(option);
             }
         }
+        // The worker renders diagnostics for this process's stderr: as decided here.
+        c.arg("--couleur").arg(if crate::diagnostic::en_couleur() {
+            "toujours"
+        } else {
+            "jamais"
+        });
         c.arg("--travailleur-interne")
             .arg(std::process::id().to_string())
             .arg("--execution-interne")
