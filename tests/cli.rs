@@ -62,6 +62,33 @@ fn every_malformed_input_gets_a_located_french_error_and_exit_1() {
     assert!(echecs.is_empty(), "{}", echecs.join("\n\n"));
 }
 
+/// Every diagnostic of tests/catalogue in its full rendered form, as the
+/// user reads it on stderr (message, place, source line, label, notes,
+/// summary) with the exit code: any change of wording shows in review
+/// (`cargo insta review`, snapshots in tests/snapshots/).
+#[test]
+fn every_catalogue_diagnostic_in_full() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/catalogue");
+    let mut cas: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    cas.sort();
+    for f in &cas {
+        let nom = f.file_stem().unwrap().to_string_lossy().into_owned();
+        let rel = format!("tests/catalogue/{nom}.yaml");
+        let o = convflux(&["verifier", &rel]);
+        let rendu = format!(
+            "code de sortie : {:?}\n--- stdout\n{}--- stderr\n{}",
+            o.status.code(),
+            stdout(&o),
+            stderr(&o)
+        );
+        insta::assert_snapshot!(format!("catalogue-{nom}"), rendu);
+    }
+}
+
 /// A file with three errors reports the three in one run.
 #[test]
 fn all_errors_of_a_file_at_once() {
