@@ -50,6 +50,8 @@ pub enum Commande {
     Schema,
     /// Modèles de convention intégrés : les lister, en copier un pour l'adapter.
     Modele(ModeleArgs),
+    /// Écrit un fichier de convention de départ, commenté et valide, pour le modèle choisi (par exemple : convflux nouveau --modele bilateral le-cendre.yaml).
+    Nouveau(NouveauArgs),
     /// Écrit le script de complétion de convflux pour un interpréteur de commandes (par exemple : convflux completions bash > ~/.local/share/bash-completion/completions/convflux).
     Completions(CompletionsArgs),
     /// Écrit la page de manuel de convflux au format man (par exemple : convflux manuel > convflux.1 ; man ./convflux.1).
@@ -71,6 +73,25 @@ fn annee(s: &str) -> Result<i32, String> {
             "{a} est hors des années possibles ({DATE_ANNEE_MIN} à {DATE_ANNEE_MAX})"
         ))
     }
+}
+
+#[derive(Args, Debug)]
+pub struct NouveauArgs {
+    /// Le modèle de la convention.
+    #[arg(long, value_enum, value_name = "MODELE")]
+    pub modele: ModeleNouveau,
+    /// Fichier YAML à créer (il ne doit pas exister) ; son nom donne l'identifiant de la convention.
+    #[arg(value_name = "FICHIER")]
+    pub fichier: PathBuf,
+    /// N'affiche rien d'autre que les erreurs.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeleNouveau {
+    Intercommunal,
+    Bilateral,
 }
 
 #[derive(Args, Debug)]

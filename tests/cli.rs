@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 mod commun;
-use commun::{convflux, stderr, stdout};
+use commun::{convflux, s, stderr, stdout};
 
 /// Every case of tests/catalogue states, in its header, the expected
 /// fragment of the message and the line it must point at.
@@ -621,4 +621,39 @@ fn colours_follow_the_couleur_option() {
     assert!(avec.contains("erreur"), "{avec}");
     let jamais = stderr(&convflux(&["--couleur", "jamais", "verifier", f]));
     assert_eq!(jamais, sans);
+}
+
+/// `nouveau` writes, for each model, a starting file that `verifier` passes
+/// without an error or a warning, whose schema header names a file that
+/// exists beside it (the schema `convflux schema` prints); it never
+/// overwrites a file.
+#[test]
+fn nouveau_writes_a_valid_annotated_file_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = stdout(&convflux(&["schema"]));
+    for modele in ["intercommunal", "bilateral"] {
+        let f = dir.path().join(format!("essai-{modele}.yaml"));
+        let o = convflux(&["nouveau", "--modele", modele, s(&f)]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let texte = std::fs::read_to_string(&f).unwrap();
+        let entete = texte.lines().next().unwrap();
+        let cible = entete
+            .strip_prefix("# yaml-language-server: $schema=")
+            .expect(entete);
+        let ecrit = std::fs::read_to_string(dir.path().join(cible)).unwrap();
+        assert_eq!(ecrit.trim(), schema.trim());
+        assert!(texte.contains(&format!("id: essai-{modele}")), "{texte}");
+        assert!(texte.contains(&format!("modele: {modele}")), "{texte}");
+        // Annotated: a French comment on most fields.
+        assert!(texte.matches("  # ").count() >= 10, "{texte}");
+        let o = convflux(&["verifier", s(&f)]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        assert!(err.contains("0 erreur, 0 avertissement"), "{err}");
+
+        let o = convflux(&["nouveau", "--modele", "intercommunal", s(&f)]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("existe déjà"), "{}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), texte);
+    }
 }

@@ -5,6 +5,7 @@ mod avenant;
 mod calculer;
 mod generer;
 mod modele;
+mod nouveau;
 mod rapport;
 mod schema;
 mod verifier;
@@ -35,6 +36,7 @@ pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
         Commande::Rapport(a) => rapport::executer(a),
         Commande::Schema => schema::executer(),
         Commande::Modele(a) => modele::executer(a),
+        Commande::Nouveau(a) => nouveau::executer(a),
         Commande::Completions(a) => {
             let mut c = crate::cli::commande();
             clap_complete::generate(a.shell, &mut c, "convflux", &mut std::io::stdout());
