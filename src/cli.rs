@@ -42,6 +42,8 @@ pub enum Commande {
     Calculer(CalculerArgs),
     /// Produit les PDF : convention à signer et chaque annexe, sous out/<année>/<convention>/.
     Generer(GenererArgs),
+    /// Produit les PDF puis surveille les fichiers : à chaque enregistrement, régénère les documents des fichiers modifiés et affiche leurs diagnostics, jusqu'à Ctrl-C.
+    Surveiller(SurveillerArgs),
     /// Produit l'avenant annuel d'une convention (bilan N-1, assiette et flux N comparés) et ses annexes actualisées.
     Avenant(AvenantArgs),
     /// Produit le rapport au conseil d'un réservataire pour une année (et, avec --xlsx, le classeur des chiffres).
@@ -210,6 +212,15 @@ pub struct GenererArgs {
     /// (noms de ses fichiers temporaires).
     #[arg(long, hide = true, value_name = "ID")]
     pub execution_interne: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SurveillerArgs {
+    #[command(flatten)]
+    pub entrees: Entrees,
+    /// Dossier de sortie (tenu par cette commande tant qu'elle surveille).
+    #[arg(long, default_value = "out", value_name = "DOSSIER")]
+    pub sortie: PathBuf,
 }
 
 #[derive(Args, Debug)]

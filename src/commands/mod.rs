@@ -8,6 +8,7 @@ mod modele;
 mod nouveau;
 mod rapport;
 mod schema;
+mod surveiller;
 mod verifier;
 
 use std::path::PathBuf;
@@ -32,6 +33,7 @@ pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
         Commande::Verifier(a) => verifier::executer(a),
         Commande::Calculer(a) => calculer::executer(a),
         Commande::Generer(a) => generer::executer(a),
+        Commande::Surveiller(a) => surveiller::executer(a),
         Commande::Avenant(a) => avenant::executer(a),
         Commande::Rapport(a) => rapport::executer(a),
         Commande::Schema => schema::executer(),

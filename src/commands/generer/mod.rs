@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::IsTerminal;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -132,11 +132,39 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     }
     let debut = Instant::now();
     let fichiers = crate::commands::lister(&a.entrees.chemins, a.quiet)?;
-    let rendu = Rendu::new();
-    let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
-    let dossier = output::Dossier::prendre(&a.sortie, &fichiers)?;
+    let session = Session::ouvrir(&a, &fichiers)?;
+    executer_dans(&a, fichiers, &session, debut)
+}
+
+/// What a run keeps from one generation to the next (`surveiller` runs
+/// many in one session): the templates, the typesetter, and the output
+/// folder taken by this process (its lock held until the session ends).
+pub(crate) struct Session {
+    rendu: Rendu,
+    ts: Typesetter,
+    dossier: output::Dossier,
+}
+
+impl Session {
+    pub(crate) fn ouvrir(a: &GenererArgs, fichiers: &[PathBuf]) -> anyhow::Result<Session> {
+        Ok(Session {
+            rendu: Rendu::new(),
+            ts: Typesetter::new()?.champs_signature(!a.sans_champs_signature),
+            dossier: output::Dossier::prendre(&a.sortie, fichiers)?,
+        })
+    }
+}
+
+/// Generates the documents of `fichiers` into the session's output folder.
+pub(crate) fn executer_dans(
+    a: &GenererArgs,
+    fichiers: Vec<PathBuf>,
+    session: &Session,
+    debut: Instant,
+) -> anyhow::Result<Issue> {
+    let Session { rendu, ts, dossier } = session;
     let (manifeste, avertissements) = Manifeste::charger(&a.sortie);
-    let ctx = contexte(&a);
+    let ctx = contexte(a);
     let mut affichage = Affichage::new(a.quiet, fichiers.len());
     if !a.quiet && !a.force {
         for e in avertissements {
@@ -147,7 +175,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let mut manifeste = manifeste;
     let mut a_enregistrer = false;
     if a.typst {
-        let bibliotheque = pipeline::ecrire_bibliotheque(&dossier, &ctx)?;
+        let bibliotheque = pipeline::ecrire_bibliotheque(dossier, &ctx)?;
         a_enregistrer = bibliotheque
             .iter()
             .any(|(k, o)| manifeste.sorties.get(k) != Some(o));
@@ -163,12 +191,12 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let revendiquer_ici =
         |convention: &str, source: &str| revendiquer(&conventions, convention, source);
     let travail = Travail {
-        a: &a,
-        rendu: &rendu,
-        ts: &ts,
+        a,
+        rendu,
+        ts,
         manifeste: &manifeste,
         ctx: &ctx,
-        dossier: &dossier,
+        dossier,
         travailleurs,
         revendiquer: &revendiquer_ici,
     };
@@ -241,7 +269,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
             // the interval grows with the cost of writing a big manifest.
             if a_enregistrer && enregistre.elapsed() >= intervalle {
                 let t = Instant::now();
-                if let Err(e) = lire(&manifeste).enregistrer(&dossier) {
+                if let Err(e) = lire(&manifeste).enregistrer(dossier) {
                     affichage.imprimer(&format!("avertissement : {e}\n"));
                 }
                 intervalle = intervalle.max(t.elapsed() * 20);
@@ -252,7 +280,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     });
     affichage.finir();
     if a_enregistrer {
-        lire(&manifeste).enregistrer(&dossier)?;
+        lire(&manifeste).enregistrer(dossier)?;
     }
     // A year asked for that no file has: say which years there are.
     if let Some(annee) = a.annee
