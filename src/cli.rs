@@ -439,12 +439,25 @@ impl clap::error::ErrorFormatter for Francais {
         if !possibles.is_empty() {
             m += &format!("\n  [valeurs possibles : {}]", possibles.join(", "));
         }
-        for (k, quoi) in [
-            (K::SuggestedSubcommand, "une commande voisine existe"),
-            (K::SuggestedArg, "un argument voisin existe"),
-            (K::SuggestedValue, "une valeur voisine existe"),
+        for (k, quoi, quels) in [
+            (
+                K::SuggestedSubcommand,
+                "une commande voisine existe",
+                "des commandes voisines existent",
+            ),
+            (
+                K::SuggestedArg,
+                "un argument voisin existe",
+                "des arguments voisins existent",
+            ),
+            (
+                K::SuggestedValue,
+                "une valeur voisine existe",
+                "des valeurs voisines existent",
+            ),
         ] {
             let v = liste(k);
+            let quoi = if v.len() > 1 { quels } else { quoi };
             if !v.is_empty() {
                 let v: Vec<String> = v.iter().map(|s| format!("« {s} »")).collect();
                 astuces.push(format!("{quoi} : {}", v.join(", ")));

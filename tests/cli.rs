@@ -331,7 +331,7 @@ fn usage_errors_and_help_are_in_french() {
         "{err}"
     );
     assert!(
-        err.contains("une commande voisine existe : « verifier »"),
+        err.contains("des commandes voisines existent : « surveiller », « verifier »"),
         "{err}"
     );
     let o = convflux(&["--help"]);
