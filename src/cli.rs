@@ -201,6 +201,9 @@ pub struct GenererArgs {
     /// N'affiche rien d'autre que les erreurs.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Affiche chaque avertissement (par défaut, sur plus d'un fichier, le résumé les compte par règle).
+    #[arg(long)]
+    pub detail_avertissements: bool,
     /// Nombre de documents composés en même temps (par défaut : un par cœur).
     #[arg(long, short = 'j', value_name = "N", value_parser = nombre_positif)]
     pub travailleurs: Option<u16>,

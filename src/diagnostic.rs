@@ -55,6 +55,9 @@ pub struct Diagnostic {
     pub label: String,
     /// The rule and its source, the expected value.
     pub notes: Vec<String>,
+    /// A warning's rule in a few French words (« signataire sans nom »):
+    /// a batch counts its warnings by rule (`generer`'s summary).
+    pub regle: &'static str,
 }
 
 impl Diagnostic {
@@ -65,6 +68,7 @@ impl Diagnostic {
             span,
             label: String::new(),
             notes: Vec::new(),
+            regle: "",
         }
     }
 
@@ -75,9 +79,33 @@ impl Diagnostic {
         }
     }
 
+    /// A warning of the rule `regle` (see [`Diagnostic::regle`]).
+    pub fn avertissement_de(
+        regle: &'static str,
+        message: impl Into<String>,
+        span: Option<Span>,
+    ) -> Self {
+        Diagnostic::avertissement(message, span).regle(regle)
+    }
+
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
+    }
+
+    pub fn regle(mut self, regle: &'static str) -> Self {
+        self.regle = regle;
+        self
+    }
+
+    /// The rule a batch counts this diagnostic under: its [`regle`](Self::regle),
+    /// or its message when it has none.
+    pub fn nom_de_regle(&self) -> String {
+        if self.regle.is_empty() {
+            self.message.clone()
+        } else {
+            self.regle.to_string()
+        }
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Self {

@@ -32,6 +32,8 @@ pub fn executer(a: SurveillerArgs) -> anyhow::Result<Issue> {
         sans_champs_signature: false,
         force,
         quiet: false,
+        // What was saved is shown in full.
+        detail_avertissements: true,
         // One file at a time is typeset in this process: no worker to start.
         travailleurs: Some(1),
         travailleur_interne: None,

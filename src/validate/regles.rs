@@ -553,7 +553,8 @@ fn signataires_nommes(c: &Convention) -> Vec<Diagnostic> {
     sigs.into_iter()
         .filter(|(_, s)| s.nom.is_none())
         .map(|(qui, s)| {
-            Diagnostic::avertissement(
+            Diagnostic::avertissement_de(
+                "signataire sans nom",
                 format!(
                     "signataire sans nom ({qui}, {}) : une ligne vide sera imprimée",
                     s.qualite

@@ -66,6 +66,9 @@ struct FileReport {
     /// The diagnostics as the user reads them (only errors with `--quiet`).
     diagnostics: String,
     avertissements: usize,
+    /// This analysis's warnings by rule, when they are not in `diagnostics`.
+    #[serde(default)]
+    regles: BTreeMap<String, usize>,
     /// The exercise years of the file (empty when it could not be read).
     exercices: Vec<i32>,
     resultat: Resultat,
@@ -206,6 +209,7 @@ pub(crate) fn executer_dans(
     let suivant = AtomicUsize::new(0);
     let memoire_travailleurs = AtomicU64::new(0);
     let mut annees_presentes = std::collections::BTreeSet::new();
+    let mut par_regle: BTreeMap<String, usize> = BTreeMap::new();
 
     thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<FileReport>();
@@ -236,6 +240,10 @@ pub(crate) fn executer_dans(
             totaux.fichiers_faits += 1;
             // Counts may come from the manifest, someone else's file: never wrap.
             totaux.avertissements = totaux.avertissements.saturating_add(r.avertissements);
+            for (regle, n) in r.regles {
+                let compte = par_regle.entry(regle).or_insert(0usize);
+                *compte = compte.saturating_add(n);
+            }
             annees_presentes.extend(r.exercices.iter().copied());
             if !r.diagnostics.is_empty() {
                 affichage.imprimer(&r.diagnostics);
@@ -302,6 +310,27 @@ pub(crate) fn executer_dans(
     if !a.quiet {
         let memoire = memoire_max_mio().map(|m| m + memoire_travailleurs.load(Ordering::Relaxed));
         eprintln!("{}", resume(&totaux, debut.elapsed(), memoire));
+        eprintln!(
+            "documents dans {}",
+            crate::diagnostic::affichable(&a.sortie.display().to_string())
+        );
+        if !par_regle.is_empty() {
+            eprintln!("avertissements par règle (--detail-avertissements pour les voir un à un) :");
+            let mut regles: Vec<(String, usize)> = par_regle.into_iter().collect();
+            regles.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+            // A rule without a name counts under its message: at most 10 lines.
+            let autres: usize = regles.iter().skip(10).map(|r| r.1).sum();
+            for (regle, n) in regles.iter().take(10) {
+                eprintln!(
+                    "  {} : {}",
+                    crate::diagnostic::affichable(regle),
+                    francais::entier(*n)
+                );
+            }
+            if autres > 0 {
+                eprintln!("  autres : {}", francais::entier(autres));
+            }
+        }
     }
     Ok(if totaux.fichiers_en_erreur > 0 {
         Issue::ErreursDeDonnees
@@ -413,6 +442,7 @@ fn examiner(f: &Path, t: &Travail) -> Etat {
             chemin,
             diagnostics: String::new(),
             avertissements,
+            regles: BTreeMap::new(),
             exercices,
             resultat,
         }));
@@ -436,6 +466,7 @@ fn traiter_protege(f: &Path, etat: Etat, t: &Travail) -> FileReport {
                 chemin: f.display().to_string(),
                 diagnostics: String::new(),
                 avertissements: 0,
+                regles: BTreeMap::new(),
                 exercices: Vec::new(),
                 resultat: Resultat::Echec(format!(
                     "erreur interne ({detail}), aucun document produit pour ce fichier"
@@ -464,7 +495,15 @@ fn traiter(f: &Path, etat: Etat, t: &Travail) -> FileReport {
         ),
     };
     let mut diags = an.diags.clone();
-    if t.a.quiet {
+    let mut regles = BTreeMap::new();
+    if t.a.quiet || !detail_avertissements(t.a) {
+        for d in diags
+            .0
+            .iter()
+            .filter(|d| d.severity == Severity::Avertissement)
+        {
+            *regles.entry(d.nom_de_regle()).or_insert(0usize) += 1;
+        }
         diags.0.retain(|d| d.severity == Severity::Erreur);
     }
     let diagnostics = diags.rendre(&chemin, &an.source);
@@ -488,9 +527,17 @@ fn traiter(f: &Path, etat: Etat, t: &Travail) -> FileReport {
         chemin,
         diagnostics,
         avertissements,
+        regles,
         exercices,
         resultat,
     }
+}
+
+/// Whether each warning is printed (`--detail-avertissements`, or a single
+/// file named), or counted by rule in the summary. Worker processes get the
+/// same arguments, so they decide the same.
+fn detail_avertissements(a: &GenererArgs) -> bool {
+    a.detail_avertissements || matches!(&a.entrees.chemins[..], [f] if f.is_file())
 }
 
 /// Claims a convention's output folder for `source` in this run.

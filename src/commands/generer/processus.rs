@@ -90,6 +90,7 @@ impl Travailleurs {
                     chemin: f.display().to_string(),
                     diagnostics: String::new(),
                     avertissements: 0,
+                    regles: std::collections::BTreeMap::new(),
                     exercices: Vec::new(),
                     resultat: Resultat::Echec(format!(
                         "erreur interne : le processus de travail s'est arrêté ({detail}), \
@@ -129,6 +130,7 @@ impl Enfant {
             (a.sans_champs_signature, "--sans-champs-signature"),
             (a.force, "--force"),
             (a.quiet, "--quiet"),
+            (a.detail_avertissements, "--detail-avertissements"),
         ] {
             if oui {
                 c.arg(option);
