@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub commande: Commande,
-    /// Couleurs des diagnostics : auto (sur un terminal, sauf si la variable NO_COLOR est définie), toujours ou jamais.
+    /// Couleurs des diagnostics (auto : sur un terminal seulement, et jamais si la variable NO_COLOR est définie).
     #[arg(
         long,
         global = true,
