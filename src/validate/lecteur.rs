@@ -78,8 +78,11 @@ pub fn suggestion_date(t: &str) -> Option<String> {
         .split(|c: char| c.is_whitespace() || c == '-' || c == '.' || c == '/')
         .filter(|m| !m.is_empty())
         .collect();
-    let [jour, mois, annee] = mots[..] else {
-        return None;
+    let [jour, mois, annee] = match mots[..] {
+        // Year first with slashes or dots: `2022/12/31`.
+        [a, m, j] if a.len() == 4 => [j, m, a],
+        [j, m, a] => [j, m, a],
+        _ => return None,
     };
     let jour: u8 = jour.trim_end_matches("er").parse().ok()?;
     let sans_accent = |m: &str| m.replace(['é', 'è', 'ê'], "e").replace('û', "u");
