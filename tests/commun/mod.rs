@@ -25,16 +25,14 @@ pub fn convflux(args: &[&str]) -> Output {
 
 /// Words the user must never read: clap's, the YAML parser's and Typst's
 /// English. Matched as whole words, case-insensitively, in stderr and in
-/// stdout unless stdout is a document the user asked for (a man page, a
-/// completion script, JSON or CSV data, where these words may be data).
+/// stdout (the man page, JSON and CSV included) unless stdout is a
+/// completion script.
 pub const ANGLAIS: [&str; 5] = ["invalid", "expected", "found", "cannot", "error:"];
 
 pub fn sans_anglais(args: &[&str], o: &Output) {
     let mut textes = vec![("stderr", String::from_utf8_lossy(&o.stderr).into_owned())];
-    let donnees = matches!(args.first(), Some(&("manuel" | "completions" | "schema")))
-        || args
-            .windows(2)
-            .any(|w| w[0] == "--format" && w[1] != "texte");
+    // A completion script is shell code for the shell, not text for the user.
+    let donnees = args.first() == Some(&"completions");
     if !donnees {
         textes.push(("stdout", String::from_utf8_lossy(&o.stdout).into_owned()));
     }
