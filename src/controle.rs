@@ -549,7 +549,7 @@ fn taux_du_rapport(a: &Annexe, f: &FluxAnnexe) -> Option<Diagnostic> {
         .as_ref()
         .filter(|t| t.v.0 != f.taux)?;
     Some(
-        Diagnostic::avertissement(
+        Diagnostic::avertissement_de("taux du rapport au conseil différent de l'annexe", 
             format!(
                 "`{}` : le rapport au conseil indique {} %, l'annexe {} % ; le taux de l'annexe est retenu",
                 a.reservataire.v,
@@ -648,7 +648,7 @@ fn taux_positif_sans_logement(a: &Annexe, f: &FluxAnnexe) -> Option<Diagnostic> 
     }
     let span = a.taux.as_ref().map_or(a.span, |t| t.span);
     Some(
-        Diagnostic::avertissement(
+        Diagnostic::avertissement_de("taux qui n'affecte aucun logement", 
             format!(
                 "`{}` : un taux de {} % de {} donne {} logement, arrondi à 0",
                 a.reservataire.v,

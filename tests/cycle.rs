@@ -316,7 +316,7 @@ fn bilan_after_28_february_is_a_located_warning() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
-        e.contains("avertissement: bilan de 2024 reçu le 03/03/2025, après le 28 février 2025"),
+        e.contains("avertissement : bilan de 2024 reçu le 03/03/2025, après le 28 février 2025"),
         "{e}"
     );
     assert!(e.contains("R. 441-5-1"), "{e}");

@@ -8,6 +8,7 @@
 //! Returns `None` for the model when any error was found.
 
 pub mod bilan;
+pub mod chemins;
 pub mod clauses;
 pub mod lecteur;
 pub mod limites;
@@ -63,7 +64,16 @@ pub fn valider(racine: &Node) -> (Option<Convention>, Diagnostics) {
         );
     }
     let c = if diags.a_des_erreurs() { None } else { c };
+    chemins::en_mots(&mut diags, racine, RACINE);
     (c, diags)
+}
+
+/// The value of a top-level key of the file.
+fn racine_cle<'n>(racine: &'n Node, cle: &str) -> Option<&'n Node> {
+    match &racine.value {
+        Value::Map(e) => e.iter().find(|e| e.key == cle).map(|e| &e.value),
+        _ => None,
+    }
 }
 
 pub(crate) const RACINE: &[&str] = &[
@@ -156,8 +166,59 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
             break;
         }
     }
-    for (cle, quoi) in textes_requis(e.modele) {
-        if !textes.contains_key(*cle) {
+    // Every key of `textes` is one the model prints: a misspelt one would
+    // be silently left out of the PDF. A user's model folder may print
+    // texts of its own: with `gabarits`, other keys are its business.
+    let requis = textes_requis(e.modele);
+    let mut mal_ecrits = Vec::new();
+    if e.gabarits.is_none()
+        && let Some(Value::Map(entrees)) = racine_cle(racine, "textes").map(|n| &n.value)
+    {
+        for x in entrees {
+            if requis.iter().any(|(c, _)| *c == x.key) {
+                continue;
+            }
+            let proche = requis
+                .iter()
+                .map(|(c, _)| (strsim::jaro_winkler(c, &x.key), *c))
+                .filter(|(s, _)| *s > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, c)| c);
+            let liste: Vec<String> = requis.iter().map(|(c, _)| format!("`{c}`")).collect();
+            let d = match proche {
+                Some(c) if !textes.contains_key(c) => {
+                    mal_ecrits.push(c);
+                    Diagnostic::erreur(
+                        format!(
+                            "clé `{}` inconnue : vouliez-vous dire `{c}` ? (texte local obligatoire)",
+                            x.key
+                        ),
+                        Some(x.key_span),
+                    )
+                    .label(format!("écrivez `{c}`"))
+                    .note(format!("texte local manquant : `textes.{c}`"))
+                }
+                Some(c) => Diagnostic::erreur(
+                    format!("clé inconnue : `textes.{}`", x.key),
+                    Some(x.key_span),
+                )
+                .label("clé inconnue")
+                .note(format!("vouliez-vous dire `{c}` ?")),
+                None => Diagnostic::erreur(
+                    format!("clé inconnue : `textes.{}`", x.key),
+                    Some(x.key_span),
+                )
+                .label("clé inconnue"),
+            };
+            l.erreur(d.note(format!(
+                "le modèle {} imprime les textes locaux {} ; un autre texte ne serait imprimé nulle part",
+                e.modele.nom(),
+                liste.join(", ")
+            )));
+        }
+    }
+    for (cle, quoi) in requis {
+        if !textes.contains_key(*cle) && !mal_ecrits.contains(cle) {
             let span = if textes_span == racine_span {
                 Span::new(0, 0)
             } else {
@@ -553,9 +614,9 @@ fn tableau(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
             l.erreur(
                 Diagnostic::erreur(
                     format!(
-                        "`{chemin}.lignes[{i}]` : {} cellules pour {} colonnes",
-                        ligne.len(),
-                        colonnes.len()
+                        "`{chemin}.lignes[{i}]` : {} pour {}",
+                        crate::francais::pluriel(ligne.len(), "cellule"),
+                        crate::francais::pluriel(colonnes.len(), "colonne")
                     ),
                     Some(*span),
                 )

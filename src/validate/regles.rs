@@ -206,8 +206,10 @@ fn exercices_dans_la_duree(c: &Convention) -> Vec<Diagnostic> {
             )
             .label(format!("au plus {fin}"))
             .note(format!(
-                "durée {} ans + {} reconduction(s) de {} an(s) au plus",
-                c.duree_ans, c.reconduction.nombre_max, c.reconduction.duree_ans
+                "durée {} + {} de {} au plus",
+                crate::francais::compte(c.duree_ans, "an"),
+                crate::francais::compte(c.reconduction.nombre_max, "reconduction"),
+                crate::francais::compte(c.reconduction.duree_ans, "an")
             ))
         })
         .collect()
@@ -228,7 +230,7 @@ mod test_exercices_dans_la_duree {
         assert_eq!(
             textes(&exercices_dans_la_duree(&c)),
             [
-                "exercice 2029 hors de la durée de la convention : dernière année possible 2028 (fin au plus tard le 31 décembre 2028) | durée 3 ans + 2 reconduction(s) de 1 an(s) au plus"
+                "exercice 2029 hors de la durée de la convention : dernière année possible 2028 (fin au plus tard le 31 décembre 2028) | durée 3 ans + 2 reconductions de 1 an au plus"
             ]
         );
     }
@@ -681,7 +683,8 @@ fn signataires_nommes(c: &Convention) -> Vec<Diagnostic> {
     sigs.into_iter()
         .filter(|(_, s)| s.nom.is_none())
         .map(|(qui, s)| {
-            Diagnostic::avertissement(
+            Diagnostic::avertissement_de(
+                "signataire sans nom",
                 format!(
                     "signataire sans nom ({qui}, {}) : une ligne vide sera imprimée",
                     s.qualite

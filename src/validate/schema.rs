@@ -25,12 +25,14 @@ fn logo() -> Value {
 }
 
 fn logements(description: &str) -> Value {
-    json!({ "type": "integer", "minimum": 0, "maximum": 4294967295u64, "description": description })
+    json!({ "type": "integer", "minimum": 0, "maximum": 4294967295u64, "description": description,
+        "examples": [1887] })
 }
 
 fn taux(description: &str) -> Value {
     json!({
         "description": format!("{description} — pourcentage : 6.82 ou \"6,82 %\""),
+        "examples": [6.82, "6,82 %"],
         "oneOf": [
             { "type": "number", "minimum": 0, "maximum": 100 },
             { "type": "string", "pattern": "^\\s*[0-9]+([.,][0-9]+)?\\s*%?\\s*$" }
@@ -42,12 +44,14 @@ fn date(description: &str) -> Value {
     json!({
         "type": "string",
         "description": format!("{description} (AAAA-MM-JJ ou JJ/MM/AAAA)"),
+        "examples": ["2022-12-31"],
         "pattern": "^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})$"
     })
 }
 
 fn identifiant(description: &str) -> Value {
-    json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$", "description": description })
+    json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$", "description": description,
+        "examples": ["le-port"] })
 }
 
 fn signataire() -> Value {
@@ -97,6 +101,42 @@ fn texte_clause() -> Value {
             ] } }
         ]
     })
+}
+
+/// What depends on `convention.modele`, from the lists `validate` checks:
+/// the local texts each model prints (`validate::textes_requis`) are
+/// required, and no other key is allowed unless the convention names its own
+/// model folder (`gabarits`).
+fn par_modele() -> Vec<Value> {
+    let mut v = Vec::new();
+    for m in [Modele::Intercommunal, Modele::Bilateral] {
+        let requis = crate::validate::textes_requis(m);
+        let cles: Vec<&str> = requis.iter().map(|(c, _)| *c).collect();
+        let mut proprietes = serde_json::Map::new();
+        for (cle, quoi) in requis {
+            let mut b = bloc();
+            b["description"] = json!(format!(
+                "{quoi} — {}",
+                b["description"].as_str().unwrap_or("")
+            ));
+            proprietes.insert((*cle).to_string(), b);
+        }
+        let modele = json!({ "required": ["convention"], "properties": { "convention": {
+            "required": ["modele"], "properties": { "modele": { "const": m.nom() } } } } });
+        v.push(json!({
+            "if": modele,
+            "then": { "required": ["textes"], "properties": { "textes": {
+                "required": cles, "properties": proprietes } } }
+        }));
+        v.push(json!({
+            "if": { "allOf": [modele, { "properties": { "convention": {
+                "not": { "required": ["gabarits"] } } } }] },
+            "then": { "properties": { "textes": {
+                "propertyNames": { "enum": cles },
+                "description": format!("textes locaux du modèle {} : {}", m.nom(), cles.join(", ")) } } }
+        }));
+    }
+    v
 }
 
 /// `clauses`: the replaceable articles of each model, from the one table.
@@ -314,6 +354,7 @@ pub fn schema() -> Value {
                     } },
                     "tribunal": texte_opt("juridiction compétente"),
                     "arrondi": { "enum": ["plus_proche", "inferieur", "superieur"],
+                        "default": "plus_proche",
                         "description": "arrondi des logements (défaut : plus_proche, demi vers le haut)" }
                 }
             },
@@ -384,6 +425,7 @@ pub fn schema() -> Value {
     for (cle, s) in proprietes(schema_rapport()) {
         schema["properties"]["reservataires"]["items"]["properties"][cle.as_str()] = s;
     }
+    schema["allOf"] = Value::Array(par_modele());
     schema
 }
 
@@ -534,6 +576,36 @@ mod tests {
             schema(),
             "CONVFLUX_METTRE_A_JOUR=1 cargo test régénère docs/convflux.schema.json"
         );
+    }
+
+    /// For each model, the schema requires the local texts `validate`
+    /// requires, and (without `gabarits`) allows no other.
+    #[test]
+    fn schema_depends_on_the_model_as_validate_does() {
+        let s = schema();
+        let conditions = s["allOf"].as_array().unwrap();
+        for m in [Modele::Intercommunal, Modele::Bilateral] {
+            let attendu: Vec<Value> = crate::validate::textes_requis(m)
+                .iter()
+                .map(|(c, _)| json!(c))
+                .collect();
+            let de_m: Vec<&Value> = conditions
+                .iter()
+                .filter(|c| {
+                    c.to_string()
+                        .contains(&format!("\"const\":\"{}\"", m.nom()))
+                })
+                .collect();
+            assert_eq!(de_m.len(), 2, "{}", m.nom());
+            assert_eq!(
+                de_m[0]["then"]["properties"]["textes"]["required"],
+                Value::Array(attendu.clone())
+            );
+            assert_eq!(
+                de_m[1]["then"]["properties"]["textes"]["propertyNames"]["enum"],
+                Value::Array(attendu)
+            );
+        }
     }
 
     /// The annex's `exclusions` and `deductions` accept exactly the keys of
