@@ -16,6 +16,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub commande: Commande,
+    /// Couleurs des diagnostics (auto : sur un terminal seulement, et jamais si la variable NO_COLOR est définie).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "QUAND"
+    )]
+    pub couleur: Couleur,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Couleur {
+    Auto,
+    Toujours,
+    Jamais,
 }
 
 #[derive(Subcommand, Debug)]
@@ -26,6 +42,8 @@ pub enum Commande {
     Calculer(CalculerArgs),
     /// Produit les PDF : convention à signer et chaque annexe, sous out/<année>/<convention>/.
     Generer(GenererArgs),
+    /// Produit les PDF puis surveille les fichiers : à chaque enregistrement, régénère les documents des fichiers modifiés et affiche leurs diagnostics, jusqu'à Ctrl-C.
+    Surveiller(SurveillerArgs),
     /// Produit l'avenant annuel d'une convention (bilan N-1, assiette et flux N comparés) et ses annexes actualisées.
     Avenant(AvenantArgs),
     /// Produit le rapport au conseil d'un réservataire pour une année (et, avec --xlsx, le classeur des chiffres).
@@ -34,6 +52,8 @@ pub enum Commande {
     Schema,
     /// Modèles de convention intégrés : les lister, en copier un pour l'adapter.
     Modele(ModeleArgs),
+    /// Écrit un fichier de convention de départ, commenté et valide, pour le modèle choisi (par exemple : convflux nouveau --modele bilateral le-cendre.yaml).
+    Nouveau(NouveauArgs),
     /// Écrit le script de complétion de convflux pour un interpréteur de commandes (par exemple : convflux completions bash > ~/.local/share/bash-completion/completions/convflux).
     Completions(CompletionsArgs),
     /// Écrit la page de manuel de convflux au format man (par exemple : convflux manuel > convflux.1 ; man ./convflux.1).
@@ -55,6 +75,25 @@ fn annee(s: &str) -> Result<i32, String> {
             "{a} est hors des années possibles ({DATE_ANNEE_MIN} à {DATE_ANNEE_MAX})"
         ))
     }
+}
+
+#[derive(Args, Debug)]
+pub struct NouveauArgs {
+    /// Le modèle de la convention.
+    #[arg(long, value_enum, value_name = "MODELE")]
+    pub modele: ModeleNouveau,
+    /// Fichier YAML à créer (il ne doit pas exister) ; son nom donne l'identifiant de la convention.
+    #[arg(value_name = "FICHIER")]
+    pub fichier: PathBuf,
+    /// N'affiche rien d'autre que les erreurs.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeleNouveau {
+    Intercommunal,
+    Bilateral,
 }
 
 #[derive(Args, Debug)]
@@ -162,17 +201,29 @@ pub struct GenererArgs {
     /// N'affiche rien d'autre que les erreurs.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Affiche chaque avertissement (par défaut, sur plus d'un fichier, le résumé les compte par règle).
+    #[arg(long)]
+    pub detail_avertissements: bool,
     /// Nombre de documents composés en même temps (par défaut : un par cœur).
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, short = 'j', value_name = "N", value_parser = nombre_positif)]
     pub travailleurs: Option<u16>,
     /// Usage interne : processus de travail de `generer`, lancé par le
     /// processus principal dont c'est le numéro.
-    #[arg(long, hide = true, value_name = "PID")]
+    #[arg(long, hide = true, value_name = "PID", value_parser = numero)]
     pub travailleur_interne: Option<u32>,
     /// Usage interne : identifiant de l'exécution du processus principal
     /// (noms de ses fichiers temporaires).
     #[arg(long, hide = true, value_name = "ID")]
     pub execution_interne: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SurveillerArgs {
+    #[command(flatten)]
+    pub entrees: Entrees,
+    /// Dossier de sortie (tenu par cette commande tant qu'elle surveille).
+    #[arg(long, default_value = "out", value_name = "DOSSIER")]
+    pub sortie: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -259,59 +310,189 @@ pub fn commande() -> clap::Command {
                     .help("Affiche la version"),
             );
         }
-        c.mut_subcommands(|s| franciser(s, false))
+        c.mut_args(franciser_arg)
+            .mut_subcommands(|s| franciser(s, false))
+    }
+    // clap writes "[default: …]" and "[possible values: …]" in English: they
+    // are hidden and written in French at the end of the argument's help.
+    fn franciser_arg(a: Arg) -> Arg {
+        if !a.get_action().takes_values() {
+            return a;
+        }
+        let mut ajout = Vec::new();
+        let possibles: Vec<String> = a
+            .get_possible_values()
+            .iter()
+            .filter(|v| !v.is_hide_set())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        if !possibles.is_empty() && !a.is_hide_possible_values_set() {
+            ajout.push(format!("valeurs possibles : {}", possibles.join(", ")));
+        }
+        let defaut: Vec<String> = a
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        if !defaut.is_empty() && !a.is_hide_default_value_set() {
+            ajout.push(format!("par défaut : {}", defaut.join(", ")));
+        }
+        if ajout.is_empty() {
+            return a;
+        }
+        let aide = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let aide = format!("{aide} [{}]", ajout.join("] ["));
+        a.hide_default_value(true)
+            .hide_possible_values(true)
+            .help(aide)
     }
     franciser(Cli::command(), true)
 }
 
-/// clap's usage errors in French (clap has no translations of its own).
-/// The few English words clap puts in a help page built in French.
-pub fn traduire_aide(aide: &str) -> String {
-    aide.replace("[default: ", "[par défaut : ")
-        .replace("[possible values: ", "[valeurs possibles : ")
+/// clap's usage errors in French (clap has no translations of its own):
+/// each message is written here from the error's kind and context (the
+/// argument, the value, the suggestions clap found), never by replacing
+/// clap's English phrases.
+pub struct Francais;
+
+impl clap::error::ErrorFormatter for Francais {
+    fn format_error(e: &clap::error::Error<Self>) -> clap::builder::StyledStr {
+        use clap::error::{ContextKind as K, ContextValue as V, ErrorKind};
+        let texte = |k: K| match e.get(k) {
+            Some(V::String(s)) => Some(s.clone()),
+            Some(V::Strings(v)) if !v.is_empty() => Some(v.join(", ")),
+            _ => None,
+        };
+        let liste = |k: K| match e.get(k) {
+            Some(V::String(s)) => vec![s.clone()],
+            Some(V::Strings(v)) => v.clone(),
+            _ => Vec::new(),
+        };
+        let arg = texte(K::InvalidArg).unwrap_or_default();
+        let valeur = texte(K::InvalidValue).unwrap_or_default();
+        let mut m = String::from("erreur : ");
+        let mut astuces: Vec<String> = Vec::new();
+        match e.kind() {
+            ErrorKind::InvalidValue if valeur.is_empty() => {
+                m += &format!("une valeur est attendue après « {arg} », aucune n'a été donnée");
+            }
+            ErrorKind::InvalidValue => {
+                m += &format!("valeur « {valeur} » non reconnue pour « {arg} »");
+            }
+            ErrorKind::ValueValidation => {
+                m += &format!("valeur « {valeur} » refusée pour « {arg} »");
+                // Our own value parsers (`annee`, `nombre_positif`) say why in French.
+                if let Some(cause) = std::error::Error::source(e) {
+                    m += &format!(" : {cause}");
+                }
+            }
+            ErrorKind::InvalidSubcommand => {
+                let c = texte(K::InvalidSubcommand).unwrap_or_default();
+                m += &format!("commande inconnue « {c} »");
+            }
+            ErrorKind::MissingSubcommand => {
+                let c = texte(K::InvalidSubcommand).unwrap_or_default();
+                m += &format!("« {c} » attend une commande, aucune n'a été donnée");
+            }
+            ErrorKind::MissingRequiredArgument => {
+                let manquants = liste(K::InvalidArg);
+                m += if manquants.len() > 1 {
+                    "arguments obligatoires manquants :"
+                } else {
+                    "argument obligatoire manquant :"
+                };
+                for a in manquants {
+                    m += &format!("\n  {a}");
+                }
+            }
+            ErrorKind::UnknownArgument => {
+                m += &format!("argument inattendu « {arg} »");
+                if arg.starts_with('-') && e.get(K::SuggestedArg).is_none() {
+                    astuces.push(format!(
+                        "pour donner « {arg} » comme valeur (un nom de fichier), écrivez « -- {arg} »"
+                    ));
+                }
+            }
+            ErrorKind::TooManyValues => {
+                m += &format!("valeur en trop « {valeur} » pour « {arg} »");
+            }
+            ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+                m += &format!("nombre de valeurs incorrect pour « {arg} »");
+            }
+            ErrorKind::ArgumentConflict => {
+                let avant = texte(K::PriorArg);
+                if avant.as_deref() == Some(arg.as_str()) || avant.is_none() {
+                    m += &format!("l'argument « {arg} » ne peut être donné qu'une fois");
+                } else {
+                    let avant = avant.unwrap_or_default();
+                    m += &format!("l'argument « {arg} » ne peut pas être donné avec « {avant} »");
+                }
+            }
+            ErrorKind::NoEquals => {
+                m += &format!(
+                    "écrivez la valeur de « {arg} » après un signe égal (« {arg}=valeur »)"
+                );
+            }
+            ErrorKind::InvalidUtf8 => {
+                m += "un argument n'est pas du texte UTF-8 valide";
+            }
+            _ => m += "arguments de la ligne de commande non compris",
+        }
+        let possibles = liste(K::ValidValue);
+        if !possibles.is_empty() {
+            m += &format!("\n  [valeurs possibles : {}]", possibles.join(", "));
+        }
+        for (k, quoi, quels) in [
+            (
+                K::SuggestedSubcommand,
+                "une commande voisine existe",
+                "des commandes voisines existent",
+            ),
+            (
+                K::SuggestedArg,
+                "un argument voisin existe",
+                "des arguments voisins existent",
+            ),
+            (
+                K::SuggestedValue,
+                "une valeur voisine existe",
+                "des valeurs voisines existent",
+            ),
+        ] {
+            let v = liste(k);
+            let quoi = if v.len() > 1 { quels } else { quoi };
+            if !v.is_empty() {
+                let v: Vec<String> = v.iter().map(|s| format!("« {s} »")).collect();
+                astuces.push(format!("{quoi} : {}", v.join(", ")));
+            }
+        }
+        if !astuces.is_empty() {
+            m.push('\n');
+            for a in astuces {
+                m += &format!("\n  astuce : {a}");
+            }
+        }
+        if let Some(V::StyledStr(u)) = e.get(K::Usage) {
+            let u = u.to_string();
+            let u = u.strip_prefix("Usage:").unwrap_or(&u).trim_start();
+            m += &format!("\n\nUtilisation : {u}");
+        }
+        m += "\n\nPour plus d'informations : --help.\n";
+        m.into()
+    }
 }
 
-pub fn traduire_erreur(message: &str) -> String {
-    const TRADUCTIONS: &[(&str, &str)] = &[
-        ("error: ", "erreur : "),
-        (
-            "the following required arguments were not provided:",
-            "arguments obligatoires manquants :",
-        ),
-        ("unexpected argument", "argument inattendu"),
-        ("invalid value", "valeur invalide"),
-        ("for '", "pour '"),
-        ("possible values:", "valeurs possibles :"),
-        ("a value is required", "une valeur est attendue"),
-        ("but none was supplied", "mais aucune n'a été donnée"),
-        ("unrecognized subcommand", "commande inconnue"),
-        ("found", "trouvé"),
-        (
-            "tip: a similar argument exists:",
-            "astuce : un argument voisin existe :",
-        ),
-        (
-            "tip: a similar subcommand exists:",
-            "astuce : une commande voisine existe :",
-        ),
-        ("tip: to pass", "astuce : pour passer"),
-        ("as a value, use", "comme valeur, utilisez"),
-        ("invalid digit found in string", "chiffre invalide"),
-        ("is not in", "n'est pas dans l'intervalle"),
-        ("the argument", "l'argument"),
-        (
-            "cannot be used multiple times",
-            "ne peut être donné qu'une fois",
-        ),
-        ("Usage:", "Utilisation :"),
-        (
-            "For more information, try '--help'.",
-            "Pour plus d'informations : --help.",
-        ),
-    ];
-    let mut s = message.to_string();
-    for (en, fr) in TRADUCTIONS {
-        s = s.replace(en, fr);
+/// A count given on the command line (`-j`): a whole number from 1.
+fn nombre_positif(s: &str) -> Result<u16, String> {
+    match s.trim().parse::<u16>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("un nombre entier de 1 à {} est attendu", u16::MAX)),
     }
-    s
+}
+
+/// A process number (`--travailleur-interne`).
+fn numero(s: &str) -> Result<u32, String> {
+    s.trim()
+        .parse::<u32>()
+        .map_err(|_| "un numéro de processus est attendu".to_string())
 }

@@ -55,6 +55,9 @@ pub struct Diagnostic {
     pub label: String,
     /// The rule and its source, the expected value.
     pub notes: Vec<String>,
+    /// A warning's rule in a few French words (« signataire sans nom »):
+    /// a batch counts its warnings by rule (`generer`'s summary).
+    pub regle: &'static str,
 }
 
 impl Diagnostic {
@@ -65,6 +68,7 @@ impl Diagnostic {
             span,
             label: String::new(),
             notes: Vec::new(),
+            regle: "",
         }
     }
 
@@ -75,9 +79,33 @@ impl Diagnostic {
         }
     }
 
+    /// A warning of the rule `regle` (see [`Diagnostic::regle`]).
+    pub fn avertissement_de(
+        regle: &'static str,
+        message: impl Into<String>,
+        span: Option<Span>,
+    ) -> Self {
+        Diagnostic::avertissement(message, span).regle(regle)
+    }
+
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
+    }
+
+    pub fn regle(mut self, regle: &'static str) -> Self {
+        self.regle = regle;
+        self
+    }
+
+    /// The rule a batch counts this diagnostic under: its [`regle`](Self::regle),
+    /// or its message when it has none.
+    pub fn nom_de_regle(&self) -> String {
+        if self.regle.is_empty() {
+            self.message.clone()
+        } else {
+            self.regle.to_string()
+        }
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Self {
@@ -147,8 +175,15 @@ impl Diagnostics {
             );
             // Rendering an in-memory file cannot fail; fall back to the bare
             // message if it ever does.
-            let buf = term::emit_into_string(&config, &file, &cs)
-                .unwrap_or_else(|_| format!("{}: {}\n", affichable(nom), affichable(&d.message)));
+            let buf = if en_couleur() {
+                let mut w = term::termcolor::Ansi::new(Vec::new());
+                term::emit_to_write_style(&mut w, &config, &file, &cs)
+                    .ok()
+                    .and_then(|()| String::from_utf8(w.into_inner()).ok())
+            } else {
+                term::emit_into_string(&config, &file, &cs).ok()
+            }
+            .unwrap_or_else(|| format!("{}: {}\n", affichable(nom), affichable(&d.message)));
             out.push(traduire_entete(&buf));
         }
         out.concat()
@@ -223,21 +258,40 @@ fn decaler(decalages: &[(usize, usize)], offset: usize) -> usize {
     offset + n.checked_sub(1).map_or(0, |k| decalages[k].1)
 }
 
-/// codespan prints "error" / "warning": the user reads French.
+/// codespan prints "error: " / "warning: " (colour codes in between on a
+/// terminal): the user reads French, with a space before the colon.
 fn traduire_entete(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, line) in s.split_inclusive('\n').enumerate() {
-        if i == 0 {
-            out.push_str(&line.replacen("error", "erreur", 1).replacen(
-                "warning",
-                "avertissement",
-                1,
-            ));
-        } else {
-            out.push_str(line);
-        }
-    }
-    out
+    let (premiere, reste) = s.split_at(s.find('\n').map_or(s.len(), |i| i + 1));
+    let (i, anglais, francais) = match (premiere.find("error"), premiere.find("warning")) {
+        (Some(e), Some(w)) if w < e => (w, "warning", "avertissement"),
+        (Some(e), _) => (e, "error", "erreur"),
+        (None, Some(w)) => (w, "warning", "avertissement"),
+        (None, None) => return s.to_string(),
+    };
+    let apres = &premiere[i + anglais.len()..];
+    let apres = apres.replacen(": ", " : ", 1);
+    format!("{}{francais}{apres}{reste}", &premiere[..i])
+}
+
+/// Whether diagnostics are rendered with colours (`--couleur`, decided once
+/// per process by the command, see `commands::executer`).
+static COULEUR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Renders the diagnostics of this process in colour (or not).
+pub fn colorer(oui: bool) {
+    COULEUR.store(oui, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn en_couleur() -> bool {
+    COULEUR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether to colour what goes to stderr: `--couleur toujours` or `jamais`
+/// as asked; `auto` colours a terminal only, unless `NO_COLOR` is set
+/// (<https://no-color.org>).
+pub fn couleur_auto() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// 1-based line and column of a byte offset (for messages outside codespan).

@@ -67,6 +67,26 @@ pub fn pluriel(n: usize, mot: &str) -> String {
     compte(Decimal::from(n), mot)
 }
 
+/// [`nombre`] of a count: 12345 → « 12 345 ».
+pub fn entier(n: usize) -> String {
+    nombre(Decimal::from(n))
+}
+
+/// A duration as French writes it, U+202F before the units: « 4,2 s » under a minute (tenths),
+/// « 1 min 04 s » under an hour, « 2 h 05 min » beyond.
+pub fn duree(d: std::time::Duration) -> String {
+    let dixiemes = d.as_millis() / 100;
+    if dixiemes < 600 {
+        return format!("{},{}{FINE}s", dixiemes / 10, dixiemes % 10);
+    }
+    let s = d.as_secs();
+    if s < 3600 {
+        format!("{}{FINE}min {:02}{FINE}s", s / 60, s % 60)
+    } else {
+        format!("{}{FINE}h {:02}{FINE}min", s / 3600, (s % 3600) / 60)
+    }
+}
+
 /// The months, lowercase as French writes them in dates.
 pub const MOIS: [&str; 12] = [
     "janvier",
@@ -170,6 +190,15 @@ mod tests {
         assert_eq!(formes("la", "Ville du Port").de_le, "de la Ville du Port");
         assert_eq!(formes("l'", "EPCI").le, "l’EPCI");
         assert_eq!(formes("aucun", "Assemblia").de_le, "de Assemblia");
+    }
+
+    #[test]
+    fn durations_in_french() {
+        use std::time::Duration;
+        assert_eq!(duree(Duration::from_millis(4249)), "4,2\u{202f}s");
+        assert_eq!(duree(Duration::from_secs(64)), "1\u{202f}min 04\u{202f}s");
+        assert_eq!(duree(Duration::from_secs(7500)), "2\u{202f}h 05\u{202f}min");
+        assert_eq!(entier(12345), "12\u{202f}345");
     }
 
     #[test]

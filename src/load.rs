@@ -508,17 +508,153 @@ fn erreur_yaml(source: &str, e: &ScanError) -> Diagnostic {
         }
         _ => None,
     };
-    let titre = match cause {
-        Some(c) => format!("syntaxe YAML invalide : {c}"),
-        None => "syntaxe YAML invalide".to_string(),
-    };
-    Diagnostic::erreur(titre, Some(Span::new(o, o)))
-        .label("ici")
-        .note(format!(
-            "détail de l'analyseur YAML : {}",
-            e.info().lines().next().unwrap_or("")
+    // The parser stops where the text stopped making sense, often lines
+    // after the real mistake: an unclosed `[` is only noticed at the next
+    // key's colon, an unclosed quote at the next quote. Blame the opener.
+    let ligne_de = |i: usize| source[..i].matches('\n').count() + 1;
+    let lex = ouverts(source, o);
+    if let Some((c, pos)) = lex.crochets.last().copied()
+        && ligne_de(pos) < ligne_de(o)
+    {
+        // (the opener, its closer, the agreement, what it holds)
+        let (nom, fin, e, quoi) = if c == '[' {
+            ("crochet `[`", ']', "", "la liste")
+        } else {
+            ("accolade `{`", '}', "e", "la table")
+        };
+        return Diagnostic::erreur(
+            format!(
+                "syntaxe YAML invalide : {nom} ouvert{e} ligne {} jamais refermé{e}",
+                ligne_de(pos)
+            ),
+            Some(Span::new(pos, pos + 1)),
+        )
+        .label(format!(
+            "ouvert{e} ici : refermez-l{} par `{fin}`",
+            if e.is_empty() { "e" } else { "a" }
         ))
-        .note("attendu : un document YAML (voir docs/format.md)")
+        .note(format!(
+            "l'analyseur YAML s'est arrêté ligne {}, où {quoi} aurait dû être refermée",
+            ligne_de(o)
+        ));
+    }
+    if let Some(pos) = lex.guillemet_ouvert.or(lex.guillemet_multiligne) {
+        let fin = if lex.guillemet_ouvert.is_some() {
+            "la fin du fichier".to_string()
+        } else {
+            format!("la ligne {}", ligne_de(o))
+        };
+        return Diagnostic::erreur(
+            format!(
+                "syntaxe YAML invalide : guillemet ouvert ligne {} jamais refermé sur sa ligne",
+                ligne_de(pos)
+            ),
+            Some(Span::new(pos, pos + 1)),
+        )
+        .label("ouvert ici")
+        .note(format!(
+            "le texte entre guillemets continue jusqu'à {fin} : refermez-le sur la même ligne"
+        ));
+    }
+    let cause = cause.unwrap_or("le texte ne suit pas la forme d'un fichier YAML à cet endroit");
+    Diagnostic::erreur(
+        format!("syntaxe YAML invalide : {cause}"),
+        Some(Span::new(o, o)),
+    )
+    .label("ici")
+    .note("attendu : un document YAML (voir docs/format.md)")
+}
+
+/// What is still open at byte `fin` of `source`, read the way YAML reads
+/// it closely enough to name an opener: flow collections (`[`, `{`) and
+/// quoted scalars, outside comments.
+#[derive(Default)]
+struct Ouverts {
+    /// Each unclosed `[` or `{`, with its byte offset.
+    crochets: Vec<(char, usize)>,
+    /// A quote opened and never closed before `fin`.
+    guillemet_ouvert: Option<usize>,
+    /// A quote closed just before `fin` (nothing but spaces between) after
+    /// running over a line break: its opening offset.
+    guillemet_multiligne: Option<usize>,
+}
+
+fn ouverts(source: &str, fin: usize) -> Ouverts {
+    let mut r = Ouverts::default();
+    let b = source.as_bytes();
+    let fin = fin.min(b.len());
+    // The last character before `i` on its line that is not a space, if any.
+    let precedent = |i: usize| {
+        b[..i]
+            .iter()
+            .rev()
+            .take_while(|&&c| c != b'\n')
+            .find(|&&c| c != b' ' && c != b'\t')
+            .copied()
+    };
+    let mut i = 0;
+    while i < fin {
+        let c = b[i];
+        match c {
+            b'#' if i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n') => {
+                while i < fin && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' | b'\''
+                if matches!(
+                    precedent(i),
+                    None | Some(b':' | b'[' | b'{' | b',' | b'-' | b'?')
+                ) =>
+            {
+                let debut = i;
+                i += 1;
+                let mut ferme = None;
+                while i < b.len() {
+                    if c == b'"' && b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == c {
+                        if c == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        ferme = Some(i);
+                        break;
+                    }
+                    i += 1;
+                }
+                match ferme {
+                    Some(f) if f < fin => {
+                        let entre = &source[f + 1..fin];
+                        if source[debut..f].contains('\n') && entre.trim().is_empty() {
+                            r.guillemet_multiligne = Some(debut);
+                        }
+                        i = f + 1;
+                    }
+                    _ => {
+                        r.guillemet_ouvert = Some(debut);
+                        return r;
+                    }
+                }
+                continue;
+            }
+            b'[' | b'{'
+                if !r.crochets.is_empty()
+                    || matches!(precedent(i), None | Some(b':' | b'-' | b'?')) =>
+            {
+                r.crochets.push((c as char, i));
+            }
+            b']' | b'}' => {
+                r.crochets.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    r
 }
 
 #[cfg(test)]

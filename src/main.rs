@@ -13,15 +13,14 @@ fn main() -> ExitCode {
     let cli = match parse {
         Ok(c) => c,
         Err(e) => {
+            // Help and version are built in French (`cli::commande`), usage
+            // errors rendered in French from their kind (`cli::Francais`).
+            let e = e.apply::<convflux::cli::Francais>();
             if !e.use_stderr() {
-                // --help, --version: built in French, but for clap's "[default: …]".
-                print!("{}", convflux::cli::traduire_aide(&e.render().to_string()));
+                print!("{}", e.render());
                 return ExitCode::SUCCESS;
             }
-            eprint!(
-                "{}",
-                convflux::cli::traduire_erreur(&e.render().to_string())
-            );
+            eprint!("{}", e.render());
             return ExitCode::from(2);
         }
     };

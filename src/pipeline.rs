@@ -4,6 +4,7 @@
 //! render gives, recording each output for the manifest. Every command that
 //! writes goes through it: one write path.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -161,6 +162,19 @@ pub fn analyser_octets_dans(chemin: &Path, borne: &Path, mut bytes: Vec<u8>) -> 
             diags.extend(controle::controler(c, &f));
             flux.push(f);
         }
+        diags.extend(controle::sauts(c, &flux));
+        // The caps over the annexes of this file (one bailleur, one
+        // assiette, one year); across files: [`controler_ensemble`].
+        let parts: Vec<_> = controle::parts(c, &flux)
+            .into_iter()
+            .map(|p| (0, p))
+            .collect();
+        let lieu = |_: usize, s: diagnostic::Span| {
+            format!("ligne {}", diagnostic::ligne_colonne(&source, s.start).0)
+        };
+        for (_, d) in controle::plafonds(&parts, &lieu, false) {
+            diags.push(d);
+        }
     }
     let convention = if diags.a_des_erreurs() {
         None
@@ -177,6 +191,115 @@ pub fn analyser_octets_dans(chemin: &Path, borne: &Path, mut bytes: Vec<u8>) -> 
         images,
         projet,
     }
+}
+
+/// What the checks across files need of one valid file.
+pub struct Resume {
+    /// The file's name as printed.
+    pub nom: String,
+    pub source: String,
+    pub convention: String,
+    pub parts: Vec<controle::Part>,
+}
+
+impl Analyse {
+    /// What the checks across files need, when the file is valid.
+    pub fn resume(&self) -> Option<Resume> {
+        let c = self.convention.as_ref().filter(|_| self.valide())?;
+        Some(Resume {
+            nom: self.nom(),
+            source: self.source.clone(),
+            convention: c.id.clone(),
+            parts: controle::parts(c, &self.flux),
+        })
+    }
+
+    /// Adds diagnostics found across files; an error makes the file invalid.
+    pub fn ajouter(&mut self, ds: Diagnostics) {
+        self.diags.extend(ds);
+        if self.diags.a_des_erreurs() {
+            self.convention = None;
+        }
+    }
+}
+
+/// The stage across files, after each file's own analysis: the caps on
+/// what one bailleur grants on one assiette in one year, over every valid
+/// file of a run ([`controle::plafonds`]): each file of a group over a cap
+/// gets the error, citing every contribution by file and line. Two files
+/// of one convention id are one convention: only the first counts (the
+/// second is refused by `generer` anyway). Returns the new diagnostics of
+/// each file, by its index in `resumes`.
+pub fn controler_ensemble(resumes: &[Option<Resume>]) -> BTreeMap<usize, Diagnostics> {
+    let mut vus = std::collections::BTreeSet::new();
+    let mut parts = Vec::new();
+    for (i, r) in resumes.iter().enumerate() {
+        let Some(r) = r else { continue };
+        if vus.insert(r.convention.as_str()) {
+            parts.extend(r.parts.iter().cloned().map(|p| (i, p)));
+        }
+    }
+    let lieu = |i: usize, s: diagnostic::Span| match &resumes[i] {
+        Some(r) => format!(
+            "{}:{}",
+            r.nom,
+            diagnostic::ligne_colonne(&r.source, s.start).0
+        ),
+        None => String::new(),
+    };
+    let mut out: BTreeMap<usize, Diagnostics> = BTreeMap::new();
+    for (i, d) in controle::plafonds(&parts, &lieu, true) {
+        out.entry(i).or_default().push(d);
+    }
+    out
+}
+
+/// Analyses every file of a run for the stage across files alone (one
+/// thread per core): what [`controler_ensemble`] finds, by file index,
+/// with the file's text (to render them). `generer` runs it before its
+/// workers, which analyse each file again.
+pub fn controler_fichiers(
+    fichiers: &[PathBuf],
+    borne: &(dyn Fn(&Path) -> PathBuf + Sync),
+) -> BTreeMap<usize, (Diagnostics, String)> {
+    if fichiers.len() < 2 {
+        return BTreeMap::new();
+    }
+    let travailleurs = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, fichiers.len());
+    let suivant = std::sync::atomic::AtomicUsize::new(0);
+    let resumes: Vec<std::sync::Mutex<Option<Resume>>> = fichiers
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    std::thread::scope(|s| {
+        for _ in 0..travailleurs {
+            s.spawn(|| {
+                loop {
+                    let i = suivant.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(f) = fichiers.get(i) else { break };
+                    // A panic is this file's: the worker reports it later.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        analyser_dans(f, &borne(f)).resume()
+                    }))
+                    .ok()
+                    .flatten();
+                    if let Ok(mut m) = resumes[i].lock() {
+                        *m = r;
+                    }
+                }
+            });
+        }
+    });
+    let resumes: Vec<Option<Resume>> = resumes
+        .into_iter()
+        .map(|m| m.into_inner().ok().flatten())
+        .collect();
+    controler_ensemble(&resumes)
+        .into_iter()
+        .filter_map(|(i, ds)| Some((i, (ds, resumes[i].as_ref()?.source.clone()))))
+        .collect()
 }
 
 /// Opens the model folder of a convention, in this order: the one named by

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 mod commun;
-use commun::{convflux, stderr, stdout};
+use commun::{convflux, s, stderr, stdout};
 
 /// Every case of tests/catalogue states, in its header, the expected
 /// fragment of the message and the line it must point at.
@@ -62,6 +62,33 @@ fn every_malformed_input_gets_a_located_french_error_and_exit_1() {
     assert!(echecs.is_empty(), "{}", echecs.join("\n\n"));
 }
 
+/// Every diagnostic of tests/catalogue in its full rendered form, as the
+/// user reads it on stderr (message, place, source line, label, notes,
+/// summary) with the exit code: any change of wording shows in review
+/// (`cargo insta review`, snapshots in tests/snapshots/).
+#[test]
+fn every_catalogue_diagnostic_in_full() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/catalogue");
+    let mut cas: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    cas.sort();
+    for f in &cas {
+        let nom = f.file_stem().unwrap().to_string_lossy().into_owned();
+        let rel = format!("tests/catalogue/{nom}.yaml");
+        let o = convflux(&["verifier", &rel]);
+        let rendu = format!(
+            "code de sortie : {:?}\n--- stdout\n{}--- stderr\n{}",
+            o.status.code(),
+            stdout(&o),
+            stderr(&o)
+        );
+        insta::assert_snapshot!(format!("catalogue-{nom}"), rendu);
+    }
+}
+
 /// A file with three errors reports the three in one run.
 #[test]
 fn all_errors_of_a_file_at_once() {
@@ -70,9 +97,16 @@ fn all_errors_of_a_file_at_once() {
         "tests/catalogue/44-trois-erreurs-a-la-fois.yaml",
     ]);
     let err = stderr(&o);
-    assert_eq!(err.matches("erreur:").count(), 3, "{err}");
-    assert!(err.contains("patrimoine.logements"));
-    assert!(err.contains("convention.modele"));
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("erreur : ")).count(),
+        3,
+        "{err}"
+    );
+    assert!(
+        err.contains("exercice 2024 › annexe ville-a › patrimoine › logements"),
+        "{err}"
+    );
+    assert!(err.contains("convention › modele"), "{err}");
     assert!(err.contains("vouliez-vous dire `bilateral`"), "{err}");
 }
 
@@ -95,7 +129,11 @@ fn sedre_annex_as_printed_is_rejected_with_two_errors() {
     let o = convflux(&["verifier", "tests/fixtures/sedre-imprimee.yaml"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(err.matches("erreur:").count(), 2, "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("erreur : ")).count(),
+        2,
+        "{err}"
+    );
     assert!(err.contains("le flux prévisionnel déclaré (235) ne correspond pas au calcul (235 × 6,77 % = 15,9095 → 16)"));
     assert!(
         err.contains("tests/fixtures/sedre-imprimee.yaml:91:30"),
@@ -207,7 +245,7 @@ fn verifier_warns_about_a_positive_rate_allotted_nothing() {
     assert_eq!(o.status.code(), Some(0));
     assert!(
         err.contains(
-            "avertissement: `le-cendre` : un taux de 7 % de 2 logements donne 0,14 logement"
+            "avertissement : `le-cendre` : un taux de 7 % de 2 logements donne 0,14 logement"
         ),
         "{err}"
     );
@@ -289,11 +327,11 @@ fn usage_errors_and_help_are_in_french() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
-        err.contains("erreur : commande inconnue 'verifer'"),
+        err.contains("erreur : commande inconnue « verifer »"),
         "{err}"
     );
     assert!(
-        err.contains("une commande voisine existe : 'verifier'"),
+        err.contains("des commandes voisines existent : « surveiller », « verifier »"),
         "{err}"
     );
     let o = convflux(&["--help"]);
@@ -324,10 +362,79 @@ fn usage_errors_and_help_are_in_french() {
     let o = convflux(&["generer", "-j", "0", "data"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("n'est pas dans l'intervalle"),
+        stderr(&o).contains("un nombre entier de 1 à 65535 est attendu"),
         "{}",
         stderr(&o)
     );
+}
+
+/// Bad invocations of every kind clap knows, and bad files of every kind the
+/// YAML parser knows: each message is French (`commun::convflux` fails on
+/// any English word of clap, the parser or Typst), on stderr, exit 2 or 1.
+#[test]
+fn bad_invocations_and_bad_files_get_french_messages() {
+    let mauvais_appels: &[&[&str]] = &[
+        &["verifer", "data"],
+        &["verifier"],
+        &["verifier", "--quiett", "data"],
+        &["verifier", "-x", "data"],
+        &["verifier", "--format", "xml", "data"],
+        &["verifier", "--format", "json", "--format", "texte", "data"],
+        &["calculer", "--annee", "deux-mille", "data"],
+        &["calculer", "--annee", "", "data"],
+        &["calculer", "--annee", "99999999999", "data"],
+        &["generer", "--annee", "1999", "data"],
+        &["generer", "-j", "abc", "data"],
+        &["generer", "-j", "-1", "data"],
+        &["generer", "--sortie"],
+        &["generer", "--travailleur-interne", "x", "data"],
+        &["avenant"],
+        &["avenant", "a.yaml", "b.yaml"],
+        &["rapport", "data"],
+        &["modele"],
+        &["modele", "copier"],
+        &["completions", "tcsh"],
+        &["--couleurs"],
+        &["manuel", "en-trop"],
+    ];
+    for args in mauvais_appels {
+        let o = convflux(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}\n{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.starts_with("erreur : ") || err.contains("Utilisation :"),
+            "{args:?}\n{err}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fichiers = [
+        "a: [1, 2\nb: 3\n",
+        "a: \"abc\nb: 3\n",
+        "a: 'abc\n",
+        "a: {x: 1\nb: 2\n",
+        "a: ]\n",
+        "a: b: c\n",
+        "a:\n\t- b\n",
+        "- a\nb: 1\n",
+        "a: *inconnu\n",
+        "a: 1\n  b: 2\n",
+        "a: |\n x\n  y\n z\n",
+        "%YAML 3.0\n---\na: 1\n",
+        "a: \"\\q\"\n",
+        "? [a\n",
+        "a: 1\n---\nb: 2\n",
+        "&a [*a]\n",
+        "a: !!binary x\n",
+        "\u{feff}a: 1\n\u{feff}b: 2\n",
+    ];
+    for (i, texte) in fichiers.iter().enumerate() {
+        let f = dir.path().join(format!("cas-{i}.yaml"));
+        std::fs::write(&f, texte).unwrap();
+        let o = convflux(&["verifier", f.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{texte:?}\n{err}");
+        assert!(err.contains(&format!("cas-{i}.yaml:")), "{texte:?}\n{err}");
+    }
 }
 
 // Regression: an `ESC]0;…` in a name retitled the terminal and `ESC[31m`
@@ -499,5 +606,54 @@ fn annee_out_of_the_possible_years_is_a_usage_error() {
         let o = convflux(&["generer", "data", "--annee", valeur]);
         assert_eq!(o.status.code(), Some(2));
         assert!(stderr(&o).contains(attendu), "{}", stderr(&o));
+    }
+}
+
+/// Colours only when asked or on a terminal: piped output (as here) has no
+/// escape sequence, `--couleur toujours` has them, `--couleur jamais` not.
+#[test]
+fn colours_follow_the_couleur_option() {
+    let f = "tests/catalogue/44-trois-erreurs-a-la-fois.yaml";
+    let sans = stderr(&convflux(&["verifier", f]));
+    assert!(!sans.contains('\u{1b}'), "{sans}");
+    let avec = stderr(&convflux(&["verifier", "--couleur", "toujours", f]));
+    assert!(avec.contains("\u{1b}["), "{avec}");
+    assert!(avec.contains("erreur"), "{avec}");
+    let jamais = stderr(&convflux(&["--couleur", "jamais", "verifier", f]));
+    assert_eq!(jamais, sans);
+}
+
+/// `nouveau` writes, for each model, a starting file that `verifier` passes
+/// without an error or a warning, whose schema header names a file that
+/// exists beside it (the schema `convflux schema` prints); it never
+/// overwrites a file.
+#[test]
+fn nouveau_writes_a_valid_annotated_file_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = stdout(&convflux(&["schema"]));
+    for modele in ["intercommunal", "bilateral"] {
+        let f = dir.path().join(format!("essai-{modele}.yaml"));
+        let o = convflux(&["nouveau", "--modele", modele, s(&f)]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let texte = std::fs::read_to_string(&f).unwrap();
+        let entete = texte.lines().next().unwrap();
+        let cible = entete
+            .strip_prefix("# yaml-language-server: $schema=")
+            .expect(entete);
+        let ecrit = std::fs::read_to_string(dir.path().join(cible)).unwrap();
+        assert_eq!(ecrit.trim(), schema.trim());
+        assert!(texte.contains(&format!("id: essai-{modele}")), "{texte}");
+        assert!(texte.contains(&format!("modele: {modele}")), "{texte}");
+        // Annotated: a French comment on most fields.
+        assert!(texte.matches("  # ").count() >= 10, "{texte}");
+        let o = convflux(&["verifier", s(&f)]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        assert!(err.contains("0 erreur, 0 avertissement"), "{err}");
+
+        let o = convflux(&["nouveau", "--modele", "intercommunal", s(&f)]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("existe déjà"), "{}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), texte);
     }
 }

@@ -316,7 +316,7 @@ fn bilan_after_28_february_is_a_located_warning() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
-        e.contains("avertissement: bilan de 2024 reçu le 03/03/2025, après le 28 février 2025"),
+        e.contains("avertissement : bilan de 2024 reçu le 03/03/2025, après le 28 février 2025"),
         "{e}"
     );
     assert!(e.contains("R. 441-5-1"), "{e}");
@@ -578,4 +578,96 @@ fn xlsx_of_the_report_holds_the_figures_of_calculer() {
             assert_eq!(bilan.rows().count(), 6);
         }
     }
+}
+
+/// Seed 004 art. 6 and 15: three years from signature and three renewals of
+/// one year. Signed on 3 July 2024, the convention ends on 2 July 2030: the
+/// avenant says so (not « 31 décembre 2029 »), and `avenant --annee 2031`
+/// is refused naming 2030.
+#[test]
+fn a_convention_from_signature_ends_on_the_day_before_its_anniversary() {
+    let (d, f) = variante(
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        "signature: { lieu: LE CENDRE, date: ~ }",
+        "signature: { lieu: LE CENDRE, date: 2024-07-03 }",
+    );
+    let sortie = d.path().join("sortie");
+    let o = convflux(&[
+        "avenant",
+        f.to_str().unwrap(),
+        "--annee",
+        "2025",
+        "--typst",
+        "--sortie",
+        sortie.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sources: Vec<String> = walk(&sortie)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "typ"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let texte = sources.join("\n");
+    assert!(texte.contains("2 juillet 2030"), "{texte}");
+    assert!(!texte.contains("31 décembre 2029"));
+    let o = convflux(&["avenant", f.to_str().unwrap(), "--annee", "2031"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("dernière année possible 2030 (fin au plus tard le 2 juillet 2030 ;"),
+        "{e}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Seed 004 art. 7 and seed 000's council report: a programme first let in
+/// 2024 is managed in stock for that letting (its reservations recorded
+/// with the exercise), then joins the état des lieux, in flux, in 2025.
+#[test]
+fn a_new_programme_joins_the_etat_des_lieux_the_next_year() {
+    let (_d, f) = variante(
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        "        declare: { parc_soumis: 43, flux_previsionnel: 3, mobilisables: 2 }\n",
+        "        declare: { parc_soumis: 43, flux_previsionnel: 3, mobilisables: 2 }\n    programmes_nouveaux:\n      - commune: LE CENDRE\n        residence: \"NOUVELLE RÉSIDENCE\"\n        code: 999N01\n        logements: { PLUS: 10 }\n        mise_en_location: 2024\n        garanties: { cam: 50, le-cendre: 50 }\n        reserves: { cam: 1, le-cendre: 1 }\n",
+    );
+    let o = convflux(&["calculer", f.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // 2024: 43 units, 6 and 3 reserved (14 % and 7 %); 2025: 53 units,
+    // 7 and 4 reserved (13 % and 8 %).
+    let annees: Vec<&str> = out.split("exercice ").skip(1).collect();
+    assert!(annees[0].contains("état des lieux : 43 logements"), "{out}");
+    assert!(annees[0].contains("6 réservés = 14 %"), "{out}");
+    assert!(annees[0].contains("3 réservés = 7 %"), "{out}");
+    assert!(annees[1].contains("état des lieux : 53 logements"), "{out}");
+    assert!(annees[1].contains("7 réservés = 13 %"), "{out}");
+    assert!(annees[1].contains("4 réservés = 8 %"), "{out}");
+    // A stock reservation other than the formula's is refused, as for the
+    // programmes of the état des lieux.
+    let (_d, g) = variante(
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        "        declare: { parc_soumis: 43, flux_previsionnel: 3, mobilisables: 2 }\n",
+        "        declare: { parc_soumis: 43, flux_previsionnel: 3, mobilisables: 2 }\n    programmes_nouveaux:\n      - commune: LE CENDRE\n        residence: \"NOUVELLE RÉSIDENCE\"\n        code: 999N01\n        logements: { PLUS: 10 }\n        garanties: { cam: 50, le-cendre: 50 }\n        reserves: { cam: 2, le-cendre: 1 }\n",
+    );
+    let o = convflux(&["verifier", g.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "programme 999N01 : 2 logements réservés déclarés pour `cam`, le calcul donne 1"
+        ),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -55,8 +55,11 @@ fn ecrire_avec_gabarits(yaml: &Path, seed: &str, gabarits: &str) {
 }
 
 /// The summary line of `generer`.
+/// The summary line (the output folder and the warnings by rule follow it).
 fn resume(e: &str) -> &str {
-    e.lines().last().unwrap_or("")
+    e.lines()
+        .rfind(|l| l.contains(" produit") && l.contains(" en erreur"))
+        .unwrap_or("")
 }
 
 fn generer(entrees: &[&Path], sortie: &Path) -> std::process::Output {

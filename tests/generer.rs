@@ -56,9 +56,14 @@ fn trois_conventions(d: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The summary line: the last line of stderr.
+/// The summary line: the last line of stderr that counts documents
+/// (the output folder and the warnings by rule follow it).
 fn resume(o: &Output) -> String {
-    stderr(o).lines().last().unwrap_or("").to_string()
+    let e = stderr(o);
+    e.lines()
+        .rfind(|l| l.contains(" produit") && l.contains(" en erreur"))
+        .unwrap_or("")
+        .to_string()
 }
 
 fn resume_commence(o: &Output, debut: &str) {
@@ -505,4 +510,85 @@ fn avenant_and_rapport_outputs_are_recorded_in_the_manifest() {
     );
     // The avenant's records are still there.
     assert!(m["sources"].as_object().unwrap().len() == 1, "{m}");
+}
+
+/// A batch of 300 files with warnings (every signatory without a name):
+/// the warnings are counted by rule, not printed one by one, and the whole
+/// output (progress and summary) stays under 30 lines, naming the output
+/// folder. With `--detail-avertissements`, each warning is printed.
+#[test]
+fn a_300_file_batch_with_warnings_prints_at_most_30_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let donnees = dir.path().join("donnees");
+    for i in 0..300 {
+        let (p, _) = synthese::ecrire(&donnees, i, 5, i % 3 == 2).unwrap_or_else(|e| panic!("{e}"));
+        let t = fs::read_to_string(&p).unwrap();
+        // Every signatory's name left blank: one warning each.
+        let mut sans_nom = String::new();
+        for l in t.lines() {
+            match l.find("signataire: {").zip(l.rfind(", nom: ")) {
+                Some((_, n)) => sans_nom.push_str(&format!("{}, nom: ~ }}", &l[..n])),
+                None => sans_nom.push_str(l),
+            }
+            sans_nom.push('\n');
+        }
+        fs::write(&p, sans_nom).unwrap();
+    }
+    let sortie = dir.path().join("out");
+    let o = convflux(&[
+        "generer",
+        s(&donnees),
+        "--sortie",
+        s(&sortie),
+        "--annee",
+        "2024",
+    ]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    let lignes = e.lines().count();
+    eprintln!("lot de 300 fichiers : {lignes} lignes\n{e}");
+    assert!(lignes <= 30, "{lignes} lignes :\n{e}");
+    assert!(e.contains("avertissements par règle"), "{e}");
+    let regle = e
+        .lines()
+        .find(|l| l.starts_with("  signataire sans nom : "))
+        .unwrap_or_else(|| panic!("{e}"));
+    let n: usize = regle
+        .rsplit(" : ")
+        .next()
+        .unwrap()
+        .replace('\u{202f}', "")
+        .parse()
+        .unwrap();
+    assert!(n >= 600, "{regle}");
+    assert!(e.contains(&format!("documents dans {}", s(&sortie))), "{e}");
+    assert!(!e.contains("`nom` absent"), "{e}");
+}
+
+/// On several files, warnings are counted by rule; `--detail-avertissements`
+/// prints each one; a single file named prints them too.
+#[test]
+fn warnings_in_detail_on_request_or_for_a_single_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().join("out");
+    let o = convflux(&["generer", "data/territoire-ouest", "--sortie", s(&sortie)]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert!(!e.contains("`nom` absent"), "{e}");
+    assert!(e.contains("  signataire sans nom : 14"), "{e}");
+    for args in [
+        &[
+            "generer",
+            "data/territoire-ouest",
+            "--detail-avertissements",
+            "--force",
+        ][..],
+        &["generer", "data/territoire-ouest/sidr.yaml", "--force"][..],
+    ] {
+        let o = convflux(&[args, &["--sortie", s(&sortie)]].concat());
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{e}");
+        assert!(e.contains("`nom` absent"), "{args:?}\n{e}");
+        assert!(!e.contains("avertissements par règle"), "{args:?}\n{e}");
+    }
 }

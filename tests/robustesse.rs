@@ -230,7 +230,7 @@ fn cas_hostiles() -> Vec<Cas> {
         Cas {
             nom: "bom-et-erreur",
             octets: bom(&cas04),
-            erreur: Some("patrimoine.logements"),
+            erreur: Some("patrimoine › logements"),
             ligne: Some(37),
         },
         Cas {
@@ -242,7 +242,7 @@ fn cas_hostiles() -> Vec<Cas> {
         Cas {
             nom: "crlf-et-erreur",
             octets: crlf(&cas04_txt),
-            erreur: Some("patrimoine.logements"),
+            erreur: Some("patrimoine › logements"),
             ligne: Some(37),
         },
         Cas {
@@ -262,7 +262,7 @@ fn cas_hostiles() -> Vec<Cas> {
             // Diagnostics count lines as YAML does, a lone CR included.
             nom: "cr-seuls-et-erreur",
             octets: cas04_txt.replace('\n', "\r").into_bytes(),
-            erreur: Some("patrimoine.logements"),
+            erreur: Some("patrimoine › logements"),
             ligne: Some(37),
         },
         Cas {
@@ -284,7 +284,7 @@ fn cas_hostiles() -> Vec<Cas> {
                 )
                 .into_bytes(),
             // Kept as the text written, refused by `validate` at its field.
-            erreur: Some("patrimoine.logements` : nombre trop grand"),
+            erreur: Some("patrimoine › logements : nombre trop grand"),
             ligne: Some(78),
         },
         Cas {

@@ -188,7 +188,10 @@ fn unknown_font_family_is_an_error() {
 Texte."#,
     );
     assert!(err.starts_with("erreur de composition Typst : "), "{err}");
-    assert!(err.contains("unknown font family: arial"), "{err}");
+    assert!(
+        err.contains("police de caractères inconnue : arial"),
+        "{err}"
+    );
     assert!(err.contains("main.typ:"), "{err}");
 }
 

@@ -66,8 +66,14 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
         match c.derniere_annee() {
             // Seed 000 art. 12: 3 years + 2 renewals of 1 year; seed 004 art. 15: 3 + 3 × 1.
             Some(fin) if annee > fin => eprintln!(
-                "erreur : {nom} : pas d'avenant pour {annee} : l'année est hors de la durée de la convention `{}`, dernière année possible {fin} (durée {} ans + {} reconduction(s) de {} an(s) au plus)",
-                c.id, c.duree_ans, c.reconduction.nombre_max, c.reconduction.duree_ans
+                "erreur : {nom} : pas d'avenant pour {annee} : l'année est hors de la durée de la convention `{}`, dernière année possible {fin} ({}durée {} ans + {} reconduction(s) de {} an(s) au plus)",
+                c.id,
+                c.date_fin()
+                    .and_then(|d| crate::francais::date_longue(d.jour, d.mois, d.annee))
+                    .map_or(String::new(), |d| format!("fin au plus tard le {d} ; ")),
+                c.duree_ans,
+                c.reconduction.nombre_max,
+                c.reconduction.duree_ans
             ),
             _ => eprintln!(
                 "erreur : {nom} : pas d'exercice {annee} (exercices : {liste}) ; ajoutez l'exercice {annee} avec son bilan et ses annexes pour produire son avenant"

@@ -5,8 +5,10 @@ mod avenant;
 mod calculer;
 mod generer;
 mod modele;
+mod nouveau;
 mod rapport;
 mod schema;
+mod surveiller;
 mod verifier;
 
 use std::path::PathBuf;
@@ -22,14 +24,21 @@ pub enum Issue {
 }
 
 pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
+    crate::diagnostic::colorer(match cli.couleur {
+        crate::cli::Couleur::Toujours => true,
+        crate::cli::Couleur::Jamais => false,
+        crate::cli::Couleur::Auto => crate::diagnostic::couleur_auto(),
+    });
     match cli.commande {
         Commande::Verifier(a) => verifier::executer(a),
         Commande::Calculer(a) => calculer::executer(a),
         Commande::Generer(a) => generer::executer(a),
+        Commande::Surveiller(a) => surveiller::executer(a),
         Commande::Avenant(a) => avenant::executer(a),
         Commande::Rapport(a) => rapport::executer(a),
         Commande::Schema => schema::executer(),
         Commande::Modele(a) => modele::executer(a),
+        Commande::Nouveau(a) => nouveau::executer(a),
         Commande::Completions(a) => {
             let mut c = crate::cli::commande();
             clap_complete::generate(a.shell, &mut c, "convflux", &mut std::io::stdout());

@@ -2,8 +2,10 @@
 //! diagnostic, a summary line, exit 1 if any file has errors.
 //!
 //! Files are analysed by one plain thread per core (they share an atomic
-//! index); reports are printed by the main thread in the order of the files,
-//! so the output is the same whatever the number of cores.
+//! index); then the stage across files checks what one bailleur grants on
+//! one assiette over all of them; reports are printed by the main thread in
+//! the order of the files, so the output is the same whatever the number of
+//! cores.
 
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
@@ -28,27 +30,40 @@ struct Verdict {
     valide: bool,
 }
 
-fn verifier(f: &Path, borne: &Path, quiet: bool, json: bool) -> Verdict {
-    let analyse = panic::catch_unwind(AssertUnwindSafe(|| {
+/// One file's own analysis; `None` after a panic (reported as an internal error).
+fn analyser(f: &Path, borne: &Path) -> Option<pipeline::Analyse> {
+    panic::catch_unwind(AssertUnwindSafe(|| {
         let mut an = pipeline::analyser_dans(f, borne);
-        if quiet {
-            an.diags.0.retain(|d| d.severity == Severity::Erreur);
-        }
-        Verdict {
-            json: json.then(|| {
-                serde_json::json!({
-                    "fichier": f.display().to_string(),
-                    "valide": an.valide(),
-                    "diagnostics": diagnostic::en_json(&an.diags, &an.source),
-                })
-            }),
-            diagnostics: an.diagnostics_rendus(),
-            erreurs: an.diags.erreurs(),
-            avertissements: an.diags.avertissements(),
-            valide: an.valide(),
-        }
-    }));
-    analyse.unwrap_or_else(|_| Verdict {
+        // Logos are read for their checks; nothing here prints them.
+        an.images.clear();
+        an
+    }))
+    .ok()
+}
+
+fn verdict(f: &Path, an: Option<pipeline::Analyse>, quiet: bool, json: bool) -> Verdict {
+    let analyse = an.and_then(|mut an| {
+        panic::catch_unwind(AssertUnwindSafe(|| {
+            if quiet {
+                an.diags.0.retain(|d| d.severity == Severity::Erreur);
+            }
+            Verdict {
+                json: json.then(|| {
+                    serde_json::json!({
+                        "fichier": f.display().to_string(),
+                        "valide": an.valide(),
+                        "diagnostics": diagnostic::en_json(&an.diags, &an.source),
+                    })
+                }),
+                diagnostics: an.diagnostics_rendus(),
+                erreurs: an.diags.erreurs(),
+                avertissements: an.diags.avertissements(),
+                valide: an.valide(),
+            }
+        }))
+        .ok()
+    });
+    analyse.unwrap_or_else(|| Verdict {
         json: json.then(|| {
             serde_json::json!({
                 "fichier": f.display().to_string(),
@@ -78,49 +93,54 @@ pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
         .map_or(1, |n| n.get())
         .clamp(1, fichiers.len().max(1));
     let suivant = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, Verdict)>();
+    let (tx, rx) = mpsc::channel::<(usize, Option<pipeline::Analyse>)>();
+    let mut analyses: Vec<Option<pipeline::Analyse>> = Vec::new();
     thread::scope(|s| {
         for _ in 0..travailleurs {
             let tx = tx.clone();
-            let (suivant, fichiers, quiet) = (&suivant, &fichiers, a.quiet);
+            let (suivant, fichiers) = (&suivant, &fichiers);
             let chemins = &a.entrees.chemins;
-            let json = a.format == FormatDiagnostics::Json;
             s.spawn(move || {
                 loop {
                     let i = suivant.fetch_add(1, Ordering::Relaxed);
                     let Some(f) = fichiers.get(i) else { break };
-                    if tx
-                        .send((
-                            i,
-                            verifier(f, &crate::modeles::projet::borne(chemins, f), quiet, json),
-                        ))
-                        .is_err()
-                    {
+                    let an = analyser(f, &crate::modeles::projet::borne(chemins, f));
+                    if tx.send((i, an)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(tx);
-        // Print in file order: hold a report until those before it are out.
-        let mut en_attente = BTreeMap::new();
-        let mut prochain = 0;
-        for (i, v) in rx {
-            en_attente.insert(i, v);
-            while let Some(v) = en_attente.remove(&prochain) {
-                match v.json {
-                    Some(j) => entrees_json.push(j),
-                    None => eprint!("{}", v.diagnostics),
-                }
-                erreurs += v.erreurs;
-                avertissements += v.avertissements;
-                if !v.valide {
-                    invalides += 1;
-                }
-                prochain += 1;
-            }
-        }
+        let mut par_indice: BTreeMap<usize, Option<pipeline::Analyse>> = rx.into_iter().collect();
+        analyses = (0..fichiers.len())
+            .map(|i| par_indice.remove(&i).flatten())
+            .collect();
     });
+    // The stage across files: what one bailleur grants on one assiette
+    // over every file given (pipeline::controler_ensemble).
+    let resumes: Vec<_> = analyses
+        .iter()
+        .map(|an| an.as_ref().and_then(pipeline::Analyse::resume))
+        .collect();
+    for (i, ds) in pipeline::controler_ensemble(&resumes) {
+        if let Some(an) = analyses.get_mut(i).and_then(Option::as_mut) {
+            an.ajouter(ds);
+        }
+    }
+    let json = a.format == FormatDiagnostics::Json;
+    for (f, an) in fichiers.iter().zip(analyses) {
+        let v = verdict(f, an, a.quiet, json);
+        match v.json {
+            Some(j) => entrees_json.push(j),
+            None => eprint!("{}", v.diagnostics),
+        }
+        erreurs += v.erreurs;
+        avertissements += v.avertissements;
+        if !v.valide {
+            invalides += 1;
+        }
+    }
     if a.format == FormatDiagnostics::Json {
         // One JSON document on standard output (docs/format.md).
         let sortie = serde_json::json!({

@@ -26,6 +26,14 @@ pub fn logements(x: Decimal, regle: Arrondi) -> Logements {
 /// half to the half, then up). 0 when `den` is 0. Saturates (validated
 /// inputs, bounded in `limites`, never reach it).
 pub fn pourcentage(num: u64, den: u64, decimales: u32) -> Decimal {
+    pourcentage_selon(num, den, decimales, Arrondi::PlusProche)
+}
+
+/// The percentage `100 × num / den` rounded to `decimales` places by
+/// `regle`: nearest (halves up), down or up, on the exact integer
+/// quotient as [`pourcentage`]. The état des lieux' derived rate
+/// (`etat_des_lieux.arrondi_taux`, nearest by default: seed 004).
+pub fn pourcentage_selon(num: u64, den: u64, decimales: u32, regle: Arrondi) -> Decimal {
     if den == 0 {
         return Decimal::ZERO;
     }
@@ -34,7 +42,11 @@ pub fn pourcentage(num: u64, den: u64, decimales: u32) -> Decimal {
     let n = u128::from(num) * 100 * echelle;
     let d = u128::from(den);
     let (q, r) = (n / d, n % d);
-    let q = if 2 * r >= d { q + 1 } else { q };
+    let q = match regle {
+        Arrondi::PlusProche if 2 * r >= d => q + 1,
+        Arrondi::Superieur if r > 0 => q + 1,
+        _ => q,
+    };
     i128::try_from(q)
         .ok()
         .and_then(|q| Decimal::try_from_i128_with_scale(q, decimales).ok())
@@ -89,5 +101,17 @@ mod tests {
         // 100 × 1 / 3 = 33,333… : no digit beyond the precision is kept.
         assert_eq!(pourcentage(1, 3, 4), d("33.3333"));
         assert!(pourcentage(u64::MAX, 1, 4).is_sign_positive());
+    }
+
+    #[test]
+    fn percentage_down_and_up() {
+        // 6 / 43 = 13,953… %
+        assert_eq!(pourcentage_selon(6, 43, 0, Arrondi::Inferieur), d("13"));
+        assert_eq!(pourcentage_selon(6, 43, 1, Arrondi::Inferieur), d("13.9"));
+        assert_eq!(pourcentage_selon(6, 43, 0, Arrondi::Superieur), d("14"));
+        assert_eq!(pourcentage_selon(3, 43, 0, Arrondi::Superieur), d("7"));
+        // Exact: no rounding up.
+        assert_eq!(pourcentage_selon(1, 4, 0, Arrondi::Superieur), d("25"));
+        assert_eq!(pourcentage_selon(1, 8, 0, Arrondi::PlusProche), d("13"));
     }
 }

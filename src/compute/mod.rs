@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::model::citation::{Citation, Source, Texte};
 use crate::model::{
     Annexe, Arrondi, Convention, Deduction, EtatDesLieux, Exclusion, Logements, Modele, Mutations,
-    Rotation, Taux,
+    Programme, Rotation, Taux,
 };
 
 /// One step of the computation, with its legal source.
@@ -129,6 +129,9 @@ pub struct DroitsEtatDesLieux {
     pub reserves: Vec<(String, Logements)>,
     /// Derived rate per guarantor, percent, rounded to the convention's precision.
     pub taux: Vec<(String, TauxExact)>,
+    /// The programmes first let this year (`exercices[].programmes_nouveaux`,
+    /// in stock for that letting): their rights, computed as the others'.
+    pub premiere_location: Vec<DroitsProgramme>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -165,7 +168,16 @@ impl Flux {
 
 /// Computes every annex of the exercise `annee` (none if the year is absent).
 pub fn calculer(c: &Convention, annee: i32) -> Flux {
-    let edl = c.etat_des_lieux.as_ref().map(droits_etat_des_lieux);
+    let edl = c.etat_des_lieux.as_ref().map(|e| {
+        let mut d = droits_etat_des_lieux(e, &c.programmes_etat_des_lieux(annee));
+        d.premiere_location = c.exercice(annee).map_or(Vec::new(), |x| {
+            x.programmes_nouveaux
+                .iter()
+                .map(|p| droits_programme(e, p).0)
+                .collect()
+        });
+        d
+    });
     let annexes = c
         .exercice(annee)
         .map(|e| {
@@ -322,17 +334,48 @@ pub fn taux_rotation(r: &Rotation) -> Decimal {
     }
 }
 
-/// Reserved units of each guarantor per programme: total × quotité × share,
-/// rounded to the unit (nearest, halves up); derived rate = Σ reserved / Σ
-/// units, rounded to the état des lieux' precision. Seed 004 annex 1:
-/// 26 × 20 % × 68 % = 3,536 → 4; 6 / 43 = 13,95 % → 14 %.
-pub fn droits_etat_des_lieux(e: &EtatDesLieux) -> DroitsEtatDesLieux {
+/// Reserved units of each guarantor in one programme: total × quotité ×
+/// share, made whole by the état des lieux' rule (nearest, halves up, by
+/// default: seed 004 annex 1, 26 × 20 % × 68 % = 3,536 → 4; down in the
+/// Rouen deliberation of 2019, 114 × 20 % = 22,8 → 22). No legal formula
+/// (DROIT.md: practice). Returns the programme's rights and its units.
+pub fn droits_programme(e: &EtatDesLieux, p: &Programme) -> (DroitsProgramme, u64) {
+    let t: u64 = p.financements.iter().map(|(_, n)| u64::from(n.0)).sum();
+    let mut res = Vec::new();
+    let mut exacts = Vec::new();
+    for g in &e.garants {
+        let part = p
+            .parts
+            .iter()
+            .find(|(id, _)| *id == g.id.v)
+            .map_or(Decimal::ZERO, |(_, t)| t.v.fraction());
+        let exact = produit(produit(Decimal::from(t), e.quotite.v.fraction()), part);
+        let n = arrondi::logements(exact, e.arrondi);
+        res.push((g.id.v.clone(), n));
+        exacts.push((g.id.v.clone(), exact.normalize().to_string()));
+    }
+    (
+        DroitsProgramme {
+            total: Logements(sature(t)),
+            reserves: res,
+            reserves_exacts: exacts,
+        },
+        t,
+    )
+}
+
+/// The état des lieux of one year, over `programmes`
+/// ([`Convention::programmes_etat_des_lieux`]): each programme's rights
+/// ([`droits_programme`]); derived rate = Σ reserved / Σ units, rounded to
+/// the état des lieux' precision by its `arrondi_taux` (nearest by
+/// default: seed 004 annex 1, 6 / 43 = 13,95 % → 14 %).
+pub fn droits_etat_des_lieux(e: &EtatDesLieux, liste: &[&Programme]) -> DroitsEtatDesLieux {
     let mut programmes = Vec::new();
     let mut total = 0u64;
     let mut par_fin: Vec<(String, u64)> = Vec::new();
     let mut reserves: Vec<(String, u64)> = e.garants.iter().map(|g| (g.id.v.clone(), 0)).collect();
-    for p in &e.programmes {
-        let t: u64 = p.financements.iter().map(|(_, n)| u64::from(n.0)).sum();
+    for p in liste {
+        let (droits, t) = droits_programme(e, p);
         total += t;
         for (f, n) in &p.financements {
             match par_fin.iter_mut().find(|(k, _)| k == f) {
@@ -340,27 +383,12 @@ pub fn droits_etat_des_lieux(e: &EtatDesLieux) -> DroitsEtatDesLieux {
                 None => par_fin.push((f.clone(), u64::from(n.0))),
             }
         }
-        let mut res = Vec::new();
-        let mut exacts = Vec::new();
-        for g in &e.garants {
-            let part = p
-                .parts
-                .iter()
-                .find(|(id, _)| *id == g.id.v)
-                .map_or(Decimal::ZERO, |(_, t)| t.v.fraction());
-            let exact = produit(produit(Decimal::from(t), e.quotite.v.fraction()), part);
-            let n = arrondi::logements(exact, Arrondi::PlusProche);
-            if let Some((_, s)) = reserves.iter_mut().find(|(k, _)| *k == g.id.v) {
+        for (id, n) in &droits.reserves {
+            if let Some((_, s)) = reserves.iter_mut().find(|(k, _)| k == id) {
                 *s += u64::from(n.0);
             }
-            res.push((g.id.v.clone(), n));
-            exacts.push((g.id.v.clone(), exact.normalize().to_string()));
         }
-        programmes.push(DroitsProgramme {
-            total: Logements(sature(t)),
-            reserves: res,
-            reserves_exacts: exacts,
-        });
+        programmes.push(droits);
     }
     let taux = reserves
         .iter()
@@ -374,7 +402,7 @@ pub fn droits_etat_des_lieux(e: &EtatDesLieux) -> DroitsEtatDesLieux {
                 id.clone(),
                 TauxExact {
                     exact,
-                    arrondi: arrondi::pourcentage(*n, total, e.precision),
+                    arrondi: arrondi::pourcentage_selon(*n, total, e.precision, e.arrondi_taux),
                 },
             )
         })
@@ -391,6 +419,7 @@ pub fn droits_etat_des_lieux(e: &EtatDesLieux) -> DroitsEtatDesLieux {
             .map(|(k, v)| (k, Logements(sature(v))))
             .collect(),
         taux,
+        premiere_location: Vec::new(),
     }
 }
 
@@ -640,6 +669,7 @@ mod tests {
         use crate::model::{EtatDesLieux, Garant, Programme};
         let sp = |t: &str| Sp::new(Taux(d(t)), Span::default());
         let prog = |code: &str, fin: &[(&str, u32)], cam: &str, lc: &str| Programme {
+            contrepartie: crate::model::Contrepartie::Garantie,
             commune: "LE CENDRE".into(),
             residence: code.into(),
             code: code.into(),
@@ -655,6 +685,8 @@ mod tests {
         let e = EtatDesLieux {
             quotite: sp("20"),
             precision: 0,
+            arrondi: Arrondi::PlusProche,
+            arrondi_taux: Arrondi::PlusProche,
             garants: ["cam", "le-cendre"]
                 .iter()
                 .map(|g| Garant {
@@ -669,7 +701,7 @@ mod tests {
             ],
             taux_declares: vec![],
         };
-        let r = droits_etat_des_lieux(&e);
+        let r = droits_etat_des_lieux(&e, &e.programmes.iter().collect::<Vec<_>>());
         let reserves: Vec<Vec<u32>> = r
             .programmes
             .iter()
@@ -696,6 +728,25 @@ mod tests {
         assert_eq!(r.taux[0].1.arrondi, d("14"));
         assert_eq!(r.taux[1].1.arrondi, d("7"));
         assert_eq!(r.taux[0].1.exact.round_dp(4), d("13.9535"));
+
+        // The Rouen deliberation of 2019: 114 units × 20 % = 22,8, « soit
+        // 22 logements »: rounded down by the état des lieux' rule.
+        let mut rouen = e.clone();
+        rouen.garants.truncate(1);
+        rouen.arrondi = Arrondi::Inferieur;
+        let mut p = prog("ROUEN", &[("PLUS", 114)], "100", "0");
+        p.parts.truncate(1);
+        let r = droits_etat_des_lieux(&rouen, &[&p]);
+        assert_eq!(r.programmes[0].reserves_exacts[0].1, "22.8");
+        assert_eq!(r.reserves[0].1, Logements(22));
+        // 22 / 114 = 19,30 %: 19 % to the nearest, 20 % rounded up.
+        assert_eq!(r.taux[0].1.arrondi, d("19"));
+        rouen.arrondi_taux = Arrondi::Superieur;
+        let r = droits_etat_des_lieux(&rouen, &[&p]);
+        assert_eq!(r.taux[0].1.arrondi, d("20"));
+        rouen.arrondi = Arrondi::PlusProche;
+        let r = droits_etat_des_lieux(&rouen, &[&p]);
+        assert_eq!(r.reserves[0].1, Logements(23));
     }
 
     // Every step cites something in either model, resolved for the model:

@@ -378,10 +378,87 @@ pub struct Declare {
     pub taux_rapport: Option<Sp<Taux>>,
 }
 
+/// The kind of territory an assiette covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NatureTerritoire {
+    Commune,
+    Epci,
+    /// The convention's territory (`territoire.nom`): the default assiette
+    /// of a réservataire that is neither a commune nor an EPCI.
+    Territoire,
+}
+
+impl NatureTerritoire {
+    pub fn libelle(self) -> &'static str {
+        match self {
+            NatureTerritoire::Commune => "commune",
+            NatureTerritoire::Epci => "EPCI",
+            NatureTerritoire::Territoire => "territoire",
+        }
+    }
+}
+
+/// The territory of an annex's assiette: whose parc the rate applies to.
+/// Written `assiette: { commune: "Le Port", insee: "97407" }` or
+/// `{ epci: …, insee: … }`; by default the réservataire's own territory
+/// ([`Convention::assiette`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assiette {
+    pub nature: NatureTerritoire,
+    pub nom: String,
+    /// The INSEE code of a commune (5 characters), the code of an EPCI in
+    /// INSEE's lists (its SIREN, 9 digits), when given.
+    pub code: Option<String>,
+    /// Where it is written; `None`: the default.
+    pub span: Option<Span>,
+}
+
+impl Assiette {
+    /// What identifies the territory across files: its code when given,
+    /// else its kind and its name without case, typographic apostrophes or
+    /// repeated spaces.
+    pub fn cle(&self) -> String {
+        match &self.code {
+            Some(c) => format!("{}#{}", self.nature.libelle(), c.trim().to_uppercase()),
+            None => format!("{}:{}", self.nature.libelle(), normaliser_nom(&self.nom)),
+        }
+    }
+
+    /// « la commune Le Port (97407) », « l'EPCI … », « le territoire … ».
+    pub fn libelle(&self) -> String {
+        let article = match self.nature {
+            NatureTerritoire::Commune => "la ",
+            NatureTerritoire::Epci => "l'",
+            NatureTerritoire::Territoire => "le ",
+        };
+        match &self.code {
+            Some(c) => format!("{article}{} {} ({c})", self.nature.libelle(), self.nom),
+            None => format!("{article}{} {}", self.nature.libelle(), self.nom),
+        }
+    }
+}
+
+/// A name compared without case, typographic apostrophes or repeated spaces
+/// (« Territoire de l’Ouest » = « territoire de l'ouest »).
+pub fn normaliser_nom(s: &str) -> String {
+    s.replace(['\u{2019}', '\u{2018}'], "'")
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Annexe {
     pub reservataire: Sp<String>,
     pub perimetre: String,
+    /// The territory of the assiette as written; `None`: the default
+    /// ([`Convention::assiette`]).
+    pub assiette: Option<Assiette>,
+    /// The préfet's sub-share for civil and military State agents, percent
+    /// of the flow (part of `taux`; réservataires of nature `prefet` only).
+    pub taux_agents: Option<Sp<Taux>>,
     pub patrimoine: Patrimoine,
     pub exclusions: BTreeMap<Exclusion, Sp<Logements>>,
     pub rotation: Rotation,
@@ -404,6 +481,11 @@ pub struct Exercice {
     pub avenant: Option<bilan::Avenant>,
     /// Illustrative figures, not real ones: every document says so.
     pub illustratif: bool,
+    /// Programmes first let this year: managed in stock for their first
+    /// letting (their `reserves` are those stock reservations), they join
+    /// the état des lieux, in flux, from the next exercise on (seed 004
+    /// art. 7; seed 000's council report).
+    pub programmes_nouveaux: Vec<Programme>,
     pub span: Span,
 }
 
@@ -413,8 +495,22 @@ pub struct Garant {
     pub nom: String,
 }
 
+/// What a programme's reservation rights were granted in return for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Contrepartie {
+    /// The guarantee of the programme's loans (garantie d'emprunt): under
+    /// the 20 % cap per programme of the collectivités' rights.
+    #[default]
+    Garantie,
+    /// A subsidy, land or anything else: outside that cap.
+    Autre,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Programme {
+    /// What its rights were granted in return for (`contrepartie`).
+    pub contrepartie: Contrepartie,
     pub commune: String,
     pub residence: String,
     pub code: String,
@@ -435,6 +531,11 @@ pub struct EtatDesLieux {
     pub quotite: Sp<Taux>,
     /// Decimals kept in the derived rate (0 in seed 004: 14 %, 7 %).
     pub precision: u32,
+    /// How reserved units become whole (nearest in seed 004; down in the
+    /// Rouen deliberation of 2019: 114 × 20 % = 22,8 → 22).
+    pub arrondi: Arrondi,
+    /// How the derived rate is rounded to `precision` (nearest in seed 004).
+    pub arrondi_taux: Arrondi,
     pub garants: Vec<Garant>,
     pub programmes: Vec<Programme>,
     /// Rates as printed, cross-checked.
@@ -495,6 +596,51 @@ impl Convention {
         self.reservataires.iter().find(|r| r.id.v == id)
     }
 
+    /// The territory of an annex's assiette: as written, else the
+    /// réservataire's own territory (a commune or an EPCI) for this
+    /// bailleur, else the convention's territory (CCH art. R. 441-5-3: the
+    /// perimeter of a commune's or an EPCI's convention is its territory).
+    pub fn assiette(&self, a: &Annexe) -> Assiette {
+        if let Some(x) = &a.assiette {
+            return x.clone();
+        }
+        let r = self.reservataire(&a.reservataire.v);
+        match r.map(|r| (r.nature, &r.nom)) {
+            Some((Nature::Commune, nom)) => Assiette {
+                nature: NatureTerritoire::Commune,
+                nom: nom.clone(),
+                code: None,
+                span: None,
+            },
+            Some((Nature::Epci, nom)) => Assiette {
+                nature: NatureTerritoire::Epci,
+                nom: nom.clone(),
+                code: None,
+                span: None,
+            },
+            _ => Assiette {
+                nature: NatureTerritoire::Territoire,
+                nom: self.territoire.nom.clone(),
+                code: None,
+                span: None,
+            },
+        }
+    }
+
+    /// The programmes of the état des lieux of year `annee`: those of
+    /// `etat_des_lieux`, then the new programmes of earlier exercises
+    /// (first let in stock, in flux afterwards), in file order.
+    pub fn programmes_etat_des_lieux(&self, annee: i32) -> Vec<&Programme> {
+        let Some(e) = &self.etat_des_lieux else {
+            return Vec::new();
+        };
+        let mut v: Vec<&Programme> = e.programmes.iter().collect();
+        for ex in self.exercices.iter().filter(|x| x.annee.v < annee) {
+            v.extend(&ex.programmes_nouveaux);
+        }
+        v
+    }
+
     pub fn exercice(&self, annee: i32) -> Option<&Exercice> {
         self.exercices.iter().find(|e| e.annee.v == annee)
     }
@@ -503,17 +649,37 @@ impl Convention {
         self.exercices.iter().map(|e| e.annee.v).min()
     }
 
-    /// Last year the convention can reach with every tacit renewal
-    /// (seed 000 art. 12: 3 years + 2 × 1 year; seed 004 art. 15: 3 + 3 × 1).
-    pub fn derniere_annee(&self) -> Option<i32> {
+    /// The day the convention ends with every tacit renewal, when its start
+    /// is known (its date of effect, or its date of signature): the day
+    /// before the same date that many years later (seed 004 art. 6: three
+    /// years from signature, signed 3 July 2024 with three renewals of one
+    /// year: 2 July 2030). The convention's own duration (DROIT.md).
+    pub fn date_fin(&self) -> Option<Date> {
         let debut = match &self.date_effet {
-            DateEffet::Date(d) => d.annee,
-            DateEffet::ALaSignature => match self.date_signature {
-                Some(d) => d.annee,
-                None => self.premiere_annee()?,
-            },
+            DateEffet::Date(d) => *d,
+            DateEffet::ALaSignature => self.date_signature?,
         };
-        let ans = self.duree_ans + self.reconduction.duree_ans * self.reconduction.nombre_max;
-        Some(debut + ans as i32 - 1)
+        Some(debut.fin_periode(self.duree_totale()))
+    }
+
+    /// The initial duration and every renewal, in years.
+    pub fn duree_totale(&self) -> u32 {
+        self.duree_ans.saturating_add(
+            self.reconduction
+                .duree_ans
+                .saturating_mul(self.reconduction.nombre_max),
+        )
+    }
+
+    /// Last year the convention can reach with every tacit renewal
+    /// (seed 000 art. 12: 3 years + 2 × 1 year; seed 004 art. 15: 3 + 3 × 1):
+    /// the year of [`Convention::date_fin`]; when it starts at an unknown
+    /// signature date, counted in calendar years from the first exercise.
+    pub fn derniere_annee(&self) -> Option<i32> {
+        if let Some(f) = self.date_fin() {
+            return Some(f.annee);
+        }
+        let ans = i32::try_from(self.duree_totale()).unwrap_or(i32::MAX);
+        Some(self.premiere_annee()?.saturating_add(ans).saturating_sub(1))
     }
 }

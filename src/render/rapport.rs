@@ -112,10 +112,20 @@ pub struct DureeVue {
     pub reconduction_duree_ans: u32,
     pub reconduction_max: u32,
     pub derniere_annee: Option<i32>,
+    /// The day they end with every renewal (ISO), when their start date is known.
+    pub date_fin: Option<String>,
 }
 
-/// Duration, start, renewals and last year of a convention.
-type CleDuree = (u32, bool, Option<String>, u32, u32, Option<i32>);
+/// Duration, start, renewals, last year and end date of a convention.
+type CleDuree = (
+    u32,
+    bool,
+    Option<String>,
+    u32,
+    u32,
+    Option<i32>,
+    Option<String>,
+);
 
 fn majuscule(s: &str) -> String {
     let mut c = s.chars();
@@ -204,21 +214,25 @@ pub fn construire(r: &Rapport) -> RapportVue {
                 c.reconduction.duree_ans,
                 c.reconduction.nombre_max,
                 c.derniere_annee(),
+                c.date_fin().map(|d| d.iso()),
             ))
             .or_default()
             .push(c.bailleur.nom.clone());
     }
     let durees = durees
         .into_iter()
-        .map(|((d, s, debut, rd, rm, fin), bailleurs)| DureeVue {
-            bailleurs,
-            duree_ans: d,
-            a_la_signature: s,
-            debut,
-            reconduction_duree_ans: rd,
-            reconduction_max: rm,
-            derniere_annee: fin,
-        })
+        .map(
+            |((d, s, debut, rd, rm, fin, date_fin), bailleurs)| DureeVue {
+                bailleurs,
+                duree_ans: d,
+                a_la_signature: s,
+                debut,
+                reconduction_duree_ans: rd,
+                reconduction_max: rm,
+                derniere_annee: fin,
+                date_fin,
+            },
+        )
         .collect();
     let mut avenants: Vec<u32> = r.lignes.iter().filter_map(|l| l.avenant).collect();
     avenants.sort_unstable();

@@ -134,6 +134,9 @@ pub struct ConventionVue {
     pub reconduction_duree_ans: u32,
     pub reconduction_max: u32,
     pub derniere_annee: Option<i32>,
+    /// The day it ends with every renewal (ISO), when its start date is
+    /// known ([`Convention::date_fin`]).
+    pub date_fin: Option<String>,
     pub premiere_annee: i32,
     /// Year of the first bilan: the year after the first exercise (seed 000 art. 8).
     pub premier_bilan: i32,
@@ -469,8 +472,11 @@ fn annexe(c: &Convention, a: &Annexe, f: &FluxAnnexe) -> AnnexeVue {
 
 fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
     let (e, d) = (c.etat_des_lieux.as_ref()?, f.etat_des_lieux.as_ref()?);
+    // The état des lieux of this year: with the new programmes of earlier
+    // exercises, now in flux (Convention::programmes_etat_des_lieux).
+    let programmes = c.programmes_etat_des_lieux(f.annee);
     let mut financements: Vec<String> = Vec::new();
-    for p in &e.programmes {
+    for p in &programmes {
         for (k, _) in &p.financements {
             if !financements.contains(k) {
                 financements.push(k.clone());
@@ -487,8 +493,7 @@ fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
                 nom: g.nom.clone(),
             })
             .collect(),
-        programmes: e
-            .programmes
+        programmes: programmes
             .iter()
             .zip(&d.programmes)
             .map(|(p, dp)| ProgrammeVue {
@@ -621,6 +626,7 @@ pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &
             reconduction_duree_ans: c.reconduction.duree_ans,
             reconduction_max: c.reconduction.nombre_max,
             derniere_annee: c.derniere_annee(),
+            date_fin: c.date_fin().map(|d| d.iso()),
             premiere_annee: premiere,
             premier_bilan: premiere + 1,
             annees: (annee_debut..annee_debut + c.duree_ans as i32).collect(),

@@ -555,6 +555,48 @@ impl World for DocumentWorld<'_> {
     }
 }
 
+/// Typst's messages are English and free text (no kind to render from):
+/// the ones a template author meets most are said in French, their names
+/// and types kept; any other is quoted as Typst's own words.
+fn en_francais(message: &str) -> String {
+    const FORMES: &[(&str, &str)] = &[
+        ("unknown variable: ", "variable inconnue : "),
+        ("unknown font family: ", "police de caractères inconnue : "),
+        (
+            "file not found (searched at ",
+            "fichier introuvable (cherché à ",
+        ),
+        ("cannot add ", "addition impossible : "),
+        ("cannot subtract ", "soustraction impossible : "),
+        ("cannot multiply ", "multiplication impossible : "),
+        ("cannot divide ", "division impossible : "),
+        ("cannot join ", "concaténation impossible : "),
+        ("while calling ", "lors de l'appel de "),
+        (
+            "error occurred in this call of function ",
+            "erreur dans cet appel de la fonction ",
+        ),
+        ("expected ", "attendu : "),
+        ("unknown field ", "champ inconnu "),
+        ("assertion failed", "assertion non vérifiée"),
+        ("unclosed delimiter", "délimiteur jamais refermé"),
+        ("unclosed string", "chaîne jamais refermée"),
+        ("unexpected ", "inattendu : "),
+        ("package not found", "paquet introuvable"),
+    ];
+    for (en, fr) in FORMES {
+        if let Some(reste) = message.strip_prefix(en) {
+            // « integer and string », « integer, found string »: Typst's type
+            // names stay, the joining words become French.
+            let reste = reste
+                .replace(", found ", " ; trouvé : ")
+                .replace(" and ", " et ");
+            return format!("{fr}{reste}");
+        }
+    }
+    format!("Typst indique « {message} »")
+}
+
 /// Renders a diagnostic in French with its file, line:column and source line.
 ///
 /// ```text
@@ -567,7 +609,7 @@ impl World for DocumentWorld<'_> {
 ///    = trace : while calling `signatures` (main.typ:40:2)
 /// ```
 fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> String {
-    let mut out = format!("{prefix}{}", diag.message);
+    let mut out = format!("{prefix}{}", en_francais(&diag.message));
     let located = locate(world, diag.span);
     let width = located.as_ref().map_or(1, |l| l.line.to_string().len());
     let pad = " ".repeat(width);
@@ -586,13 +628,17 @@ fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> Strin
     }
     // Typst's hints about the CLI's `--root` do not apply: the sandbox is fixed here.
     for hint in diag.hints.iter().filter(|hint| !hint.v.contains("--root")) {
-        let _ = write!(out, "\n{pad} = indice : {}", hint.v);
+        let _ = write!(out, "\n{pad} = indice : {}", en_francais(&hint.v));
         if let Some(l) = locate(world, hint.span) {
             let _ = write!(out, " ({}:{}:{})", l.file, l.line, l.column);
         }
     }
     for point in &diag.trace {
-        let _ = write!(out, "\n{pad} = trace : {}", point.v);
+        let _ = write!(
+            out,
+            "\n{pad} = trace : {}",
+            en_francais(&point.v.to_string())
+        );
         if let Some(l) = locate(world, point.span.into()) {
             let _ = write!(out, " ({}:{}:{})", l.file, l.line, l.column);
         }
@@ -774,7 +820,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with(ERROR_PREFIX), "{err}");
-        assert!(err.contains("unknown variable: montant_inconnu"), "{err}");
+        assert!(err.contains("variable inconnue : montant_inconnu"), "{err}");
         assert!(err.contains("main.typ:3:10"), "{err}");
         assert!(err.contains("3 │ #let x = montant_inconnu"), "{err}");
         assert!(err.ends_with("  │          ^^^^^^^^^^^^^^^"), "{err}");
@@ -798,7 +844,7 @@ mod tests {
         assert!(err.contains("templates/lib/essai.typ:3:3"), "{err}");
         assert!(err.contains("3 │   x + \"a\""), "{err}");
         assert!(
-            err.contains("= trace : while calling `total` (main.typ:3:2)"),
+            err.contains("= trace : lors de l'appel de `total` (main.typ:3:2)"),
             "{err}"
         );
 

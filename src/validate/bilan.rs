@@ -156,7 +156,8 @@ fn bilan(l: &mut Lecteur, n: &Node, chemin: &str, annee: Option<i32>) -> Option<
     // seed 000 art. 8, seed 004 art. 14). Late is not void: a warning.
     if b.en_retard() {
         l.erreur(
-            Diagnostic::avertissement(
+            Diagnostic::avertissement_de(
+                "bilan reçu après le 28 février",
                 format!(
                     "bilan de {revue} reçu le {}, après le 28 février {annee}",
                     fr_date(b.recu_le.v)
@@ -496,7 +497,7 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
         }
         match &e.bilan {
             None => l.erreur(
-                Diagnostic::avertissement(
+                Diagnostic::avertissement_de("exercice sans bilan de l'année précédente", 
                     format!(
                         "exercice {annee} sans bilan de {} : l'avenant n'en donnera ni le résumé ni la date",
                         annee - 1
@@ -536,7 +537,7 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
                         p.annee.v == b.annee && !p.annexes.iter().any(|a| a.reservataire.v == id)
                     }) {
                         l.erreur(
-                            Diagnostic::avertissement(
+                            Diagnostic::avertissement_de("bilan d'un réservataire sans annexe", 
                                 format!(
                                     "bilan de `{id}` sans annexe en {} : aucun engagement auquel le comparer",
                                     b.annee
@@ -553,7 +554,8 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
             && p.annee.v != annee - 1
         {
             l.erreur(
-                Diagnostic::avertissement(
+                Diagnostic::avertissement_de(
+                    "exercice précédent absent",
                     format!(
                         "exercice {annee} : pas d'exercice {} ; l'avenant compare avec {}",
                         annee - 1,

@@ -24,6 +24,9 @@ use crate::validate::limites::{
 #[derive(Default)]
 pub struct Lecteur {
     pub diags: Diagnostics,
+    /// Required fields found missing: (path, index of their diagnostic), so
+    /// that a misspelt key and the field it misses make one diagnostic.
+    manquants: Vec<(String, usize)>,
     /// Characters of text read so far (see [`TEXTES_TOTAL_MAX`]).
     caracteres: usize,
 }
@@ -66,6 +69,52 @@ pub fn joindre(chemin: &str, cle: &str) -> String {
     }
 }
 
+/// The date meant by a date written in words (« 31 décembre 2022 »,
+/// « 1er janvier 2024 ») or day first with dashes or dots (`31-12-2022`,
+/// `31.12.2022`), as `AAAA-MM-JJ`; `None` if it is not such a date.
+pub fn suggestion_date(t: &str) -> Option<String> {
+    let t = t.trim().to_lowercase();
+    let mots: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '.' || c == '/')
+        .filter(|m| !m.is_empty())
+        .collect();
+    let [jour, mois, annee] = match mots[..] {
+        // Year first with slashes or dots: `2022/12/31`.
+        [a, m, j] if a.len() == 4 => [j, m, a],
+        [j, m, a] => [j, m, a],
+        _ => return None,
+    };
+    let jour: u8 = jour.trim_end_matches("er").parse().ok()?;
+    let sans_accent = |m: &str| m.replace(['é', 'è', 'ê'], "e").replace('û', "u");
+    let mois: u8 = match mois.parse::<u8>() {
+        Ok(m) => m,
+        Err(_) => {
+            let i = crate::francais::MOIS
+                .iter()
+                .position(|m| sans_accent(m) == sans_accent(mois))?;
+            u8::try_from(i + 1).ok()?
+        }
+    };
+    let annee: i32 = annee.parse().ok()?;
+    let iso = format!("{annee:04}-{mois:02}-{jour:02}");
+    // Only a date that exists, and not what was written already.
+    (Date::parse(&iso).is_some() && iso != t).then_some(iso)
+}
+
+/// The whole number meant by one written with spaces between thousands
+/// (« 1 887 », with a space, a no-break or a narrow no-break space).
+pub fn suggestion_entier(t: &str) -> Option<String> {
+    let t = t.trim();
+    let groupes: Vec<&str> = t.split([' ', '\u{a0}', '\u{202f}']).collect();
+    let bien_groupe = groupes.len() > 1
+        && groupes
+            .iter()
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        && groupes[0].len() <= 3
+        && groupes[1..].iter().all(|g| g.len() == 3);
+    bien_groupe.then(|| groupes.concat())
+}
+
 /// A value quoted in a message, cut after 30 characters.
 fn court(t: &str) -> String {
     if t.chars().count() > 30 {
@@ -93,10 +142,29 @@ impl Lecteur {
         self.diags.push(d);
     }
 
+    /// Adds to the last diagnostic the value the user most likely meant.
+    fn suggerer(&mut self, valeur: &str) {
+        if let Some(d) = self.diags.0.last_mut() {
+            d.label = format!("écrivez {valeur}");
+            d.notes.push(format!("vouliez-vous dire `{valeur}` ?"));
+        }
+    }
+
     fn type_invalide(&mut self, n: &Node, chemin: &str, attendu: &str) {
+        if chemin.is_empty() {
+            self.diags.push(
+                Diagnostic::erreur(
+                    format!("le document : {} n'est pas {attendu}", extrait(n)),
+                    Some(n.span),
+                )
+                .label(format!("attendu : {attendu}"))
+                .note("voir docs/format.md pour la structure attendue"),
+            );
+            return;
+        }
         self.diags.push(
             Diagnostic::erreur(
-                format!("`{chemin}` : {attendu} attendu, trouvé {}", extrait(n)),
+                format!("`{chemin}` : {} n'est pas {attendu}", extrait(n)),
                 Some(n.span),
             )
             .label(format!("attendu : {attendu}"))
@@ -159,7 +227,7 @@ impl Lecteur {
                 let chemin = joindre(&t.chemin, cle);
                 self.diags.push(
                     Diagnostic::erreur(
-                        format!("`{chemin}` est vide : {attendu} attendu"),
+                        format!("`{chemin}` est vide ; attendu : {attendu}"),
                         Some(n.span),
                     )
                     .label("valeur manquante")
@@ -174,6 +242,7 @@ impl Lecteur {
                 } else {
                     t.node.cle
                 };
+                self.manquants.push((chemin.clone(), self.diags.0.len()));
                 self.diags.push(
                     Diagnostic::erreur(
                         format!("champ obligatoire manquant : `{chemin}`"),
@@ -199,6 +268,26 @@ impl Lecteur {
                 .map(|c| (strsim::jaro_winkler(c, &e.key), *c))
                 .filter(|(s, _)| *s > 0.8)
                 .max_by(|a, b| a.0.total_cmp(&b.0));
+            // A misspelt required key: one diagnostic, where the old
+            // « champ manquant » was, saying both.
+            if let Some((_, c)) = proche {
+                let voulu = joindre(&t.chemin, c);
+                if let Some(k) = self.manquants.iter().position(|(m, _)| *m == voulu) {
+                    let (_, i) = self.manquants.swap_remove(k);
+                    if let Some(d) = self.diags.0.get_mut(i) {
+                        *d = Diagnostic::erreur(
+                            format!(
+                                "clé `{}` inconnue : vouliez-vous dire `{c}` ? (champ obligatoire)",
+                                e.key
+                            ),
+                            Some(e.key_span),
+                        )
+                        .label(format!("écrivez `{c}`"))
+                        .note(format!("champ obligatoire manquant : `{voulu}`"));
+                        continue;
+                    }
+                }
+            }
             let mut d = Diagnostic::erreur(format!("clé inconnue : `{chemin}`"), Some(e.key_span))
                 .label("clé inconnue");
             if let Some((_, c)) = proche {
@@ -414,6 +503,13 @@ impl Lecteur {
     pub fn entier(&mut self, n: &Node, chemin: &str, max: u64, attendu: &str) -> Option<u64> {
         let texte = match &n.value {
             Value::Nombre(t) => t.replace('_', ""),
+            Value::Texte(t) => {
+                self.type_invalide(n, chemin, attendu);
+                if let Some(s) = suggestion_entier(t) {
+                    self.suggerer(&s);
+                }
+                return None;
+            }
             _ => {
                 self.type_invalide(n, chemin, attendu);
                 return None;
@@ -445,7 +541,7 @@ impl Lecteur {
                 };
                 self.diags.push(
                     Diagnostic::erreur(
-                        format!("`{chemin}` : {quoi} ({texte}), {attendu} attendu"),
+                        format!("`{chemin}` : {quoi} ({texte}) ; attendu : {attendu}"),
                         Some(n.span),
                     )
                     .label(format!("attendu : {attendu}"))
@@ -514,6 +610,27 @@ impl Lecteur {
                 None
             }
             Some(d) if d >= Decimal::ZERO && d <= Decimal::ONE_HUNDRED => {
+                if let Some(x) = taux_en_fraction(d, &texte) {
+                    let fr = crate::francais::exact;
+                    self.diags.push(
+                        Diagnostic::avertissement(
+                            format!(
+                                "`{chemin}` : {} % ressemble à une fraction : vouliez-vous dire {} % ?",
+                                fr(d),
+                                fr(x)
+                            ),
+                            Some(n.span),
+                        )
+                        .label(format!("vouliez-vous dire {} % ?", fr(x)))
+                        .note(format!(
+                            "un taux s'écrit en pourcentage : {} ou \"{} %\" ; si {} % est bien le taux voulu, écrivez \"{} %\" avec le signe %",
+                            x.normalize(),
+                            fr(x),
+                            fr(d),
+                            fr(d)
+                        )),
+                    );
+                }
                 Some(Sp::new(Taux(d), n.span))
             }
             Some(d) => {
@@ -632,6 +749,9 @@ impl Lecteur {
                 Some(d) => Some(Sp::new(d, n.span)),
                 None => {
                     self.type_invalide(n, chemin, attendu);
+                    if let Some(s) = suggestion_date(t) {
+                        self.suggerer(&s);
+                    }
                     None
                 }
             },
@@ -703,6 +823,32 @@ impl Lecteur {
     }
 }
 
+/// A rate written like a fraction (`0.0682` for 6,82 %): strictly between
+/// 0 and 1, without a `%` sign. Returns the percentage it probably means
+/// (× 100). Rates of conventions are percentages of a few units (rotation
+/// 4 to 12 %, réservataires 1 to 30 %); below 1 % without a sign is
+/// implausible. No legal rule: a check of the file format.
+pub fn taux_en_fraction(d: Decimal, texte: &str) -> Option<Decimal> {
+    (d > Decimal::ZERO && d < Decimal::ONE && !texte.contains('%'))
+        .then(|| (d * Decimal::ONE_HUNDRED).normalize())
+}
+
+#[cfg(test)]
+mod test_taux_en_fraction {
+    use super::*;
+
+    #[test]
+    fn a_rate_below_one_without_percent_sign_looks_like_a_fraction() {
+        let d = |s: &str| parse_decimal(s).unwrap();
+        assert_eq!(taux_en_fraction(d("0.0682"), "0.0682"), Some(d("6.82")));
+        assert_eq!(taux_en_fraction(d("0.2"), "0,2"), Some(d("20")));
+        assert_eq!(taux_en_fraction(d("0.5"), "0,5 %"), None);
+        assert_eq!(taux_en_fraction(d("6.82"), "6.82"), None);
+        assert_eq!(taux_en_fraction(d("0"), "0"), None);
+        assert_eq!(taux_en_fraction(d("1"), "1"), None);
+    }
+}
+
 /// Parses a plain decimal number from its text, exactly (no float).
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
     let s = s.trim();
@@ -715,6 +861,42 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
         return None;
     }
     Decimal::from_str(s).ok()
+}
+
+#[cfg(test)]
+mod suggestions {
+    use super::*;
+
+    #[test]
+    fn dates_in_words_or_day_first_get_their_iso_form() {
+        assert_eq!(
+            suggestion_date("31 décembre 2022").as_deref(),
+            Some("2022-12-31")
+        );
+        assert_eq!(
+            suggestion_date("1er janvier 2024").as_deref(),
+            Some("2024-01-01")
+        );
+        assert_eq!(suggestion_date("31-12-2022").as_deref(), Some("2022-12-31"));
+        assert_eq!(
+            suggestion_date("3 fevrier 2024").as_deref(),
+            Some("2024-02-03")
+        );
+        assert_eq!(suggestion_date("31 février 2024"), None);
+        assert_eq!(suggestion_date("2022-13-31"), None);
+        assert_eq!(suggestion_date("bientôt"), None);
+    }
+
+    #[test]
+    fn thousands_with_spaces_get_their_plain_form() {
+        assert_eq!(suggestion_entier("1 887").as_deref(), Some("1887"));
+        assert_eq!(
+            suggestion_entier("12\u{202f}345 678").as_deref(),
+            Some("12345678")
+        );
+        assert_eq!(suggestion_entier("1 88"), None);
+        assert_eq!(suggestion_entier("mille"), None);
+    }
 }
 
 #[cfg(test)]

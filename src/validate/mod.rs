@@ -8,6 +8,7 @@
 //! Returns `None` for the model when any error was found.
 
 pub mod bilan;
+pub mod chemins;
 pub mod clauses;
 pub mod lecteur;
 pub mod limites;
@@ -63,7 +64,16 @@ pub fn valider(racine: &Node) -> (Option<Convention>, Diagnostics) {
         );
     }
     let c = if diags.a_des_erreurs() { None } else { c };
+    chemins::en_mots(&mut diags, racine, RACINE);
     (c, diags)
+}
+
+/// The value of a top-level key of the file.
+fn racine_cle<'n>(racine: &'n Node, cle: &str) -> Option<&'n Node> {
+    match &racine.value {
+        Value::Map(e) => e.iter().find(|e| e.key == cle).map(|e| &e.value),
+        _ => None,
+    }
 }
 
 pub(crate) const RACINE: &[&str] = &[
@@ -115,9 +125,14 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
         _ => Some(None),
     };
     let arrondi_ok = entete.is_some();
+    // The guarantors new programmes may name (None: no état des lieux read).
+    let garants: Option<Vec<String>> = edl
+        .as_ref()
+        .and_then(|e| e.as_ref())
+        .map(|e| e.garants.iter().map(|g| g.id.v.clone()).collect());
     let exercices = l
         .requis(&mut t, "exercices", "la liste des exercices")
-        .and_then(|n| exercices(l, n));
+        .and_then(|n| exercices(l, n, garants.as_deref()));
     let textes_span = t.a_la_cle("textes");
     let racine_span = t.span();
     l.fin(t, RACINE);
@@ -151,8 +166,59 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
             break;
         }
     }
-    for (cle, quoi) in textes_requis(e.modele) {
-        if !textes.contains_key(*cle) {
+    // Every key of `textes` is one the model prints: a misspelt one would
+    // be silently left out of the PDF. A user's model folder may print
+    // texts of its own: with `gabarits`, other keys are its business.
+    let requis = textes_requis(e.modele);
+    let mut mal_ecrits = Vec::new();
+    if e.gabarits.is_none()
+        && let Some(Value::Map(entrees)) = racine_cle(racine, "textes").map(|n| &n.value)
+    {
+        for x in entrees {
+            if requis.iter().any(|(c, _)| *c == x.key) {
+                continue;
+            }
+            let proche = requis
+                .iter()
+                .map(|(c, _)| (strsim::jaro_winkler(c, &x.key), *c))
+                .filter(|(s, _)| *s > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, c)| c);
+            let liste: Vec<String> = requis.iter().map(|(c, _)| format!("`{c}`")).collect();
+            let d = match proche {
+                Some(c) if !textes.contains_key(c) => {
+                    mal_ecrits.push(c);
+                    Diagnostic::erreur(
+                        format!(
+                            "clé `{}` inconnue : vouliez-vous dire `{c}` ? (texte local obligatoire)",
+                            x.key
+                        ),
+                        Some(x.key_span),
+                    )
+                    .label(format!("écrivez `{c}`"))
+                    .note(format!("texte local manquant : `textes.{c}`"))
+                }
+                Some(c) => Diagnostic::erreur(
+                    format!("clé inconnue : `textes.{}`", x.key),
+                    Some(x.key_span),
+                )
+                .label("clé inconnue")
+                .note(format!("vouliez-vous dire `{c}` ?")),
+                None => Diagnostic::erreur(
+                    format!("clé inconnue : `textes.{}`", x.key),
+                    Some(x.key_span),
+                )
+                .label("clé inconnue"),
+            };
+            l.erreur(d.note(format!(
+                "le modèle {} imprime les textes locaux {} ; un autre texte ne serait imprimé nulle part",
+                e.modele.nom(),
+                liste.join(", ")
+            )));
+        }
+    }
+    for (cle, quoi) in requis {
+        if !textes.contains_key(*cle) && !mal_ecrits.contains(cle) {
             let span = if textes_span == racine_span {
                 Span::new(0, 0)
             } else {
@@ -548,9 +614,9 @@ fn tableau(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
             l.erreur(
                 Diagnostic::erreur(
                     format!(
-                        "`{chemin}.lignes[{i}]` : {} cellules pour {} colonnes",
-                        ligne.len(),
-                        colonnes.len()
+                        "`{chemin}.lignes[{i}]` : {} pour {}",
+                        crate::francais::pluriel(ligne.len(), "cellule"),
+                        crate::francais::pluriel(colonnes.len(), "colonne")
                     ),
                     Some(*span),
                 )
@@ -815,13 +881,37 @@ fn etat_des_lieux(l: &mut Lecteur, n: &Node) -> Option<EtatDesLieux> {
         Some(n) if n.value != Value::Null => cartes_taux(l, n, "etat_des_lieux.taux", &ids),
         _ => Some(Vec::new()),
     };
+    let regle = |l: &mut Lecteur, t: &mut lecteur::Table<'_>, cle: &str| match l.champ(t, cle) {
+        Some(n) if n.value != Value::Null => l.choix(
+            n,
+            &joindre(c, cle),
+            &[
+                ("plus_proche", Arrondi::PlusProche),
+                ("inferieur", Arrondi::Inferieur),
+                ("superieur", Arrondi::Superieur),
+            ],
+        ),
+        _ => Some(Arrondi::PlusProche),
+    };
+    let arrondi = regle(l, &mut t, "arrondi");
+    let arrondi_taux = regle(l, &mut t, "arrondi_taux");
     l.fin(
         t,
-        &["quotite", "precision", "garants", "programmes", "taux"],
+        &[
+            "quotite",
+            "precision",
+            "arrondi",
+            "arrondi_taux",
+            "garants",
+            "programmes",
+            "taux",
+        ],
     );
     Some(EtatDesLieux {
         quotite: quotite?,
         precision: precision? as u32,
+        arrondi: arrondi?,
+        arrondi_taux: arrondi_taux?,
         garants: garants?,
         programmes: programmes?,
         taux_declares: taux_declares?,
@@ -859,6 +949,17 @@ fn garant_inconnu(l: &mut Lecteur, id: &str, span: Span, ids: &[String]) {
 
 fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<Programme> {
     let mut t = l.table(n, chemin)?;
+    let contrepartie = match l.champ(&mut t, "contrepartie") {
+        Some(n) if n.value != Value::Null => l.choix(
+            n,
+            &joindre(chemin, "contrepartie"),
+            &[
+                ("garantie", Contrepartie::Garantie),
+                ("autre", Contrepartie::Autre),
+            ],
+        ),
+        _ => Some(Contrepartie::Garantie),
+    };
     let commune = l.req_texte(&mut t, "commune");
     let residence = l.req_texte(&mut t, "residence");
     let code = l.req_texte(&mut t, "code");
@@ -907,6 +1008,7 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
     l.fin(
         t,
         &[
+            "contrepartie",
             "commune",
             "residence",
             "code",
@@ -929,6 +1031,7 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
         return None;
     }
     Some(Programme {
+        contrepartie: contrepartie?,
         commune: commune?,
         residence: residence?,
         code: code?,
@@ -940,7 +1043,7 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
     })
 }
 
-fn exercices(l: &mut Lecteur, n: &Node) -> Option<Vec<Exercice>> {
+fn exercices(l: &mut Lecteur, n: &Node, garants: Option<&[String]>) -> Option<Vec<Exercice>> {
     let items = l.liste(n, "exercices")?;
     if items.is_empty() {
         l.erreur(
@@ -949,10 +1052,15 @@ fn exercices(l: &mut Lecteur, n: &Node) -> Option<Vec<Exercice>> {
         );
         return None;
     }
-    l.elements(n, "exercices", exercice)
+    l.elements(n, "exercices", |l, n, c| exercice(l, n, c, garants))
 }
 
-fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
+fn exercice(
+    l: &mut Lecteur,
+    n: &Node,
+    chemin: &str,
+    garants: Option<&[String]>,
+) -> Option<Exercice> {
     let mut t = l.table(n, chemin)?;
     let annee = l
         .requis(&mut t, "annee", "l'année de l'exercice")
@@ -962,8 +1070,22 @@ fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
         .and_then(|n| l.elements(n, &joindre(chemin, "annexes"), annexe));
     // Bilan of the previous year and avenant data (src/bilan.rs).
     let suivi = bilan::lire(l, &mut t, chemin, annee.as_ref().map(|a| a.v));
+    let nouveaux = match l.champ(&mut t, "programmes_nouveaux") {
+        Some(n) if n.value != Value::Null => programmes_nouveaux(l, n, chemin, garants),
+        _ => Some(Vec::new()),
+    };
     let span = t.span();
-    l.fin(t, &["annee", "annexes", "bilan", "avenant", "illustratif"]);
+    l.fin(
+        t,
+        &[
+            "annee",
+            "annexes",
+            "bilan",
+            "avenant",
+            "illustratif",
+            "programmes_nouveaux",
+        ],
+    );
     let suivi = suivi?;
     Some(Exercice {
         annee: annee?,
@@ -971,8 +1093,38 @@ fn exercice(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Exercice> {
         bilan: suivi.bilan,
         avenant: suivi.avenant,
         illustratif: suivi.illustratif,
+        programmes_nouveaux: nouveaux?,
         span,
     })
+}
+
+/// `exercices[].programmes_nouveaux`: the programmes first let this year,
+/// in the form of `etat_des_lieux.programmes` (their `reserves`: the stock
+/// reservations of their first letting). Their guarantors are those of
+/// the état des lieux, which is required.
+fn programmes_nouveaux(
+    l: &mut Lecteur,
+    n: &Node,
+    chemin: &str,
+    garants: Option<&[String]>,
+) -> Option<Vec<Programme>> {
+    let c = joindre(chemin, "programmes_nouveaux");
+    let Some(ids) = garants else {
+        l.erreur(
+            Diagnostic::erreur(
+                format!("`{c}` : un `etat_des_lieux` est requis"),
+                Some(n.span),
+            )
+            .label("pas d'état des lieux")
+            .note("les programmes nouveaux rejoignent l'état des lieux des droits : déclarez `etat_des_lieux` (garants, programmes) avant d'en ajouter"),
+        );
+        return None;
+    };
+    let nombre = l.liste(n, &c)?.len();
+    if !l.borne(n, &c, nombre, PROGRAMMES_MAX, "programmes") {
+        return None;
+    }
+    l.elements(n, &c, |l, it, ch| programme(l, it, ch, ids))
 }
 
 fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
@@ -981,6 +1133,10 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         .requis(&mut t, "reservataire", "l'identifiant d'un réservataire")
         .and_then(|n| l.identifiant(n, &joindre(chemin, "reservataire")));
     let perimetre = l.req_texte(&mut t, "perimetre");
+    let assiette_ = match l.champ(&mut t, "assiette") {
+        Some(n) if n.value != Value::Null => assiette(l, n, &joindre(chemin, "assiette")).map(Some),
+        _ => Some(None),
+    };
     let patrimoine = l
         .requis(&mut t, "patrimoine", "le patrimoine")
         .and_then(|n| {
@@ -1025,6 +1181,7 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         _ => (Some(None), Some(BTreeMap::new())),
     };
     let taux = l.opt_taux(&mut t, "taux");
+    let taux_agents = l.opt_taux(&mut t, "taux_agents");
     let declare = match l.champ(&mut t, "declare") {
         Some(n) if n.value != Value::Null => {
             let c = joindre(chemin, "declare");
@@ -1059,17 +1216,21 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         &[
             "reservataire",
             "perimetre",
+            "assiette",
             "patrimoine",
             "exclusions",
             "rotation",
             "deductions",
             "taux",
+            "taux_agents",
             "declare",
         ],
     );
     Some(Annexe {
         reservataire: reservataire?,
         perimetre: perimetre?,
+        assiette: assiette_?,
+        taux_agents,
         patrimoine: patrimoine?,
         exclusions: exclusions?,
         rotation: rotation?,
@@ -1079,6 +1240,94 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         declare: declare?,
         span,
     })
+}
+
+/// `assiette: { commune: "Le Port", insee: "97407" }` or
+/// `{ epci: "Territoire de l'Ouest", insee: "249740101" }`: one of `commune`
+/// and `epci`, the code optional (5 characters for a commune, as in the
+/// official geographic code, 2A/2B for Corsica; 9 digits for an EPCI).
+fn assiette(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Assiette> {
+    let mut t = l.table(n, chemin)?;
+    let span = t.span();
+    let commune = l.opt_texte(&mut t, "commune");
+    let epci = l.opt_texte(&mut t, "epci");
+    let code_noeud = l.champ(&mut t, "insee");
+    l.fin(t, &["commune", "epci", "insee"]);
+    let (nature, nom) = match (commune, epci) {
+        (Some(c), None) if !c.trim().is_empty() => (NatureTerritoire::Commune, c),
+        (None, Some(e)) if !e.trim().is_empty() => (NatureTerritoire::Epci, e),
+        _ => {
+            l.erreur(
+                Diagnostic::erreur(
+                    format!("`{chemin}` : une commune ou un EPCI attendu, un seul"),
+                    Some(span),
+                )
+                .label("attendu : `commune:` ou `epci:`")
+                .note("exemple : `assiette: { commune: \"Le Port\", insee: \"97407\" }` ; sans `assiette`, l'assiette est le territoire du réservataire"),
+            );
+            return None;
+        }
+    };
+    let code = match code_noeud {
+        Some(n) if n.value != Value::Null => {
+            let c = l.texte(n, &joindre(chemin, "insee"))?;
+            if !code_territoire_valide(nature, &c) {
+                let attendu = match nature {
+                    NatureTerritoire::Commune => {
+                        "le code INSEE de la commune : 5 caractères (chiffres, ou 2A/2B puis 3 chiffres), par exemple \"97407\""
+                    }
+                    _ => "le code de l'EPCI (son SIREN) : 9 chiffres, par exemple \"249740101\"",
+                };
+                l.erreur(
+                    Diagnostic::erreur(
+                        format!("`{chemin}.insee` : code « {} » invalide", c.trim()),
+                        Some(n.span),
+                    )
+                    .label("code invalide")
+                    .note(format!("attendu : {attendu}")),
+                );
+                return None;
+            }
+            Some(c.trim().to_uppercase())
+        }
+        _ => None,
+    };
+    Some(Assiette {
+        nature,
+        nom,
+        code,
+        span: Some(span),
+    })
+}
+
+/// A commune's INSEE code (5 characters: digits, or 2A/2B and 3 digits) or
+/// an EPCI's SIREN (9 digits). A rule of the file format.
+fn code_territoire_valide(nature: NatureTerritoire, code: &str) -> bool {
+    let c = code.trim().to_uppercase();
+    match nature {
+        NatureTerritoire::Commune => {
+            c.len() == 5
+                && (c.chars().all(|x| x.is_ascii_digit())
+                    || ((c.starts_with("2A") || c.starts_with("2B"))
+                        && c[2..].chars().all(|x| x.is_ascii_digit())))
+        }
+        _ => c.len() == 9 && c.chars().all(|x| x.is_ascii_digit()),
+    }
+}
+
+#[cfg(test)]
+mod test_code_territoire_valide {
+    use super::*;
+
+    #[test]
+    fn commune_codes_have_five_characters_epci_codes_nine_digits() {
+        assert!(code_territoire_valide(NatureTerritoire::Commune, "97407"));
+        assert!(code_territoire_valide(NatureTerritoire::Commune, "2a004"));
+        assert!(!code_territoire_valide(NatureTerritoire::Commune, "9740"));
+        assert!(!code_territoire_valide(NatureTerritoire::Commune, "2C004"));
+        assert!(code_territoire_valide(NatureTerritoire::Epci, "249740101"));
+        assert!(!code_territoire_valide(NatureTerritoire::Epci, "97407"));
+    }
 }
 
 fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {

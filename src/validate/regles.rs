@@ -72,6 +72,7 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
                 exclusions_dans_le_patrimoine(c.modele, a),
                 taux_donne(&garants, a),
                 taux_du_prefet(c, a),
+                taux_des_agents(c, a),
             ];
             pousser(l, ds.into_iter().flatten().collect());
         }
@@ -183,21 +184,32 @@ fn exercices_dans_la_duree(c: &Convention) -> Vec<Diagnostic> {
     let Some(fin) = c.derniere_annee() else {
         return Vec::new();
     };
+    // From the real start date when known: the exercise of the year the
+    // convention ends in is its last one (a part of a year).
+    let limite = match c.date_fin() {
+        Some(d) => format!(
+            "dernière année possible {fin} (fin au plus tard le {})",
+            crate::francais::date_longue(d.jour, d.mois, d.annee).unwrap_or_else(|| d.iso())
+        ),
+        None => format!("dernière année possible {fin}"),
+    };
     c.exercices
         .iter()
         .filter(|e| e.annee.v > fin)
         .map(|e| {
             Diagnostic::erreur(
                 format!(
-                    "exercice {} hors de la durée de la convention : dernière année possible {}",
-                    e.annee.v, fin
+                    "exercice {} hors de la durée de la convention : {limite}",
+                    e.annee.v
                 ),
                 Some(e.annee.span),
             )
             .label(format!("au plus {fin}"))
             .note(format!(
-                "durée {} ans + {} reconduction(s) de {} an(s) au plus",
-                c.duree_ans, c.reconduction.nombre_max, c.reconduction.duree_ans
+                "durée {} + {} de {} au plus",
+                crate::francais::compte(c.duree_ans, "an"),
+                crate::francais::compte(c.reconduction.nombre_max, "reconduction"),
+                crate::francais::compte(c.reconduction.duree_ans, "an")
             ))
         })
         .collect()
@@ -218,9 +230,34 @@ mod test_exercices_dans_la_duree {
         assert_eq!(
             textes(&exercices_dans_la_duree(&c)),
             [
-                "exercice 2029 hors de la durée de la convention : dernière année possible 2028 | durée 3 ans + 2 reconduction(s) de 1 an(s) au plus"
+                "exercice 2029 hors de la durée de la convention : dernière année possible 2028 (fin au plus tard le 31 décembre 2028) | durée 3 ans + 2 reconductions de 1 an au plus"
             ]
         );
+    }
+
+    // Three years + three renewals of one year from signature on 3 July
+    // 2024 (bilateral model, art. 6 and 15): ends on 2 July 2030, so 2030
+    // is an exercise (in part) and 2031 is not.
+    #[test]
+    fn counted_from_the_real_date_of_signature() {
+        let mut c = bilaterale();
+        assert_eq!(c.date_effet, DateEffet::ALaSignature);
+        c.date_signature = crate::model::Date::parse("2024-07-03");
+        assert_eq!(c.date_fin().map(|d| d.iso()).as_deref(), Some("2030-07-02"));
+        assert_eq!(c.derniere_annee(), Some(2030));
+        c.exercices.truncate(1);
+        c.exercices[0].annee.v = 2030;
+        assert!(exercices_dans_la_duree(&c).is_empty());
+        c.exercices[0].annee.v = 2031;
+        assert_eq!(
+            exercices_dans_la_duree(&c)[0].message,
+            "exercice 2031 hors de la durée de la convention : dernière année possible 2030 (fin au plus tard le 2 juillet 2030)"
+        );
+        // Signature date unknown: calendar years from the first exercise.
+        c.date_signature = None;
+        c.exercices[0].annee.v = 2024;
+        assert_eq!(c.date_fin(), None);
+        assert_eq!(c.derniere_annee(), Some(2029));
     }
 }
 
@@ -541,6 +578,101 @@ mod test_taux_du_prefet {
     }
 }
 
+/// The préfet's sub-share for civil and military State agents: 5 % at most
+/// of the flow, within the préfet's share, and only a préfet has one.
+/// CCH art. R. 441-5-2, I.
+const AGENTS_5_POUR_CENT: Source = Source::loi(&[Texte::R441_5_2]);
+
+fn taux_des_agents(c: &Convention, a: &Annexe) -> Option<Diagnostic> {
+    let ta = a.taux_agents.as_ref()?;
+    let r = c.reservataire(&a.reservataire.v)?;
+    let fr = crate::francais::exact;
+    let (message, label) = if r.nature != Nature::Prefet {
+        (
+            format!(
+                "`taux_agents` : seul un réservataire de nature `prefet` a une part réservée aux agents de l'État, `{}` est de nature `{}`",
+                r.id.v,
+                nature_cle(r.nature)
+            ),
+            "réservé au préfet".to_owned(),
+        )
+    } else if ta.v.0 > Decimal::from(5) {
+        (
+            format!(
+                "part du préfet pour les agents de l'État de {} % : au plus 5 %",
+                fr(ta.v.0)
+            ),
+            "au plus 5 %".to_owned(),
+        )
+    } else if let Some(t) = a.taux.as_ref().filter(|t| ta.v.0 > t.v.0) {
+        (
+            format!(
+                "part du préfet pour les agents de l'État de {} %, supérieure à sa part totale ({} %)",
+                fr(ta.v.0),
+                fr(t.v.0)
+            ),
+            format!("au plus {} %", fr(t.v.0)),
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::erreur(message, Some(ta.span))
+            .label(label)
+            .note(AGENTS_5_POUR_CENT.pour(c.modele).note(
+                "le préfet réserve 30 % au plus du flux annuel, dont 5 % au plus au bénéfice des agents civils et militaires de l'État",
+            )),
+    )
+}
+
+fn nature_cle(n: Nature) -> &'static str {
+    match n {
+        Nature::Commune => "commune",
+        Nature::Epci => "epci",
+        Nature::Prefet => "prefet",
+        Nature::ActionLogement => "action_logement",
+        Nature::Autre => "autre",
+    }
+}
+
+#[cfg(test)]
+mod test_taux_des_agents {
+    use super::essai::*;
+    use super::*;
+    use crate::diagnostic::Sp;
+    use crate::model::Taux;
+
+    #[test]
+    fn five_percent_at_most_within_the_prefets_share_and_for_the_prefet_only() {
+        let mut c = intercommunale();
+        c.reservataires[1].nature = Nature::Prefet;
+        let a = &mut c.exercices[0].annexes[0];
+        a.taux.as_mut().unwrap().v.0 = Decimal::from(26);
+        a.taux_agents = Some(Sp::new(Taux(Decimal::from(5)), a.span));
+        assert!(taux_des_agents(&c, &c.exercices[0].annexes[0]).is_none());
+        c.exercices[0].annexes[0].taux_agents.as_mut().unwrap().v.0 = Decimal::new(501, 2);
+        let d = taux_des_agents(&c, &c.exercices[0].annexes[0]).unwrap();
+        assert_eq!(
+            textes(&[d]),
+            [
+                "part du préfet pour les agents de l'État de 5,01 % : au plus 5 % | le préfet réserve 30 % au plus du flux annuel, dont 5 % au plus au bénéfice des agents civils et militaires de l'État (CCH art. R. 441-5-2)"
+            ]
+        );
+        let a = &mut c.exercices[0].annexes[0];
+        a.taux.as_mut().unwrap().v.0 = Decimal::from(4);
+        a.taux_agents.as_mut().unwrap().v.0 = Decimal::from(5);
+        let d = taux_des_agents(&c, &c.exercices[0].annexes[0]).unwrap();
+        assert!(
+            d.message.contains("supérieure à sa part totale (4 %)"),
+            "{}",
+            d.message
+        );
+        c.reservataires[1].nature = Nature::Commune;
+        let d = taux_des_agents(&c, &c.exercices[0].annexes[0]).unwrap();
+        assert!(d.message.contains("de nature `commune`"), "{}", d.message);
+    }
+}
+
 /// Signatories without a name: a blank line will be printed where the name
 /// goes. A warning of the documents, no legal rule.
 fn signataires_nommes(c: &Convention) -> Vec<Diagnostic> {
@@ -551,7 +683,8 @@ fn signataires_nommes(c: &Convention) -> Vec<Diagnostic> {
     sigs.into_iter()
         .filter(|(_, s)| s.nom.is_none())
         .map(|(qui, s)| {
-            Diagnostic::avertissement(
+            Diagnostic::avertissement_de(
+                "signataire sans nom",
                 format!(
                     "signataire sans nom ({qui}, {}) : une ligne vide sera imprimée",
                     s.qualite

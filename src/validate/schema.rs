@@ -25,12 +25,14 @@ fn logo() -> Value {
 }
 
 fn logements(description: &str) -> Value {
-    json!({ "type": "integer", "minimum": 0, "maximum": 4294967295u64, "description": description })
+    json!({ "type": "integer", "minimum": 0, "maximum": 4294967295u64, "description": description,
+        "examples": [1887] })
 }
 
 fn taux(description: &str) -> Value {
     json!({
         "description": format!("{description} — pourcentage : 6.82 ou \"6,82 %\""),
+        "examples": [6.82, "6,82 %"],
         "oneOf": [
             { "type": "number", "minimum": 0, "maximum": 100 },
             { "type": "string", "pattern": "^\\s*[0-9]+([.,][0-9]+)?\\s*%?\\s*$" }
@@ -42,12 +44,14 @@ fn date(description: &str) -> Value {
     json!({
         "type": "string",
         "description": format!("{description} (AAAA-MM-JJ ou JJ/MM/AAAA)"),
+        "examples": ["2022-12-31"],
         "pattern": "^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})$"
     })
 }
 
 fn identifiant(description: &str) -> Value {
-    json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$", "description": description })
+    json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$", "description": description,
+        "examples": ["le-port"] })
 }
 
 fn signataire() -> Value {
@@ -97,6 +101,42 @@ fn texte_clause() -> Value {
             ] } }
         ]
     })
+}
+
+/// What depends on `convention.modele`, from the lists `validate` checks:
+/// the local texts each model prints (`validate::textes_requis`) are
+/// required, and no other key is allowed unless the convention names its own
+/// model folder (`gabarits`).
+fn par_modele() -> Vec<Value> {
+    let mut v = Vec::new();
+    for m in [Modele::Intercommunal, Modele::Bilateral] {
+        let requis = crate::validate::textes_requis(m);
+        let cles: Vec<&str> = requis.iter().map(|(c, _)| *c).collect();
+        let mut proprietes = serde_json::Map::new();
+        for (cle, quoi) in requis {
+            let mut b = bloc();
+            b["description"] = json!(format!(
+                "{quoi} — {}",
+                b["description"].as_str().unwrap_or("")
+            ));
+            proprietes.insert((*cle).to_string(), b);
+        }
+        let modele = json!({ "required": ["convention"], "properties": { "convention": {
+            "required": ["modele"], "properties": { "modele": { "const": m.nom() } } } } });
+        v.push(json!({
+            "if": modele,
+            "then": { "required": ["textes"], "properties": { "textes": {
+                "required": cles, "properties": proprietes } } }
+        }));
+        v.push(json!({
+            "if": { "allOf": [modele, { "properties": { "convention": {
+                "not": { "required": ["gabarits"] } } } }] },
+            "then": { "properties": { "textes": {
+                "propertyNames": { "enum": cles },
+                "description": format!("textes locaux du modèle {} : {}", m.nom(), cles.join(", ")) } } }
+        }));
+    }
+    v
 }
 
 /// `clauses`: the replaceable articles of each model, from the one table.
@@ -178,6 +218,16 @@ fn annexe() -> Value {
         "properties": {
             "reservataire": identifiant("identifiant d'un réservataire déclaré dans `reservataires`"),
             "perimetre": texte("complément de « sur le territoire de … », ex. « la commune »"),
+            "assiette": {
+                "type": "object", "additionalProperties": false,
+                "description": "territoire de l'assiette : une commune ou un EPCI (absent : le territoire du réservataire) ; les plafonds (100 %, préfet 30 % dont 5 % agents) portent sur bailleur × assiette × année, toutes conventions confondues",
+                "oneOf": [ { "required": ["commune"] }, { "required": ["epci"] } ],
+                "properties": {
+                    "commune": texte("nom de la commune"),
+                    "epci": texte("nom de l'EPCI"),
+                    "insee": { "type": ["string", "integer", "null"], "description": "code INSEE de la commune (5 caractères) ou SIREN de l'EPCI (9 chiffres)" }
+                }
+            },
             "patrimoine": {
                 "type": "object", "additionalProperties": false, "required": ["date", "logements"],
                 "properties": {
@@ -213,6 +263,7 @@ fn annexe() -> Value {
             },
             "deductions": deductions(),
             "taux": taux("taux du réservataire (absent : dérivé de l'état des lieux)"),
+            "taux_agents": taux("part du taux du préfet réservée aux agents civils et militaires de l'État (au plus 5 %, CCH art. R. 441-5-2)"),
             "declare": {
                 "type": "object", "additionalProperties": false,
                 "description": "chiffres tels qu'imprimés par le bailleur, vérifiés contre le calcul",
@@ -229,6 +280,30 @@ fn annexe() -> Value {
     })
 }
 
+/// A rounding rule.
+fn arrondi(description: &str) -> Value {
+    json!({ "enum": ["plus_proche", "inferieur", "superieur"], "description": description })
+}
+
+/// A programme of the état des lieux (or a new programme of an exercise).
+fn programme() -> Value {
+    json!({ "type": "object", "additionalProperties": false,
+        "required": ["commune", "residence", "code", "logements", "garanties"],
+        "properties": {
+            "contrepartie": { "enum": ["garantie", "autre"],
+                "description": "contrepartie des droits : garantie d'emprunt (défaut ; plafond de 20 % par programme) ou autre (subvention, terrain)" },
+            "commune": texte("commune"),
+            "residence": texte("résidence"),
+            "code": texte("code opération"),
+            "logements": { "type": "object", "additionalProperties": logements("logements de ce financement"),
+                "description": "logements par financement : PLAI, PLUS, PLS…" },
+            "mise_en_location": { "type": "integer", "minimum": 1950, "maximum": 2150 },
+            "garanties": { "type": "object", "additionalProperties": taux("quote-part de garantie"),
+                "description": "quote-part de chaque garant (identifiant: %)" },
+            "reserves": { "type": "object", "additionalProperties": logements("logements réservés imprimés") }
+        } })
+}
+
 /// The whole schema (draft 2020-12).
 pub fn schema() -> Value {
     let mut exercice = json!({
@@ -237,7 +312,11 @@ pub fn schema() -> Value {
         "required": ["annee", "annexes"],
         "properties": {
             "annee": { "type": "integer", "minimum": 1950, "maximum": 2150, "description": "année de l'exercice" },
-            "annexes": { "type": "array", "items": annexe() }
+            "annexes": { "type": "array", "items": annexe() },
+            "programmes_nouveaux": {
+                "type": "array", "items": programme(),
+                "description": "programmes mis en location cette année : gérés en stock pour leur première mise en location (`reserves`), ils rejoignent l'état des lieux, en flux, à l'exercice suivant"
+            }
         }
     });
     for (cle, s) in extensions_exercice() {
@@ -275,6 +354,7 @@ pub fn schema() -> Value {
                     } },
                     "tribunal": texte_opt("juridiction compétente"),
                     "arrondi": { "enum": ["plus_proche", "inferieur", "superieur"],
+                        "default": "plus_proche",
                         "description": "arrondi des logements (défaut : plus_proche, demi vers le haut)" }
                 }
             },
@@ -333,19 +413,9 @@ pub fn schema() -> Value {
                     "precision": { "type": "integer", "minimum": 0, "maximum": 4, "description": "décimales du taux dérivé (défaut 0)" },
                     "garants": { "type": "array", "items": { "type": "object", "additionalProperties": false,
                         "required": ["id", "nom"], "properties": { "id": identifiant("identifiant du garant"), "nom": texte("nom imprimé") } } },
-                    "programmes": { "type": "array", "items": { "type": "object", "additionalProperties": false,
-                        "required": ["commune", "residence", "code", "logements", "garanties"],
-                        "properties": {
-                            "commune": texte("commune"),
-                            "residence": texte("résidence"),
-                            "code": texte("code opération"),
-                            "logements": { "type": "object", "additionalProperties": logements("logements de ce financement"),
-                                "description": "logements par financement : PLAI, PLUS, PLS…" },
-                            "mise_en_location": { "type": "integer", "minimum": 1950, "maximum": 2150 },
-                            "garanties": { "type": "object", "additionalProperties": taux("quote-part de garantie"),
-                                "description": "quote-part de chaque garant (identifiant: %)" },
-                            "reserves": { "type": "object", "additionalProperties": logements("logements réservés imprimés") }
-                        } } },
+                    "arrondi": arrondi("arrondi des logements réservés de chaque programme (défaut plus_proche)"),
+                    "arrondi_taux": arrondi("arrondi du taux dérivé à sa précision (défaut plus_proche)"),
+                    "programmes": { "type": "array", "items": programme() },
                     "taux": { "type": "object", "additionalProperties": taux("taux imprimé, vérifié") }
                 }
             },
@@ -355,6 +425,7 @@ pub fn schema() -> Value {
     for (cle, s) in proprietes(schema_rapport()) {
         schema["properties"]["reservataires"]["items"]["properties"][cle.as_str()] = s;
     }
+    schema["allOf"] = Value::Array(par_modele());
     schema
 }
 
@@ -505,6 +576,36 @@ mod tests {
             schema(),
             "CONVFLUX_METTRE_A_JOUR=1 cargo test régénère docs/convflux.schema.json"
         );
+    }
+
+    /// For each model, the schema requires the local texts `validate`
+    /// requires, and (without `gabarits`) allows no other.
+    #[test]
+    fn schema_depends_on_the_model_as_validate_does() {
+        let s = schema();
+        let conditions = s["allOf"].as_array().unwrap();
+        for m in [Modele::Intercommunal, Modele::Bilateral] {
+            let attendu: Vec<Value> = crate::validate::textes_requis(m)
+                .iter()
+                .map(|(c, _)| json!(c))
+                .collect();
+            let de_m: Vec<&Value> = conditions
+                .iter()
+                .filter(|c| {
+                    c.to_string()
+                        .contains(&format!("\"const\":\"{}\"", m.nom()))
+                })
+                .collect();
+            assert_eq!(de_m.len(), 2, "{}", m.nom());
+            assert_eq!(
+                de_m[0]["then"]["properties"]["textes"]["required"],
+                Value::Array(attendu.clone())
+            );
+            assert_eq!(
+                de_m[1]["then"]["properties"]["textes"]["propertyNames"]["enum"],
+                Value::Array(attendu)
+            );
+        }
     }
 
     /// The annex's `exclusions` and `deductions` accept exactly the keys of

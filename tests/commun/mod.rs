@@ -10,13 +10,59 @@ use std::sync::OnceLock;
 
 use convflux::typeset::Typesetter;
 
-/// Runs the real `convflux` binary from the project's root.
+/// Runs the real `convflux` binary from the project's root. Fails the test
+/// if what it printed has English words of clap, the YAML parser or Typst
+/// ([`sans_anglais`]): every test that runs the binary checks it.
 pub fn convflux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_convflux"))
+    let o = Command::new(env!("CARGO_BIN_EXE_convflux"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
-        .expect("lancement de convflux")
+        .expect("lancement de convflux");
+    sans_anglais(args, &o);
+    o
+}
+
+/// Words the user must never read: clap's, the YAML parser's and Typst's
+/// English. Matched as whole words, case-insensitively, in stderr and in
+/// stdout (the man page, JSON and CSV included) unless stdout is a
+/// completion script.
+pub const ANGLAIS: [&str; 5] = ["invalid", "expected", "found", "cannot", "error:"];
+
+pub fn sans_anglais(args: &[&str], o: &Output) {
+    let mut textes = vec![("stderr", String::from_utf8_lossy(&o.stderr).into_owned())];
+    // A completion script is shell code for the shell, not text for the user.
+    let donnees = args.first() == Some(&"completions");
+    if !donnees {
+        textes.push(("stdout", String::from_utf8_lossy(&o.stdout).into_owned()));
+    }
+    for (flux, texte) in textes {
+        if let Some(mot) = anglais(&texte) {
+            panic!("convflux {args:?} : « {mot} » (anglais) sur {flux} :\n{texte}");
+        }
+    }
+}
+
+/// The first English word of [`ANGLAIS`] in `texte`, if any.
+pub fn anglais(texte: &str) -> Option<&'static str> {
+    let bas = texte.to_lowercase();
+    ANGLAIS.into_iter().find(|mot| {
+        bas.match_indices(mot).any(|(i, _)| {
+            let avant = bas[..i].chars().next_back();
+            let apres = bas[i + mot.len()..].chars().next();
+            !avant.is_some_and(char::is_alphanumeric)
+                && (mot.ends_with(':') || !apres.is_some_and(char::is_alphanumeric))
+        })
+    })
+}
+
+#[test]
+fn english_words_are_caught_and_french_ones_are_not() {
+    assert_eq!(anglais("error: invalid value"), Some("invalid"));
+    assert_eq!(anglais("Expected a map"), Some("expected"));
+    assert_eq!(anglais("erreur : valeur refusée"), None);
+    // « foundation » or « invalide » are not the English words.
+    assert_eq!(anglais("Foundation, date invalide"), None);
 }
 
 pub fn stderr(o: &Output) -> String {

@@ -22,20 +22,21 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::IsTerminal;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
 mod processus;
 
 use crate::cli::GenererArgs;
 use crate::commands::{Issue, pluriel};
 use crate::diagnostic::Severity;
+use crate::francais;
 use crate::input;
 use crate::modeles::projet;
 use crate::output;
@@ -65,6 +66,9 @@ struct FileReport {
     /// The diagnostics as the user reads them (only errors with `--quiet`).
     diagnostics: String,
     avertissements: usize,
+    /// This analysis's warnings by rule, when they are not in `diagnostics`.
+    #[serde(default)]
+    regles: BTreeMap<String, usize>,
     /// The exercise years of the file (empty when it could not be read).
     exercices: Vec<i32>,
     resultat: Resultat,
@@ -170,11 +174,39 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     }
     let debut = Instant::now();
     let fichiers = crate::commands::lister(&a.entrees.chemins, a.quiet)?;
-    let rendu = Rendu::new();
-    let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
-    let dossier = output::Dossier::prendre(&a.sortie, &fichiers)?;
+    let session = Session::ouvrir(&a, &fichiers)?;
+    executer_dans(&a, fichiers, &session, debut)
+}
+
+/// What a run keeps from one generation to the next (`surveiller` runs
+/// many in one session): the templates, the typesetter, and the output
+/// folder taken by this process (its lock held until the session ends).
+pub(crate) struct Session {
+    rendu: Rendu,
+    ts: Typesetter,
+    dossier: output::Dossier,
+}
+
+impl Session {
+    pub(crate) fn ouvrir(a: &GenererArgs, fichiers: &[PathBuf]) -> anyhow::Result<Session> {
+        Ok(Session {
+            rendu: Rendu::new(),
+            ts: Typesetter::new()?.champs_signature(!a.sans_champs_signature),
+            dossier: output::Dossier::prendre(&a.sortie, fichiers)?,
+        })
+    }
+}
+
+/// Generates the documents of `fichiers` into the session's output folder.
+pub(crate) fn executer_dans(
+    a: &GenererArgs,
+    fichiers: Vec<PathBuf>,
+    session: &Session,
+    debut: Instant,
+) -> anyhow::Result<Issue> {
+    let Session { rendu, ts, dossier } = session;
     let (manifeste, avertissements) = Manifeste::charger(&a.sortie);
-    let ctx = contexte(&a);
+    let ctx = contexte(a);
     let mut affichage = Affichage::new(a.quiet, fichiers.len());
     if !a.quiet && !a.force {
         for e in avertissements {
@@ -185,7 +217,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     let mut manifeste = manifeste;
     let mut a_enregistrer = false;
     if a.typst {
-        let bibliotheque = pipeline::ecrire_bibliotheque(&dossier, &ctx)?;
+        let bibliotheque = pipeline::ecrire_bibliotheque(dossier, &ctx)?;
         a_enregistrer = bibliotheque
             .iter()
             .any(|(k, o)| manifeste.sorties.get(k) != Some(o));
@@ -211,28 +243,32 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     };
     let actifs = AtomicUsize::new(travailleurs);
     let travail = Travail {
-        a: &a,
-        rendu: &rendu,
-        ts: &ts,
+        a,
+        rendu,
+        ts,
         manifeste: &manifeste,
         ctx: &ctx,
-        dossier: &dossier,
+        dossier,
         travailleurs,
         revendiquer: &revendiquer_ici,
         avancer: &avancer_ici,
     };
+    // The stage across files (what one bailleur grants on one assiette):
+    // a file refused there produces nothing, whether or not it is up to date.
+    let refus = pipeline::controler_fichiers(&fichiers, &|f| projet::borne(&a.entrees.chemins, f));
     let mut totaux = Summary::default();
     let mut enregistre = Instant::now();
     let mut intervalle = Duration::from_secs(2);
     let suivant = AtomicUsize::new(0);
     let memoire_travailleurs = AtomicU64::new(0);
     let mut annees_presentes = std::collections::BTreeSet::new();
+    let mut par_regle: BTreeMap<String, usize> = BTreeMap::new();
 
     thread::scope(|s| {
         for _ in 0..travailleurs {
             let tx = tx.clone();
-            let (travail, suivant, fichiers, memoire) =
-                (&travail, &suivant, &fichiers, &memoire_travailleurs);
+            let (travail, suivant, fichiers, memoire, refus) =
+                (&travail, &suivant, &fichiers, &memoire_travailleurs, &refus);
             let dernier = DernierTravailleur {
                 actifs: &actifs,
                 tx: &tx_avancement,
@@ -243,6 +279,15 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
                 loop {
                     let i = suivant.fetch_add(1, Ordering::Relaxed);
                     let Some(f) = fichiers.get(i) else { break };
+                    if let Some((ds, source)) = refus.get(&i).filter(|(ds, _)| ds.a_des_erreurs()) {
+                        if tx
+                            .send(Message::Rapport(refuse(f, ds, source, travail.a)))
+                            .is_err()
+                        {
+                            break;
+                        }
+                        continue;
+                    }
                     let rapport = match examiner(f, travail) {
                         Etat::Fait(r) => *r,
                         etat => processus
@@ -272,6 +317,10 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
             totaux.fichiers_faits += 1;
             // Counts may come from the manifest, someone else's file: never wrap.
             totaux.avertissements = totaux.avertissements.saturating_add(r.avertissements);
+            for (regle, n) in r.regles {
+                let compte = par_regle.entry(regle).or_insert(0usize);
+                *compte = compte.saturating_add(n);
+            }
             annees_presentes.extend(r.exercices.iter().copied());
             if !r.diagnostics.is_empty() {
                 affichage.imprimer(&r.diagnostics);
@@ -298,7 +347,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
             // the interval grows with the cost of writing a big manifest.
             if a_enregistrer && enregistre.elapsed() >= intervalle {
                 let t = Instant::now();
-                if let Err(e) = lire(&manifeste).enregistrer(&dossier) {
+                if let Err(e) = lire(&manifeste).enregistrer(dossier) {
                     affichage.imprimer(&format!("avertissement : {e}\n"));
                 }
                 intervalle = intervalle.max(t.elapsed() * 20);
@@ -309,7 +358,7 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     });
     affichage.finir();
     if a_enregistrer {
-        lire(&manifeste).enregistrer(&dossier)?;
+        lire(&manifeste).enregistrer(dossier)?;
     }
     // A year asked for that no file has: say which years there are.
     if let Some(annee) = a.annee
@@ -331,6 +380,27 @@ pub fn executer(a: GenererArgs) -> anyhow::Result<Issue> {
     if !a.quiet {
         let memoire = memoire_max_mio().map(|m| m + memoire_travailleurs.load(Ordering::Relaxed));
         eprintln!("{}", resume(&totaux, debut.elapsed(), memoire));
+        eprintln!(
+            "documents dans {}",
+            crate::diagnostic::affichable(&a.sortie.display().to_string())
+        );
+        if !par_regle.is_empty() {
+            eprintln!("avertissements par règle (--detail-avertissements pour les voir un à un) :");
+            let mut regles: Vec<(String, usize)> = par_regle.into_iter().collect();
+            regles.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+            // A rule without a name counts under its message: at most 10 lines.
+            let autres: usize = regles.iter().skip(10).map(|r| r.1).sum();
+            for (regle, n) in regles.iter().take(10) {
+                eprintln!(
+                    "  {} : {}",
+                    crate::diagnostic::affichable(regle),
+                    francais::entier(*n)
+                );
+            }
+            if autres > 0 {
+                eprintln!("  autres : {}", francais::entier(autres));
+            }
+        }
     }
     Ok(if totaux.fichiers_en_erreur > 0 {
         Issue::ErreursDeDonnees
@@ -378,8 +448,8 @@ fn resume(b: &Summary, duree: Duration, memoire: Option<u64>) -> String {
         ));
     }
     s.push_str(&format!(
-        " en {} s ; {avertissements} ; {} en erreur",
-        format!("{:.1}", duree.as_secs_f64()).replace('.', ","),
+        " en {} ; {avertissements} ; {} en erreur",
+        francais::duree(duree),
         pluriel(b.fichiers_en_erreur, "fichier"),
     ));
     if let Some(mio) = memoire {
@@ -442,6 +512,7 @@ fn examiner(f: &Path, t: &Travail) -> Etat {
             chemin,
             diagnostics: String::new(),
             avertissements,
+            regles: BTreeMap::new(),
             exercices,
             resultat,
         }));
@@ -465,6 +536,7 @@ fn traiter_protege(f: &Path, etat: Etat, t: &Travail) -> FileReport {
                 chemin: f.display().to_string(),
                 diagnostics: String::new(),
                 avertissements: 0,
+                regles: BTreeMap::new(),
                 exercices: Vec::new(),
                 resultat: Resultat::Echec(format!(
                     "erreur interne ({detail}), aucun document produit pour ce fichier"
@@ -493,9 +565,7 @@ fn traiter(f: &Path, etat: Etat, t: &Travail) -> FileReport {
         ),
     };
     let mut diags = an.diags.clone();
-    if t.a.quiet {
-        diags.0.retain(|d| d.severity == Severity::Erreur);
-    }
+    let regles = grouper_avertissements(&mut diags, t.a);
     let diagnostics = diags.rendre(&chemin, &an.source);
     let avertissements = an.diags.avertissements();
     let exercices = an
@@ -517,9 +587,62 @@ fn traiter(f: &Path, etat: Etat, t: &Travail) -> FileReport {
         chemin,
         diagnostics,
         avertissements,
+        regles,
         exercices,
         resultat,
     }
+}
+
+/// A file refused by the stage across files: its diagnostics, no document.
+fn refuse(
+    f: &Path,
+    ds: &crate::diagnostic::Diagnostics,
+    source: &str,
+    a: &GenererArgs,
+) -> FileReport {
+    let chemin = f.display().to_string();
+    let mut ds = ds.clone();
+    let avertissements = ds.avertissements();
+    let regles = grouper_avertissements(&mut ds, a);
+    FileReport {
+        diagnostics: ds.rendre(&chemin, source),
+        avertissements,
+        regles,
+        exercices: Vec::new(),
+        resultat: Resultat::Echec(
+            "incompatible avec d'autres conventions du même bailleur, aucun document produit"
+                .to_owned(),
+        ),
+        chemin,
+    }
+}
+
+/// Unless each warning is printed ([`detail_avertissements`]), takes the
+/// warnings out of `diags` and counts them by rule for the summary; with
+/// `--quiet`, only errors are left either way.
+fn grouper_avertissements(
+    diags: &mut crate::diagnostic::Diagnostics,
+    a: &GenererArgs,
+) -> BTreeMap<String, usize> {
+    let mut regles = BTreeMap::new();
+    if a.quiet || !detail_avertissements(a) {
+        for d in diags
+            .0
+            .iter()
+            .filter(|d| d.severity == Severity::Avertissement)
+        {
+            *regles.entry(d.nom_de_regle()).or_insert(0usize) += 1;
+        }
+        diags.0.retain(|d| d.severity == Severity::Erreur);
+    }
+    regles
+}
+
+/// Whether each warning is printed (`--detail-avertissements`, or a single
+/// file named), or counted by rule in the summary. Worker processes get the
+/// same arguments, so they decide the same.
+fn detail_avertissements(a: &GenererArgs) -> bool {
+    a.detail_avertissements || matches!(&a.entrees.chemins[..], [f] if f.is_file())
 }
 
 /// Claims a convention's output folder for `source` in this run.
@@ -646,10 +769,31 @@ impl Affichage {
             Affichage::Silence
         } else if std::io::stderr().is_terminal() {
             let barre = ProgressBar::new(total as u64);
+            // indicatif's own {eta} and {pos} print « 64s » and « 1887 »:
+            // durations and counts are written by `francais`.
             if let Ok(style) = ProgressStyle::with_template(
-                "{elapsed_precise} [{wide_bar}] {pos}/{len} fichiers · {msg} · reste {eta}",
+                "{ecoule} [{wide_bar}] {fait}/{total} fichiers · {msg} · reste {reste}",
             ) {
-                barre.set_style(style.progress_chars("=> "));
+                barre.set_style(
+                    style
+                        .with_key(
+                            "ecoule",
+                            |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                                let _ = w.write_str(&francais::duree(s.elapsed()));
+                            },
+                        )
+                        .with_key("reste", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = w.write_str(&francais::duree(s.eta()));
+                        })
+                        .with_key("fait", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = w.write_str(&francais::entier(s.pos() as usize));
+                        })
+                        .with_key("total", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = w
+                                .write_str(&francais::entier(s.len().unwrap_or_default() as usize));
+                        })
+                        .progress_chars("=> "),
+                );
             }
             barre.enable_steady_tick(Duration::from_millis(200));
             Affichage::Barre(barre)
@@ -678,7 +822,9 @@ impl Affichage {
                 barre.set_position(b.fichiers_faits as u64);
                 barre.set_message(format!(
                     "{} produits, {} à jour, {} en erreur",
-                    b.documents, b.a_jour, b.fichiers_en_erreur
+                    francais::entier(b.documents),
+                    francais::entier(b.a_jour),
+                    francais::entier(b.fichiers_en_erreur)
                 ));
             }
             Affichage::Lignes {
@@ -694,13 +840,13 @@ impl Affichage {
                     || dernier.elapsed() >= Duration::from_secs(10)
                 {
                     eprintln!(
-                        "progression : {}/{} fichiers, {} produits, {} à jour, {} en erreur, {} s",
-                        b.fichiers_faits,
-                        total,
-                        b.documents,
-                        b.a_jour,
-                        b.fichiers_en_erreur,
-                        debut.elapsed().as_secs()
+                        "progression : {}/{} fichiers, {} produits, {} à jour, {} en erreur, {}",
+                        francais::entier(b.fichiers_faits),
+                        francais::entier(*total),
+                        francais::entier(b.documents),
+                        francais::entier(b.a_jour),
+                        francais::entier(b.fichiers_en_erreur),
+                        francais::duree(debut.elapsed())
                     );
                     *dernier = Instant::now();
                     *dernier_fait = b.fichiers_faits;

@@ -94,6 +94,7 @@ impl Travailleurs {
                     chemin: f.display().to_string(),
                     diagnostics: String::new(),
                     avertissements: 0,
+                    regles: std::collections::BTreeMap::new(),
                     exercices: Vec::new(),
                     resultat: Resultat::Echec(format!(
                         "erreur interne : le processus de travail s'est arrêté ({detail}), \
@@ -133,11 +134,18 @@ impl Enfant {
             (a.sans_champs_signature, "--sans-champs-signature"),
             (a.force, "--force"),
             (a.quiet, "--quiet"),
+            (a.detail_avertissements, "--detail-avertissements"),
         ] {
             if oui {
                 c.arg(option);
             }
         }
+        // The worker renders diagnostics for this process's stderr: as decided here.
+        c.arg("--couleur").arg(if crate::diagnostic::en_couleur() {
+            "toujours"
+        } else {
+            "jamais"
+        });
         c.arg("--travailleur-interne")
             .arg(std::process::id().to_string())
             .arg("--execution-interne")
