@@ -423,6 +423,9 @@ pub struct Provenance<'a> {
     pub images: &'a [Image],
     /// The project file above the source, if any ([`Analyse::projet`]).
     pub projet: Option<&'a Projet>,
+    /// The SHA-256 the manifest records for an output key, if any: a model's
+    /// Typst file written with `--typst` replaces only a file convflux wrote.
+    pub ecrits: &'a dyn Fn(&str) -> Option<String>,
 }
 
 /// Documents typeset and written to their temporary files, not yet installed.
@@ -455,7 +458,20 @@ impl Fabrique<'_> {
             .iter()
             .map(|i| (i.fichier.display().to_string(), manifest::sha256(&i.octets)))
             .collect();
+        // With `--typst`, the Typst files of a user's model the documents
+        // import, written under the convention's folder (see
+        // [`Fabrique::preparer_modele`]).
+        let mut du_modele: BTreeMap<String, (Arc<[u8]>, Arc<DossierModele>)> = BTreeMap::new();
         for doc in docs {
+            if self.typst
+                && let Some(m) = &doc.modele
+            {
+                for (nom, octets) in m.fichiers_typst(doc.template) {
+                    du_modele
+                        .entry(nom)
+                        .or_insert_with(|| (octets, Arc::clone(m)));
+                }
+            }
             let cle = format!("{dossier}/{}", doc.fichier);
             // A place that cannot be written: refused before typesetting.
             self.dossier.controler(&cle)?;
@@ -501,7 +517,72 @@ impl Fabrique<'_> {
             cles.push(cle.clone());
             lot.prepares.push((cle, prepare, o));
         }
+        for (nom, (octets, m)) in du_modele {
+            let cle = self.preparer_modele(dossier, &nom, &octets, &m, &cles, p, lot)?;
+            cles.push(cle);
+        }
         Ok(cles)
+    }
+
+    /// Writes one Typst file of a user's model at `<dossier>/<nom>` (with
+    /// `--typst`): the convention's folder is then a Typst project by itself,
+    /// whose `#import "/lib/convflux.typ"` reads the model's library, not the
+    /// built-in one of `<sortie>/lib/`. Refused when it would take the place
+    /// of a document of the lot or replace a file convflux did not write.
+    #[allow(clippy::too_many_arguments)]
+    fn preparer_modele(
+        &self,
+        dossier: &str,
+        nom: &str,
+        octets: &[u8],
+        m: &DossierModele,
+        documents: &[String],
+        p: &Provenance,
+        lot: &mut Lot,
+    ) -> anyhow::Result<String> {
+        let cle = format!("{dossier}/{nom}");
+        let sha256 = manifest::sha256(octets);
+        let chemin = || {
+            diagnostic::affichable(&self.dossier.racine().join(&cle).display().to_string())
+                .into_owned()
+        };
+        if documents.contains(&cle) {
+            anyhow::bail!(
+                "{} : le fichier Typst « {nom} » du modèle {} porte le nom d'un document de la convention ; \
+                 attendu : un nom de fichier du modèle qui n'est pas celui d'un document (placez-le sous lib/)",
+                chemin(),
+                m.racine().display()
+            );
+        }
+        self.dossier.controler(&cle)?;
+        if let Some(present) = self.dossier.empreinte(&cle)
+            && present != sha256
+            && (p.ecrits)(&cle).as_deref() != Some(present.as_str())
+        {
+            anyhow::bail!(
+                "{} : ce fichier n'est pas celui que convflux a écrit (son empreinte n'est pas celle du manifeste) ; \
+                 convflux ne le remplace pas : déplacez-le ou supprimez-le, puis relancez",
+                chemin()
+            );
+        }
+        let o = Sortie {
+            sha256,
+            pages: 0,
+            source: p.source.to_owned(),
+            source_sha256: p.sha256.to_owned(),
+            annee: p.annee,
+            gabarit: nom.to_owned(),
+            gabarits_sha256: m.empreinte(nom).unwrap_or_default(),
+            modele: Some(m.racine().display().to_string()),
+            images: BTreeMap::new(),
+            projet: p.projet.map(|p| ProjetSource::de(&p.chemin, &p.sha256)),
+            polices_sha256: self.ctx.polices_sha256.clone(),
+            version: self.ctx.version.clone(),
+            options: self.ctx.options.clone(),
+        };
+        let prepare = self.dossier.preparer(&cle, octets)?;
+        lot.prepares.push((cle.clone(), prepare, o));
+        Ok(cle)
     }
 }
 

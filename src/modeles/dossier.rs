@@ -10,7 +10,7 @@
 //! per process, so render, typeset and the manifest see the same bytes.
 //! It knows nothing of minijinja or Typst.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -203,32 +203,81 @@ impl Dossier {
         }
     }
 
-    /// SHA-256 of `gabarit` and of every file it names, transitively, as
-    /// this model resolves them (folder first, embedded otherwise): what a
-    /// document made from it used. `None` if `gabarit` resolves to nothing.
-    /// Names are found between quotes, as [`assets::gabarits_cites`] does;
-    /// only names of templates (`.j2`) and Typst files (`.typ`) are looked up.
-    pub fn empreinte(&self, gabarit: &str) -> Option<String> {
+    /// `gabarit` and every file it names, transitively, as this model
+    /// resolves them (folder first, embedded otherwise), by name relative to
+    /// the folder. `None` if `gabarit` resolves to nothing. Names are found
+    /// between quotes, as [`assets::gabarits_cites`] does; only names of
+    /// templates (`.j2`) and Typst files (`.typ`) are looked up. A name with
+    /// a leading `/`, or cited by a template, is relative to the folder; a
+    /// name without it cited by a `.typ` file is relative to that file's
+    /// folder, as Typst reads it.
+    fn fermeture(&self, gabarit: &str) -> Option<BTreeMap<String, Arc<[u8]>>> {
         let depart = self.resoudre(gabarit)?;
-        let mut vus = std::collections::BTreeMap::from([(gabarit.to_owned(), depart)]);
+        let mut vus = BTreeMap::from([(gabarit.to_owned(), depart)]);
         let mut a_voir = vec![gabarit.to_owned()];
         while let Some(nom) = a_voir.pop() {
             let texte = String::from_utf8_lossy(&vus[&nom]).into_owned();
             for cite in assets::entre_guillemets(&texte) {
-                let cite = cite.trim_start_matches('/');
-                if !(cite.ends_with(".j2") || cite.ends_with(".typ")) || vus.contains_key(cite) {
+                if !(cite.ends_with(".j2") || cite.ends_with(".typ")) {
                     continue;
                 }
-                if let Some(b) = self.resoudre(cite) {
-                    vus.insert(cite.to_owned(), b);
-                    a_voir.push(cite.to_owned());
+                let Some(cite) = resoudre_nom(&nom, cite) else {
+                    continue;
+                };
+                if vus.contains_key(&cite) {
+                    continue;
+                }
+                if let Some(b) = self.resoudre(&cite) {
+                    vus.insert(cite.clone(), b);
+                    a_voir.push(cite);
                 }
             }
         }
+        Some(vus)
+    }
+
+    /// SHA-256 of `gabarit` and of every file it names, transitively, as
+    /// this model resolves them (see [`Dossier::fermeture`]): what a document
+    /// made from it used. `None` if `gabarit` resolves to nothing.
+    pub fn empreinte(&self, gabarit: &str) -> Option<String> {
+        let vus = self.fermeture(gabarit)?;
         Some(assets::empreinte_fichiers(
             vus.iter().map(|(n, b)| (n.as_str(), &b[..])),
         ))
     }
+
+    /// The Typst files (`.typ`) a document made from `gabarit` imports,
+    /// transitively, with the bytes Typst is given (folder first, embedded
+    /// otherwise), by name relative to the folder: what `--typst` writes
+    /// beside the document's source so that it compiles by itself.
+    pub fn fichiers_typst(&self, gabarit: &str) -> Vec<(String, Arc<[u8]>)> {
+        self.fermeture(gabarit)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(n, _)| n.ends_with(".typ"))
+            .collect()
+    }
+}
+
+/// The name, relative to the model folder, of `cite` written in the file
+/// `depuis`: see [`Dossier::fermeture`]. `None` if it leaves the folder.
+fn resoudre_nom(depuis: &str, cite: &str) -> Option<String> {
+    let (base, reste) = match cite.strip_prefix('/') {
+        Some(absolu) => ("", absolu),
+        None if depuis.ends_with(".typ") => (depuis.rsplit_once('/').map_or("", |(d, _)| d), cite),
+        None => ("", cite),
+    };
+    let mut parties: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for p in reste.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parties.pop()?;
+            }
+            p => parties.push(p),
+        }
+    }
+    (!parties.is_empty()).then(|| parties.join("/"))
 }
 
 #[cfg(test)]
@@ -314,5 +363,54 @@ mod tests {
         fs::write(dir.path().join("autre/lib/convflux.typ"), "#let x = 2\n").unwrap();
         assert_ne!(autre.empreinte(g).unwrap(), a);
         assert_eq!(m.empreinte("absent.typ.j2"), None);
+    }
+
+    #[test]
+    fn names_cited_by_a_typst_file_are_relative_to_it_unless_absolute() {
+        assert_eq!(
+            resoudre_nom("lib/convflux.typ", "autre.typ").as_deref(),
+            Some("lib/autre.typ")
+        );
+        assert_eq!(
+            resoudre_nom("lib/convflux.typ", "/autre.typ").as_deref(),
+            Some("autre.typ")
+        );
+        assert_eq!(
+            resoudre_nom("lib/convflux.typ", "../commun/x.typ").as_deref(),
+            Some("commun/x.typ")
+        );
+        assert_eq!(
+            resoudre_nom("commun/_entete.typ.j2", "lib/x.typ").as_deref(),
+            Some("lib/x.typ")
+        );
+        assert_eq!(resoudre_nom("lib/convflux.typ", "../../x.typ"), None);
+        assert_eq!(resoudre_nom("a.typ.j2", "../x.typ"), None);
+    }
+
+    #[test]
+    fn the_typst_files_of_a_document_are_the_folders_then_the_embedded_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = modele(dir.path());
+        fs::write(
+            dir.path().join("lib/convflux.typ"),
+            "#import \"autre.typ\": y\n",
+        )
+        .unwrap();
+        fs::write(dir.path().join("lib/autre.typ"), "#let y = 2\n").unwrap();
+        let f = m.fichiers_typst("intercommunal/convention.typ.j2");
+        let noms: Vec<&str> = f.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(noms, ["lib/autre.typ", "lib/convflux.typ"]);
+        assert_eq!(&*f[1].1, b"#import \"autre.typ\": y\n");
+        // Without the folder's library, the embedded one is written.
+        let autre = ouvrir(&{
+            let d = dir.path().join("vide");
+            fs::create_dir_all(&d).unwrap();
+            fs::write(d.join("modele.yaml"), "nom: v\nfamille: intercommunal\n").unwrap();
+            d
+        })
+        .unwrap();
+        let f = autre.fichiers_typst("intercommunal/convention.typ.j2");
+        assert_eq!(f.len(), 1);
+        assert_eq!(&*f[0].1, assets::template("lib/convflux.typ").unwrap());
     }
 }
