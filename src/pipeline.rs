@@ -326,7 +326,7 @@ fn ouvrir_modele(
                  les modèles intégrés servent",
             )
     };
-    match modele_dossier::ouvrir(&dossier) {
+    match ouvrir_dossier(&dossier) {
         Ok(m) if m.sert(c.modele.nom()) => Some(m),
         Ok(m) => {
             diags.push(erreur(
@@ -362,7 +362,7 @@ fn ouvrir_modele_du_projet(
         "modèle par défaut donné par `gabarits` dans le fichier de projet {} ;          `convention.gabarits` dans le fichier YAML l'emporte sur lui",
         diagnostic::affichable(&projet.chemin.display().to_string())
     );
-    let message = match modele_dossier::ouvrir(dossier) {
+    let message = match ouvrir_dossier(dossier) {
         Ok(m) if m.sert(c.modele.nom()) => return Some(m),
         Ok(m) => format!(
             "le modèle {} sert les conventions « {} », pas « {} » (`convention.modele`)",
@@ -374,6 +374,14 @@ fn ouvrir_modele_du_projet(
     };
     diags.push(Diagnostic::erreur(message, None).note(note));
     None
+}
+
+/// Opens a model folder ([`modele_dossier::ouvrir`]) whose fonts, if it has
+/// any, Typst can read: a model is refused before anything is typeset.
+fn ouvrir_dossier(dossier: &Path) -> Result<Arc<DossierModele>, String> {
+    let m = modele_dossier::ouvrir(dossier)?;
+    crate::typeset::polices_lisibles(m.polices())?;
+    Ok(m)
 }
 
 /// Makes line ends and the byte-order mark harmless, in place and without
@@ -501,7 +509,10 @@ impl Fabrique<'_> {
                     .map(|m| m.racine().display().to_string()),
                 images: images_sha256.clone(),
                 projet: p.projet.map(|p| ProjetSource::de(&p.chemin, &p.sha256)),
-                polices_sha256: self.ctx.polices_sha256.clone(),
+                polices_sha256: manifest::empreinte_polices_modele(
+                    &self.ctx.polices_sha256,
+                    doc.modele.as_deref(),
+                ),
                 version: self.ctx.version.clone(),
                 options: self.ctx.options.clone(),
             };
@@ -576,7 +587,7 @@ impl Fabrique<'_> {
             modele: Some(m.racine().display().to_string()),
             images: BTreeMap::new(),
             projet: p.projet.map(|p| ProjetSource::de(&p.chemin, &p.sha256)),
-            polices_sha256: self.ctx.polices_sha256.clone(),
+            polices_sha256: manifest::empreinte_polices_modele(&self.ctx.polices_sha256, Some(m)),
             version: self.ctx.version.clone(),
             options: self.ctx.options.clone(),
         };
