@@ -326,7 +326,7 @@ fn ouvrir_modele(
                  les modèles intégrés servent",
             )
     };
-    match modele_dossier::ouvrir(&dossier) {
+    match ouvrir_dossier(&dossier) {
         Ok(m) if m.sert(c.modele.nom()) => Some(m),
         Ok(m) => {
             diags.push(erreur(
@@ -362,7 +362,7 @@ fn ouvrir_modele_du_projet(
         "modèle par défaut donné par `gabarits` dans le fichier de projet {} ;          `convention.gabarits` dans le fichier YAML l'emporte sur lui",
         diagnostic::affichable(&projet.chemin.display().to_string())
     );
-    let message = match modele_dossier::ouvrir(dossier) {
+    let message = match ouvrir_dossier(dossier) {
         Ok(m) if m.sert(c.modele.nom()) => return Some(m),
         Ok(m) => format!(
             "le modèle {} sert les conventions « {} », pas « {} » (`convention.modele`)",
@@ -374,6 +374,14 @@ fn ouvrir_modele_du_projet(
     };
     diags.push(Diagnostic::erreur(message, None).note(note));
     None
+}
+
+/// Opens a model folder ([`modele_dossier::ouvrir`]) whose fonts, if it has
+/// any, Typst can read: a model is refused before anything is typeset.
+fn ouvrir_dossier(dossier: &Path) -> Result<Arc<DossierModele>, String> {
+    let m = modele_dossier::ouvrir(dossier)?;
+    crate::typeset::polices_lisibles(m.polices())?;
+    Ok(m)
 }
 
 /// Makes line ends and the byte-order mark harmless, in place and without
@@ -423,6 +431,9 @@ pub struct Provenance<'a> {
     pub images: &'a [Image],
     /// The project file above the source, if any ([`Analyse::projet`]).
     pub projet: Option<&'a Projet>,
+    /// The SHA-256 the manifest records for an output key, if any: a model's
+    /// Typst file written with `--typst` replaces only a file convflux wrote.
+    pub ecrits: &'a dyn Fn(&str) -> Option<String>,
 }
 
 /// Documents typeset and written to their temporary files, not yet installed.
@@ -458,7 +469,20 @@ impl Fabrique<'_> {
         // The last composition typeset (a convention, an avenant): its
         // annexes alone are its pages, exported again without new layout.
         let mut composition: Option<(String, &'static str, typeset::Compiled)> = None;
+        // With `--typst`, the Typst files of a user's model the documents
+        // import, written under the convention's folder (see
+        // [`Fabrique::preparer_modele`]).
+        let mut du_modele: BTreeMap<String, (Arc<[u8]>, Arc<DossierModele>)> = BTreeMap::new();
         for doc in docs {
+            if self.typst
+                && let Some(m) = &doc.modele
+            {
+                for (nom, octets) in m.fichiers_typst(doc.template) {
+                    du_modele
+                        .entry(nom)
+                        .or_insert_with(|| (octets, Arc::clone(m)));
+                }
+            }
             let cle = format!("{dossier}/{}", doc.fichier);
             // A place that cannot be written: refused before typesetting.
             self.dossier.controler(&cle)?;
@@ -505,7 +529,10 @@ impl Fabrique<'_> {
                     .map(|m| m.racine().display().to_string()),
                 images: images_sha256.clone(),
                 projet: p.projet.map(|p| ProjetSource::de(&p.chemin, &p.sha256)),
-                polices_sha256: self.ctx.polices_sha256.clone(),
+                polices_sha256: manifest::empreinte_polices_modele(
+                    &self.ctx.polices_sha256,
+                    doc.modele.as_deref(),
+                ),
                 version: self.ctx.version.clone(),
                 options: self.ctx.options.clone(),
             };
@@ -526,7 +553,72 @@ impl Fabrique<'_> {
                 composition = Some((doc.fichier, template, compile));
             }
         }
+        for (nom, (octets, m)) in du_modele {
+            let cle = self.preparer_modele(dossier, &nom, &octets, &m, &cles, p, lot)?;
+            cles.push(cle);
+        }
         Ok(cles)
+    }
+
+    /// Writes one Typst file of a user's model at `<dossier>/<nom>` (with
+    /// `--typst`): the convention's folder is then a Typst project by itself,
+    /// whose `#import "/lib/convflux.typ"` reads the model's library, not the
+    /// built-in one of `<sortie>/lib/`. Refused when it would take the place
+    /// of a document of the lot or replace a file convflux did not write.
+    #[allow(clippy::too_many_arguments)]
+    fn preparer_modele(
+        &self,
+        dossier: &str,
+        nom: &str,
+        octets: &[u8],
+        m: &DossierModele,
+        documents: &[String],
+        p: &Provenance,
+        lot: &mut Lot,
+    ) -> anyhow::Result<String> {
+        let cle = format!("{dossier}/{nom}");
+        let sha256 = manifest::sha256(octets);
+        let chemin = || {
+            diagnostic::affichable(&self.dossier.racine().join(&cle).display().to_string())
+                .into_owned()
+        };
+        if documents.contains(&cle) {
+            anyhow::bail!(
+                "{} : le fichier Typst « {nom} » du modèle {} porte le nom d'un document de la convention ; \
+                 attendu : un nom de fichier du modèle qui n'est pas celui d'un document (placez-le sous lib/)",
+                chemin(),
+                m.racine().display()
+            );
+        }
+        self.dossier.controler(&cle)?;
+        if let Some(present) = self.dossier.empreinte(&cle)
+            && present != sha256
+            && (p.ecrits)(&cle).as_deref() != Some(present.as_str())
+        {
+            anyhow::bail!(
+                "{} : ce fichier n'est pas celui que convflux a écrit (son empreinte n'est pas celle du manifeste) ; \
+                 convflux ne le remplace pas : déplacez-le ou supprimez-le, puis relancez",
+                chemin()
+            );
+        }
+        let o = Sortie {
+            sha256,
+            pages: 0,
+            source: p.source.to_owned(),
+            source_sha256: p.sha256.to_owned(),
+            annee: p.annee,
+            gabarit: nom.to_owned(),
+            gabarits_sha256: m.empreinte(nom).unwrap_or_default(),
+            modele: Some(m.racine().display().to_string()),
+            images: BTreeMap::new(),
+            projet: p.projet.map(|p| ProjetSource::de(&p.chemin, &p.sha256)),
+            polices_sha256: manifest::empreinte_polices_modele(&self.ctx.polices_sha256, Some(m)),
+            version: self.ctx.version.clone(),
+            options: self.ctx.options.clone(),
+        };
+        let prepare = self.dossier.preparer(&cle, octets)?;
+        lot.prepares.push((cle.clone(), prepare, o));
+        Ok(cle)
     }
 }
 

@@ -87,6 +87,11 @@ impl World for MondeDisque {
 
 /// Compiles `fichier` read from disk under `racine`; the error as text.
 fn compiler(racine: &Path, fichier: &Path) -> Result<usize, String> {
+    compiler_texte(racine, fichier).map(|pages| pages.len())
+}
+
+/// [`compiler`], giving the text of each page.
+fn compiler_texte(racine: &Path, fichier: &Path) -> Result<Vec<String>, String> {
     let monde = MondeDisque::new(racine, fichier);
     let Warned { output, warnings } = typst::compile::<PagedDocument>(&monde);
     if let Some(w) = warnings
@@ -96,18 +101,24 @@ fn compiler(racine: &Path, fichier: &Path) -> Result<usize, String> {
         return Err(w.message.to_string());
     }
     output
-        .map(|doc| doc.pages().len())
+        .map(|doc| convflux::typeset::texte(&doc))
         .map_err(|e| format!("{:?}", e.iter().map(|d| &d.message).collect::<Vec<_>>()))
 }
 
-/// Every `.typ` document written under `racine` (not the library).
+/// Every `.typ` document written under `racine` (not the libraries: the
+/// built-in one under `<racine>/lib/`, a model's under `<convention>/lib/`).
 fn sources(racine: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walkdir::WalkDir::new(racine)
         .into_iter()
         .flatten()
         .map(|e| e.into_path())
         .filter(|p| p.extension().is_some_and(|e| e == "typ"))
-        .filter(|p| !p.starts_with(racine.join("lib")))
+        .filter(|p| {
+            !p.strip_prefix(racine)
+                .unwrap()
+                .components()
+                .any(|c| c.as_os_str() == "lib")
+        })
         .collect();
     out.sort();
     out
@@ -203,4 +214,249 @@ fn avenant_and_rapport_typst_write_the_library_too() {
     for f in &typ {
         compiler(&sortie, f).unwrap_or_else(|e| panic!("{} : {e}", f.display()));
     }
+}
+
+/// `modele copier intercommunal <dossier>`, then: its library imports
+/// `lib/marque.typ` (a relative import) for `marque-modele`, which the
+/// convention's body prints: compiled against any other library, the source
+/// fails (unknown variable), and the text tells which library served.
+fn modele_marque(dossier: &Path, marque: &str) {
+    let o = convflux(&["modele", "copier", "intercommunal", s(dossier), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lib = dossier.join("lib/convflux.typ");
+    let texte = fs::read_to_string(&lib).unwrap();
+    fs::write(
+        &lib,
+        format!("{texte}\n#import \"marque.typ\": marque\n#let marque-modele = marque\n"),
+    )
+    .unwrap();
+    fs::write(
+        dossier.join("lib/marque.typ"),
+        format!("#let marque = [{marque}]\n"),
+    )
+    .unwrap();
+    let corps = dossier.join("intercommunal/_corps.typ.j2");
+    let texte = fs::read_to_string(&corps).unwrap();
+    fs::write(&corps, format!("{texte}\n#marque-modele\n")).unwrap();
+}
+
+/// `seed` from data/ written under `dir` as `nom`, with `gabarits: <gabarits>`.
+fn avec_gabarits(dir: &Path, seed: &str, nom: &str, gabarits: Option<&str>) -> PathBuf {
+    let base = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(seed)).unwrap();
+    let cle = "\n  modele: intercommunal\n";
+    assert!(base.contains(cle), "{seed}");
+    let texte = match gabarits {
+        Some(g) => base.replacen(cle, &format!("{cle}  gabarits: \"{g}\"\n"), 1),
+        None => base,
+    };
+    let yaml = dir.join(nom);
+    fs::write(&yaml, texte).unwrap();
+    yaml
+}
+
+/// The text of every page, spaces folded.
+fn plat_pages(pages: &[String]) -> String {
+    commun::plat(&pages.join("\n"))
+}
+
+/// Two conventions made from two copied models whose libraries differ, and a
+/// third from the built-in model, in one output folder: each source written
+/// by `--typst` compiles from the written files alone against its own
+/// model's library (the convention's folder is its root), and the built-in
+/// one against `<sortie>/lib/`.
+#[test]
+fn sources_of_copied_models_compile_against_their_own_library() {
+    let dir = tempfile::tempdir().unwrap();
+    modele_marque(
+        &dir.path().join("modeles/ouest"),
+        "Bibliothèque du modèle Ouest",
+    );
+    modele_marque(
+        &dir.path().join("modeles/est"),
+        "Bibliothèque du modèle Est",
+    );
+    let sedre = avec_gabarits(
+        dir.path(),
+        "data/territoire-ouest/sedre.yaml",
+        "sedre.yaml",
+        Some("modeles/ouest"),
+    );
+    let semader = avec_gabarits(
+        dir.path(),
+        "data/territoire-ouest/semader.yaml",
+        "semader.yaml",
+        Some("modeles/est"),
+    );
+    let shlmr = avec_gabarits(
+        dir.path(),
+        "data/territoire-ouest/shlmr.yaml",
+        "shlmr.yaml",
+        None,
+    );
+    let sortie = dir.path().join("sortie");
+    let generer = || {
+        convflux(&[
+            "generer",
+            s(&sedre),
+            s(&semader),
+            s(&shlmr),
+            "--sortie",
+            s(&sortie),
+            "--typst",
+            "-j",
+            "1",
+        ])
+    };
+    let o = generer();
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // The built-in library stays at the root, for the built-in documents.
+    let integree = convflux::assets::template("lib/convflux.typ").unwrap();
+    assert_eq!(fs::read(sortie.join("lib/convflux.typ")).unwrap(), integree);
+    for (convention, marque, autre) in [
+        (
+            "territoire-ouest-sedre",
+            "Bibliothèque du modèle Ouest",
+            "Est",
+        ),
+        (
+            "territoire-ouest-semader",
+            "Bibliothèque du modèle Est",
+            "Ouest",
+        ),
+    ] {
+        let racine = sortie.join("2024").join(convention);
+        // The model's library and the file it imports, as the model has them.
+        let modele = if autre == "Est" { "ouest" } else { "est" };
+        for f in ["lib/convflux.typ", "lib/marque.typ"] {
+            assert_eq!(
+                fs::read(racine.join(f)).unwrap(),
+                fs::read(dir.path().join("modeles").join(modele).join(f)).unwrap(),
+                "{convention}/{f}"
+            );
+        }
+        let typ = sources(&racine);
+        assert!(typ.len() >= 2, "{typ:?}");
+        for f in &typ {
+            let pages =
+                compiler_texte(&racine, f).unwrap_or_else(|e| panic!("{} : {e}", f.display()));
+            assert!(!pages.is_empty());
+        }
+        let convention_typ = racine.join("convention.typ");
+        let texte = plat_pages(&compiler_texte(&racine, &convention_typ).unwrap());
+        assert!(texte.contains(marque), "{convention} : {texte}");
+        assert!(!texte.contains(&format!("modèle {autre}")), "{convention}");
+        // Against the built-in library of `<sortie>/lib/` (what `--root
+        // <sortie>` would read), the source does not compile.
+        let e = compiler(&sortie, &convention_typ).unwrap_err();
+        assert!(e.contains("marque-modele"), "{e}");
+    }
+    // The built-in convention: no library in its folder, `--root <sortie>`.
+    let racine = sortie.join("2024/territoire-ouest-shlmr");
+    assert!(!racine.join("lib").exists());
+    for f in sources(&racine) {
+        compiler(&sortie, &f).unwrap_or_else(|e| panic!("{} : {e}", f.display()));
+    }
+    // The manifest records the model's files as outputs of their convention.
+    let manifeste = fs::read_to_string(sortie.join("manifest.json")).unwrap();
+    assert!(
+        manifeste.contains("\"2024/territoire-ouest-sedre/lib/marque.typ\""),
+        "{manifeste}"
+    );
+
+    // Up to date: nothing is produced again.
+    let o = generer();
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(
+        e.lines().last().unwrap().starts_with("0 document produit"),
+        "{e}"
+    );
+
+    // Editing the file the library imports regenerates that model's
+    // documents, and rewrites the copy beside them.
+    let marque = dir.path().join("modeles/ouest/lib/marque.typ");
+    fs::write(&marque, "#let marque = [Bibliothèque révisée]\n").unwrap();
+    let o = generer();
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(
+        !e.lines().last().unwrap().starts_with("0 document produit"),
+        "{e}"
+    );
+    let racine = sortie.join("2024/territoire-ouest-sedre");
+    assert_eq!(
+        fs::read(racine.join("lib/marque.typ")).unwrap(),
+        fs::read(&marque).unwrap()
+    );
+    let texte = plat_pages(&compiler_texte(&racine, &racine.join("convention.typ")).unwrap());
+    assert!(texte.contains("Bibliothèque révisée"), "{texte}");
+
+    // Back to the built-in model: the model's files convflux wrote are gone.
+    avec_gabarits(
+        dir.path(),
+        "data/territoire-ouest/sedre.yaml",
+        "sedre.yaml",
+        None,
+    );
+    let o = generer();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!racine.join("lib/convflux.typ").exists());
+    assert!(!racine.join("lib/marque.typ").exists());
+    compiler(&sortie, &racine.join("convention.typ")).unwrap();
+}
+
+/// A file in the place of a model's library that convflux did not write is
+/// never replaced: the convention fails with a French message, nothing of it
+/// is written, the other file of the batch is produced.
+#[test]
+fn a_library_convflux_did_not_write_is_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    modele_marque(
+        &dir.path().join("modeles/ouest"),
+        "Bibliothèque du modèle Ouest",
+    );
+    let sedre = avec_gabarits(
+        dir.path(),
+        "data/territoire-ouest/sedre.yaml",
+        "sedre.yaml",
+        Some("modeles/ouest"),
+    );
+    let shlmr = avec_gabarits(
+        dir.path(),
+        "data/territoire-ouest/shlmr.yaml",
+        "shlmr.yaml",
+        None,
+    );
+    let sortie = dir.path().join("sortie");
+    let racine = sortie.join("2024/territoire-ouest-sedre");
+    fs::create_dir_all(racine.join("lib")).unwrap();
+    fs::write(racine.join("lib/convflux.typ"), "// à moi\n").unwrap();
+    let o = convflux(&[
+        "generer",
+        s(&sedre),
+        s(&shlmr),
+        "--sortie",
+        s(&sortie),
+        "--typst",
+        "-j",
+        "1",
+    ]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("lib/convflux.typ : ce fichier n'est pas celui que convflux a écrit"),
+        "{e}"
+    );
+    assert_eq!(
+        fs::read_to_string(racine.join("lib/convflux.typ")).unwrap(),
+        "// à moi\n"
+    );
+    assert!(!racine.join("convention.pdf").exists());
+    assert!(!racine.join("lib/marque.typ").exists());
+    assert!(
+        sortie
+            .join("2024/territoire-ouest-shlmr/convention.pdf")
+            .is_file()
+    );
 }

@@ -101,12 +101,15 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
         apres_document: &typeset::liberer_caches,
     };
     let source = input::normaliser(&a.fichier).display().to_string();
+    let (mut m, _) = Manifeste::charger(&a.sortie);
+    let ecrits = |cle: &str| m.sorties.get(cle).map(|o| o.sha256.clone());
     let provenance = pipeline::Provenance {
         source: &source,
         sha256: &sha,
         annee,
         images: &an.images,
         projet: an.projet.as_ref(),
+        ecrits: &ecrits,
     };
     // All or nothing: a typesetting failure leaves the folder untouched.
     let mut lot = pipeline::Lot::default();
@@ -124,7 +127,6 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
         }
     }
     // Recorded like `generer`'s outputs: the next `generer` finds them up to date.
-    let (mut m, _) = Manifeste::charger(&a.sortie);
     let anciennes = m.anciennes_sorties(&source, &[annee]);
     pipeline::retirer_anciennes(&sortie, &anciennes, &sorties);
     m.remplacer(MiseAJour {

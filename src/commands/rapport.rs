@@ -156,6 +156,8 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             // The council report prints no logo (several conventions).
             images: &[],
             projet: None,
+            // Built-in model only: no model file is written beside it.
+            ecrits: &|_| None,
         };
         let mut lot = pipeline::Lot::default();
         let cles = fabrique.preparer(vec![doc], &r.annee.to_string(), &provenance, &mut lot)?;

@@ -10,7 +10,7 @@
 //! per process, so render, typeset and the manifest see the same bytes.
 //! It knows nothing of minijinja or Typst.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -20,6 +20,24 @@ use crate::load::{self, Value};
 
 /// The largest file of a model folder read (a template is a few kilobytes).
 pub const TAILLE_FICHIER_MAX: u64 = 1024 * 1024;
+
+/// The folder of a model's fonts, beside its templates.
+pub const POLICES: &str = "polices";
+/// The largest font file read from `polices/` (a Latin text face is a few
+/// hundred kilobytes; Libertinus Serif Regular is 330 Kio).
+pub const TAILLE_POLICE_MAX: u64 = 4 * 1024 * 1024;
+/// The most font files a model may carry (a family: regular, bold, italic…).
+pub const POLICES_MAX: usize = 16;
+/// The most entries of `polices/` looked at.
+const POLICES_ENTREES_MAX: usize = 256;
+/// Extensions of the font files read from `polices/` (case ignored).
+const POLICES_EXTENSIONS: [&str; 2] = ["ttf", "otf"];
+/// Starts of the names of licence files (case ignored): one must lie
+/// beside the fonts (`OFL.txt`, `LICENSE`, `LICENCE.md`, `COPYING`…).
+const LICENCES: [&str; 5] = ["ofl", "license", "licence", "copying", "ufl"];
+
+/// A file of the folder: its name relative to the folder, and its bytes.
+pub type Fichier = (String, Arc<[u8]>);
 
 /// What reading one name of the folder gave: its bytes, absent, or why refused.
 type Lu = Result<Option<Arc<[u8]>>, String>;
@@ -33,6 +51,8 @@ pub struct Dossier {
     famille: String,
     /// Every name read so far, with what it gave.
     lus: Mutex<HashMap<String, Lu>>,
+    /// The fonts of `polices/`, by name relative to the folder, sorted.
+    polices: Vec<Fichier>,
 }
 
 /// Opens the model folder `chemin` (one [`Dossier`] per folder and process):
@@ -66,11 +86,14 @@ pub fn ouvrir(chemin: &Path) -> Result<Arc<Dossier>, String> {
     let texte = String::from_utf8(texte)
         .map_err(|_| format!("{} n'est pas en UTF-8", super::DESCRIPTION))?;
     let famille = famille(&texte)?;
-    let d = Arc::new(Dossier {
+    let mut d = Dossier {
         racine: racine.clone(),
         famille,
         lus: Mutex::default(),
-    });
+        polices: Vec::new(),
+    };
+    d.polices = d.lire_polices()?;
+    let d = Arc::new(d);
     ouverts
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -136,16 +159,115 @@ impl Dossier {
     /// The bytes of `nom` (relative to the folder, `/` separators), `None`
     /// when the folder has no such file, or why it is refused.
     pub fn lire(&self, nom: &str) -> Lu {
+        self.lire_borne(nom, TAILLE_FICHIER_MAX)
+    }
+
+    /// [`Dossier::lire`] with another bound on the size.
+    fn lire_borne(&self, nom: &str, taille_max: u64) -> Lu {
         let mut lus = self.lus.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(lu) = lus.get(nom) {
             return lu.clone();
         }
-        let lu = self.lire_disque(nom);
+        let lu = self.lire_disque(nom, taille_max);
         lus.insert(nom.to_owned(), lu.clone());
         lu
     }
 
-    fn lire_disque(&self, nom: &str) -> Lu {
+    /// The fonts of the model's `polices/` folder (empty without one), by
+    /// name relative to the folder, sorted: what typeset adds to the
+    /// embedded fonts for this model's documents.
+    pub fn polices(&self) -> &[Fichier] {
+        &self.polices
+    }
+
+    /// Reads `polices/`, through the sandbox: only its own files, no link
+    /// leading out, at most [`POLICES_MAX`] fonts (`.ttf`, `.otf`) of
+    /// [`TAILLE_POLICE_MAX`] each, each recognised by its first bytes, and a
+    /// licence file beside them. Other files are ignored.
+    fn lire_polices(&self) -> Result<Vec<Fichier>, String> {
+        let dossier = self.racine.join(POLICES);
+        match std::fs::symlink_metadata(&dossier) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(format!("{POLICES}/ inaccessible : {}", input::io_fr(&e))),
+            Ok(_) => {}
+        }
+        let reel = std::fs::canonicalize(&dossier)
+            .map_err(|e| format!("{POLICES}/ inaccessible : {}", input::io_fr(&e)))?;
+        if !reel.starts_with(&self.racine) || reel == self.racine {
+            return Err(format!(
+                "{POLICES}/ refusé : c'est un lien qui mène hors du dossier du modèle"
+            ));
+        }
+        if !reel.is_dir() {
+            return Err(format!("{POLICES} refusé : attendu un dossier de polices"));
+        }
+        let entrees = std::fs::read_dir(&reel)
+            .map_err(|e| format!("{POLICES}/ illisible : {}", input::io_fr(&e)))?;
+        let mut noms = Vec::new();
+        for e in entrees {
+            let e = e.map_err(|e| format!("{POLICES}/ illisible : {}", input::io_fr(&e)))?;
+            if noms.len() == POLICES_ENTREES_MAX {
+                return Err(format!(
+                    "{POLICES}/ a plus de {POLICES_ENTREES_MAX} fichiers ; attendu : les polices du modèle et leur licence"
+                ));
+            }
+            let nom = e.file_name().into_string().map_err(|n| {
+                format!(
+                    "{POLICES}/{} refusé : nom de fichier qui n'est pas en UTF-8",
+                    crate::diagnostic::affichable(&n.to_string_lossy())
+                )
+            })?;
+            noms.push(nom);
+        }
+        noms.sort();
+        let minuscule = |n: &str| n.to_ascii_lowercase();
+        let fontes: Vec<&String> = noms
+            .iter()
+            .filter(|n| {
+                let n = minuscule(n);
+                POLICES_EXTENSIONS
+                    .iter()
+                    .any(|x| n.rsplit_once('.').is_some_and(|(_, e)| e == *x))
+            })
+            .collect();
+        if fontes.is_empty() {
+            return Ok(Vec::new());
+        }
+        if fontes.len() > POLICES_MAX {
+            return Err(format!(
+                "{POLICES}/ a {} fichiers de police ; attendu : {POLICES_MAX} au plus",
+                fontes.len()
+            ));
+        }
+        let licence = noms.iter().any(|n| {
+            LICENCES.iter().any(|l| minuscule(n).starts_with(l))
+                && matches!(self.lire(&format!("{POLICES}/{n}")), Ok(Some(_)))
+        });
+        if !licence {
+            return Err(format!(
+                "{POLICES}/ n'a pas de fichier de licence ; attendu : à côté des polices, leur licence libre \
+                 (OFL.txt, LICENSE…, LICENCE…, COPYING…), sans quoi convflux ne les utilise pas"
+            ));
+        }
+        let mut out = Vec::with_capacity(fontes.len());
+        for n in fontes {
+            let nom = format!("{POLICES}/{n}");
+            match self.lire_borne(&nom, TAILLE_POLICE_MAX)? {
+                Some(b) if est_police(&b) => out.push((nom, b)),
+                Some(_) => {
+                    return Err(format!(
+                        "« {} » refusé : ce n'est pas une police TrueType ou OpenType \
+                         (attendu : un fichier commençant par 00 01 00 00, « true » ou « OTTO »)",
+                        crate::diagnostic::affichable(&nom)
+                    ));
+                }
+                None => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn lire_disque(&self, nom: &str, taille_max: u64) -> Lu {
         let refus = |pourquoi: &str| {
             Err(format!(
                 "« {} » refusé : {pourquoi}",
@@ -187,7 +309,7 @@ impl Dossier {
         if !reel.starts_with(&self.racine) {
             return refus("c'est un lien qui mène hors du dossier du modèle");
         }
-        match input::lire(&reel, TAILLE_FICHIER_MAX) {
+        match input::lire(&reel, taille_max) {
             Ok(b) => Ok(Some(b.into())),
             Err(e) => refus(&e.to_string()),
         }
@@ -203,32 +325,86 @@ impl Dossier {
         }
     }
 
-    /// SHA-256 of `gabarit` and of every file it names, transitively, as
-    /// this model resolves them (folder first, embedded otherwise): what a
-    /// document made from it used. `None` if `gabarit` resolves to nothing.
-    /// Names are found between quotes, as [`assets::gabarits_cites`] does;
-    /// only names of templates (`.j2`) and Typst files (`.typ`) are looked up.
-    pub fn empreinte(&self, gabarit: &str) -> Option<String> {
+    /// `gabarit` and every file it names, transitively, as this model
+    /// resolves them (folder first, embedded otherwise), by name relative to
+    /// the folder. `None` if `gabarit` resolves to nothing. Names are found
+    /// between quotes, as [`assets::gabarits_cites`] does; only names of
+    /// templates (`.j2`) and Typst files (`.typ`) are looked up. A name with
+    /// a leading `/`, or cited by a template, is relative to the folder; a
+    /// name without it cited by a `.typ` file is relative to that file's
+    /// folder, as Typst reads it.
+    fn fermeture(&self, gabarit: &str) -> Option<BTreeMap<String, Arc<[u8]>>> {
         let depart = self.resoudre(gabarit)?;
-        let mut vus = std::collections::BTreeMap::from([(gabarit.to_owned(), depart)]);
+        let mut vus = BTreeMap::from([(gabarit.to_owned(), depart)]);
         let mut a_voir = vec![gabarit.to_owned()];
         while let Some(nom) = a_voir.pop() {
             let texte = String::from_utf8_lossy(&vus[&nom]).into_owned();
             for cite in assets::entre_guillemets(&texte) {
-                let cite = cite.trim_start_matches('/');
-                if !(cite.ends_with(".j2") || cite.ends_with(".typ")) || vus.contains_key(cite) {
+                if !(cite.ends_with(".j2") || cite.ends_with(".typ")) {
                     continue;
                 }
-                if let Some(b) = self.resoudre(cite) {
-                    vus.insert(cite.to_owned(), b);
-                    a_voir.push(cite.to_owned());
+                let Some(cite) = resoudre_nom(&nom, cite) else {
+                    continue;
+                };
+                if vus.contains_key(&cite) {
+                    continue;
+                }
+                if let Some(b) = self.resoudre(&cite) {
+                    vus.insert(cite.clone(), b);
+                    a_voir.push(cite);
                 }
             }
         }
+        Some(vus)
+    }
+
+    /// SHA-256 of `gabarit` and of every file it names, transitively, as
+    /// this model resolves them (see [`Dossier::fermeture`]): what a document
+    /// made from it used. `None` if `gabarit` resolves to nothing.
+    pub fn empreinte(&self, gabarit: &str) -> Option<String> {
+        let vus = self.fermeture(gabarit)?;
         Some(assets::empreinte_fichiers(
             vus.iter().map(|(n, b)| (n.as_str(), &b[..])),
         ))
     }
+
+    /// The Typst files (`.typ`) a document made from `gabarit` imports,
+    /// transitively, with the bytes Typst is given (folder first, embedded
+    /// otherwise), by name relative to the folder: what `--typst` writes
+    /// beside the document's source so that it compiles by itself.
+    pub fn fichiers_typst(&self, gabarit: &str) -> Vec<Fichier> {
+        self.fermeture(gabarit)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(n, _)| n.ends_with(".typ"))
+            .collect()
+    }
+}
+
+/// Whether `octets` start like a TrueType or OpenType font (not a collection).
+fn est_police(octets: &[u8]) -> bool {
+    matches!(octets.get(..4), Some([0, 1, 0, 0] | b"true" | b"OTTO"))
+}
+
+/// The name, relative to the model folder, of `cite` written in the file
+/// `depuis`: see [`Dossier::fermeture`]. `None` if it leaves the folder.
+fn resoudre_nom(depuis: &str, cite: &str) -> Option<String> {
+    let (base, reste) = match cite.strip_prefix('/') {
+        Some(absolu) => ("", absolu),
+        None if depuis.ends_with(".typ") => (depuis.rsplit_once('/').map_or("", |(d, _)| d), cite),
+        None => ("", cite),
+    };
+    let mut parties: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for p in reste.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parties.pop()?;
+            }
+            p => parties.push(p),
+        }
+    }
+    (!parties.is_empty()).then(|| parties.join("/"))
 }
 
 #[cfg(test)]
@@ -314,5 +490,73 @@ mod tests {
         fs::write(dir.path().join("autre/lib/convflux.typ"), "#let x = 2\n").unwrap();
         assert_ne!(autre.empreinte(g).unwrap(), a);
         assert_eq!(m.empreinte("absent.typ.j2"), None);
+    }
+
+    #[test]
+    fn names_cited_by_a_typst_file_are_relative_to_it_unless_absolute() {
+        assert_eq!(
+            resoudre_nom("lib/convflux.typ", "autre.typ").as_deref(),
+            Some("lib/autre.typ")
+        );
+        assert_eq!(
+            resoudre_nom("lib/convflux.typ", "/autre.typ").as_deref(),
+            Some("autre.typ")
+        );
+        assert_eq!(
+            resoudre_nom("lib/convflux.typ", "../commun/x.typ").as_deref(),
+            Some("commun/x.typ")
+        );
+        assert_eq!(
+            resoudre_nom("commun/_entete.typ.j2", "lib/x.typ").as_deref(),
+            Some("lib/x.typ")
+        );
+        assert_eq!(resoudre_nom("lib/convflux.typ", "../../x.typ"), None);
+        assert_eq!(resoudre_nom("a.typ.j2", "../x.typ"), None);
+    }
+
+    #[test]
+    fn the_typst_files_of_a_document_are_the_folders_then_the_embedded_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = modele(dir.path());
+        fs::write(
+            dir.path().join("lib/convflux.typ"),
+            "#import \"autre.typ\": y\n",
+        )
+        .unwrap();
+        fs::write(dir.path().join("lib/autre.typ"), "#let y = 2\n").unwrap();
+        let f = m.fichiers_typst("intercommunal/convention.typ.j2");
+        let noms: Vec<&str> = f.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(noms, ["lib/autre.typ", "lib/convflux.typ"]);
+        assert_eq!(&*f[1].1, b"#import \"autre.typ\": y\n");
+        // Without the folder's library, the embedded one is written.
+        let autre = ouvrir(&{
+            let d = dir.path().join("vide");
+            fs::create_dir_all(&d).unwrap();
+            fs::write(d.join("modele.yaml"), "nom: v\nfamille: intercommunal\n").unwrap();
+            d
+        })
+        .unwrap();
+        let f = autre.fichiers_typst("intercommunal/convention.typ.j2");
+        assert_eq!(f.len(), 1);
+        assert_eq!(&*f[0].1, assets::template("lib/convflux.typ").unwrap());
+    }
+
+    #[test]
+    fn fonts_are_read_sorted_with_their_licence_and_recognised_by_their_first_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("modele.yaml"), "nom: x\nfamille: toutes\n").unwrap();
+        let p = dir.path().join("polices");
+        fs::create_dir(&p).unwrap();
+        fs::write(p.join("b.OTF"), b"OTTO-b").unwrap();
+        fs::write(p.join("a.ttf"), b"\0\x01\0\0-a").unwrap();
+        fs::write(p.join("LISEZMOI.md"), b"x").unwrap();
+        // No licence yet: refused (not kept by `ouvrir`'s cache either).
+        let e = ouvrir(dir.path()).unwrap_err();
+        assert!(e.contains("pas de fichier de licence"), "{e}");
+        fs::write(p.join("Copying"), b"licence").unwrap();
+        let m = ouvrir(dir.path()).unwrap();
+        let noms: Vec<&str> = m.polices().iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(noms, ["polices/a.ttf", "polices/b.OTF"]);
+        assert!(est_police(b"true....") && !est_police(b"ttcf....") && !est_police(b"OT"));
     }
 }

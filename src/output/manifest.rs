@@ -88,7 +88,8 @@ pub struct Sortie {
     /// source. Absent: none was found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projet: Option<ProjetSource>,
-    /// SHA-256 of the embedded fonts.
+    /// SHA-256 of the fonts the output may use: the embedded ones, and
+    /// those of its model's `polices/` ([`empreinte_polices_modele`]).
     pub polices_sha256: String,
     pub version: String,
     /// Options that change the bytes (e.g. `champs_signature`).
@@ -338,7 +339,7 @@ impl Manifeste {
                 && o.projet.as_ref() == projet
                 && empreinte_actuelle(o).as_deref() == Some(o.gabarits_sha256.as_str())
                 && images_inchangees(o)
-                && o.polices_sha256 == ctx.polices_sha256
+                && polices_actuelles(o, ctx).as_deref() == Some(o.polices_sha256.as_str())
                 && o.version == ctx.version
                 && o.options == ctx.options
                 && dossier.empreinte(cle).is_some_and(|h| h == o.sha256);
@@ -532,6 +533,35 @@ pub fn empreinte_actuelle(o: &Sortie) -> Option<String> {
         Some(dossier) => modele_dossier::ouvrir(Path::new(dossier))
             .ok()?
             .empreinte(&o.gabarit),
+    }
+}
+
+/// SHA-256 of the fonts a document of `modele` may use: the embedded ones
+/// (their hash, `embarquees`) and, when the model folder has a `polices/`,
+/// its fonts. Without model fonts it is `embarquees` itself.
+pub fn empreinte_polices_modele(
+    embarquees: &str,
+    modele: Option<&modele_dossier::Dossier>,
+) -> String {
+    match modele.map(|m| m.polices()).filter(|p| !p.is_empty()) {
+        None => embarquees.to_owned(),
+        Some(polices) => hash_fichiers(
+            std::iter::once(("", embarquees.as_bytes()))
+                .chain(polices.iter().map(|(n, b)| (n.as_str(), &b[..]))),
+        ),
+    }
+}
+
+/// Today's hash of the fonts an output may have used: the embedded ones,
+/// and those of its model folder read again now; `None` when the folder is
+/// gone or refused (the output is then rebuilt).
+fn polices_actuelles(o: &Sortie, ctx: &Contexte) -> Option<String> {
+    match &o.modele {
+        None => Some(ctx.polices_sha256.clone()),
+        Some(dossier) => Some(empreinte_polices_modele(
+            &ctx.polices_sha256,
+            Some(&*modele_dossier::ouvrir(Path::new(dossier)).ok()?),
+        )),
     }
 }
 

@@ -42,6 +42,10 @@ pub const VERROU: &str = ".convflux.verrou";
 /// under `templates/` so the sources' `#import "/lib/convflux.typ"` resolves.
 pub const BIBLIOTHEQUE: &str = "lib";
 
+/// How deep convflux writes under the output folder: `<annee>/<convention>/`
+/// and a model's Typst files below it (`lib/…`, see `pipeline::Fabrique`).
+const PROFONDEUR_MAX: usize = 10;
+
 /// The file types convflux writes into an output folder, and so may delete.
 const EXTENSIONS: &[&str] = &["pdf", "typ"];
 
@@ -394,11 +398,12 @@ fn est_temporaire(nom: &str, execution: &str) -> bool {
 }
 
 /// Removes the temporary files of run `execution` in the folders convflux
-/// writes: the root (manifest), `<annee>/` (reports), `<annee>/<convention>/`,
-/// `lib/` (the Typst library written with `--typst`).
+/// writes: the root (manifest), `<annee>/` (reports), `<annee>/<convention>/`
+/// and the folders of a model's Typst files under it (`--typst`), `lib/` (the
+/// Typst library written with `--typst`).
 fn nettoyer_temporaires(racine: &Path, execution: &str) {
     let walker = walkdir::WalkDir::new(racine)
-        .max_depth(3)
+        .max_depth(PROFONDEUR_MAX)
         .follow_links(false)
         .into_iter()
         .filter_entry(|e| {

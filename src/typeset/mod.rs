@@ -17,6 +17,11 @@
 //! folder; a `.typ` the folder lacks comes from the embedded ones. File ids stay one per
 //! path, whatever the folder: ids are never minted per document.
 //!
+//! A model folder with fonts (`polices/`) gets its own font set, built once
+//! per folder and process ([`Typesetter::compile_modele`]): the embedded fonts
+//! at their indices, then the folder's, sorted by name. The embedded fonts
+//! stay; system fonts are never read.
+//!
 //! Images given with the document ([`Typesetter::compile_images`], a party's logo) are served
 //! at their fixed paths under [`IMAGES_PREFIX`] (`/logos/bailleur.png`): the caller names a
 //! bounded set of such paths, the same for every document, so their ids stay fixed too.
@@ -74,6 +79,9 @@ pub enum TypesetError {
     /// The embedded assets cannot be used (no font, invalid template path).
     #[error("ressources embarquées inutilisables : {0}")]
     Assets(String),
+    /// A font of a model's `polices/` cannot be used; the message names it.
+    #[error("{0}")]
+    Police(String),
     /// The signature fields could not be placed (a template or library bug).
     #[error(transparent)]
     Signature(#[from] SignatureError),
@@ -164,6 +172,12 @@ struct Served {
     source: Option<FileResult<Source>>,
 }
 
+/// A font book and its fonts: the embedded ones, or those plus a model's.
+struct JeuPolices {
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+}
+
 /// The typeset stage's shared state: standard library, embedded fonts and templates.
 ///
 /// Built once, then shared by reference (it is `Send + Sync`) by all the worker threads.
@@ -176,6 +190,8 @@ pub struct Typesetter {
     standards: PdfStandards,
     /// Whether [`Typesetter::compile`] adds the signature fields.
     champs_signature: bool,
+    /// The font set of each model folder with fonts, by folder: built once.
+    polices_modeles: Mutex<HashMap<std::path::PathBuf, Arc<JeuPolices>>>,
 }
 
 impl Typesetter {
@@ -234,7 +250,35 @@ impl Typesetter {
             files,
             standards,
             champs_signature: true,
+            polices_modeles: Mutex::default(),
         })
+    }
+
+    /// The font set of `modele`'s documents: `None` when it has no fonts
+    /// (the embedded set serves), else the embedded fonts followed by the
+    /// folder's, built on first use and kept for the process.
+    fn polices_du_modele(
+        &self,
+        modele: Option<&DossierModele>,
+    ) -> Result<Option<Arc<JeuPolices>>, TypesetError> {
+        let Some(m) = modele.filter(|m| !m.polices().is_empty()) else {
+            return Ok(None);
+        };
+        let mut jeux = self
+            .polices_modeles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(jeu) = jeux.get(m.racine()) {
+            return Ok(Some(Arc::clone(jeu)));
+        }
+        let mut fonts = self.fonts.clone();
+        fonts.extend(polices_lisibles(m.polices()).map_err(TypesetError::Police)?);
+        let jeu = Arc::new(JeuPolices {
+            book: LazyHash::new(FontBook::from_fonts(&fonts)),
+            fonts,
+        });
+        jeux.insert(m.racine().to_path_buf(), Arc::clone(&jeu));
+        Ok(Some(jeu))
     }
 
     /// Turns the empty signature fields on (the default) or off (paper-only workflow).
@@ -285,10 +329,12 @@ impl Typesetter {
             })?;
             servies.insert(id, Bytes::new(Arc::clone(octets)));
         }
+        let polices = self.polices_du_modele(modele)?;
         let world = DocumentWorld {
             typesetter: self,
             main: Source::new(self.main, main.to_owned()),
             modele,
+            polices,
             sources: Mutex::default(),
             images: servies,
         };
@@ -330,6 +376,7 @@ impl Typesetter {
             modele: None,
             sources: Mutex::default(),
             images: HashMap::new(),
+            polices: None,
         };
         disposer(&world).map(|(document, _)| document)
     }
@@ -448,6 +495,25 @@ pub fn liberer_caches() {
     typst::comemo::evict(0);
 }
 
+/// The fonts in `polices` (`(name, bytes)`, a model's `polices/`), in
+/// order, or a French message naming the first file Typst cannot read as a
+/// font. `pipeline` calls it when it opens a model, so that such a model is
+/// refused before anything is typeset.
+pub fn polices_lisibles(polices: &[crate::modeles::dossier::Fichier]) -> Result<Vec<Font>, String> {
+    let mut out = Vec::new();
+    for (nom, octets) in polices {
+        let avant = out.len();
+        out.extend(Font::iter(Bytes::new(Arc::clone(octets))));
+        if out.len() == avant {
+            return Err(format!(
+                "« {} » refusé : police illisible (attendu : une police TrueType ou OpenType valide)",
+                crate::diagnostic::affichable(nom)
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// Interns the project file id of a virtual path. Ids are process-wide and never freed, so
 /// only fixed paths (the main source, the embedded templates) go through here.
 fn file_id(path: &str) -> Result<FileId, typst::syntax::PathError> {
@@ -460,6 +526,8 @@ struct DocumentWorld<'a> {
     main: Source,
     /// The user's model folder whose `.typ` files come first.
     modele: Option<&'a DossierModele>,
+    /// The model's font set, when it has fonts; else the embedded one.
+    polices: Option<Arc<JeuPolices>>,
     /// The folder's sources parsed in this compilation, by id.
     sources: Mutex<HashMap<FileId, FileResult<Source>>>,
     /// The images given with this document, at their fixed ids.
@@ -503,7 +571,10 @@ impl World for DocumentWorld<'_> {
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
-        &self.typesetter.book
+        match &self.polices {
+            Some(jeu) => &jeu.book,
+            None => &self.typesetter.book,
+        }
     }
 
     fn main(&self) -> FileId {
@@ -546,7 +617,10 @@ impl World for DocumentWorld<'_> {
     }
 
     fn font(&self, index: usize) -> Option<Font> {
-        self.typesetter.fonts.get(index).cloned()
+        match &self.polices {
+            Some(jeu) => jeu.fonts.get(index).cloned(),
+            None => self.typesetter.fonts.get(index).cloned(),
+        }
     }
 
     /// No clock: `datetime.today()` fails, dates come from the data.
