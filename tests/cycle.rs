@@ -172,7 +172,7 @@ fn intercommunal_avenant_2025_matches_calculer_for_both_years() {
             "Le nombre prévisionnel de logements affectés est donc de 3.",
             // The bilan and the gap between committed and done (seed 000 art. 8).
             "reçu le 14 février 2025",
-            "Ville du Port 2 3 +1 2 0",
+            "Ville du Port 2 2 0 2 0",
         ],
     );
 }
@@ -577,5 +577,57 @@ fn xlsx_of_the_report_holds_the_figures_of_calculer() {
                 .expect("feuille Bilan 2024");
             assert_eq!(bilan.rows().count(), 6);
         }
+    }
+}
+
+/// The text of `fichier` (a document of the 2025 exercise) of `yaml`.
+fn texte_2025(yaml: &str, fichier: &str) -> String {
+    let an = analyse(yaml);
+    let c = an.convention.as_ref().unwrap();
+    let f2025 = an.flux.iter().find(|f| f.annee == 2025).unwrap();
+    let docs = Rendu::new().documents(c, f2025, &an.flux).expect("rendu");
+    let d = docs.iter().find(|d| d.fichier == fichier).expect(fichier);
+    plat(&texte(d))
+}
+
+/// The intercommunal art. 3 counts attributions followed by a signed lease
+/// plus units refused by every candidate: SHLMR's bilan 2024 has 15
+/// attributions but 14 leases, so 14 are set against the 16 engaged.
+#[test]
+fn shlmr_avenant_measures_the_engagement_by_signed_leases() {
+    let t = texte_2025("data/territoire-ouest/shlmr.yaml", "avenant-1.pdf");
+    for attendu in [
+        "les engagements pris et la réalité de la mobilisation du parc",
+        "attributions suivies de baux signés, ainsi que sur les logements ayant fait l’objet d’une attribution en CALEOL mais qui ont été refusés par tous les candidats positionnés par le réservataire (article 3)",
+        "Ville du Port 16 14 0 14 −2",
+        "l’engagement de 16 logements n’est pas atteint (14 logements au sens de l’article 3)",
+    ] {
+        assert!(t.contains(attendu), "« {attendu} » absent de :\n{t}");
+    }
+    assert!(!t.contains("15 logements attribués)"), "{t}");
+}
+
+/// Nothing is added to the approved annex 2 of the bilatéral model; the
+/// exact share before rounding is in the avenant's comparison table, and the
+/// avenant does not call an engagement of 0 unit « atteint ».
+#[test]
+fn le_cendre_exact_share_is_in_the_avenant_table_not_in_the_annex() {
+    let yaml = "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml";
+    let t = texte_2025(yaml, "avenant-1.pdf");
+    assert!(
+        t.contains("Part du flux avant arrondi 0,14 0,28 +0,14"),
+        "{t}"
+    );
+    assert!(!t.contains("l’engagement de 0 logement est atteint"), "{t}");
+    assert!(
+        t.contains("Aucun logement n’était affecté à la Ville du CENDRE pour l’année 2024"),
+        "{t}"
+    );
+    let a2 = texte_2025(yaml, "annexe-2-assiette.pdf");
+    for ajout in ["0,28", "après arrondi", "Le flux affecté au réservataire"] {
+        assert!(
+            !a2.contains(ajout),
+            "« {ajout} » ajouté à l'annexe 2 :\n{a2}"
+        );
     }
 }

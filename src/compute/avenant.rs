@@ -80,6 +80,8 @@ pub enum Chiffre {
     TotalDeductions,
     Mobilisables,
     Taux,
+    /// The réservataire's exact share of the flow, before rounding.
+    AffectesExact,
     Affectes,
 }
 
@@ -107,6 +109,7 @@ impl Chiffre {
             Chiffre::TotalDeductions => f.total_deductions.dec(),
             Chiffre::Mobilisables => f.mobilisables.dec(),
             Chiffre::Taux => f.taux,
+            Chiffre::AffectesExact => f.affectes_exact,
             Chiffre::Affectes => f.affectes.dec(),
         }
     }
@@ -206,6 +209,7 @@ pub fn comparer_annexe(
                 Chiffre::TotalDeductions,
                 Chiffre::Mobilisables,
                 Chiffre::Taux,
+                Chiffre::AffectesExact,
                 Chiffre::Affectes,
             ]);
         for chiffre in chiffres {
@@ -231,19 +235,39 @@ pub fn comparer_annexe(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mesure {
-    /// Attributions (followed by a lease, or refused by every candidate).
-    Attribues,
+    /// Attributions followed by a signed lease, plus units attributed in
+    /// CALEOL and refused by every candidate of the réservataire.
+    BauxEtRefus,
     /// Units made available (proposed to the réservataire).
     Proposes,
 }
 
 /// The bilan figure that counts against the engagement. Intercommunal model
-/// art. 3: the engagement bears on attributions; bilatéral model art. 9: the
-/// units made available count as attributions.
+/// art. 3: « les engagements des bailleurs portent sur les attributions
+/// suivies de baux signés, ainsi que sur les logements ayant fait l'objet
+/// d'une attribution en CALEOL mais qui ont été refusés par tous les
+/// candidats positionnés par le réservataire »; bilatéral model art. 9:
+/// « seront retenues les mises à disposition de logements du bailleur auprès
+/// du réservataire ».
 pub fn mesure(m: Modele) -> Mesure {
     match m {
-        Modele::Intercommunal => Mesure::Attribues,
+        Modele::Intercommunal => Mesure::BauxEtRefus,
         Modele::Bilateral => Mesure::Proposes,
+    }
+}
+
+/// What the bilan says was done, counted as the model's article says
+/// ([`mesure`]): baux signés + units refused by every candidate
+/// (intercommunal art. 3; a bilan that gives no refusals counts none), or
+/// units made available (bilatéral art. 9). `None` when the bilan lacks the
+/// leases the intercommunal measure needs: the engagement cannot be judged.
+pub fn realise(m: Modele, r: &BilanReservataire) -> Option<Logements> {
+    match mesure(m) {
+        Mesure::Proposes => Some(r.proposes.v),
+        Mesure::BauxEtRefus => r.baux_signes.as_ref().map(|b| {
+            let refus = r.refus_tous_candidats.as_ref().map_or(0, |x| x.v.0);
+            Logements(b.v.0.saturating_add(refus))
+        }),
     }
 }
 
@@ -271,13 +295,17 @@ pub struct Engagement {
     pub proposes: Logements,
     pub attribues: Logements,
     pub mesure: Mesure,
-    /// The figure of the bilan the model counts (`proposes` or `attribues`).
-    pub realise: Logements,
+    /// What the bilan says was done, counted as the model says ([`realise`]);
+    /// `None` when the bilan lacks a figure the measure needs.
+    pub realise: Option<Logements>,
+    /// réalisé − engagés.
+    pub ecart_realise: Option<Ecart>,
     /// proposés − engagés.
     pub ecart_proposes: Option<Ecart>,
     /// attribués − engagés.
     pub ecart_attribues: Option<Ecart>,
-    /// The engagement is met: réalisé ≥ engagés.
+    /// The engagement is met: réalisé ≥ engagés (`None` without an
+    /// engagement or without a measure).
     pub atteint: Option<bool>,
     /// Σ of each distribution of the bilan, in the bilan's order.
     pub repartitions: Vec<TotalRepartition>,
@@ -293,10 +321,7 @@ pub fn engagement(m: Modele, r: &BilanReservataire, engage: Option<&FluxAnnexe>)
     let engages = engage.map(|f| f.affectes);
     let (proposes, attribues) = (r.proposes.v, r.attribues.v);
     let mesure = mesure(m);
-    let realise = match mesure {
-        Mesure::Proposes => proposes,
-        Mesure::Attribues => attribues,
-    };
+    let realise = realise(m, r);
     Engagement {
         reservataire: r.reservataire.v.clone(),
         engages,
@@ -304,9 +329,12 @@ pub fn engagement(m: Modele, r: &BilanReservataire, engage: Option<&FluxAnnexe>)
         attribues,
         mesure,
         realise,
+        ecart_realise: engages
+            .zip(realise)
+            .map(|(e, x)| Ecart::de(e.dec(), x.dec())),
         ecart_proposes: engages.map(|e| Ecart::de(e.dec(), proposes.dec())),
         ecart_attribues: engages.map(|e| Ecart::de(e.dec(), attribues.dec())),
-        atteint: engages.map(|e| realise.0 >= e.0),
+        atteint: engages.zip(realise).map(|(e, x)| x.0 >= e.0),
         repartitions: r
             .repartitions
             .iter()
@@ -481,7 +509,12 @@ mod tests {
         let g = &b.engagements[0];
         assert_eq!(g.engages, Some(Logements(2)));
         assert_eq!((g.proposes, g.attribues), (Logements(3), Logements(2)));
-        assert_eq!((g.mesure, g.realise), (Mesure::Attribues, Logements(2)));
+        // Art. 3: 2 baux signés + no unit refused by every candidate.
+        assert_eq!(
+            (g.mesure, g.realise),
+            (Mesure::BauxEtRefus, Some(Logements(2)))
+        );
+        assert_eq!(g.ecart_realise, Some(Ecart(d("0"))));
         assert_eq!(g.ecart_proposes, Some(Ecart(d("1"))));
         assert_eq!(g.ecart_attribues, Some(Ecart(d("0"))));
         assert_eq!(g.atteint, Some(true));
@@ -509,13 +542,66 @@ mod tests {
         assert_eq!((anru.sens(), anru.absolu()), (Sens::Baisse, d("1")));
         assert_eq!(x.source, "convention art. 14 (bilan et avenant annuels)");
         let g = &av.bilan.as_ref().unwrap().engagements[0];
-        assert_eq!((g.mesure, g.realise), (Mesure::Proposes, Logements(1)));
+        assert_eq!(
+            (g.mesure, g.realise),
+            (Mesure::Proposes, Some(Logements(1)))
+        );
         assert_eq!((g.engages, g.atteint), (Some(Logements(0)), Some(true)));
     }
 
     #[test]
     fn the_measure_follows_the_model() {
-        assert_eq!(mesure(Modele::Intercommunal), Mesure::Attribues);
+        assert_eq!(mesure(Modele::Intercommunal), Mesure::BauxEtRefus);
         assert_eq!(mesure(Modele::Bilateral), Mesure::Proposes);
+    }
+
+    // SHLMR / Le Port, bilan 2024: 15 attribués but 14 baux signés. Art. 3
+    // counts the leases (14) and the units refused by every candidate (none
+    // declared), not the attributions: 14 against 16 engaged, −2, not met.
+    #[test]
+    fn shlmr_2024_engagement_counts_signed_leases_not_attributions() {
+        let av = avenant("data/territoire-ouest/shlmr.yaml", 2025);
+        let g = &av.bilan.as_ref().unwrap().engagements[0];
+        assert_eq!(
+            (g.attribues, g.engages),
+            (Logements(15), Some(Logements(16)))
+        );
+        assert_eq!(g.realise, Some(Logements(14)));
+        assert_eq!(g.ecart_realise, Some(Ecart(d("-2"))));
+        assert_eq!(g.atteint, Some(false));
+    }
+
+    fn bilan_reservataire(baux: Option<u32>, refus: Option<u32>) -> BilanReservataire {
+        use crate::diagnostic::{Sp, Span};
+        fn sp<T>(v: T) -> Sp<T> {
+            Sp::new(v, Span::new(0, 0))
+        }
+        BilanReservataire {
+            reservataire: sp("le-port".to_string()),
+            proposes: sp(Logements(17)),
+            attribues: sp(Logements(15)),
+            refus_menages: None,
+            refus_caleol: None,
+            baux_signes: baux.map(|b| sp(Logements(b))),
+            refus_tous_candidats: refus.map(|b| sp(Logements(b))),
+            anciennete_mois: None,
+            repartitions: Vec::new(),
+            span: Span::new(0, 0),
+        }
+    }
+
+    // Art. 3 adds the units refused by every candidate to the leases; without
+    // the leases the intercommunal engagement cannot be measured; the
+    // bilatéral art. 9 counts units made available whatever the leases.
+    #[test]
+    fn the_realised_figure_is_counted_as_each_article_says() {
+        let r = bilan_reservataire(Some(14), Some(1));
+        assert_eq!(realise(Modele::Intercommunal, &r), Some(Logements(15)));
+        assert_eq!(realise(Modele::Bilateral, &r), Some(Logements(17)));
+        let r = bilan_reservataire(None, Some(1));
+        assert_eq!(realise(Modele::Intercommunal, &r), None);
+        assert_eq!(realise(Modele::Bilateral, &r), Some(Logements(17)));
+        let e = engagement(Modele::Intercommunal, &r, None);
+        assert_eq!((e.realise, e.atteint, e.ecart_realise), (None, None, None));
     }
 }

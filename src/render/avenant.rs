@@ -172,6 +172,13 @@ pub struct EcartVue {
     pub proposes: u32,
     pub attribues: u32,
     pub baux_signes: Option<u32>,
+    /// Units attributed in CALEOL then refused by every candidate.
+    pub refus_tous_candidats: Option<u32>,
+    /// What was done, counted as the model says (`mesure`); `null` when the
+    /// bilan lacks a figure the measure needs.
+    pub realise: Option<u32>,
+    /// réalisé − engagés.
+    pub ecart_realise: Option<EcartSigne>,
     pub ecart_proposes: Option<EcartSigne>,
     pub ecart_attribues: Option<EcartSigne>,
     /// The engagement is met by the model's measure (`mesure`).
@@ -363,6 +370,13 @@ fn comparer(m: Modele, cote: &Cote) -> Vec<LigneComparaison> {
     ));
     out.push(cote.ligne(Chiffre::Taux, "taux", "Taux du réservataire", 0, false));
     out.push(cote.ligne(
+        Chiffre::AffectesExact,
+        "affectes_exact",
+        "Part du flux avant arrondi",
+        1,
+        false,
+    ));
+    out.push(cote.ligne(
         Chiffre::Affectes,
         "affectes",
         "Logements affectés au réservataire",
@@ -446,6 +460,9 @@ pub fn ecart(c: &Convention, r: &BilanReservataire, e: &Engagement) -> EcartVue 
         proposes: e.proposes.0,
         attribues: e.attribues.0,
         baux_signes: r.baux_signes.as_ref().map(|x| x.v.0),
+        refus_tous_candidats: r.refus_tous_candidats.as_ref().map(|x| x.v.0),
+        realise: e.realise.map(|n| n.0),
+        ecart_realise: e.ecart_realise.map(EcartSigne::from),
         ecart_proposes: e.ecart_proposes.map(EcartSigne::from),
         ecart_attribues: e.ecart_attribues.map(EcartSigne::from),
         atteint: e.atteint,
@@ -464,7 +481,7 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
     let numero = bilan::numero(c, annee).unwrap_or(1);
     let articles = articles(c.modele);
     let mesure = match calcul.mesure {
-        calcul::Mesure::Attribues => "attribues",
+        calcul::Mesure::BauxEtRefus => "baux_et_refus",
         calcul::Mesure::Proposes => "proposes",
     };
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::compute::avenant;
 use crate::compute::rapport::{Precedent, Rapport, SourcePrecedent};
 use crate::model::{DateEffet, Nature};
 use crate::render::avenant::EcartSigne;
@@ -64,7 +65,12 @@ pub struct BilanRapportVue {
     pub engages: Option<u32>,
     pub proposes: u32,
     pub attribues: u32,
-    pub ecart_attribues: Option<EcartSigne>,
+    /// What was done, counted as the convention's model says (leases +
+    /// units refused by every candidate, or units made available); `null`
+    /// when the bilan lacks the leases.
+    pub realise: Option<u32>,
+    /// réalisé − engagés.
+    pub ecart_realise: Option<EcartSigne>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -176,7 +182,8 @@ pub fn construire(r: &Rapport) -> RapportVue {
                     engages: l.precedent.map(|p| p.affectes.0),
                     proposes: br.proposes.v.0,
                     attribues: br.attribues.v.0,
-                    ecart_attribues: l.ecart_bilan.map(EcartSigne::from),
+                    realise: avenant::realise(l.convention.modele, br).map(|n| n.0),
+                    ecart_realise: l.ecart_bilan.map(EcartSigne::from),
                 }),
             }
         })

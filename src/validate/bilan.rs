@@ -62,6 +62,7 @@ const CLES_BILAN_RESERVATAIRE: &[&str] = &[
     "refus_menages",
     "refus_caleol",
     "baux_signes",
+    "refus_tous_candidats",
     "anciennete_mois",
     "repartition",
 ];
@@ -185,6 +186,7 @@ fn bilan_reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<BilanRe
     let refus_menages = l.opt_logements(&mut t, "refus_menages");
     let refus_caleol = l.opt_logements(&mut t, "refus_caleol");
     let baux_signes = l.opt_logements(&mut t, "baux_signes");
+    let refus_tous_candidats = l.opt_logements(&mut t, "refus_tous_candidats");
     let anciennete = match l.champ(&mut t, "anciennete_mois") {
         Some(n) if n.value != Value::Null => {
             mois(l, n, &joindre(chemin, "anciennete_mois")).map(Some)
@@ -204,6 +206,7 @@ fn bilan_reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<BilanRe
         refus_menages,
         refus_caleol,
         baux_signes,
+        refus_tous_candidats,
         anciennete_mois: anciennete?,
         repartitions,
         span,
