@@ -287,3 +287,43 @@ fn clauses_add_an_article_and_replace_one_in_both_models() {
         );
     }
 }
+
+/// The intercommunal convention is multi-party: every commune of the
+/// Territoire, the Territoire and the bailleur are parties and signatories,
+/// whether or not a commune has an annex with this bailleur; unknown names
+/// are blanks; each signature group's label agrees with its count.
+#[test]
+fn every_party_of_the_intercommunal_convention_is_named_and_signs() {
+    let docs = documents("data/territoire-ouest/sidr.yaml");
+    let conv = docs.iter().find(|d| d.fichier == "convention.pdf").unwrap();
+    let t = plat(&texte(conv));
+    for partie in [
+        "Et le Territoire de l’Ouest",
+        "Et la Commune du Port",
+        "Et la Commune de La Possession",
+        "Et la Commune de Saint-Paul",
+        "Et la Commune de Trois-Bassins",
+        "Et la Commune de Saint-Leu",
+        "ci-après dénommé « le réservataire » ou ensemble « les réservataires »",
+    ] {
+        assert!(t.contains(partie), "« {partie} » absent de :\n{t}");
+    }
+    let signatures = &t[t.rfind("Fait en").unwrap()..];
+    for signataire in [
+        "Le Président",
+        "Président du Territoire de l’Ouest",
+        "Les Maires",
+        "Maire de la commune du Port",
+        "Maire de la commune de La Possession",
+        "Maire de la commune de Saint-Paul",
+        "Maire de la commune de Trois-Bassins",
+        "Maire de la commune de Saint-Leu",
+        "Le Bailleur",
+    ] {
+        assert!(
+            signatures.contains(signataire),
+            "« {signataire} » absent des signatures :\n{signatures}"
+        );
+    }
+    assert!(!signatures.contains("Les Bailleurs"), "{signatures}");
+}
