@@ -587,7 +587,8 @@ fn texte_2025(yaml: &str, fichier: &str) -> String {
     let f2025 = an.flux.iter().find(|f| f.annee == 2025).unwrap();
     let docs = Rendu::new().documents(c, f2025, &an.flux).expect("rendu");
     let d = docs.iter().find(|d| d.fichier == fichier).expect(fichier);
-    plat(&texte(d))
+    // Hyphenation breaks words with a soft hyphen: join them back.
+    plat(&texte(d).replace("\u{ad}\n", "").replace('\u{ad}', ""))
 }
 
 /// The intercommunal art. 3 counts attributions followed by a signed lease
@@ -629,5 +630,58 @@ fn le_cendre_exact_share_is_in_the_avenant_table_not_in_the_annex() {
             !a2.contains(ajout),
             "« {ajout} » ajouté à l'annexe 2 :\n{a2}"
         );
+    }
+}
+
+/// The avenant has its convention's party clause (identity, siège, RCS,
+/// representative, habilitation by deliberation), the visas of the
+/// convention with its signature date and of the authorising deliberations
+/// (blanks where unknown), the model's words for the parties, an end date
+/// computed from the convention's start, and says its effect is retroactive.
+#[test]
+fn avenants_carry_the_formalities_of_the_convention_they_amend() {
+    let t = texte_2025("data/territoire-ouest/shlmr.yaml", "avenant-1.pdf");
+    for attendu in [
+        "Entre SHLMR, société anonyme au capital de",
+        "inscrite au RCS de Saint-Denis sous le n°",
+        "Directrice Générale de la SHLMR, dûment habilité à cet effet par délibération n°",
+        "ci-après dénommé « le bailleur »",
+        "Et le Territoire de l’Ouest, représenté par",
+        "Et la Commune de Saint-Leu, représentée par",
+        "ci-après dénommé « le réservataire » ou ensemble « les réservataires »",
+        "Collectivités, signée par les parties le",
+        "conclue à compter du 1er janvier 2024, notamment ses articles 8 et 9 ;",
+        "du conseil communautaire du Territoire de l’Ouest autorisant la signature du présent avenant ;",
+        "du conseil municipal de la Commune du Port autorisant la signature du présent avenant ;",
+        "de l’organe compétent du bailleur autorisant la signature du présent avenant ;",
+        "(article 12), soit au plus tard jusqu’au 31 décembre 2028.",
+        "Le présent avenant prend effet le 1er janvier 2025. Cette date étant antérieure à sa signature, le présent avenant s’applique rétroactivement à compter du 1er janvier 2025",
+    ] {
+        assert!(t.contains(attendu), "« {attendu} » absent de :\n{t}");
+    }
+    let t = texte_2025(
+        "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
+        "avenant-1.pdf",
+    );
+    for attendu in [
+        "Entre ASSEMBLIA, Société à économie mixte",
+        "dont le siège social est situé 14 rue Buffon 63100 CLERMONT-FERRAND",
+        "représentée par Rachid KANDER, Directeur Général, dûment habilité à cet effet par délibération n°",
+        "Désigné ci-dessous comme « l’organisme »",
+        "Et la Ville du CENDRE, sise 7 rue de la Mairie 63670 LE CENDRE, représentée par M. Hervé PRONONCE, Maire, dûment habilité par délibération n°",
+        "conclue à compter de sa signature, notamment son article 14 ;",
+        "transmis par l’organisme le 25 février 2025",
+        "(trois ans à compter de sa signature, puis trois reconductions d’un an).",
+        "rétroactivement à compter du 1er janvier 2025",
+        "Pour l’organisme",
+    ] {
+        assert!(t.contains(attendu), "« {attendu} » absent de :\n{t}");
+    }
+    for absent in [
+        "31 décembre 2029",
+        "« le bailleur »",
+        "notamment ses articles 14",
+    ] {
+        assert!(!t.contains(absent), "« {absent} » dans :\n{t}");
     }
 }

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::compute::{Flux, FluxAnnexe};
 use crate::model::bilan::{self, BilanReservataire, Critere};
-use crate::model::{Convention, Deduction, Exclusion, Logements, Modele};
+use crate::model::{Convention, Date, DateEffet, Deduction, Exclusion, Logements, Modele};
 
 /// A signed exact difference `après − avant`: dwellings, or points of
 /// percentage for a rate (4,80 % → 5,40 % is +0,60 point).
@@ -381,6 +381,38 @@ impl Avenant {
     }
 }
 
+/// The last day the convention can run, every tacit renewal included, as a
+/// date: its real start (the effective date, or the signature date when it
+/// runs from its signature) + its duration + each renewal. Intercommunal
+/// model art. 12 (3 years from 1 January 2024, twice one year: 31 December
+/// 2028); bilatéral model art. 6 and 15 (3 years from signature, three
+/// times one year: signed 3 July 2024 → 2 July 2030). `None` when it runs
+/// from a signature whose date the data does not give.
+pub fn fin_au_plus_tard(c: &Convention) -> Option<Date> {
+    let debut = match &c.date_effet {
+        DateEffet::Date(d) => *d,
+        DateEffet::ALaSignature => c.date_signature?,
+    };
+    let ans = c
+        .reconduction
+        .duree_ans
+        .saturating_mul(c.reconduction.nombre_max)
+        .saturating_add(c.duree_ans);
+    Some(debut.fin_periode(ans))
+}
+
+/// The avenant takes effect before it is signed: its effective date precedes
+/// its signature date, or, the signature date unknown, precedes the receipt
+/// of the bilan the avenant cites (it is signed after it). An act whose
+/// effect is retroactive must say so.
+pub fn effet_retroactif(effet: Option<Date>, signature: Option<Date>, bilan: Option<Date>) -> bool {
+    let Some(effet) = effet else { return false };
+    match signature {
+        Some(s) => effet < s,
+        None => bilan.is_some_and(|b| effet < b),
+    }
+}
+
 /// The exercise an avenant of `annee` compares with: the previous exercise
 /// of the data, or `annee - 1` when there is none.
 pub fn annee_precedente(c: &Convention, annee: i32) -> i32 {
@@ -547,6 +579,41 @@ mod tests {
             (Mesure::Proposes, Some(Logements(1)))
         );
         assert_eq!((g.engages, g.atteint), (Some(Logements(0)), Some(true)));
+    }
+
+    // Territoire de l'Ouest: from 1 January 2024, 3 years + 2 × 1 year →
+    // 31 December 2028. Le Cendre: 3 years + 3 × 1 year from its
+    // signature; unknown in the data → no date; signed 3 July 2024 → 2 July
+    // 2030.
+    #[test]
+    fn the_convention_ends_on_a_date_computed_from_its_real_start() {
+        let lire = |f: &str| {
+            let chemin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(f);
+            crate::pipeline::analyser(&chemin).convention.unwrap()
+        };
+        let to = lire("data/territoire-ouest/sidr.yaml");
+        let date = |annee, mois, jour| Date { annee, mois, jour };
+        assert_eq!(fin_au_plus_tard(&to), Some(date(2028, 12, 31)));
+        let mut cendre = lire("data/clermont-auvergne-metropole/le-cendre-assemblia.yaml");
+        assert_eq!(fin_au_plus_tard(&cendre), None);
+        cendre.date_signature = Some(date(2024, 7, 3));
+        assert_eq!(fin_au_plus_tard(&cendre), Some(date(2030, 7, 2)));
+    }
+
+    #[test]
+    fn an_effect_before_the_signature_is_retroactive() {
+        let date = |annee, mois, jour| Some(Date { annee, mois, jour });
+        let effet = date(2025, 1, 1);
+        // Signed after the bilan of 27 February 2025, effective 1 January.
+        assert!(effet_retroactif(effet, None, date(2025, 2, 27)));
+        assert!(effet_retroactif(effet, date(2025, 3, 10), None));
+        assert!(!effet_retroactif(
+            effet,
+            date(2024, 12, 20),
+            date(2025, 2, 27)
+        ));
+        assert!(!effet_retroactif(None, None, date(2025, 2, 27)));
+        assert!(!effet_retroactif(effet, None, None));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::compute::avenant::{
 };
 use crate::compute::{Flux, FluxAnnexe};
 use crate::model::bilan::{self, Bilan, BilanReservataire};
-use crate::model::{Convention, DateEffet, Deduction, Exclusion, Modele, Nature};
+use crate::model::{Convention, Date, DateEffet, Deduction, Exclusion, Modele, Nature};
 use crate::render::vue::toujours;
 use crate::render::vue::{self, Vue};
 use crate::render::{DocumentSource, RenderError, Rendu};
@@ -54,11 +54,19 @@ pub struct AvenantInfoVue {
     pub date_effet: Option<String>,
     /// The convention's start (ISO), or `null` when it runs from its signature.
     pub debut_convention: Option<String>,
+    /// The convention's own signature date (ISO), `null` when unknown.
+    pub signature_convention: Option<String>,
+    /// The last day the convention can run, renewals included (ISO), from
+    /// `compute`; `null` when it runs from an unknown signature date.
+    pub fin_convention: Option<String>,
+    /// The effective date precedes the signature (from `compute`).
+    pub retroactif: bool,
     pub illustratif: bool,
     /// Articles of the convention's model cited by the avenant.
     pub articles: ArticlesVue,
-    /// What measures the engagement in the bilan: "attribues" (seed 000
-    /// art. 3) or "proposes" (seed 004 art. 9: units made available).
+    /// What measures the engagement in the bilan: "baux_et_refus"
+    /// (intercommunal art. 3) or "proposes" (bilatéral art. 9: units made
+    /// available).
     pub mesure: &'static str,
     /// Names of the annexes the avenant replaces (they existed the year before).
     pub annexes_remplacees: Vec<String>,
@@ -496,11 +504,18 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
     } else {
         base.convention.date_signature = None;
     }
-    let (a_la_signature, date_effet) = match av.and_then(|a| a.date_effet.as_ref()) {
-        Some(DateEffet::ALaSignature) => (true, None),
-        Some(DateEffet::Date(d)) => (false, Some(d.iso())),
-        None => (false, Some(format!("{annee:04}-01-01"))),
+    let effet = match av.and_then(|a| a.date_effet.as_ref()) {
+        Some(DateEffet::ALaSignature) => None,
+        Some(DateEffet::Date(d)) => Some(*d),
+        None => Some(Date {
+            annee,
+            mois: 1,
+            jour: 1,
+        }),
     };
+    let (a_la_signature, date_effet) = (effet.is_none(), effet.map(|d| d.iso()));
+    let recu_le = ex.and_then(|e| e.bilan.as_ref()).map(|b| b.recu_le.v);
+    let retroactif = calcul::effet_retroactif(effet, av.and_then(|a| a.date_signature), recu_le);
     if let Some(d) = av.and_then(|a| a.date_signature) {
         base.document.date = vue::DateVue {
             annee: d.annee,
@@ -508,10 +523,17 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
             jour: d.jour,
         };
     } else {
-        base.document.date = vue::DateVue {
+        // Unsigned yet: the latest date the data gives, the bilan's receipt
+        // (the avenant is made after it), else 1 January of the year.
+        let d = recu_le.unwrap_or(Date {
             annee,
             mois: 1,
             jour: 1,
+        });
+        base.document.date = vue::DateVue {
+            annee: d.annee,
+            mois: d.mois,
+            jour: d.jour,
         };
     }
     base.document.titre = format!("Avenant n° {numero} — {} — {annee}", c.titre);
@@ -611,6 +633,9 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
             a_la_signature,
             date_effet,
             debut_convention: base.convention.debut.clone(),
+            signature_convention: c.date_signature.map(|d| d.iso()),
+            fin_convention: calcul::fin_au_plus_tard(c).map(|d| d.iso()),
+            retroactif,
             illustratif: ex.is_some_and(|e| e.illustratif),
             articles,
             mesure,
