@@ -536,12 +536,18 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
             jour: d.jour,
         };
     }
-    base.document.titre = format!("Avenant n° {numero} — {} — {annee}", c.titre);
+    base.document.titre = format!(
+        "Avenant n° {numero} — {} — {} — {annee}",
+        c.titre, c.bailleur.nom
+    );
     base.document.sujet = format!(
         "Avenant n° {numero} à la convention de gestion en flux des réservations de logements sociaux — {} — actualisation {annee}",
         c.bailleur.nom
     );
     base.document.mots_cles.push("avenant".into());
+    if ex.is_some_and(|e| e.illustratif) {
+        vue::marquer_illustratif(&mut base.document);
+    }
     base.document.pied = format!("Avenant n° {numero} — {} — {}", c.titre, c.bailleur.nom);
 
     // Comparisons: N's annexes in order, then N-1's annexes gone in N.
@@ -683,8 +689,8 @@ pub fn documents(
                     .annexes
                     .retain(|x| x.reservataire.id == a.reservataire);
                 v.base.document.titre = format!(
-                    "{} — Annexe {nom} — avenant n° {n} ({})",
-                    c.titre, flux.annee
+                    "{} — {} — Annexe {nom} — avenant n° {n} ({})",
+                    c.titre, c.bailleur.nom, flux.annee
                 );
                 let tpl = "avenant/annexe.typ.j2";
                 out.push(DocumentSource {
@@ -700,8 +706,8 @@ pub fn documents(
         Modele::Bilateral => {
             let mut v = ctx.clone();
             v.base.document.titre = format!(
-                "{} — Annexe 2 : assiette prévisionnelle — avenant n° {n} ({})",
-                c.titre, flux.annee
+                "{} — {} — Annexe 2 : assiette prévisionnelle — avenant n° {n} ({})",
+                c.titre, c.bailleur.nom, flux.annee
             );
             let tpl = "avenant/annexe-2.typ.j2";
             out.push(DocumentSource {

@@ -14,7 +14,7 @@ use crate::compute::avenant;
 use crate::compute::rapport::{Precedent, Rapport, SourcePrecedent};
 use crate::model::{DateEffet, Nature};
 use crate::render::avenant::EcartSigne;
-use crate::render::vue::{DateVue, DocumentVue};
+use crate::render::vue::{self, DateVue, DocumentVue};
 use crate::render::{DocumentSource, RenderError, Rendu};
 
 #[derive(Clone, Debug, Serialize)]
@@ -257,7 +257,7 @@ pub fn construire(r: &Rapport) -> RapportVue {
         "Rapport au {conseil} — {} — gestion en flux des réservations, année {}",
         res.nom, r.annee
     );
-    RapportVue {
+    let mut vue = RapportVue {
         document: DocumentVue {
             titre: titre.clone(),
             sujet: format!(
@@ -308,7 +308,11 @@ pub fn construire(r: &Rapport) -> RapportVue {
         precedent,
         durees,
         avenants,
+    };
+    if vue.illustratif {
+        vue::marquer_illustratif(&mut vue.document);
     }
+    vue
 }
 
 /// The report as a Typst document (`rapport-<réservataire>.pdf`).
