@@ -33,6 +33,9 @@ pub struct LigneRapport<'a> {
     pub illustratif: bool,
     /// Units allotted this year − the year before ([`ecart_affectes`]).
     pub ecart: Option<Ecart>,
+    /// The rate the bailleur transmitted for the council report when it
+    /// differs from the annex's, which prevails ([`taux_corrige`]).
+    pub taux_transmis: Option<rust_decimal::Decimal>,
     /// What the bilan says was done, measured as the model says, − units
     /// allotted the year before ([`ecart_bilan`]).
     pub ecart_bilan: Option<Ecart>,
@@ -42,6 +45,18 @@ pub struct LigneRapport<'a> {
 /// affectés N-1. Intercommunal model art. 9 (the avenant updates the flow).
 pub fn ecart_affectes(flux: &FluxAnnexe, precedent: Option<&FluxAnnexe>) -> Option<Ecart> {
     precedent.map(|p| Ecart::de(p.affectes.dec(), flux.affectes.dec()))
+}
+
+/// The rate the bailleur transmitted (`declare.taux_rapport`) when the
+/// annex's rate differs from it: the annex prevails, the report says the
+/// figure was corrected (SODIAC 2024: 13,5 % transmitted, 13,55 % in the
+/// annex). Intercommunal model, annexe individuelle.
+pub fn taux_corrige(a: &crate::model::Annexe, f: &FluxAnnexe) -> Option<rust_decimal::Decimal> {
+    a.declare
+        .taux_rapport
+        .as_ref()
+        .map(|t| t.v.0)
+        .filter(|t| *t != f.taux)
 }
 
 /// The bilan against the engagement, as the council report prints it: what
@@ -226,6 +241,9 @@ pub fn assembler<'a>(
             bilan,
             illustratif: ex.is_some_and(|e| e.illustratif),
             ecart: ecart_affectes(courant, precedent),
+            taux_transmis: ex
+                .and_then(|e| e.annexes.iter().find(|a| a.reservataire.v == reservataire))
+                .and_then(|a| taux_corrige(a, courant)),
             ecart_bilan: bilan.and_then(|(_, r)| ecart_bilan(c.modele, r, precedent)),
         });
     }

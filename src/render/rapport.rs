@@ -30,6 +30,9 @@ pub struct RapportVue {
     /// Date of the CIL (ISO) or null.
     pub cil: Option<String>,
     pub illustratif: bool,
+    /// The territory of the conventions (the first convention's), for the
+    /// seed's « signée par l'ensemble des communes, le TO et le bailleur ».
+    pub territoire: Option<vue::TerritoireVue>,
     pub lignes: Vec<LigneRapportVue>,
     pub totaux: TotauxRapportVue,
     pub precedent: Option<PrecedentVue>,
@@ -75,6 +78,9 @@ pub struct BilanRapportVue {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LigneRapportVue {
+    /// The rate the bailleur transmitted when the annex corrected it
+    /// (the annex's `taux` prevails); `null` otherwise.
+    pub taux_transmis: Option<String>,
     pub convention: String,
     pub titre: String,
     pub bailleur: String,
@@ -164,6 +170,7 @@ pub fn construire(r: &Rapport) -> RapportVue {
                 Some(n) => format!("{}/{}/avenant-{n}.pdf", r.annee, c.id),
             };
             LigneRapportVue {
+                taux_transmis: l.taux_transmis.map(|t| t.to_string()),
                 convention: c.id.clone(),
                 titre: c.titre.clone(),
                 bailleur: c.bailleur.nom.clone(),
@@ -301,6 +308,10 @@ pub fn construire(r: &Rapport) -> RapportVue {
         debut_flux,
         cil: r.cil.map(|d| d.iso()),
         illustratif: r.illustratif(),
+        territoire: r
+            .lignes
+            .first()
+            .map(|l| vue::territoire(&l.convention.territoire)),
         ecart_total: r.ecart_total.map(EcartSigne::from),
         bilans: lignes.iter().any(|l| l.bilan.is_some()),
         lignes,

@@ -295,7 +295,7 @@ fn reservataire(r: &Reservataire) -> ReservataireVue {
     }
 }
 
-fn territoire(t: &Territoire) -> TerritoireVue {
+pub fn territoire(t: &Territoire) -> TerritoireVue {
     let f = crate::francais::formes(&t.article, &t.nom);
     let (le, du) = (f.le, f.de_le);
     TerritoireVue {
