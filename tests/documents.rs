@@ -327,3 +327,22 @@ fn every_party_of_the_intercommunal_convention_is_named_and_signs() {
     }
     assert!(!signatures.contains("Les Bailleurs"), "{signatures}");
 }
+
+/// French typography of merged values: « 1er » in superscript, a count and
+/// its word and the parts of a date held by no-break spaces, headings
+/// never hyphenated.
+#[test]
+fn merged_dates_and_counts_follow_french_typography() {
+    let docs = documents("data/territoire-ouest/sidr.yaml");
+    let conv = docs.iter().find(|d| d.fichier == "convention.pdf").unwrap();
+    assert!(conv.source.contains("1#super[er]\u{a0}janvier\u{a0}2024"));
+    let annexe = docs
+        .iter()
+        .find(|d| d.fichier == "annexe-le-port.pdf")
+        .unwrap();
+    for attendu in ["887\u{a0}logements", "113\u{a0}logements"] {
+        assert!(annexe.source.contains(attendu), "{attendu:?}");
+    }
+    let lib = std::fs::read_to_string("templates/lib/convflux.typ").unwrap();
+    assert!(lib.contains("show heading: set text(hyphenate: false)"));
+}

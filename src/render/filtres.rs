@@ -91,9 +91,10 @@ pub fn pluriel(v: Value, singulier: String, pluriel: String) -> Result<String, E
     })
 }
 
-/// "1 887 logements", "1 logement", "0 logement".
+/// "1 887 logements", "1 logement", "0 logement", the count and its word
+/// held together by a no-break space (never « 354 / logements »).
 pub fn logements(v: Value) -> Result<String, Error> {
-    Ok(francais::compte(decimal(&v)?, "logement"))
+    Ok(francais::compte(decimal(&v)?, "logement").replace(' ', "\u{a0}"))
 }
 
 fn date(v: &Value) -> Result<Date, Error> {
@@ -103,11 +104,19 @@ fn date(v: &Value) -> Result<Date, Error> {
     Date::parse(s).ok_or_else(|| err(format!("date invalide « {s} »")))
 }
 
-/// "1er janvier 2024", "3 juillet 2024".
-pub fn date_longue(v: Value) -> Result<String, Error> {
+/// "1er janvier 2024" (« er » in superscript), "3 juillet 2024", with
+/// no-break spaces (a date never breaks across lines). Typst markup built
+/// here from digits and month names only, so it is returned as safe.
+pub fn date_longue(v: Value) -> Result<Value, Error> {
     let d = date(&v)?;
-    francais::date_longue(d.jour, d.mois, d.annee)
-        .ok_or_else(|| err(format!("date invalide « {} »", d.iso())))
+    let texte = francais::date_longue(d.jour, d.mois, d.annee)
+        .ok_or_else(|| err(format!("date invalide « {} »", d.iso())))?
+        .replace(' ', "\u{a0}");
+    let texte = match texte.strip_prefix("1er") {
+        Some(reste) => format!("1#super[er]{reste}"),
+        None => texte,
+    };
+    Ok(Value::from_safe_string(texte))
 }
 
 /// "31/12/2022".
