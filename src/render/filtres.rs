@@ -227,16 +227,17 @@ mod tests {
 
     #[test]
     fn french_plural_and_dates() {
-        assert_eq!(logements(Value::from(0)).unwrap(), "0 logement");
-        assert_eq!(logements(Value::from(1)).unwrap(), "1 logement");
-        assert_eq!(logements(Value::from(2)).unwrap(), "2 logements");
+        // No-break spaces: a count and its word, a date, never split.
+        assert_eq!(logements(Value::from(0)).unwrap(), "0\u{a0}logement");
+        assert_eq!(logements(Value::from(1)).unwrap(), "1\u{a0}logement");
+        assert_eq!(logements(Value::from(2)).unwrap(), "2\u{a0}logements");
+        // « er » in superscript: Typst markup, marked safe.
+        let d = date_longue(Value::from("2024-01-01")).unwrap();
+        assert!(d.is_safe());
+        assert_eq!(d.as_str(), Some("1#super[er]\u{a0}janvier\u{a0}2024"));
         assert_eq!(
-            date_longue(Value::from("2024-01-01")).unwrap(),
-            "1er janvier 2024"
-        );
-        assert_eq!(
-            date_longue(Value::from("2024-07-03")).unwrap(),
-            "3 juillet 2024"
+            date_longue(Value::from("2024-07-03")).unwrap().as_str(),
+            Some("3\u{a0}juillet\u{a0}2024")
         );
         assert_eq!(
             date_courte(Value::from("2022-12-31")).unwrap(),
