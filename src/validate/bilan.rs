@@ -684,9 +684,9 @@ mod tests {
     #[test]
     fn unknown_reservataire_in_bilan_is_an_error() {
         let d = avec(&exercice_2026(
-            "bilan: { recu_le: 2026-02-10, reservataires: [ { reservataire: saint-paul, proposes: 3, attribues: 2 } ] }",
+            "bilan: { recu_le: 2026-02-10, reservataires: [ { reservataire: saint-denis, proposes: 3, attribues: 2 } ] }",
         ));
-        assert!(messages(&d).contains("bilan d'un réservataire inconnu : `saint-paul`"));
+        assert!(messages(&d).contains("bilan d'un réservataire inconnu : `saint-denis`"));
     }
 
     #[test]
