@@ -159,19 +159,6 @@ fn passage(nom: &str, s: &[String], g: &[String], plancher: f64) -> f64 {
     r
 }
 
-/// The generated text from the first line holding `debut` up to (not
-/// including) the first line holding `fin` after it.
-fn entre(t: &str, debut: &str, fin: Option<&str>) -> String {
-    let i = t
-        .find(debut)
-        .unwrap_or_else(|| panic!("« {debut} » absent :\n{t}"));
-    let reste = &t[i..];
-    match fin.and_then(|f| reste.find(f)) {
-        Some(j) => reste[..j].to_string(),
-        None => reste.to_string(),
-    }
-}
-
 /// Seed 000, the five individual annexes of Le Port (one per bailleur),
 /// each against its generated annex. Differences: figures and names the
 /// data fill (dates, bailleur, signatories), the blanks « A….., le …….. »
