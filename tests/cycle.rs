@@ -690,3 +690,43 @@ fn avenants_carry_the_formalities_of_the_convention_they_amend() {
         assert!(!t.contains(absent), "« {absent} » dans :\n{t}");
     }
 }
+
+/// The council report of 2025 tells the council, in paragraphs of their
+/// own, how each bailleur's quota changed and which engagements of 2024
+/// were not met, measured as the conventions' art. 3 says (SEMADER: 10
+/// engaged, 9 proposed, 7 leases; SHLMR: 16 engaged, 14 leases); the totals
+/// row is there.
+#[test]
+fn council_report_2025_explains_changes_and_shortfalls() {
+    let analyses: Vec<Analyse> = ["sedre", "semader", "shlmr", "sidr", "sodiac"]
+        .iter()
+        .map(|b| analyse(&format!("data/territoire-ouest/{b}.yaml")))
+        .collect();
+    let sources: Vec<convflux::compute::rapport::Source> = analyses
+        .iter()
+        .map(|an| {
+            (
+                an.nom(),
+                an.convention.as_ref().unwrap(),
+                an.flux.as_slice(),
+            )
+        })
+        .collect();
+    let r = convflux::compute::rapport::assembler(&sources, "le-port", Some(2025)).unwrap();
+    let semader = r
+        .lignes
+        .iter()
+        .find(|l| l.convention.bailleur.nom == "SEMADER")
+        .unwrap();
+    assert_eq!(semader.non_atteint, Some(true));
+    let doc = convflux::render::rapport::document(&Rendu::new(), &r).unwrap();
+    let t = plat(&texte(&doc));
+    for attendu in [
+        "SEDRE : 1 → 1 (0) ; SEMADER : 10 → 10 (0) ; SHLMR : 16 → 18 (+2) ; SIDR : 4 → 4 (0) ; SODIAC : 2 → 3 (+1).",
+        "Engagements non atteints en 2024 : pour le bailleur SEMADER, 10 logements étaient affectés à la Ville du Port, 9 logements ont été proposés et 7 logements sont retenus au titre des engagements ; pour le bailleur SHLMR, 16 logements étaient affectés à la Ville du Port, 17 logements ont été proposés et 14 logements sont retenus",
+        "un point est opéré avec ces bailleurs",
+        "Total",
+    ] {
+        assert!(t.contains(attendu), "« {attendu} » absent :\n{t}");
+    }
+}

@@ -39,6 +39,10 @@ pub struct LigneRapport<'a> {
     /// What the bilan says was done, measured as the model says, − units
     /// allotted the year before ([`ecart_bilan`]).
     pub ecart_bilan: Option<Ecart>,
+    /// The engagement of the year before is not met (réalisé < engagés):
+    /// the report says so (intercommunal model art. 8: « un point est
+    /// opéré » with the bailleur). `None` without a measure.
+    pub non_atteint: Option<bool>,
 }
 
 /// The change of a réservataire's units in one convention: affectés N −
@@ -245,6 +249,9 @@ pub fn assembler<'a>(
                 .and_then(|e| e.annexes.iter().find(|a| a.reservataire.v == reservataire))
                 .and_then(|a| taux_corrige(a, courant)),
             ecart_bilan: bilan.and_then(|(_, r)| ecart_bilan(c.modele, r, precedent)),
+            non_atteint: bilan
+                .and_then(|(_, r)| ecart_bilan(c.modele, r, precedent))
+                .map(|e| e.0 < rust_decimal::Decimal::ZERO),
         });
     }
     if lignes.is_empty() && erreurs.is_empty() {

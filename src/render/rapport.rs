@@ -74,6 +74,8 @@ pub struct BilanRapportVue {
     pub realise: Option<u32>,
     /// réalisé − engagés.
     pub ecart_realise: Option<EcartSigne>,
+    /// The engagement was not met (from `compute`).
+    pub non_atteint: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -191,6 +193,7 @@ pub fn construire(r: &Rapport) -> RapportVue {
                     attribues: br.attribues.v.0,
                     realise: avenant::realise(l.convention.modele, br).map(|n| n.0),
                     ecart_realise: l.ecart_bilan.map(EcartSigne::from),
+                    non_atteint: l.non_atteint == Some(true),
                 }),
             }
         })
