@@ -336,6 +336,8 @@ fn merged_dates_and_counts_follow_french_typography() {
     let docs = documents("data/territoire-ouest/sidr.yaml");
     let conv = docs.iter().find(|d| d.fichier == "convention.pdf").unwrap();
     assert!(conv.source.contains("1#super[er]\u{a0}janvier\u{a0}2024"));
+    // « L. 441-1 » never breaks after « L. » (Typst's `~`).
+    assert!(conv.source.contains("L.~441-1") && !conv.source.contains("L. 441-1"));
     let annexe = docs
         .iter()
         .find(|d| d.fichier == "annexe-le-port.pdf")
