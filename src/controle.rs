@@ -639,8 +639,9 @@ mod test_deductions_dans_le_flux {
     }
 }
 
-/// A positive rate rounded to no dwelling this year: a warning, the exact
-/// share is printed in the documents. No legal rule (rounding is the
+/// A positive rate rounded to no dwelling this year: a warning; the exact
+/// share is in `calculer` and in the avenants' comparison table (the
+/// convention's annexes print the model's text only). No legal rule (rounding is the
 /// convention's, DROIT.md).
 fn taux_positif_sans_logement(a: &Annexe, f: &FluxAnnexe) -> Option<Diagnostic> {
     if f.taux <= Decimal::ZERO || f.affectes.0 != 0 {
@@ -659,7 +660,7 @@ fn taux_positif_sans_logement(a: &Annexe, f: &FluxAnnexe) -> Option<Diagnostic> 
             Some(span),
         )
         .label(format!("part exacte : {}", fr(f.affectes_exact)))
-        .note("le réservataire a des droits mais aucun logement ne lui est affecté cette année : la part exacte est imprimée dans les documents"),
+        .note("le réservataire a des droits mais aucun logement ne lui est affecté cette année : la part exacte est donnée par `convflux calculer` et dans le tableau de comparaison des avenants ; les annexes de la convention n'impriment que le texte du modèle"),
     )
 }
 

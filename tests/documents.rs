@@ -217,12 +217,19 @@ fn bilateral_documents_carry_the_seed_004_figures() {
         "(14 % des logements disponibles) : 0",
         "renouvellement urbain (logements concernés par une convention pluriannuelle ANRU, estimation de l'organisme de logement social sur l'année concernée) : 1",
         "Le flux (N) représente donc 2 logements",
-        "0,14",
     ] {
         let a = plat(attendu);
         assert!(
             a2.contains(&a) || a2.contains(&a.replace('\'', "’")),
             "annexe 2 : « {attendu} » absent de :\n{a2}"
+        );
+    }
+    // The model's annex 2 (approved by deliberation) stops at the flow: the
+    // exact share (0,14) and its rounding are `calculer`'s and the avenant's.
+    for ajout in ["0,14", "après arrondi", "Le flux affecté au réservataire"] {
+        assert!(
+            !a2.contains(ajout),
+            "annexe 2 : « {ajout} » ajouté au modèle :\n{a2}"
         );
     }
 }
@@ -279,4 +286,65 @@ fn clauses_add_an_article_and_replace_one_in_both_models() {
             "{seed} : la disposition suit les signatures"
         );
     }
+}
+
+/// The intercommunal convention is multi-party: every commune of the
+/// Territoire, the Territoire and the bailleur are parties and signatories,
+/// whether or not a commune has an annex with this bailleur; unknown names
+/// are blanks; each signature group's label agrees with its count.
+#[test]
+fn every_party_of_the_intercommunal_convention_is_named_and_signs() {
+    let docs = documents("data/territoire-ouest/sidr.yaml");
+    let conv = docs.iter().find(|d| d.fichier == "convention.pdf").unwrap();
+    let t = plat(&texte(conv));
+    for partie in [
+        "Et le Territoire de l’Ouest",
+        "Et la Commune du Port",
+        "Et la Commune de La Possession",
+        "Et la Commune de Saint-Paul",
+        "Et la Commune de Trois-Bassins",
+        "Et la Commune de Saint-Leu",
+        "ci-après dénommé « le réservataire » ou ensemble « les réservataires »",
+    ] {
+        assert!(t.contains(partie), "« {partie} » absent de :\n{t}");
+    }
+    let signatures = &t[t.rfind("Fait en").unwrap()..];
+    for signataire in [
+        "Le Président",
+        "Président du Territoire de l’Ouest",
+        "Les Maires",
+        "Maire de la commune du Port",
+        "Maire de la commune de La Possession",
+        "Maire de la commune de Saint-Paul",
+        "Maire de la commune de Trois-Bassins",
+        "Maire de la commune de Saint-Leu",
+        "Le Bailleur",
+    ] {
+        assert!(
+            signatures.contains(signataire),
+            "« {signataire} » absent des signatures :\n{signatures}"
+        );
+    }
+    assert!(!signatures.contains("Les Bailleurs"), "{signatures}");
+}
+
+/// French typography of merged values: « 1er » in superscript, a count and
+/// its word and the parts of a date held by no-break spaces, headings
+/// never hyphenated.
+#[test]
+fn merged_dates_and_counts_follow_french_typography() {
+    let docs = documents("data/territoire-ouest/sidr.yaml");
+    let conv = docs.iter().find(|d| d.fichier == "convention.pdf").unwrap();
+    assert!(conv.source.contains("1#super[er]\u{a0}janvier\u{a0}2024"));
+    // « L. 441-1 » never breaks after « L. » (Typst's `~`).
+    assert!(conv.source.contains("L.~441-1") && !conv.source.contains("L. 441-1"));
+    let annexe = docs
+        .iter()
+        .find(|d| d.fichier == "annexe-le-port.pdf")
+        .unwrap();
+    for attendu in ["887\u{a0}logements", "113\u{a0}logements"] {
+        assert!(annexe.source.contains(attendu), "{attendu:?}");
+    }
+    let lib = std::fs::read_to_string("templates/lib/convflux.typ").unwrap();
+    assert!(lib.contains("show heading: set text(hyphenate: false)"));
 }

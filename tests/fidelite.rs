@@ -1,9 +1,11 @@
 //! How faithfully the generated bodies follow the seed conventions, word for
-//! word. The seed text (PDF extraction, kept in tests/fixtures/seeds) and the
-//! text of the laid-out document are reduced to words; their longest common
-//! subsequence gives a similarity ratio 2·LCS / (|seed| + |generated|). The
-//! differences are the data-filled parts (names, blanks the seed leaves as
-//! "…", figures) and are printed by `cargo test -- --nocapture`.
+//! word: the bodies, every annex and the council report. The seed text (PDF
+//! extraction, kept in tests/fixtures/seeds) and the text of the laid-out
+//! document are reduced to words; their longest common subsequence gives a
+//! similarity ratio 2·LCS / (|seed| + |generated|), at least 0.98 for each
+//! passage. The words of each side outside the LCS are printed by
+//! `cargo test --test fidelite -- --nocapture`; each passage's comment says
+//! what they are (data-filled: names, blanks, figures; or intended).
 
 use std::path::Path;
 
@@ -53,16 +55,49 @@ fn seed(fichier: &str, debut: usize, fin: usize) -> String {
         .join("\n")
 }
 
-fn corps_genere(yaml: &str, jusqua: &str) -> String {
+fn texte_document(yaml: &str, fichier: &str) -> String {
     let an = pipeline::analyser(Path::new(yaml));
     assert!(an.valide(), "{}", an.diagnostics_rendus());
     let c = an.convention.as_ref().unwrap();
     let docs = Rendu::new().documents(c, &an.flux[0], &an.flux).unwrap();
+    let d = docs.iter().find(|d| d.fichier == fichier).expect(fichier);
     let compiled = Typesetter::new()
         .unwrap()
-        .compile(&docs[0].source, &docs[0].ident)
+        .compile(&d.source, &d.ident)
         .unwrap();
-    let t = typeset::texte(&compiled.document).join("\n");
+    sans_pied(&typeset::texte(&compiled.document))
+}
+
+/// The laid-out text without the running footer (« titre — bailleur »,
+/// « page 1 / 2 »: artefacts like the seed's « 4/11 »), hyphenated words
+/// joined back (a soft hyphen ends their first half).
+fn sans_pied(pages: &[String]) -> String {
+    // Each page's last line is its footer, ending « page 1 / 2 ».
+    let pied = |l: &str| {
+        l.rsplit_once("page ").is_some_and(|(_, r)| {
+            !r.is_empty()
+                && r.chars().all(|c| {
+                    c.is_ascii_digit() || c == ' ' || c == '/' || c == '\u{a0}' || c == '\u{202f}'
+                })
+        })
+    };
+    pages
+        .iter()
+        .map(|p| {
+            let mut l: Vec<&str> = p.lines().collect();
+            if l.last().is_some_and(|d| pied(d)) {
+                l.pop();
+            }
+            l.join("\n")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("\u{ad}\n", "")
+        .replace('\u{ad}', "")
+}
+
+fn corps_genere(yaml: &str, jusqua: &str) -> String {
+    let t = texte_document(yaml, "convention.pdf");
     match t.find(jusqua) {
         Some(i) => t[..i].to_string(),
         None => t,
@@ -75,7 +110,138 @@ fn ratio(a: &[String], b: &[String]) -> f64 {
     r
 }
 
-/// Seed 000: the model convention, from its title to "Les Bailleurs".
+/// The words of `a` and of `b` outside one longest common subsequence.
+fn differences(a: &[String], b: &[String]) -> (Vec<String>, Vec<String>) {
+    let (n, m) = (a.len(), b.len());
+    let mut t = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            t[i][j] = if a[i] == b[j] {
+                t[i + 1][j + 1] + 1
+            } else {
+                t[i + 1][j].max(t[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut da, mut db) = (0, 0, Vec::new(), Vec::new());
+    while i < n && j < m {
+        if a[i] == b[j] {
+            i += 1;
+            j += 1;
+        } else if t[i + 1][j] >= t[i][j + 1] {
+            da.push(a[i].clone());
+            i += 1;
+        } else {
+            db.push(b[j].clone());
+            j += 1;
+        }
+    }
+    da.extend(a[i..].iter().cloned());
+    db.extend(b[j..].iter().cloned());
+    (da, db)
+}
+
+/// Compares one passage, prints its measure and differences, and checks
+/// its floor (0.98, the target; lower only where the text is not
+/// yet there, said at the call).
+fn passage(nom: &str, s: &[String], g: &[String], plancher: f64) -> f64 {
+    let r = ratio(s, g);
+    let (ds, dg) = differences(s, g);
+    println!(
+        "{nom} : modèle {} mots, généré {} mots, LCS = {}, similarité = {r:.4}\n  seulement dans le modèle : {}\n  seulement dans le document : {}",
+        s.len(),
+        g.len(),
+        lcs(s, g),
+        ds.join(" "),
+        dg.join(" ")
+    );
+    assert!(r >= plancher, "{nom} : similarité {r:.4} < {plancher}");
+    r
+}
+
+/// Seed 000, the five individual annexes of Le Port (one per bailleur),
+/// each against its generated annex. Differences: figures and names the
+/// data fill (dates, bailleur, signatories), the blanks « A….., le …….. »
+/// (the data's place and date, blank here too), the page counters.
+#[test]
+fn intercommunal_annexes_follow_seed_000_word_for_word() {
+    for (bailleur, debut, fin) in [
+        ("sodiac", 935, 1014),
+        ("semader", 1015, 1094),
+        ("sidr", 1095, 1174),
+        ("shlmr", 1175, 1254),
+        ("sedre", 1255, 1331),
+    ] {
+        // SEDRE: the bailleur's printed annex gave 235 (its stock) as the
+        // flow and 14 mobilisables; the computation gives 16 and 16, and
+        // the singular « 0 logement mobilisé » follows: intended
+        // corrections, which alone keep it under 0.98.
+        let plancher = if bailleur == "sedre" { 0.975 } else { 0.98 };
+        let s = mots(&seed("le-port-territoire-ouest-2024.txt", debut, fin));
+        let t = texte_document(
+            &format!("data/territoire-ouest/{bailleur}.yaml"),
+            "annexe-le-port.pdf",
+        );
+        let g = mots(&t);
+        passage(&format!("annexe Le Port / {bailleur}"), &s, &g, plancher);
+    }
+}
+
+/// Seed 004, annexes 1 to 3, each against its own PDF. Differences: annex
+/// 2's blanks the data fill with 0 (data-filled); annex 1 stays at 0.86,
+/// not done: its table prints a header row the seed's table does not
+/// (« Financement », « Part de la garantie », « Logements réservés ») and
+/// repeats « LE CENDRE » where the seed merges cells.
+#[test]
+fn bilateral_annexes_follow_seed_004_word_for_word() {
+    let yaml = "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml";
+    for (fichier, debut, fin, plancher) in [
+        ("annexe-1-etat-des-lieux.pdf", 312, 321, 0.86),
+        ("annexe-2-assiette.pdf", 322, 355, 0.98),
+        ("annexe-3-indicateurs.pdf", 356, 393, 0.98),
+    ] {
+        let s = mots(&seed("le-cendre-assemblia-2024.txt", debut, fin));
+        let g = mots(&texte_document(yaml, fichier));
+        passage(&format!("Le Cendre {fichier}"), &s, &g, plancher);
+    }
+}
+
+/// Seed 000, the council report of Le Port (2024): at 0.82, not done.
+/// Differences: « la Ville » → « la Ville du Port » (the data's
+/// designation), the section headings and figures table convflux adds, the
+/// law's full title, « première » for « 1ère », the correction paragraph
+/// (SODIAC), the attachments by title (intended); the rest is wording the
+/// template still has to take back from the seed.
+#[test]
+fn council_report_follows_seed_000_word_for_word() {
+    use convflux::compute::rapport;
+    let analyses: Vec<_> = ["sodiac", "semader", "sidr", "shlmr", "sedre"]
+        .iter()
+        .map(|b| pipeline::analyser(Path::new(&format!("data/territoire-ouest/{b}.yaml"))))
+        .collect();
+    let sources: Vec<rapport::Source> = analyses
+        .iter()
+        .map(|an| {
+            (
+                an.nom(),
+                an.convention.as_ref().unwrap(),
+                an.flux.as_slice(),
+            )
+        })
+        .collect();
+    let r = rapport::assembler(&sources, "le-port", Some(2024)).unwrap();
+    let doc = convflux::render::rapport::document(&Rendu::new(), &r).unwrap();
+    let compiled = Typesetter::new()
+        .unwrap()
+        .compile(&doc.source, &doc.ident)
+        .unwrap();
+    let t = sans_pied(&typeset::texte(&compiled.document));
+    let s = mots(&seed("le-port-territoire-ouest-2024.txt", 1, 162));
+    let g = mots(&t);
+    passage("rapport au conseil 2024", &s, &g, 0.82);
+}
+
+/// Seed 000: the model convention, from its title to its signatures.
 #[test]
 fn intercommunal_body_follows_seed_000_word_for_word() {
     let s = mots(&seed("le-port-territoire-ouest-2024.txt", 163, 858));
@@ -90,7 +256,7 @@ fn intercommunal_body_follows_seed_000_word_for_word() {
         g.len(),
         lcs(&s, &g)
     );
-    assert!(r >= 0.97, "similarité {r:.4} < 0.97");
+    assert!(r >= 0.98, "similarité {r:.4} < 0.98");
 }
 
 /// Seed 004: the bilateral convention, from its title to its signatures.
@@ -108,5 +274,6 @@ fn bilateral_body_follows_seed_004_word_for_word() {
         g.len(),
         lcs(&s, &g)
     );
-    assert!(r >= 0.95, "similarité {r:.4} < 0.95");
+    // 0.973: under the 0.98 target (not done).
+    assert!(r >= 0.97, "similarité {r:.4} < 0.97");
 }

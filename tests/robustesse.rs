@@ -285,7 +285,7 @@ fn cas_hostiles() -> Vec<Cas> {
                 .into_bytes(),
             // Kept as the text written, refused by `validate` at its field.
             erreur: Some("patrimoine › logements : nombre trop grand"),
-            ligne: Some(78),
+            ligne: Some(101),
         },
         Cas {
             nom: "taux-en-notation-scientifique",

@@ -224,6 +224,11 @@ fn every_signature_block_of_the_seeds_has_one_field_inside_it() {
             let blocs = blocs(&compiled);
             let lus = champs_lus(&compiled.pdf);
             let noms: Vec<&str> = lus.iter().map(|l| l.nom.as_str()).collect();
+            // An illustrative document must not be signed: blocks, no field.
+            if doc.source.contains("#show: filigrane") {
+                assert!(noms.is_empty(), "{quoi} : {noms:?}");
+                continue;
+            }
             assert_eq!(noms, noms_attendus(&doc.source), "{quoi}");
             assert_eq!(lus.len(), blocs.len(), "{quoi} : un champ par bloc");
             for (lu, (hg, bd)) in lus.iter().zip(&blocs) {
@@ -312,6 +317,10 @@ fn convention_repeats_a_signatory_with_a_numbered_name() {
         [
             "signature-territoire-ouest",
             "signature-le-port",
+            "signature-la-possession",
+            "signature-saint-paul",
+            "signature-trois-bassins",
+            "signature-saint-leu",
             "signature-bailleur",
             "signature-le-port-2",
             "signature-bailleur-2",
@@ -449,6 +458,52 @@ fn sans_champs_signature_option_writes_paper_only_pdfs() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let pdf = std::fs::read(sortie.join("2024/territoire-ouest-sidr/convention.pdf")).unwrap();
         let n = champs_lus(&pdf).len();
-        assert_eq!(n, if option.is_some() { 0 } else { 5 }, "{sortie:?}");
+        assert_eq!(n, if option.is_some() { 0 } else { 9 }, "{sortie:?}");
+    }
+}
+
+/// Illustrative documents (the 2025 exercise of the samples) say in their
+/// metadata that they are examples not to be signed, and carry no
+/// signature field; each document has its own title; the unsigned
+/// avenant is dated by the bilan it cites, not 1 January.
+#[test]
+fn illustrative_documents_are_flagged_and_have_no_signature_field() {
+    let mut titres = std::collections::BTreeSet::new();
+    for seed in seeds() {
+        for doc in tous_documents(&seed) {
+            let compiled = compile(&doc);
+            let xmp = String::from_utf8_lossy(&compiled.pdf).into_owned();
+            let quoi = format!("{} / {}", seed.display(), doc.ident);
+            let illustratif = doc.source.contains("#show: filigrane");
+            assert_eq!(
+                xmp.contains("chiffres illustratifs non réels, à ne pas signer"),
+                illustratif,
+                "{quoi} : Subject"
+            );
+            assert_eq!(
+                xmp.contains("chiffres illustratifs, document d’exemple</pdf:Keywords>"),
+                illustratif,
+                "{quoi} : Keywords"
+            );
+            if illustratif {
+                assert!(champs_lus(&compiled.pdf).is_empty(), "{quoi}");
+            }
+            let titre = xmp
+                .split("<dc:title>")
+                .nth(1)
+                .and_then(|t| t.split("</dc:title>").next())
+                .unwrap_or_default()
+                .to_string();
+            // (seeds() adds a copy of the SIDR file with clauses: same title.)
+            if seed.starts_with("data") {
+                assert!(
+                    titres.insert(titre.clone()),
+                    "{quoi} : titre en double {titre}"
+                );
+            }
+            if doc.ident.ends_with("/2025/avenant-1") && seed.ends_with("shlmr.yaml") {
+                assert!(xmp.contains("2025-02-27"), "{quoi} : date du bilan");
+            }
+        }
     }
 }

@@ -228,6 +228,7 @@ fn libelle(c: Chiffre) -> String {
         Chiffre::TotalDeductions => "déductions".into(),
         Chiffre::Mobilisables => "logements mobilisables".into(),
         Chiffre::Taux => "taux du réservataire".into(),
+        Chiffre::AffectesExact => "part du flux avant arrondi".into(),
         Chiffre::Affectes => "logements affectés".into(),
     }
 }
@@ -303,8 +304,9 @@ fn texte_avenant(out: &mut String, c: &Convention, av: &Avenant) {
             ""
         },
         match av.mesure {
-            Mesure::Attribues => "attribués",
-            Mesure::Proposes => "proposés (mis à disposition)",
+            Mesure::BauxEtRefus =>
+                "attribués suivis d'un bail signé et logements refusés par tous les candidats du réservataire",
+            Mesure::Proposes => "mis à disposition du réservataire",
         }
     );
     for e in &b.engagements {
@@ -312,7 +314,7 @@ fn texte_avenant(out: &mut String, c: &Convention, av: &Avenant) {
         let ecart = |x: Option<Ecart>| x.map_or("—".to_string(), |x| ecart_texte(x, u));
         let _ = writeln!(
             out,
-            "    {} ({}) : engagés {}, proposés {} ({}), attribués {} ({}) : {}",
+            "    {} ({}) : engagés {}, proposés {} ({}), attribués {} ({}), réalisé {} ({}) : {}",
             nom(&e.reservataire),
             e.reservataire,
             e.engages.map_or("—".to_string(), |n| n.to_string()),
@@ -320,10 +322,13 @@ fn texte_avenant(out: &mut String, c: &Convention, av: &Avenant) {
             ecart(e.ecart_proposes),
             e.attribues,
             ecart(e.ecart_attribues),
-            match e.atteint {
-                Some(true) => "engagement atteint",
-                Some(false) => "engagement non atteint",
-                None => "pas d'annexe l'année du bilan",
+            e.realise.map_or("—".to_string(), |n| n.to_string()),
+            ecart(e.ecart_realise),
+            match (e.atteint, e.engages) {
+                (Some(true), _) => "engagement atteint",
+                (Some(false), _) => "engagement non atteint",
+                (None, None) => "pas d'annexe l'année du bilan",
+                (None, Some(_)) => "baux signés absents du bilan : engagement non mesurable",
             }
         );
         let _ = writeln!(out, "        source : {}", e.source);

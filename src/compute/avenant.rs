@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::compute::{Flux, FluxAnnexe};
 use crate::model::bilan::{self, BilanReservataire, Critere};
-use crate::model::{Convention, Deduction, Exclusion, Logements, Modele};
+use crate::model::{Convention, Date, Deduction, Exclusion, Logements, Modele};
 
 /// A signed exact difference `après − avant`: dwellings, or points of
 /// percentage for a rate (4,80 % → 5,40 % is +0,60 point).
@@ -80,6 +80,8 @@ pub enum Chiffre {
     TotalDeductions,
     Mobilisables,
     Taux,
+    /// The réservataire's exact share of the flow, before rounding.
+    AffectesExact,
     Affectes,
 }
 
@@ -107,6 +109,7 @@ impl Chiffre {
             Chiffre::TotalDeductions => f.total_deductions.dec(),
             Chiffre::Mobilisables => f.mobilisables.dec(),
             Chiffre::Taux => f.taux,
+            Chiffre::AffectesExact => f.affectes_exact,
             Chiffre::Affectes => f.affectes.dec(),
         }
     }
@@ -206,6 +209,7 @@ pub fn comparer_annexe(
                 Chiffre::TotalDeductions,
                 Chiffre::Mobilisables,
                 Chiffre::Taux,
+                Chiffre::AffectesExact,
                 Chiffre::Affectes,
             ]);
         for chiffre in chiffres {
@@ -231,19 +235,39 @@ pub fn comparer_annexe(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mesure {
-    /// Attributions (followed by a lease, or refused by every candidate).
-    Attribues,
+    /// Attributions followed by a signed lease, plus units attributed in
+    /// CALEOL and refused by every candidate of the réservataire.
+    BauxEtRefus,
     /// Units made available (proposed to the réservataire).
     Proposes,
 }
 
 /// The bilan figure that counts against the engagement. Intercommunal model
-/// art. 3: the engagement bears on attributions; bilatéral model art. 9: the
-/// units made available count as attributions.
+/// art. 3: « les engagements des bailleurs portent sur les attributions
+/// suivies de baux signés, ainsi que sur les logements ayant fait l'objet
+/// d'une attribution en CALEOL mais qui ont été refusés par tous les
+/// candidats positionnés par le réservataire »; bilatéral model art. 9:
+/// « seront retenues les mises à disposition de logements du bailleur auprès
+/// du réservataire ».
 pub fn mesure(m: Modele) -> Mesure {
     match m {
-        Modele::Intercommunal => Mesure::Attribues,
+        Modele::Intercommunal => Mesure::BauxEtRefus,
         Modele::Bilateral => Mesure::Proposes,
+    }
+}
+
+/// What the bilan says was done, counted as the model's article says
+/// ([`mesure`]): baux signés + units refused by every candidate
+/// (intercommunal art. 3; a bilan that gives no refusals counts none), or
+/// units made available (bilatéral art. 9). `None` when the bilan lacks the
+/// leases the intercommunal measure needs: the engagement cannot be judged.
+pub fn realise(m: Modele, r: &BilanReservataire) -> Option<Logements> {
+    match mesure(m) {
+        Mesure::Proposes => Some(r.proposes.v),
+        Mesure::BauxEtRefus => r.baux_signes.as_ref().map(|b| {
+            let refus = r.refus_tous_candidats.as_ref().map_or(0, |x| x.v.0);
+            Logements(b.v.0.saturating_add(refus))
+        }),
     }
 }
 
@@ -271,13 +295,17 @@ pub struct Engagement {
     pub proposes: Logements,
     pub attribues: Logements,
     pub mesure: Mesure,
-    /// The figure of the bilan the model counts (`proposes` or `attribues`).
-    pub realise: Logements,
+    /// What the bilan says was done, counted as the model says ([`realise`]);
+    /// `None` when the bilan lacks a figure the measure needs.
+    pub realise: Option<Logements>,
+    /// réalisé − engagés.
+    pub ecart_realise: Option<Ecart>,
     /// proposés − engagés.
     pub ecart_proposes: Option<Ecart>,
     /// attribués − engagés.
     pub ecart_attribues: Option<Ecart>,
-    /// The engagement is met: réalisé ≥ engagés.
+    /// The engagement is met: réalisé ≥ engagés (`None` without an
+    /// engagement or without a measure).
     pub atteint: Option<bool>,
     /// Σ of each distribution of the bilan, in the bilan's order.
     pub repartitions: Vec<TotalRepartition>,
@@ -293,10 +321,7 @@ pub fn engagement(m: Modele, r: &BilanReservataire, engage: Option<&FluxAnnexe>)
     let engages = engage.map(|f| f.affectes);
     let (proposes, attribues) = (r.proposes.v, r.attribues.v);
     let mesure = mesure(m);
-    let realise = match mesure {
-        Mesure::Proposes => proposes,
-        Mesure::Attribues => attribues,
-    };
+    let realise = realise(m, r);
     Engagement {
         reservataire: r.reservataire.v.clone(),
         engages,
@@ -304,9 +329,12 @@ pub fn engagement(m: Modele, r: &BilanReservataire, engage: Option<&FluxAnnexe>)
         attribues,
         mesure,
         realise,
+        ecart_realise: engages
+            .zip(realise)
+            .map(|(e, x)| Ecart::de(e.dec(), x.dec())),
         ecart_proposes: engages.map(|e| Ecart::de(e.dec(), proposes.dec())),
         ecart_attribues: engages.map(|e| Ecart::de(e.dec(), attribues.dec())),
-        atteint: engages.map(|e| realise.0 >= e.0),
+        atteint: engages.zip(realise).map(|(e, x)| x.0 >= e.0),
         repartitions: r
             .repartitions
             .iter()
@@ -350,6 +378,29 @@ impl Avenant {
         self.comparaisons
             .iter()
             .find(|x| x.reservataire == reservataire && x.apres != supprimee)
+    }
+}
+
+/// The last day the convention can run, every tacit renewal included, as a
+/// date: its real start (the effective date, or the signature date when it
+/// runs from its signature) + its duration + each renewal. Intercommunal
+/// model art. 12 (3 years from 1 January 2024, twice one year: 31 December
+/// 2028); bilatéral model art. 6 and 15 (3 years from signature, three
+/// times one year: signed 3 July 2024 → 2 July 2030). `None` when it runs
+/// from a signature whose date the data does not give.
+pub fn fin_au_plus_tard(c: &Convention) -> Option<Date> {
+    c.date_fin()
+}
+
+/// The avenant takes effect before it is signed: its effective date precedes
+/// its signature date, or, the signature date unknown, precedes the receipt
+/// of the bilan the avenant cites (it is signed after it). An act whose
+/// effect is retroactive must say so.
+pub fn effet_retroactif(effet: Option<Date>, signature: Option<Date>, bilan: Option<Date>) -> bool {
+    let Some(effet) = effet else { return false };
+    match signature {
+        Some(s) => effet < s,
+        None => bilan.is_some_and(|b| effet < b),
     }
 }
 
@@ -481,7 +532,12 @@ mod tests {
         let g = &b.engagements[0];
         assert_eq!(g.engages, Some(Logements(2)));
         assert_eq!((g.proposes, g.attribues), (Logements(3), Logements(2)));
-        assert_eq!((g.mesure, g.realise), (Mesure::Attribues, Logements(2)));
+        // Art. 3: 2 baux signés + no unit refused by every candidate.
+        assert_eq!(
+            (g.mesure, g.realise),
+            (Mesure::BauxEtRefus, Some(Logements(2)))
+        );
+        assert_eq!(g.ecart_realise, Some(Ecart(d("0"))));
         assert_eq!(g.ecart_proposes, Some(Ecart(d("1"))));
         assert_eq!(g.ecart_attribues, Some(Ecart(d("0"))));
         assert_eq!(g.atteint, Some(true));
@@ -509,13 +565,101 @@ mod tests {
         assert_eq!((anru.sens(), anru.absolu()), (Sens::Baisse, d("1")));
         assert_eq!(x.source, "convention art. 14 (bilan et avenant annuels)");
         let g = &av.bilan.as_ref().unwrap().engagements[0];
-        assert_eq!((g.mesure, g.realise), (Mesure::Proposes, Logements(1)));
+        assert_eq!(
+            (g.mesure, g.realise),
+            (Mesure::Proposes, Some(Logements(1)))
+        );
         assert_eq!((g.engages, g.atteint), (Some(Logements(0)), Some(true)));
+    }
+
+    // Territoire de l'Ouest: from 1 January 2024, 3 years + 2 × 1 year →
+    // 31 December 2028. Le Cendre: 3 years + 3 × 1 year from its
+    // signature; unknown in the data → no date; signed 3 July 2024 → 2 July
+    // 2030.
+    #[test]
+    fn the_convention_ends_on_a_date_computed_from_its_real_start() {
+        let lire = |f: &str| {
+            let chemin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(f);
+            crate::pipeline::analyser(&chemin).convention.unwrap()
+        };
+        let to = lire("data/territoire-ouest/sidr.yaml");
+        let date = |annee, mois, jour| Date { annee, mois, jour };
+        assert_eq!(fin_au_plus_tard(&to), Some(date(2028, 12, 31)));
+        let mut cendre = lire("data/clermont-auvergne-metropole/le-cendre-assemblia.yaml");
+        assert_eq!(fin_au_plus_tard(&cendre), None);
+        cendre.date_signature = Some(date(2024, 7, 3));
+        assert_eq!(fin_au_plus_tard(&cendre), Some(date(2030, 7, 2)));
+    }
+
+    #[test]
+    fn an_effect_before_the_signature_is_retroactive() {
+        let date = |annee, mois, jour| Some(Date { annee, mois, jour });
+        let effet = date(2025, 1, 1);
+        // Signed after the bilan of 27 February 2025, effective 1 January.
+        assert!(effet_retroactif(effet, None, date(2025, 2, 27)));
+        assert!(effet_retroactif(effet, date(2025, 3, 10), None));
+        assert!(!effet_retroactif(
+            effet,
+            date(2024, 12, 20),
+            date(2025, 2, 27)
+        ));
+        assert!(!effet_retroactif(None, None, date(2025, 2, 27)));
+        assert!(!effet_retroactif(effet, None, None));
     }
 
     #[test]
     fn the_measure_follows_the_model() {
-        assert_eq!(mesure(Modele::Intercommunal), Mesure::Attribues);
+        assert_eq!(mesure(Modele::Intercommunal), Mesure::BauxEtRefus);
         assert_eq!(mesure(Modele::Bilateral), Mesure::Proposes);
+    }
+
+    // SHLMR / Le Port, bilan 2024: 15 attribués but 14 baux signés. Art. 3
+    // counts the leases (14) and the units refused by every candidate (none
+    // declared), not the attributions: 14 against 16 engaged, −2, not met.
+    #[test]
+    fn shlmr_2024_engagement_counts_signed_leases_not_attributions() {
+        let av = avenant("data/territoire-ouest/shlmr.yaml", 2025);
+        let g = &av.bilan.as_ref().unwrap().engagements[0];
+        assert_eq!(
+            (g.attribues, g.engages),
+            (Logements(15), Some(Logements(16)))
+        );
+        assert_eq!(g.realise, Some(Logements(14)));
+        assert_eq!(g.ecart_realise, Some(Ecart(d("-2"))));
+        assert_eq!(g.atteint, Some(false));
+    }
+
+    fn bilan_reservataire(baux: Option<u32>, refus: Option<u32>) -> BilanReservataire {
+        use crate::diagnostic::{Sp, Span};
+        fn sp<T>(v: T) -> Sp<T> {
+            Sp::new(v, Span::new(0, 0))
+        }
+        BilanReservataire {
+            reservataire: sp("le-port".to_string()),
+            proposes: sp(Logements(17)),
+            attribues: sp(Logements(15)),
+            refus_menages: None,
+            refus_caleol: None,
+            baux_signes: baux.map(|b| sp(Logements(b))),
+            refus_tous_candidats: refus.map(|b| sp(Logements(b))),
+            anciennete_mois: None,
+            repartitions: Vec::new(),
+            span: Span::new(0, 0),
+        }
+    }
+
+    // Art. 3 adds the units refused by every candidate to the leases; without
+    // the leases the intercommunal engagement cannot be measured; the
+    // bilatéral art. 9 counts units made available whatever the leases.
+    #[test]
+    fn the_realised_figure_is_counted_as_each_article_says() {
+        let r = bilan_reservataire(Some(14), Some(1));
+        assert_eq!(realise(Modele::Intercommunal, &r), Some(Logements(15)));
+        assert_eq!(realise(Modele::Bilateral, &r), Some(Logements(17)));
+        let r = bilan_reservataire(None, Some(1));
+        assert_eq!(realise(Modele::Intercommunal, &r), None);
+        assert_eq!(realise(Modele::Bilateral, &r), Some(Logements(17)));
+        let e = engagement(Modele::Intercommunal, &r, None);
+        assert_eq!((e.realise, e.atteint, e.ecart_realise), (None, None, None));
     }
 }

@@ -10,11 +10,11 @@
 //! differences of already rounded figures are made here; nothing is rounded
 //! and nothing is formatted for the user except the messages.
 
-use crate::compute::avenant::Ecart;
+use crate::compute::avenant::{self, Ecart};
 use crate::compute::{Flux, FluxAnnexe};
 use crate::model::bilan::{self, Bilan, BilanReservataire};
 use crate::model::rapport::FicheRapport;
-use crate::model::{Convention, Date, Logements, Reservataire};
+use crate::model::{Convention, Date, Logements, Modele, Reservataire};
 
 /// One convention of the réservataire in the report's year.
 #[derive(Debug)]
@@ -33,9 +33,16 @@ pub struct LigneRapport<'a> {
     pub illustratif: bool,
     /// Units allotted this year − the year before ([`ecart_affectes`]).
     pub ecart: Option<Ecart>,
-    /// Units attributed in the bilan − units allotted the year before
-    /// ([`ecart_bilan`]).
+    /// The rate the bailleur transmitted for the council report when it
+    /// differs from the annex's, which prevails ([`taux_corrige`]).
+    pub taux_transmis: Option<rust_decimal::Decimal>,
+    /// What the bilan says was done, measured as the model says, − units
+    /// allotted the year before ([`ecart_bilan`]).
     pub ecart_bilan: Option<Ecart>,
+    /// The engagement of the year before is not met (réalisé < engagés):
+    /// the report says so (intercommunal model art. 8: « un point est
+    /// opéré » with the bailleur). `None` without a measure.
+    pub non_atteint: Option<bool>,
 }
 
 /// The change of a réservataire's units in one convention: affectés N −
@@ -44,11 +51,31 @@ pub fn ecart_affectes(flux: &FluxAnnexe, precedent: Option<&FluxAnnexe>) -> Opti
     precedent.map(|p| Ecart::de(p.affectes.dec(), flux.affectes.dec()))
 }
 
-/// The bilan against the engagement, as the council report prints it:
-/// attribués − units allotted the year before. Intercommunal model art. 8;
-/// CCH art. R. 441-5-1 (the bilan).
-pub fn ecart_bilan(r: &BilanReservataire, precedent: Option<&FluxAnnexe>) -> Option<Ecart> {
-    precedent.map(|p| Ecart::de(p.affectes.dec(), r.attribues.v.dec()))
+/// The rate the bailleur transmitted (`declare.taux_rapport`) when the
+/// annex's rate differs from it: the annex prevails, the report says the
+/// figure was corrected (SODIAC 2024: 13,5 % transmitted, 13,55 % in the
+/// annex). Intercommunal model, annexe individuelle.
+pub fn taux_corrige(a: &crate::model::Annexe, f: &FluxAnnexe) -> Option<rust_decimal::Decimal> {
+    a.declare
+        .taux_rapport
+        .as_ref()
+        .map(|t| t.v.0)
+        .filter(|t| *t != f.taux)
+}
+
+/// The bilan against the engagement, as the council report prints it: what
+/// was done, counted as the model's article says ([`avenant::realise`]:
+/// leases + units refused by every candidate, intercommunal art. 3; units
+/// made available, bilatéral art. 9) − units allotted the year before.
+/// Intercommunal model art. 8; CCH art. R. 441-5-1 (the bilan).
+pub fn ecart_bilan(
+    m: Modele,
+    r: &BilanReservataire,
+    precedent: Option<&FluxAnnexe>,
+) -> Option<Ecart> {
+    precedent
+        .zip(avenant::realise(m, r))
+        .map(|(p, x)| Ecart::de(p.affectes.dec(), x.dec()))
 }
 
 /// Σ of a column of counts over the report's lines (the workbook's total
@@ -218,7 +245,13 @@ pub fn assembler<'a>(
             bilan,
             illustratif: ex.is_some_and(|e| e.illustratif),
             ecart: ecart_affectes(courant, precedent),
-            ecart_bilan: bilan.and_then(|(_, r)| ecart_bilan(r, precedent)),
+            taux_transmis: ex
+                .and_then(|e| e.annexes.iter().find(|a| a.reservataire.v == reservataire))
+                .and_then(|a| taux_corrige(a, courant)),
+            ecart_bilan: bilan.and_then(|(_, r)| ecart_bilan(c.modele, r, precedent)),
+            non_atteint: bilan
+                .and_then(|(_, r)| ecart_bilan(c.modele, r, precedent))
+                .map(|e| e.0 < rust_decimal::Decimal::ZERO),
         });
     }
     if lignes.is_empty() && erreurs.is_empty() {

@@ -58,6 +58,9 @@ pub struct BilanReservataire {
     /// Candidates refused by the CALEOL.
     pub refus_caleol: Option<Sp<Logements>>,
     pub baux_signes: Option<Sp<Logements>>,
+    /// Units attributed in CALEOL then refused by every candidate the
+    /// réservataire put forward (intercommunal model art. 3 counts them).
+    pub refus_tous_candidats: Option<Sp<Logements>>,
     /// Average seniority of the demand of the households housed, in months.
     pub anciennete_mois: Option<Sp<Decimal>>,
     /// The breakdowns the law asks for, in [`Critere`] order.

@@ -25,7 +25,7 @@ use crate::compute::avenant::{
 };
 use crate::compute::{Flux, FluxAnnexe};
 use crate::model::bilan::{self, Bilan, BilanReservataire};
-use crate::model::{Convention, DateEffet, Deduction, Exclusion, Modele, Nature};
+use crate::model::{Convention, Date, DateEffet, Deduction, Exclusion, Modele, Nature};
 use crate::render::vue::toujours;
 use crate::render::vue::{self, Vue};
 use crate::render::{DocumentSource, PartieDe, RenderError, Rendu};
@@ -54,11 +54,19 @@ pub struct AvenantInfoVue {
     pub date_effet: Option<String>,
     /// The convention's start (ISO), or `null` when it runs from its signature.
     pub debut_convention: Option<String>,
+    /// The convention's own signature date (ISO), `null` when unknown.
+    pub signature_convention: Option<String>,
+    /// The last day the convention can run, renewals included (ISO), from
+    /// `compute`; `null` when it runs from an unknown signature date.
+    pub fin_convention: Option<String>,
+    /// The effective date precedes the signature (from `compute`).
+    pub retroactif: bool,
     pub illustratif: bool,
     /// Articles of the convention's model cited by the avenant.
     pub articles: ArticlesVue,
-    /// What measures the engagement in the bilan: "attribues" (seed 000
-    /// art. 3) or "proposes" (seed 004 art. 9: units made available).
+    /// What measures the engagement in the bilan: "baux_et_refus"
+    /// (intercommunal art. 3) or "proposes" (bilatéral art. 9: units made
+    /// available).
     pub mesure: &'static str,
     /// Names of the annexes the avenant replaces (they existed the year before).
     pub annexes_remplacees: Vec<String>,
@@ -172,6 +180,13 @@ pub struct EcartVue {
     pub proposes: u32,
     pub attribues: u32,
     pub baux_signes: Option<u32>,
+    /// Units attributed in CALEOL then refused by every candidate.
+    pub refus_tous_candidats: Option<u32>,
+    /// What was done, counted as the model says (`mesure`); `null` when the
+    /// bilan lacks a figure the measure needs.
+    pub realise: Option<u32>,
+    /// réalisé − engagés.
+    pub ecart_realise: Option<EcartSigne>,
     pub ecart_proposes: Option<EcartSigne>,
     pub ecart_attribues: Option<EcartSigne>,
     /// The engagement is met by the model's measure (`mesure`).
@@ -363,6 +378,13 @@ fn comparer(m: Modele, cote: &Cote) -> Vec<LigneComparaison> {
     ));
     out.push(cote.ligne(Chiffre::Taux, "taux", "Taux du réservataire", 0, false));
     out.push(cote.ligne(
+        Chiffre::AffectesExact,
+        "affectes_exact",
+        "Part du flux avant arrondi",
+        1,
+        false,
+    ));
+    out.push(cote.ligne(
         Chiffre::Affectes,
         "affectes",
         "Logements affectés au réservataire",
@@ -446,6 +468,9 @@ pub fn ecart(c: &Convention, r: &BilanReservataire, e: &Engagement) -> EcartVue 
         proposes: e.proposes.0,
         attribues: e.attribues.0,
         baux_signes: r.baux_signes.as_ref().map(|x| x.v.0),
+        refus_tous_candidats: r.refus_tous_candidats.as_ref().map(|x| x.v.0),
+        realise: e.realise.map(|n| n.0),
+        ecart_realise: e.ecart_realise.map(EcartSigne::from),
         ecart_proposes: e.ecart_proposes.map(EcartSigne::from),
         ecart_attribues: e.ecart_attribues.map(EcartSigne::from),
         atteint: e.atteint,
@@ -464,7 +489,7 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
     let numero = bilan::numero(c, annee).unwrap_or(1);
     let articles = articles(c.modele);
     let mesure = match calcul.mesure {
-        calcul::Mesure::Attribues => "attribues",
+        calcul::Mesure::BauxEtRefus => "baux_et_refus",
         calcul::Mesure::Proposes => "proposes",
     };
 
@@ -479,11 +504,18 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
     } else {
         base.convention.date_signature = None;
     }
-    let (a_la_signature, date_effet) = match av.and_then(|a| a.date_effet.as_ref()) {
-        Some(DateEffet::ALaSignature) => (true, None),
-        Some(DateEffet::Date(d)) => (false, Some(d.iso())),
-        None => (false, Some(format!("{annee:04}-01-01"))),
+    let effet = match av.and_then(|a| a.date_effet.as_ref()) {
+        Some(DateEffet::ALaSignature) => None,
+        Some(DateEffet::Date(d)) => Some(*d),
+        None => Some(Date {
+            annee,
+            mois: 1,
+            jour: 1,
+        }),
     };
+    let (a_la_signature, date_effet) = (effet.is_none(), effet.map(|d| d.iso()));
+    let recu_le = ex.and_then(|e| e.bilan.as_ref()).map(|b| b.recu_le.v);
+    let retroactif = calcul::effet_retroactif(effet, av.and_then(|a| a.date_signature), recu_le);
     if let Some(d) = av.and_then(|a| a.date_signature) {
         base.document.date = vue::DateVue {
             annee: d.annee,
@@ -491,18 +523,31 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
             jour: d.jour,
         };
     } else {
-        base.document.date = vue::DateVue {
+        // Unsigned yet: the latest date the data gives, the bilan's receipt
+        // (the avenant is made after it), else 1 January of the year.
+        let d = recu_le.unwrap_or(Date {
             annee,
             mois: 1,
             jour: 1,
+        });
+        base.document.date = vue::DateVue {
+            annee: d.annee,
+            mois: d.mois,
+            jour: d.jour,
         };
     }
-    base.document.titre = format!("Avenant n° {numero} — {} — {annee}", c.titre);
+    base.document.titre = format!(
+        "Avenant n° {numero} — {} — {} — {annee}",
+        c.titre, c.bailleur.nom
+    );
     base.document.sujet = format!(
         "Avenant n° {numero} à la convention de gestion en flux des réservations de logements sociaux — {} — actualisation {annee}",
         c.bailleur.nom
     );
     base.document.mots_cles.push("avenant".into());
+    if ex.is_some_and(|e| e.illustratif) {
+        vue::marquer_illustratif(&mut base.document);
+    }
     base.document.pied = format!("Avenant n° {numero} — {} — {}", c.titre, c.bailleur.nom);
 
     // Comparisons: N's annexes in order, then N-1's annexes gone in N.
@@ -594,6 +639,9 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
             a_la_signature,
             date_effet,
             debut_convention: base.convention.debut.clone(),
+            signature_convention: c.date_signature.map(|d| d.iso()),
+            fin_convention: calcul::fin_au_plus_tard(c).map(|d| d.iso()),
+            retroactif,
             illustratif: ex.is_some_and(|e| e.illustratif),
             articles,
             mesure,
@@ -643,8 +691,8 @@ pub fn documents(
                     .retain(|x| x.reservataire.id == a.reservataire);
                 v.base.document.logos.clear();
                 v.base.document.titre = format!(
-                    "{} — Annexe {nom} — avenant n° {n} ({})",
-                    c.titre, flux.annee
+                    "{} — {} — Annexe {nom} — avenant n° {n} ({})",
+                    c.titre, c.bailleur.nom, flux.annee
                 );
                 let tpl = "avenant/annexe.typ.j2";
                 out.push(DocumentSource {
@@ -666,8 +714,8 @@ pub fn documents(
             let mut v = ctx.clone();
             v.base.document.logos.clear();
             v.base.document.titre = format!(
-                "{} — Annexe 2 : assiette prévisionnelle — avenant n° {n} ({})",
-                c.titre, flux.annee
+                "{} — {} — Annexe 2 : assiette prévisionnelle — avenant n° {n} ({})",
+                c.titre, c.bailleur.nom, flux.annee
             );
             let tpl = "avenant/annexe-2.typ.j2";
             out.push(DocumentSource {

@@ -91,9 +91,10 @@ pub fn pluriel(v: Value, singulier: String, pluriel: String) -> Result<String, E
     })
 }
 
-/// "1 887 logements", "1 logement", "0 logement".
+/// "1 887 logements", "1 logement", "0 logement", the count and its word
+/// held together by a no-break space (never « 354 / logements »).
 pub fn logements(v: Value) -> Result<String, Error> {
-    Ok(francais::compte(decimal(&v)?, "logement"))
+    Ok(francais::compte(decimal(&v)?, "logement").replace(' ', "\u{a0}"))
 }
 
 fn date(v: &Value) -> Result<Date, Error> {
@@ -103,11 +104,19 @@ fn date(v: &Value) -> Result<Date, Error> {
     Date::parse(s).ok_or_else(|| err(format!("date invalide « {s} »")))
 }
 
-/// "1er janvier 2024", "3 juillet 2024".
-pub fn date_longue(v: Value) -> Result<String, Error> {
+/// "1er janvier 2024" (« er » in superscript), "3 juillet 2024", with
+/// no-break spaces (a date never breaks across lines). Typst markup built
+/// here from digits and month names only, so it is returned as safe.
+pub fn date_longue(v: Value) -> Result<Value, Error> {
     let d = date(&v)?;
-    francais::date_longue(d.jour, d.mois, d.annee)
-        .ok_or_else(|| err(format!("date invalide « {} »", d.iso())))
+    let texte = francais::date_longue(d.jour, d.mois, d.annee)
+        .ok_or_else(|| err(format!("date invalide « {} »", d.iso())))?
+        .replace(' ', "\u{a0}");
+    let texte = match texte.strip_prefix("1er") {
+        Some(reste) => format!("1#super[er]{reste}"),
+        None => texte,
+    };
+    Ok(Value::from_safe_string(texte))
 }
 
 /// "31/12/2022".
@@ -218,16 +227,17 @@ mod tests {
 
     #[test]
     fn french_plural_and_dates() {
-        assert_eq!(logements(Value::from(0)).unwrap(), "0 logement");
-        assert_eq!(logements(Value::from(1)).unwrap(), "1 logement");
-        assert_eq!(logements(Value::from(2)).unwrap(), "2 logements");
+        // No-break spaces: a count and its word, a date, never split.
+        assert_eq!(logements(Value::from(0)).unwrap(), "0\u{a0}logement");
+        assert_eq!(logements(Value::from(1)).unwrap(), "1\u{a0}logement");
+        assert_eq!(logements(Value::from(2)).unwrap(), "2\u{a0}logements");
+        // « er » in superscript: Typst markup, marked safe.
+        let d = date_longue(Value::from("2024-01-01")).unwrap();
+        assert!(d.is_safe());
+        assert_eq!(d.as_str(), Some("1#super[er]\u{a0}janvier\u{a0}2024"));
         assert_eq!(
-            date_longue(Value::from("2024-01-01")).unwrap(),
-            "1er janvier 2024"
-        );
-        assert_eq!(
-            date_longue(Value::from("2024-07-03")).unwrap(),
-            "3 juillet 2024"
+            date_longue(Value::from("2024-07-03")).unwrap().as_str(),
+            Some("3\u{a0}juillet\u{a0}2024")
         );
         assert_eq!(
             date_courte(Value::from("2022-12-31")).unwrap(),

@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::compute::avenant;
 use crate::compute::rapport::{Precedent, Rapport, SourcePrecedent};
 use crate::model::{DateEffet, Nature};
 use crate::render::avenant::EcartSigne;
-use crate::render::vue::{DateVue, DocumentVue};
+use crate::render::vue::{self, DateVue, DocumentVue};
 use crate::render::{DocumentSource, RenderError, Rendu};
 
 #[derive(Clone, Debug, Serialize)]
@@ -29,6 +30,9 @@ pub struct RapportVue {
     /// Date of the CIL (ISO) or null.
     pub cil: Option<String>,
     pub illustratif: bool,
+    /// The territory of the conventions (the first convention's), for the
+    /// seed's « signée par l'ensemble des communes, le TO et le bailleur ».
+    pub territoire: Option<vue::TerritoireVue>,
     pub lignes: Vec<LigneRapportVue>,
     pub totaux: TotauxRapportVue,
     pub precedent: Option<PrecedentVue>,
@@ -64,11 +68,21 @@ pub struct BilanRapportVue {
     pub engages: Option<u32>,
     pub proposes: u32,
     pub attribues: u32,
-    pub ecart_attribues: Option<EcartSigne>,
+    /// What was done, counted as the convention's model says (leases +
+    /// units refused by every candidate, or units made available); `null`
+    /// when the bilan lacks the leases.
+    pub realise: Option<u32>,
+    /// réalisé − engagés.
+    pub ecart_realise: Option<EcartSigne>,
+    /// The engagement was not met (from `compute`).
+    pub non_atteint: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LigneRapportVue {
+    /// The rate the bailleur transmitted when the annex corrected it
+    /// (the annex's `taux` prevails); `null` otherwise.
+    pub taux_transmis: Option<String>,
     pub convention: String,
     pub titre: String,
     pub bailleur: String,
@@ -168,6 +182,7 @@ pub fn construire(r: &Rapport) -> RapportVue {
                 Some(n) => format!("{}/{}/avenant-{n}.pdf", r.annee, c.id),
             };
             LigneRapportVue {
+                taux_transmis: l.taux_transmis.map(|t| t.to_string()),
                 convention: c.id.clone(),
                 titre: c.titre.clone(),
                 bailleur: c.bailleur.nom.clone(),
@@ -186,7 +201,9 @@ pub fn construire(r: &Rapport) -> RapportVue {
                     engages: l.precedent.map(|p| p.affectes.0),
                     proposes: br.proposes.v.0,
                     attribues: br.attribues.v.0,
-                    ecart_attribues: l.ecart_bilan.map(EcartSigne::from),
+                    realise: avenant::realise(l.convention.modele, br).map(|n| n.0),
+                    ecart_realise: l.ecart_bilan.map(EcartSigne::from),
+                    non_atteint: l.non_atteint == Some(true),
                 }),
             }
         })
@@ -264,7 +281,7 @@ pub fn construire(r: &Rapport) -> RapportVue {
         "Rapport au {conseil} — {} — gestion en flux des réservations, année {}",
         res.nom, r.annee
     );
-    RapportVue {
+    let mut vue = RapportVue {
         document: DocumentVue {
             titre: titre.clone(),
             sujet: format!(
@@ -309,6 +326,10 @@ pub fn construire(r: &Rapport) -> RapportVue {
         debut_flux,
         cil: r.cil.map(|d| d.iso()),
         illustratif: r.illustratif(),
+        territoire: r
+            .lignes
+            .first()
+            .map(|l| vue::territoire(&l.convention.territoire)),
         ecart_total: r.ecart_total.map(EcartSigne::from),
         bilans: lignes.iter().any(|l| l.bilan.is_some()),
         lignes,
@@ -316,7 +337,11 @@ pub fn construire(r: &Rapport) -> RapportVue {
         precedent,
         durees,
         avenants,
+    };
+    if vue.illustratif {
+        vue::marquer_illustratif(&mut vue.document);
     }
+    vue
 }
 
 /// The report as a Typst document (`rapport-<réservataire>.pdf`).

@@ -368,7 +368,7 @@ fn reservataire(r: &Reservataire) -> ReservataireVue {
     }
 }
 
-fn territoire(t: &Territoire) -> TerritoireVue {
+pub fn territoire(t: &Territoire) -> TerritoireVue {
     let f = crate::francais::formes(&t.article, &t.nom);
     let (le, du) = (f.le, f.de_le);
     TerritoireVue {
@@ -544,6 +544,17 @@ fn logos(c: &Convention) -> Vec<String> {
         .collect()
 }
 
+/// Flags an illustrative document in its metadata (Subject and Keywords),
+/// as its text and watermark already do: it must not be signed.
+pub fn marquer_illustratif(doc: &mut DocumentVue) {
+    doc.sujet = format!(
+        "Document d’exemple, chiffres illustratifs non réels, à ne pas signer — {}",
+        doc.sujet
+    );
+    doc.mots_cles.push("chiffres illustratifs".into());
+    doc.mots_cles.push("document d’exemple".into());
+}
+
 pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &str) -> Vue {
     let premiere = c.premiere_annee().unwrap_or(flux.annee);
     let (debut, fin, a_la_signature) = match &c.date_effet {
@@ -578,10 +589,12 @@ pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &
             mois: 1,
             jour: 1,
         });
+    // One title per document: the Territoire de l'Ouest's five conventions
+    // share their title, their bailleur tells them apart.
     let titre = if titre_doc.is_empty() {
-        c.titre.clone()
+        format!("{} — {}", c.titre, c.bailleur.nom)
     } else {
-        format!("{} — {titre_doc}", c.titre)
+        format!("{} — {} — {titre_doc}", c.titre, c.bailleur.nom)
     };
     Vue {
         document: DocumentVue {

@@ -62,6 +62,7 @@ const CLES_BILAN_RESERVATAIRE: &[&str] = &[
     "refus_menages",
     "refus_caleol",
     "baux_signes",
+    "refus_tous_candidats",
     "anciennete_mois",
     "repartition",
 ];
@@ -186,6 +187,7 @@ fn bilan_reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<BilanRe
     let refus_menages = l.opt_logements(&mut t, "refus_menages");
     let refus_caleol = l.opt_logements(&mut t, "refus_caleol");
     let baux_signes = l.opt_logements(&mut t, "baux_signes");
+    let refus_tous_candidats = l.opt_logements(&mut t, "refus_tous_candidats");
     let anciennete = match l.champ(&mut t, "anciennete_mois") {
         Some(n) if n.value != Value::Null => {
             mois(l, n, &joindre(chemin, "anciennete_mois")).map(Some)
@@ -205,6 +207,7 @@ fn bilan_reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<BilanRe
         refus_menages,
         refus_caleol,
         baux_signes,
+        refus_tous_candidats,
         anciennete_mois: anciennete?,
         repartitions,
         span,
@@ -683,9 +686,9 @@ mod tests {
     #[test]
     fn unknown_reservataire_in_bilan_is_an_error() {
         let d = avec(&exercice_2026(
-            "bilan: { recu_le: 2026-02-10, reservataires: [ { reservataire: saint-paul, proposes: 3, attribues: 2 } ] }",
+            "bilan: { recu_le: 2026-02-10, reservataires: [ { reservataire: saint-denis, proposes: 3, attribues: 2 } ] }",
         ));
-        assert!(messages(&d).contains("bilan d'un réservataire inconnu : `saint-paul`"));
+        assert!(messages(&d).contains("bilan d'un réservataire inconnu : `saint-denis`"));
     }
 
     #[test]

@@ -506,6 +506,7 @@ pub fn schema_bilan() -> serde_json::Value {
                                 "refus_menages": nombre("propositions refusées par les ménages"),
                                 "refus_caleol": nombre("refus d'attribution par la CALEOL"),
                                 "baux_signes": nombre("baux signés"),
+                                "refus_tous_candidats": nombre("logements attribués en CALEOL puis refusés par tous les candidats du réservataire"),
                                 "anciennete_mois": { "type": ["number", "string"], "description": "ancienneté moyenne de la demande, en mois" },
                                 "repartition": {
                                     "type": "object",

@@ -84,9 +84,12 @@ pub fn ts() -> &'static Typesetter {
     TS.get_or_init(|| Typesetter::new().expect("typesetter"))
 }
 
-/// Spaces of any kind (U+202F in figures, line breaks) folded to one space.
+/// Spaces of any kind (U+202F in figures, line breaks) folded to one space;
+/// a word hyphenated at a line end (soft hyphen) joined back.
 pub fn plat(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
+    s.replace("\u{ad}\n", "")
+        .replace('\u{ad}', "")
+        .split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
