@@ -134,7 +134,13 @@ fn polices_pdf(pdf: &Path) -> Vec<String> {
 
 /// The summary line of `generer`.
 fn resume(o: &std::process::Output) -> String {
-    stderr(o).lines().last().unwrap_or("").to_owned()
+    // The summary line (the output folder is named after it).
+    stderr(o)
+        .lines()
+        .rev()
+        .find(|l| l.contains(" produit"))
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// Every PDF under `dir`, sorted.
@@ -218,7 +224,11 @@ fn a_models_fonts_serve_its_documents_only_deterministically() {
     fs::remove_file(&police).unwrap();
     let o = generer(&entrees[..1], &dir.path().join("sans"), false);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("unknown font family"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("police de caractères inconnue"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// A refused font folder: exit code 1, the French reason, nothing written
