@@ -4,7 +4,7 @@
 //! render gives, recording each output for the manifest. Every command that
 //! writes goes through it: one write path.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -21,7 +21,7 @@ use crate::output::{
     self,
     manifest::{self, Contexte, ProjetSource, Sortie},
 };
-use crate::render::DocumentSource;
+use crate::render::{DocumentSource, Morceaux};
 use crate::typeset::{self, Typesetter};
 use crate::validate;
 
@@ -469,6 +469,16 @@ impl Fabrique<'_> {
         // The last composition typeset (a convention, an avenant): its
         // annexes alone are its pages, exported again without new layout.
         let mut composition: Option<(String, &'static str, typeset::Compiled)> = None;
+        // A composition laid out in pieces cuts its annexes as it goes:
+        // here until their turn comes.
+        let mut extraits: HashMap<String, typeset::Compiled> = HashMap::new();
+        let parties: HashMap<String, (String, String)> = docs
+            .iter()
+            .filter_map(|d| {
+                let p = d.partie_de.as_ref()?;
+                Some((p.cle.clone(), (p.titre.clone(), d.ident.clone())))
+            })
+            .collect();
         // With `--typst`, the Typst files of a user's model the documents
         // import, written under the convention's folder (see
         // [`Fabrique::preparer_modele`]).
@@ -487,6 +497,9 @@ impl Fabrique<'_> {
             // A place that cannot be written: refused before typesetting.
             self.dossier.controler(&cle)?;
             let extrait = match (&doc.partie_de, &composition) {
+                (Some(p), _) if extraits.contains_key(&p.cle) => {
+                    extraits.remove(&p.cle).map(|x| (x, doc.template))
+                }
                 (Some(p), Some((fichier, tpl, c))) if *fichier == p.composition => self
                     .ts
                     .extraire(c, &p.cle, &p.titre, &doc.ident)?
@@ -497,16 +510,22 @@ impl Fabrique<'_> {
             // an extracted annex depends on its composition's.
             let (compile, template) = match extrait {
                 Some(x) => x,
-                None => {
-                    let compile = self.ts.compile_images(
-                        &doc.source,
-                        &doc.ident,
-                        doc.modele.as_deref(),
-                        &images,
-                    );
-                    (self.apres_document)();
-                    (compile?, doc.template)
-                }
+                None => match &doc.morceaux {
+                    Some(m) => (
+                        self.en_morceaux(&doc, m, &images, &parties, &mut extraits)?,
+                        doc.template,
+                    ),
+                    None => {
+                        let compile = self.ts.compile_images(
+                            &doc.source,
+                            &doc.ident,
+                            doc.modele.as_deref(),
+                            &images,
+                        );
+                        (self.apres_document)();
+                        (compile?, doc.template)
+                    }
+                },
             };
             let gabarits_sha256 = match &doc.modele {
                 None => manifest::empreinte_gabarit(template).map(str::to_owned),
@@ -558,6 +577,46 @@ impl Fabrique<'_> {
             cles.push(cle);
         }
         Ok(cles)
+    }
+
+    /// Lays a composition with many annexes out in pieces (its body, then
+    /// its annexes a few at a time, `render::Morceaux`), so that memory holds
+    /// one piece at a time; cuts each piece's annexes into `extraits` (their
+    /// title and identifier from `parties`, by key) and assembles the
+    /// pages into the whole document. A model whose body still prints its
+    /// annexes (it ignores `document.annexes_a_part`) gives the whole
+    /// composition at once: it is used as such.
+    fn en_morceaux(
+        &self,
+        doc: &DocumentSource,
+        m: &Morceaux,
+        images: &[(String, Arc<[u8]>)],
+        parties: &HashMap<String, (String, String)>,
+        extraits: &mut HashMap<String, typeset::Compiled>,
+    ) -> Result<typeset::Compiled, typeset::TypesetError> {
+        let modele = doc.modele.as_deref();
+        let corps = self.ts.disposer_images(&m.corps, modele, images);
+        (self.apres_document)();
+        let corps = corps?;
+        if !typeset::parties(&corps.document).is_empty() {
+            return self.ts.assembler(&[&corps], &doc.ident);
+        }
+        let mut pieces = vec![corps];
+        for source in &m.annexes {
+            let piece = self.ts.disposer_images(source, modele, images);
+            (self.apres_document)();
+            let piece = piece?;
+            for cle in typeset::parties(&piece.document).into_keys() {
+                if let Some((titre, ident)) = parties.get(&cle)
+                    && let Some(x) = self.ts.extraire(&piece, &cle, titre, ident)?
+                {
+                    extraits.insert(cle, x);
+                }
+            }
+            pieces.push(piece);
+        }
+        let pieces: Vec<&typeset::Compiled> = pieces.iter().collect();
+        self.ts.assembler(&pieces, &doc.ident)
     }
 
     /// Writes one Typst file of a user's model at `<dossier>/<nom>` (with

@@ -222,6 +222,17 @@ const PERMIS_RENDU: &[(&str, &str, &str)] = &[
         "fn lignes<T: Copy + PartialEq>(",
         "bornes de type",
     ),
+    // Cutting a composition into pieces (memory, not figures).
+    (
+        "mod.rs",
+        "pub(crate) fn morceaux<C: Clone + serde::Serialize>(",
+        "bornes de type",
+    ),
+    (
+        "mod.rs",
+        "if annexes.len() <= ANNEXES_PAR_MORCEAU {",
+        "taille des morceaux de mise en page",
+    ),
     // Workbook layout: row numbers and column widths.
     ("tableur.rs", "u32::try_from(i + 1)", "numéro de ligne"),
     (

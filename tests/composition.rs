@@ -174,3 +174,60 @@ fn a_composition_without_part_markers_has_no_part_to_cut() {
             .is_none()
     );
 }
+
+/// An intercommunal convention with `n` communes, each with its annex, on
+/// the head and bailleur of `data/territoire-ouest/sidr.yaml`.
+fn convention_de(n: usize) -> String {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/territoire-ouest/sidr.yaml"
+    ))
+    .unwrap();
+    let mut y = src[..src.find("reservataires:").unwrap()].to_owned();
+    y.push_str("reservataires:\n  - id: epci\n    nom: \"EPCI\"\n    nature: epci\n    signataire: { qualite: \"Président\", nom: ~ }\n");
+    for i in 0..n {
+        y.push_str(&format!(
+            "  - id: c{i}\n    nom: \"Commune {i}\"\n    nature: commune\n    signataire: {{ qualite: \"Maire\", nom: ~ }}\n"
+        ));
+    }
+    y.push_str("exercices:\n  - annee: 2024\n    annexes:\n");
+    for i in 0..n {
+        y.push_str(&format!(
+            "      - reservataire: c{i}\n        perimetre: \"la commune {i}\"\n        patrimoine: {{ date: 2022-12-31, logements: {} }}\n        exclusions: {{ defense: 0, vente: 10, demolition: 5, habitat_inclusif: 0 }}\n        rotation: {{ taux: \"6,82 %\", annee: 2022 }}\n        deductions: {{ anru: 3, lhi: 0, mutations: 2 }}\n        taux: \"6,89 %\"\n",
+            1000 + i
+        ));
+    }
+    y
+}
+
+/// Past `render::ANNEXES_PAR_MORCEAU` annexes, a convention is laid out in
+/// pieces (its body, then its annexes 16 at a time) so that memory holds one
+/// piece: the pieces give the very pages of the whole composition, and
+/// `generer` writes the convention and every annex from them.
+#[test]
+fn a_convention_with_many_annexes_is_laid_out_in_pieces_with_the_same_pages() {
+    let n = convflux::render::ANNEXES_PAR_MORCEAU + 4;
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("grande.yaml");
+    std::fs::write(&yaml, convention_de(n)).unwrap();
+    let (_, docs) = documents(&yaml).remove(0);
+    let m = docs[0].morceaux.as_ref().expect("en morceaux");
+    assert_eq!(m.annexes.len(), 2);
+    let tout = pages(&compile(&docs[0]));
+    let mut morceaux = Vec::new();
+    for source in std::iter::once(&m.corps).chain(&m.annexes) {
+        morceaux.extend(pages(&ts().disposer_images(source, None, &[]).unwrap()));
+    }
+    assert_eq!(morceaux, tout);
+
+    let sortie = dir.path().join("out");
+    let o = commun::convflux(&["generer", commun::s(&yaml), "--sortie", commun::s(&sortie)]);
+    assert!(o.status.success(), "{}", commun::stderr(&o));
+    let conv = sortie.join("2024/territoire-ouest-sidr");
+    let pdf = lopdf::Document::load(conv.join("convention.pdf")).unwrap();
+    assert_eq!(pdf.get_pages().len(), tout.len());
+    for i in 0..n {
+        let a = lopdf::Document::load(conv.join(format!("annexe-c{i}.pdf"))).unwrap();
+        assert!(!a.get_pages().is_empty(), "annexe-c{i}");
+    }
+}

@@ -670,6 +670,10 @@ pub fn documents(
     let ident = |doc: &str| format!("convflux/{}/{}/{doc}", c.id, flux.annee);
     let mut out = Vec::new();
     let tpl = "avenant/avenant.typ.j2";
+    let morceaux = match c.modele {
+        Modele::Intercommunal => r.morceaux(tpl, "avenant/annexe.typ.j2", &ctx, |v| &mut v.base)?,
+        Modele::Bilateral => None,
+    };
     out.push(DocumentSource {
         fichier: format!("avenant-{n}.pdf"),
         description: format!("avenant n° {n} et annexes actualisées"),
@@ -678,6 +682,7 @@ pub fn documents(
         ident: ident(&format!("avenant-{n}")),
         modele: r.modele.clone(),
         partie_de: None,
+        morceaux,
     });
     // Each updated annex alone, as the first year (same file names: the
     // folder's year says which one).
@@ -707,6 +712,7 @@ pub fn documents(
                         cle: format!("annexe-{}", a.reservataire),
                         titre: v.base.document.titre.clone(),
                     }),
+                    morceaux: None,
                 });
             }
         }
@@ -730,6 +736,7 @@ pub fn documents(
                     cle: "annexe-2-assiette".into(),
                     titre: v.base.document.titre.clone(),
                 }),
+                morceaux: None,
             });
         }
     }

@@ -42,7 +42,27 @@ pub struct DocumentSource {
     /// exports those pages instead of composing `source` again, see
     /// `typeset::Typesetter::extraire`). `None`: a document of its own.
     pub partie_de: Option<PartieDe>,
+    /// For a composition with more than [`ANNEXES_PAR_MORCEAU`] annexes:
+    /// the same pages in pieces, laid out one after the other so that
+    /// memory holds one piece at a time (`pipeline::Fabrique` assembles
+    /// them). `source` stays the whole composition (`--typst`).
+    pub morceaux: Option<Morceaux>,
 }
+
+/// A composition in pieces: its body alone (`document.annexes_a_part`),
+/// then its annexes, [`ANNEXES_PAR_MORCEAU`] at a time, each piece a Typst
+/// source of its own whose parts are the annexes.
+#[derive(Clone, Debug)]
+pub struct Morceaux {
+    pub corps: String,
+    pub annexes: Vec<String>,
+}
+
+/// Above this many annexes, a composition is laid out in pieces: Typst's
+/// memory grows with the pages of one compilation (about 3 MiB a page on
+/// this machine class: 290 pages, 900 MiB), a piece of 16 annexes stays
+/// near 100 MiB.
+pub const ANNEXES_PAR_MORCEAU: usize = 16;
 
 /// Where an annex alone sits in its composition.
 #[derive(Clone, Debug)]
@@ -182,6 +202,7 @@ impl Rendu {
             Modele::Intercommunal => {
                 let tpl = "intercommunal/convention.typ.j2";
                 let ctx = vue::construire(c, flux, None, "");
+                let morceaux = self.morceaux(tpl, "intercommunal/annexe.typ.j2", &ctx, |v| v)?;
                 out.push(DocumentSource {
                     fichier: "convention.pdf".into(),
                     description: "convention et annexes".into(),
@@ -190,6 +211,7 @@ impl Rendu {
                     ident: ident("convention"),
                     modele: self.modele.clone(),
                     partie_de: None,
+                    morceaux,
                 });
                 for a in &flux.annexes {
                     let tpl = "intercommunal/annexe.typ.j2";
@@ -210,6 +232,7 @@ impl Rendu {
                             cle: format!("annexe-{}", a.reservataire),
                             titre: ctx.document.titre.clone(),
                         }),
+                        morceaux: None,
                     });
                 }
             }
@@ -255,6 +278,7 @@ impl Rendu {
                             cle: cle.into(),
                             titre: ctx.document.titre.clone(),
                         }),
+                        morceaux: None,
                     });
                 }
             }
@@ -264,6 +288,38 @@ impl Rendu {
 }
 
 impl Rendu {
+    /// The pieces of a composition with many annexes (`None` up to
+    /// [`ANNEXES_PAR_MORCEAU`]): `tpl` rendered with `annexes_a_part`, then
+    /// `tpl_annexes` (the template of an annex alone, which prints every
+    /// annex of its context) for each slice of the annexes. `vue` gives the
+    /// view inside the context (an avenant's context holds the convention's).
+    pub(crate) fn morceaux<C: Clone + serde::Serialize>(
+        &self,
+        tpl: &str,
+        tpl_annexes: &str,
+        ctx: &C,
+        vue: impl Fn(&mut C) -> &mut vue::Vue,
+    ) -> Result<Option<Morceaux>, RenderError> {
+        let mut corps = ctx.clone();
+        let annexes = vue(&mut corps).annexes.clone();
+        if annexes.len() <= ANNEXES_PAR_MORCEAU {
+            return Ok(None);
+        }
+        vue(&mut corps).document.annexes_a_part = true;
+        let mut morceaux = Morceaux {
+            corps: self.rendre(tpl, &corps)?,
+            annexes: Vec::new(),
+        };
+        for lot in annexes.chunks(ANNEXES_PAR_MORCEAU) {
+            let mut m = ctx.clone();
+            let v = vue(&mut m);
+            v.annexes = lot.to_vec();
+            v.document.logos.clear();
+            morceaux.annexes.push(self.rendre(tpl_annexes, &m)?);
+        }
+        Ok(Some(morceaux))
+    }
+
     /// A render error: for a user's model, located in its folder
     /// (`<dossier>/<gabarit>:<ligne>`) with the kind of error in French.
     fn erreur(&self, template: &str, e: &Error) -> RenderError {

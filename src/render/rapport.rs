@@ -309,6 +309,7 @@ pub fn construire(r: &Rapport) -> RapportVue {
             // A report spans several conventions: no party's logo.
             logos: Vec::new(),
             parties: Default::default(),
+            annexes_a_part: false,
         },
         reservataire: ReservataireRapportVue {
             id: res.id.v.clone(),
@@ -356,5 +357,6 @@ pub fn document(r: &Rendu, rapport: &Rapport) -> Result<DocumentSource, RenderEr
         ident: format!("convflux/rapport/{}/{}", ctx.reservataire.id, ctx.annee),
         modele: r.modele.clone(),
         partie_de: None,
+        morceaux: None,
     })
 }

@@ -55,6 +55,10 @@ pub struct DocumentVue {
     /// `annexe-1` to `annexe-3`): each annex is also written alone as the
     /// pages it occupies (see [`parties`]).
     pub parties: BTreeMap<String, PartieVue>,
+    /// The annexes are laid out apart (a convention with many annexes,
+    /// `render::Morceaux`): the composition prints its body only, and
+    /// convflux adds the annexes' pages after it.
+    pub annexes_a_part: bool,
 }
 
 /// A part of the composition: an annex, written alone as the pages from its
@@ -627,6 +631,7 @@ pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &
                 Vec::new()
             },
             parties: parties(c, flux),
+            annexes_a_part: false,
         },
         convention: ConventionVue {
             id: c.id.clone(),

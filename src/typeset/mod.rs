@@ -317,27 +317,7 @@ impl Typesetter {
         modele: Option<&DossierModele>,
         images: &[(String, Arc<[u8]>)],
     ) -> Result<Compiled, TypesetError> {
-        let mut servies = HashMap::new();
-        for (chemin, octets) in images {
-            if !chemin.starts_with(IMAGES_PREFIX) || chemin.contains("..") {
-                return Err(TypesetError::Assets(format!(
-                    "chemin d'image invalide « {chemin} » (attendu sous {IMAGES_PREFIX})"
-                )));
-            }
-            let id = file_id(chemin).map_err(|err| {
-                TypesetError::Assets(format!("chemin d'image invalide « {chemin} » : {err}"))
-            })?;
-            servies.insert(id, Bytes::new(Arc::clone(octets)));
-        }
-        let polices = self.polices_du_modele(modele)?;
-        let world = DocumentWorld {
-            typesetter: self,
-            main: Source::new(self.main, main.to_owned()),
-            modele,
-            polices,
-            sources: Mutex::default(),
-            images: servies,
-        };
+        let world = self.monde(main, modele, images)?;
         let (document, warnings) = disposer(&world)?;
 
         let options = PdfOptions {
@@ -363,6 +343,57 @@ impl Typesetter {
             pages: document.pages().len(),
             warnings,
             document,
+        })
+    }
+
+    /// [`Typesetter::compile_images`] stopped after layout: the pages, no
+    /// PDF (`pdf` is empty). For the pieces of a composition laid out in
+    /// pieces, whose pages are then cut ([`Typesetter::extraire`]) and
+    /// assembled ([`Typesetter::assembler`]).
+    pub fn disposer_images(
+        &self,
+        main: &str,
+        modele: Option<&DossierModele>,
+        images: &[(String, Arc<[u8]>)],
+    ) -> Result<Compiled, TypesetError> {
+        let world = self.monde(main, modele, images)?;
+        let (document, warnings) = disposer(&world)?;
+        Ok(Compiled {
+            pdf: Vec::new(),
+            pages: document.pages().len(),
+            warnings,
+            document,
+        })
+    }
+
+    /// The world of one document: `main`, the model's files and fonts, and
+    /// the images at their fixed paths under [`IMAGES_PREFIX`].
+    fn monde<'a>(
+        &'a self,
+        main: &str,
+        modele: Option<&'a DossierModele>,
+        images: &[(String, Arc<[u8]>)],
+    ) -> Result<DocumentWorld<'a>, TypesetError> {
+        let mut servies = HashMap::new();
+        for (chemin, octets) in images {
+            if !chemin.starts_with(IMAGES_PREFIX) || chemin.contains("..") {
+                return Err(TypesetError::Assets(format!(
+                    "chemin d'image invalide « {chemin} » (attendu sous {IMAGES_PREFIX})"
+                )));
+            }
+            let id = file_id(chemin).map_err(|err| {
+                TypesetError::Assets(format!("chemin d'image invalide « {chemin} » : {err}"))
+            })?;
+            servies.insert(id, Bytes::new(Arc::clone(octets)));
+        }
+        let polices = self.polices_du_modele(modele)?;
+        Ok(DocumentWorld {
+            typesetter: self,
+            main: Source::new(self.main, main.to_owned()),
+            modele,
+            polices,
+            sources: Mutex::default(),
+            images: servies,
         })
     }
 
@@ -406,6 +437,34 @@ impl Typesetter {
         // A document of these pages alone (typst-pdf cannot export a page
         // range of a tagged PDF): the same frames, so the same layout.
         let document = PagedDocument::new(seules.iter().cloned().collect(), info);
+        self.exporter(document, ident, cle).map(Some)
+    }
+
+    /// One document made of the pages of several compositions, in order,
+    /// with the metadata of the first: a convention whose annexes were laid
+    /// out apart from its body, a few at a time (memory stays bounded by the
+    /// largest of them; the pages are the same, since each annex starts a
+    /// page and is numbered on its own).
+    pub fn assembler(&self, morceaux: &[&Compiled], ident: &str) -> Result<Compiled, TypesetError> {
+        let Some(premier) = morceaux.first() else {
+            return Err(TypesetError::Assets("aucune page à assembler".into()));
+        };
+        let info = premier.document.clone().info_mut().clone();
+        let pages = morceaux
+            .iter()
+            .flat_map(|m| m.document.pages().iter().cloned())
+            .collect();
+        self.exporter(PagedDocument::new(pages, info), ident, "convention")
+    }
+
+    /// The PDF/A-2b of laid-out pages, with its signature fields; `quoi`
+    /// names the document in an error.
+    fn exporter(
+        &self,
+        document: PagedDocument,
+        ident: &str,
+        quoi: &str,
+    ) -> Result<Compiled, TypesetError> {
         let options = PdfOptions {
             ident: Smart::Custom(ident.to_owned()),
             timestamp: None,
@@ -416,19 +475,19 @@ impl Typesetter {
             TypesetError::Composition(
                 errors
                     .iter()
-                    .map(|diag| format!("{ERROR_PREFIX}{} (partie « {cle} »)", diag.message))
+                    .map(|diag| format!("{ERROR_PREFIX}{} (partie « {quoi} »)", diag.message))
                     .collect(),
             )
         })?;
         if self.champs_signature {
             pdf = signature::ajouter_champs(&pdf, &document)?;
         }
-        Ok(Some(Compiled {
+        Ok(Compiled {
             pdf,
-            pages: fin + 1 - debut,
+            pages: document.pages().len(),
             document,
             warnings: Vec::new(),
-        }))
+        })
     }
 
     /// Looks up an embedded template file by id.
