@@ -119,7 +119,8 @@ sur_coeurs "$CONVFLUX" generer "$W/donnees" --sortie "$W/sortie" --typst --force
 }
 t1=$(horloge)
 GENERER_S=$(duree "$t0" "$t1")
-RESUME=$(tail -1 "$W/generer.log")
+# Thousands are separated by a narrow no-break space (U+202F): removed.
+RESUME=$(sed 's/\xe2\x80\xaf//g' "$W/generer.log" | grep -E '^[0-9]+ documents? produits?' | tail -1)
 DOCS=$(echo "$RESUME" | sed -E 's/^([0-9]+) documents? produits?.*/\1/')
 PAGES=$(echo "$RESUME" | sed -E 's/.*\(([0-9]+) pages?\).*/\1/')
 RSS=$(echo "$RESUME" | sed -nE 's/.*mémoire max\. ([0-9]+) Mio.*/\1/p')
@@ -142,7 +143,7 @@ t0=$(horloge)
 sur_coeurs "$CONVFLUX" generer "$W/donnees" --sortie "$W/sortie" --typst 2>"$W/second.log"
 t1=$(horloge)
 SECOND_S=$(duree "$t0" "$t1")
-SECOND=$(tail -1 "$W/second.log")
+SECOND=$(grep -E 'produits?' "$W/second.log" | grep -v '^progression' | tail -1)
 
 echo "== un YAML modifié" >&2
 UN=$(find "$W/donnees" -name '*.yaml' | sort | sed -n 1p)
@@ -151,7 +152,7 @@ t0=$(horloge)
 sur_coeurs "$CONVFLUX" generer "$W/donnees" --sortie "$W/sortie" --typst 2>"$W/touche.log"
 t1=$(horloge)
 TOUCHE_S=$(duree "$t0" "$t1")
-TOUCHE=$(tail -1 "$W/touche.log")
+TOUCHE=$(grep -E 'produits?' "$W/touche.log" | grep -v '^progression' | tail -1)
 
 VERIF10K_S="-"
 if [ "$VERIFIER_N" -gt 0 ]; then

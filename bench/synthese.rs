@@ -323,7 +323,11 @@ impl Convention {
                 format_args!(" {}", g.choix(RACINES))
             ),
         };
-        let id = format!("{}-{}-{i:05}", slug(&ville), slug(&bailleur));
+        // One bailleur per file: what one bailleur grants on one commune is
+        // checked across all its conventions (≤ 100 %), and random rates
+        // of a shared bailleur would add up past it.
+        let bailleur = format!("{bailleur} {i:05}");
+        let id = format!("{}-{}", slug(&ville), slug(&bailleur));
         let n_par = g.entre(3, 8) as usize;
         let paragraphes = (0..n_par).map(|k| paragraphe(g, &territoire, k)).collect();
         Convention {
