@@ -319,30 +319,10 @@ impl Typesetter {
     ) -> Result<Compiled, TypesetError> {
         let world = self.monde(main, modele, images)?;
         let (document, warnings) = disposer(&world)?;
-
-        let options = PdfOptions {
-            ident: Smart::Custom(ident.to_owned()),
-            timestamp: None,
-            standards: self.standards.clone(),
-            ..PdfOptions::default()
-        };
-        let mut pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
-            TypesetError::Composition(
-                errors
-                    .iter()
-                    .map(|diag| render(&world, diag, ERROR_PREFIX))
-                    .collect(),
-            )
-        })?;
-        if self.champs_signature {
-            pdf = signature::ajouter_champs(&pdf, &document)?;
-        }
-
+        let compiled = self.exporter(document, ident, |diag| render(&world, diag, ERROR_PREFIX))?;
         Ok(Compiled {
-            pdf,
-            pages: document.pages().len(),
             warnings,
-            document,
+            ..compiled
         })
     }
 
@@ -437,7 +417,10 @@ impl Typesetter {
         // A document of these pages alone (typst-pdf cannot export a page
         // range of a tagged PDF): the same frames, so the same layout.
         let document = PagedDocument::new(seules.iter().cloned().collect(), info);
-        self.exporter(document, ident, cle).map(Some)
+        self.exporter(document, ident, |diag| {
+            format!("{ERROR_PREFIX}{} (annexe « {cle} »)", diag.message)
+        })
+        .map(Some)
     }
 
     /// One document made of the pages of several compositions, in order,
@@ -454,16 +437,18 @@ impl Typesetter {
             .iter()
             .flat_map(|m| m.document.pages().iter().cloned())
             .collect();
-        self.exporter(PagedDocument::new(pages, info), ident, "convention")
+        self.exporter(PagedDocument::new(pages, info), ident, |diag| {
+            format!("{ERROR_PREFIX}{}", diag.message)
+        })
     }
 
-    /// The PDF/A-2b of laid-out pages, with its signature fields; `quoi`
-    /// names the document in an error.
+    /// The PDF/A-2b of laid-out pages, with its signature fields; `erreur`
+    /// renders an error of the export.
     fn exporter(
         &self,
         document: PagedDocument,
         ident: &str,
-        quoi: &str,
+        erreur: impl Fn(&SourceDiagnostic) -> String,
     ) -> Result<Compiled, TypesetError> {
         let options = PdfOptions {
             ident: Smart::Custom(ident.to_owned()),
@@ -471,14 +456,8 @@ impl Typesetter {
             standards: self.standards.clone(),
             ..PdfOptions::default()
         };
-        let mut pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
-            TypesetError::Composition(
-                errors
-                    .iter()
-                    .map(|diag| format!("{ERROR_PREFIX}{} (partie « {quoi} »)", diag.message))
-                    .collect(),
-            )
-        })?;
+        let mut pdf = typst_pdf::pdf(&document, &options)
+            .map_err(|errors| TypesetError::Composition(errors.iter().map(&erreur).collect()))?;
         if self.champs_signature {
             pdf = signature::ajouter_champs(&pdf, &document)?;
         }
