@@ -380,20 +380,8 @@ fn council_report_le_port_2024_says_33_units_49_before_and_five_rates() {
     let pdf = std::fs::read(dir.path().join("2024/rapport-le-port.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
 
-    let analyses: Vec<Analyse> = ["sedre", "semader", "shlmr", "sidr", "sodiac"]
-        .iter()
-        .map(|b| analyse(&format!("data/territoire-ouest/{b}.yaml")))
-        .collect();
-    let sources: Vec<convflux::compute::rapport::Source> = analyses
-        .iter()
-        .map(|an| {
-            (
-                an.nom(),
-                an.convention.as_ref().unwrap(),
-                an.flux.as_slice(),
-            )
-        })
-        .collect();
+    let analyses = territoire_ouest();
+    let sources = sources_du_rapport(&analyses);
     let r = convflux::compute::rapport::assembler(&sources, "le-port", Some(2024)).unwrap();
     assert_eq!(r.total.0, 33);
     assert_eq!(r.precedent.map(|p| p.logements.0), Some(49));
@@ -791,20 +779,8 @@ fn avenants_carry_the_formalities_of_the_convention_they_amend() {
 /// row is there.
 #[test]
 fn council_report_2025_explains_changes_and_shortfalls() {
-    let analyses: Vec<Analyse> = ["sedre", "semader", "shlmr", "sidr", "sodiac"]
-        .iter()
-        .map(|b| analyse(&format!("data/territoire-ouest/{b}.yaml")))
-        .collect();
-    let sources: Vec<convflux::compute::rapport::Source> = analyses
-        .iter()
-        .map(|an| {
-            (
-                an.nom(),
-                an.convention.as_ref().unwrap(),
-                an.flux.as_slice(),
-            )
-        })
-        .collect();
+    let analyses = territoire_ouest();
+    let sources = sources_du_rapport(&analyses);
     let r = convflux::compute::rapport::assembler(&sources, "le-port", Some(2025)).unwrap();
     let semader = r
         .lignes
@@ -822,4 +798,26 @@ fn council_report_2025_explains_changes_and_shortfalls() {
     ] {
         assert!(t.contains(attendu), "« {attendu} » absent :\n{t}");
     }
+}
+
+/// The five conventions of the Territoire de l'Ouest, analysed.
+fn territoire_ouest() -> Vec<Analyse> {
+    ["sedre", "semader", "shlmr", "sidr", "sodiac"]
+        .iter()
+        .map(|b| analyse(&format!("data/territoire-ouest/{b}.yaml")))
+        .collect()
+}
+
+/// What the council report reads of each analysed convention.
+fn sources_du_rapport(analyses: &[Analyse]) -> Vec<convflux::compute::rapport::Source<'_>> {
+    analyses
+        .iter()
+        .map(|an| {
+            (
+                an.nom(),
+                an.convention.as_ref().unwrap(),
+                an.flux.as_slice(),
+            )
+        })
+        .collect()
 }

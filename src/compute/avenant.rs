@@ -381,17 +381,6 @@ impl Avenant {
     }
 }
 
-/// The last day the convention can run, every tacit renewal included, as a
-/// date: its real start (the effective date, or the signature date when it
-/// runs from its signature) + its duration + each renewal. Intercommunal
-/// model art. 12 (3 years from 1 January 2024, twice one year: 31 December
-/// 2028); bilatéral model art. 6 and 15 (3 years from signature, three
-/// times one year: signed 3 July 2024 → 2 July 2030). `None` when it runs
-/// from a signature whose date the data does not give.
-pub fn fin_au_plus_tard(c: &Convention) -> Option<Date> {
-    c.date_fin()
-}
-
 /// The avenant takes effect before it is signed: its effective date precedes
 /// its signature date, or, the signature date unknown, precedes the receipt
 /// of the bilan the avenant cites (it is signed after it). An act whose
@@ -584,11 +573,11 @@ mod tests {
         };
         let to = lire("data/territoire-ouest/sidr.yaml");
         let date = |annee, mois, jour| Date { annee, mois, jour };
-        assert_eq!(fin_au_plus_tard(&to), Some(date(2028, 12, 31)));
+        assert_eq!(to.date_fin(), Some(date(2028, 12, 31)));
         let mut cendre = lire("data/clermont-auvergne-metropole/le-cendre-assemblia.yaml");
-        assert_eq!(fin_au_plus_tard(&cendre), None);
+        assert_eq!(cendre.date_fin(), None);
         cendre.date_signature = Some(date(2024, 7, 3));
-        assert_eq!(fin_au_plus_tard(&cendre), Some(date(2030, 7, 2)));
+        assert_eq!(cendre.date_fin(), Some(date(2030, 7, 2)));
     }
 
     #[test]

@@ -640,7 +640,9 @@ pub fn construire(c: &Convention, flux: &Flux, tous: &[Flux]) -> AvenantVue {
             date_effet,
             debut_convention: base.convention.debut.clone(),
             signature_convention: c.date_signature.map(|d| d.iso()),
-            fin_convention: calcul::fin_au_plus_tard(c).map(|d| d.iso()),
+            // The convention's real end (intercommunal art. 12, bilatéral art. 6
+            // and 15), `None` when it runs from an unknown signature date.
+            fin_convention: c.date_fin().map(|d| d.iso()),
             retroactif,
             illustratif: ex.is_some_and(|e| e.illustratif),
             articles,
