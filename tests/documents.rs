@@ -234,6 +234,27 @@ fn bilateral_documents_carry_the_seed_004_figures() {
     }
 }
 
+/// The Le Cendre article 8 table merges the cells the model merges: a
+/// text shared by adjacent columns is printed once, not once per column
+/// (it was printed three times).
+#[test]
+fn article_8_table_prints_merged_cells_once() {
+    let docs = documents("data/clermont-auvergne-metropole/le-cendre-assemblia.yaml");
+    let corps = plat(&texte(&docs[0]));
+    for (fragment, fois) in [
+        ("dès traitement du", 1),
+        ("s’autorise à", 1),
+        ("considéré comme remis au bailleur", 1),
+        ("Au plus tard", 2),
+    ] {
+        assert_eq!(
+            corps.matches(fragment).count(),
+            fois,
+            "« {fragment} » dans :\n{corps}"
+        );
+    }
+}
+
 /// `clauses`: the disposition particulière is an article after the model's
 /// last one, before the signatures; the replaced article keeps its heading
 /// and loses the model's text; every text prints literally.
