@@ -188,17 +188,18 @@ fn intercommunal_annexes_follow_seed_000_word_for_word() {
 }
 
 /// Seed 004, annexes 1 to 3, each against its own PDF. Differences: annex
-/// 2's blanks the data fill with 0 (data-filled); annex 1 stays at 0.86,
-/// not done: its table prints a header row the seed's table does not
-/// (« Financement », « Part de la garantie », « Logements réservés ») and
-/// repeats « LE CENDRE » where the seed merges cells.
+/// 1 none (its table has the seed's one header row and merges the
+/// commune's cell over its programmes); annex 2's blanks the data fill
+/// with 0 (data-filled); annex 3's « n°24/07/03/003 » is the data's
+/// deliberation number printed « n° 24/07/03/003 » (the counter-like
+/// number is dropped by `mots`; data-filled).
 #[test]
 fn bilateral_annexes_follow_seed_004_word_for_word() {
     let yaml = "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml";
     for (fichier, debut, fin, plancher) in [
-        ("annexe-1-etat-des-lieux.pdf", 312, 321, 0.86),
-        ("annexe-2-assiette.pdf", 322, 355, 0.98),
-        ("annexe-3-indicateurs.pdf", 356, 393, 0.98),
+        ("annexe-1-etat-des-lieux.pdf", 312, 321, 1.0),
+        ("annexe-2-assiette.pdf", 322, 355, 0.99),
+        ("annexe-3-indicateurs.pdf", 356, 394, 0.99),
     ] {
         let s = mots(&seed("le-cendre-assemblia-2024.txt", debut, fin));
         let g = mots(&texte_document(yaml, fichier));
