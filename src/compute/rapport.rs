@@ -36,6 +36,8 @@ pub struct LigneRapport<'a> {
     /// The rate the bailleur transmitted for the council report when it
     /// differs from the annex's, which prevails ([`taux_corrige`]).
     pub taux_transmis: Option<rust_decimal::Decimal>,
+    /// The rate the report's list cites ([`taux_cite`]).
+    pub taux_cite: rust_decimal::Decimal,
     /// What the bilan says was done, measured as the model says, − units
     /// allotted the year before ([`ecart_bilan`]).
     pub ecart_bilan: Option<Ecart>,
@@ -61,6 +63,16 @@ pub fn taux_corrige(a: &crate::model::Annexe, f: &FluxAnnexe) -> Option<rust_dec
         .as_ref()
         .map(|t| t.v.0)
         .filter(|t| *t != f.taux)
+}
+
+/// The rate the report's list cites: the one the bailleur transmitted when
+/// it is the annex's in value, as the bailleur wrote it (SHLMR 2024:
+/// « 18,2 % », the annex « 18,20 % »), the annex's otherwise ([`taux_corrige`]).
+pub fn taux_cite(a: Option<&crate::model::Annexe>, f: &FluxAnnexe) -> rust_decimal::Decimal {
+    a.and_then(|a| a.declare.taux_rapport.as_ref())
+        .map(|t| t.v.0)
+        .filter(|t| *t == f.taux)
+        .unwrap_or(f.taux)
 }
 
 /// The bilan against the engagement, as the council report prints it: what
@@ -248,6 +260,10 @@ pub fn assembler<'a>(
             taux_transmis: ex
                 .and_then(|e| e.annexes.iter().find(|a| a.reservataire.v == reservataire))
                 .and_then(|a| taux_corrige(a, courant)),
+            taux_cite: taux_cite(
+                ex.and_then(|e| e.annexes.iter().find(|a| a.reservataire.v == reservataire)),
+                courant,
+            ),
             ecart_bilan: bilan.and_then(|(_, r)| ecart_bilan(c.modele, r, precedent)),
             non_atteint: bilan
                 .and_then(|(_, r)| ecart_bilan(c.modele, r, precedent))

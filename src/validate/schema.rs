@@ -374,6 +374,7 @@ pub fn schema() -> Value {
                 "type": "object", "additionalProperties": false, "required": ["nom", "signataire"],
                 "properties": {
                     "nom": texte("nom usuel, ex. SIDR"),
+                    "article": { "enum": ["le", "la", "l'", "l’", "aucun"], "description": "article devant le nom dans une phrase (« Pour la SIDR ») ; absent : aucun" },
                     "denomination": texte_opt("dénomination sociale"),
                     "forme_juridique": texte_opt("ex. société anonyme"),
                     "capital": { "type": ["number", "string", "null"], "description": "capital social en euros" },
