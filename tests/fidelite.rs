@@ -223,7 +223,9 @@ fn bilateral_annexes_follow_seed_004_word_for_word() {
 #[test]
 fn council_report_follows_seed_000_word_for_word() {
     use convflux::compute::rapport;
-    let analyses: Vec<_> = ["sodiac", "semader", "sidr", "shlmr", "sedre"]
+    // Read in the files' order, as `convflux rapport data/territoire-ouest`
+    // does: `rapport.ordre` gives the seed's order of the bailleurs.
+    let analyses: Vec<_> = ["sedre", "semader", "shlmr", "sidr", "sodiac"]
         .iter()
         .map(|b| pipeline::analyser(Path::new(&format!("data/territoire-ouest/{b}.yaml"))))
         .collect();

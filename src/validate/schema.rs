@@ -549,7 +549,8 @@ pub fn schema_rapport() -> serde_json::Value {
                             "logements": { "type": "integer", "minimum": 0 }
                         }
                     },
-                    "cil": { "type": "string", "description": "Date de la Conférence intercommunale du logement (AAAA-MM-JJ)." }
+                    "cil": { "type": "string", "description": "Date de la Conférence intercommunale du logement (AAAA-MM-JJ)." },
+                    "ordre": { "type": "array", "items": { "type": "string" }, "description": "Les bailleurs (leur `nom`) dans l'ordre où le rapport les cite ; absents ou non nommés : dans l'ordre des fichiers, après." }
                 }
             }
         }
