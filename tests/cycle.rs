@@ -824,7 +824,10 @@ fn council_report_orders_bailleurs_as_rapport_ordre_says() {
         convflux::compute::rapport::ordonner(&mut r.lignes, &["SEDRE".into(), "SIDOM".into()]);
     assert_eq!(noms(&r), ["SEDRE", "SODIAC", "SEMADER", "SIDR", "SHLMR"]);
     assert_eq!(avertissements.len(), 1);
-    assert!(avertissements[0].contains("« SIDOM »"), "{avertissements:?}");
+    assert!(
+        avertissements[0].contains("« SIDOM »"),
+        "{avertissements:?}"
+    );
 }
 
 /// The five conventions of the Territoire de l'Ouest, analysed.

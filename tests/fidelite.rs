@@ -160,9 +160,14 @@ fn passage(nom: &str, s: &[String], g: &[String], plancher: f64) -> f64 {
 }
 
 /// Seed 000, the five individual annexes of Le Port (one per bailleur),
-/// each against its generated annex. Differences: figures and names the
-/// data fill (dates, bailleur, signatories), the blanks « A….., le …….. »
-/// (the data's place and date, blank here too), the page counters.
+/// each against its generated annex. Differences: data-filled: figures and
+/// names (dates, bailleur, signatories: « Le Maire …, Monsieur » and « La
+/// Directrice Générale … » set as signature blocks, the qualité and the
+/// name in their own order), the blanks « A….., le …….. » (the data's
+/// place and date, blank here too); intended: the seed's multiplication
+/// sign « x » drawn as the table's operator, SEMADER's « 18.48 » and
+/// SHLMR's « 2977 », « 2543 » written as French does (« 18,48 »,
+/// « 2 977 »); the page counters.
 #[test]
 fn intercommunal_annexes_follow_seed_000_word_for_word() {
     for (bailleur, debut, fin) in [
@@ -251,7 +256,10 @@ fn council_report_follows_seed_000_word_for_word() {
     // correction of the rate SODIAC transmitted.
     let debut = t.find("Chiffres par bailleur").expect("section ajoutée");
     let fin = debut + t[debut..].find("Décisions").expect("section suivante");
-    let ajout = t[debut..fin].split_whitespace().collect::<Vec<_>>().join(" ");
+    let ajout = t[debut..fin]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     for attendu in [
         "Total 6 340 346 238 33",
         "pour le bailleur SODIAC, le taux de réservation transmis (13,5 %) est corrigé en 13,55 %",
@@ -269,6 +277,13 @@ fn council_report_follows_seed_000_word_for_word() {
 }
 
 /// Seed 000: the model convention, from its title to its signatures.
+/// Differences: data-filled: the parties the model leaves blank (« N° … »,
+/// SIRET, the bailleur, each commune of the Territoire de l'Ouest, « le
+/// Territoire de l'Ouest » for « le TO ») and the signatories' qualities;
+/// intended: « article 10 » and « non-conformité » as French writes them,
+/// one signatory group per party instead of « Les bailleurs » over one
+/// signatory; the first annex's heading (« Annexe … Ville du Port SIDR »)
+/// before the cut.
 #[test]
 fn intercommunal_body_follows_seed_000_word_for_word() {
     let s = mots(&seed("le-port-territoire-ouest-2024.txt", 163, 858));
@@ -280,6 +295,14 @@ fn intercommunal_body_follows_seed_000_word_for_word() {
 }
 
 /// Seed 004: the bilateral convention, from its title to its signatures.
+/// Differences: data-filled: « Hervé PRONONCE » for the blank « XXX », the
+/// signatories under the signatures (Rachid KANDER, Directeur Général;
+/// Maire); layout, not wording: « CLERMONT-FERRAND » broken at its hyphen
+/// at a line's end, the footnote at the foot of its page with its number
+/// set against its text (« 1les »), cells of several lines read line by
+/// line across a row (« rotation », « 0 », article 8's « mois », « par le
+/// bailleur »…); the seed's stray « SLO » after article 8's table (not the
+/// model's text) is not printed.
 #[test]
 fn bilateral_body_follows_seed_004_word_for_word() {
     let s = mots(&seed("le-cendre-assemblia-2024.txt", 3, 308));

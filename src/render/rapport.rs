@@ -174,7 +174,11 @@ fn majuscule(s: &str) -> String {
 pub fn construire(r: &Rapport) -> RapportVue {
     let res = r.reservataire;
     let premiere = r.lignes.first().map(|l| l.convention);
-    let mot = res.designation.split_whitespace().next().unwrap_or_default();
+    let mot = res
+        .designation
+        .split_whitespace()
+        .next()
+        .unwrap_or_default();
     let la = match res.nature {
         Nature::Commune if ["Ville", "Commune"].contains(&mot) => format!("la {mot}"),
         Nature::Commune => format!("la {}", res.designation),

@@ -541,10 +541,7 @@ fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
             .collect(),
     };
     // The commune's cell merged over its consecutive programmes (layout).
-    for suite in vue
-        .programmes
-        .chunk_by_mut(|a, b| a.commune == b.commune)
-    {
+    for suite in vue.programmes.chunk_by_mut(|a, b| a.commune == b.commune) {
         suite[0].lignes_commune = Some(suite.len());
     }
     Some(vue)
