@@ -388,7 +388,7 @@ fn council_report_le_port_2024_says_33_units_49_before_and_five_rates() {
     let doc = convflux::render::rapport::document(&Rendu::new(), &r).unwrap();
     let t = plat(&texte(&doc));
     assert!(
-        t.contains("le quota réservataire de la Ville du Port s’élève à 33 logements"),
+        t.contains("le quota réservataire de la Ville s’élève à 33 logements"),
         "{t}"
     );
     assert!(t.contains("le quota était de 49 logements en 2023"), "{t}");
@@ -396,11 +396,12 @@ fn council_report_le_port_2024_says_33_units_49_before_and_five_rates() {
         ("SODIAC", "13,55"),
         ("SEMADER", "18,48"),
         ("SIDR", "6,89"),
-        ("SHLMR", "18,20"),
+        // As SHLMR transmitted it (the annex prints 18,20 %).
+        ("SHLMR", "18,2"),
         ("SEDRE", "8,51"),
     ] {
         let attendu = format!(
-            "Pour le bailleur {bailleur} : le taux de réservation pour la Ville du Port représente {taux} %"
+            "Pour la {bailleur} : le taux de réservation pour la Ville représente {taux} %"
         );
         assert!(t.contains(&attendu), "« {attendu} » absent :\n{t}");
     }
@@ -424,11 +425,15 @@ fn council_report_le_port_2024_says_33_units_49_before_and_five_rates() {
     ] {
         assert!(t.contains(x), "« {x} » absent :\n{t}");
     }
-    // The documents to attach, by their title, not a file path.
-    assert!(
-        t.contains("Convention de gestion en flux de réservation de logements sociaux - Collectivités, avec le bailleur SODIAC, et son annexe individuelle"),
-        "{t}"
-    );
+    // The documents to attach, in the report's words, not a file path.
+    for x in [
+        "1 projet de convention-type entre la Ville du Port, le TO et les bailleurs ;",
+        // In the order `rapport.ordre` gives (the files are read
+        // alphabetically).
+        "Les annexes liant la Ville avec chaque bailleur (SODIAC, SEMADER, SIDR, SHLMR, SEDRE).",
+    ] {
+        assert!(t.contains(x), "« {x} » absent :\n{t}");
+    }
     assert!(!t.contains("convention.pdf"), "{t}");
 }
 
@@ -791,13 +796,38 @@ fn council_report_2025_explains_changes_and_shortfalls() {
     let doc = convflux::render::rapport::document(&Rendu::new(), &r).unwrap();
     let t = plat(&texte(&doc));
     for attendu in [
-        "SEDRE : 1 → 1 (0) ; SEMADER : 10 → 10 (0) ; SHLMR : 16 → 18 (+2) ; SIDR : 4 → 4 (0) ; SODIAC : 2 → 3 (+1).",
-        "Engagements non atteints en 2024 : pour le bailleur SEMADER, 10 logements étaient affectés à la Ville du Port, 9 logements ont été proposés et 7 logements sont retenus au titre des engagements ; pour le bailleur SHLMR, 16 logements étaient affectés à la Ville du Port, 17 logements ont été proposés et 14 logements sont retenus",
+        "SODIAC : 2 → 3 (+1) ; SEMADER : 10 → 10 (0) ; SIDR : 4 → 4 (0) ; SHLMR : 16 → 18 (+2) ; SEDRE : 1 → 1 (0).",
+        "Engagements non atteints en 2024 : pour le bailleur SEMADER, 10 logements étaient affectés à la Ville, 9 logements ont été proposés et 7 logements sont retenus au titre des engagements ; pour le bailleur SHLMR, 16 logements étaient affectés à la Ville, 17 logements ont été proposés et 14 logements sont retenus",
         "un point est opéré avec ces bailleurs",
         "Total",
     ] {
         assert!(t.contains(attendu), "« {attendu} » absent :\n{t}");
     }
+}
+
+/// The report lists the bailleurs in `rapport.ordre` (seed 000's order,
+/// not the files'); those it does not name follow in their previous order,
+/// and a name without a convention is a warning.
+#[test]
+fn council_report_orders_bailleurs_as_rapport_ordre_says() {
+    let analyses = territoire_ouest();
+    let sources = sources_du_rapport(&analyses);
+    let mut r = convflux::compute::rapport::assembler(&sources, "le-port", Some(2024)).unwrap();
+    let noms = |r: &convflux::compute::rapport::Rapport| {
+        r.lignes
+            .iter()
+            .map(|l| l.convention.bailleur.nom.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(noms(&r), ["SODIAC", "SEMADER", "SIDR", "SHLMR", "SEDRE"]);
+    let avertissements =
+        convflux::compute::rapport::ordonner(&mut r.lignes, &["SEDRE".into(), "SIDOM".into()]);
+    assert_eq!(noms(&r), ["SEDRE", "SODIAC", "SEMADER", "SIDR", "SHLMR"]);
+    assert_eq!(avertissements.len(), 1);
+    assert!(
+        avertissements[0].contains("« SIDOM »"),
+        "{avertissements:?}"
+    );
 }
 
 /// The five conventions of the Territoire de l'Ouest, analysed.

@@ -234,6 +234,45 @@ fn bilateral_documents_carry_the_seed_004_figures() {
     }
 }
 
+/// The Le Cendre article 8 table merges the cells the model merges: a
+/// text shared by adjacent columns is printed once, not once per column
+/// (it was printed three times).
+#[test]
+fn article_8_table_prints_merged_cells_once() {
+    let docs = documents("data/clermont-auvergne-metropole/le-cendre-assemblia.yaml");
+    let corps = plat(&texte(&docs[0]));
+    for (fragment, fois) in [
+        ("dès traitement du", 1),
+        ("s’autorise à", 1),
+        ("considéré comme remis au bailleur", 1),
+        ("Au plus tard", 2),
+    ] {
+        assert_eq!(
+            corps.matches(fragment).count(),
+            fois,
+            "« {fragment} » dans :\n{corps}"
+        );
+    }
+}
+
+/// « 1er » of the models' own text is set with « er » in superscript, as
+/// the dates' are (it was plain « 1er »).
+#[test]
+fn template_text_sets_1er_in_superscript() {
+    // Le Cendre has no « 1er » in its data; the Territoire de l'Ouest's
+    // orientations (data text, article 4) keep theirs as written.
+    let cendre = documents("data/clermont-auvergne-metropole/le-cendre-assemblia.yaml");
+    assert!(cendre[0].source.contains("pour le 1#super[er] tour"));
+    assert!(cendre[0].source.contains("(1#super[er] quartiles"));
+    assert!(!cendre[0].source.contains("1er "), "« 1er » sans exposant");
+    let sidr = documents("data/territoire-ouest/sidr.yaml");
+    assert!(
+        sidr[0]
+            .source
+            .contains("(1#super[er] quartile et attributions en QPV)")
+    );
+}
+
 /// `clauses`: the disposition particulière is an article after the model's
 /// last one, before the signatures; the replaced article keeps its heading
 /// and loses the model's text; every text prints literally.

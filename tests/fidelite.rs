@@ -160,9 +160,14 @@ fn passage(nom: &str, s: &[String], g: &[String], plancher: f64) -> f64 {
 }
 
 /// Seed 000, the five individual annexes of Le Port (one per bailleur),
-/// each against its generated annex. Differences: figures and names the
-/// data fill (dates, bailleur, signatories), the blanks « A….., le …….. »
-/// (the data's place and date, blank here too), the page counters.
+/// each against its generated annex. Differences: data-filled: figures and
+/// names (dates, bailleur, signatories: « Le Maire …, Monsieur » and « La
+/// Directrice Générale … » set as signature blocks, the qualité and the
+/// name in their own order), the blanks « A….., le …….. » (the data's
+/// place and date, blank here too); intended: the seed's multiplication
+/// sign « x » drawn as the table's operator, SEMADER's « 18.48 » and
+/// SHLMR's « 2977 », « 2543 » written as French does (« 18,48 »,
+/// « 2 977 »); the page counters.
 #[test]
 fn intercommunal_annexes_follow_seed_000_word_for_word() {
     for (bailleur, debut, fin) in [
@@ -188,17 +193,18 @@ fn intercommunal_annexes_follow_seed_000_word_for_word() {
 }
 
 /// Seed 004, annexes 1 to 3, each against its own PDF. Differences: annex
-/// 2's blanks the data fill with 0 (data-filled); annex 1 stays at 0.86,
-/// not done: its table prints a header row the seed's table does not
-/// (« Financement », « Part de la garantie », « Logements réservés ») and
-/// repeats « LE CENDRE » where the seed merges cells.
+/// 1 none (its table has the seed's one header row and merges the
+/// commune's cell over its programmes); annex 2's blanks the data fill
+/// with 0 (data-filled); annex 3's « n°24/07/03/003 » is the data's
+/// deliberation number printed « n° 24/07/03/003 » (the counter-like
+/// number is dropped by `mots`; data-filled).
 #[test]
 fn bilateral_annexes_follow_seed_004_word_for_word() {
     let yaml = "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml";
     for (fichier, debut, fin, plancher) in [
-        ("annexe-1-etat-des-lieux.pdf", 312, 321, 0.86),
-        ("annexe-2-assiette.pdf", 322, 355, 0.98),
-        ("annexe-3-indicateurs.pdf", 356, 393, 0.98),
+        ("annexe-1-etat-des-lieux.pdf", 312, 321, 1.0),
+        ("annexe-2-assiette.pdf", 322, 355, 0.99),
+        ("annexe-3-indicateurs.pdf", 356, 394, 0.99),
     ] {
         let s = mots(&seed("le-cendre-assemblia-2024.txt", debut, fin));
         let g = mots(&texte_document(yaml, fichier));
@@ -206,16 +212,25 @@ fn bilateral_annexes_follow_seed_004_word_for_word() {
     }
 }
 
-/// Seed 000, the council report of Le Port (2024): at 0.82, not done.
-/// Differences: « la Ville » → « la Ville du Port » (the data's
-/// designation), the section headings and figures table convflux adds, the
-/// law's full title, « première » for « 1ère », the correction paragraph
-/// (SODIAC), the attachments by title (intended); the rest is wording the
-/// template still has to take back from the seed.
+/// Seed 000, the council report of Le Port (2024), without the section
+/// convflux adds for the council (« Chiffres par bailleur », up to the
+/// heading « Décisions »: figures per bailleur with their total, the
+/// correction of a transmitted rate, the quota of 2023 under stock
+/// management, the conventions' last day), which is checked apart.
+/// Differences: data-filled: the subtitle naming the council, the commune
+/// and the year; « la Ville du Port », « le TO » (the data's designation
+/// and acronym) for the seed's « la Ville de Le Port », « le TCO », « la
+/// commune du Port » for « la commune de Le Port »; the bailleurs of the
+/// attachments in the report's order. Intended: « réservation » with its
+/// accent in the title, « pré-identifiés », « première » for « 1ère »,
+/// « convention-type » in one word, 13,55 % for SODIAC (the annex's rate;
+/// the correction is said in the added section), the heading « Décisions ».
 #[test]
 fn council_report_follows_seed_000_word_for_word() {
     use convflux::compute::rapport;
-    let analyses: Vec<_> = ["sodiac", "semader", "sidr", "shlmr", "sedre"]
+    // Read in the files' order, as `convflux rapport data/territoire-ouest`
+    // does: `rapport.ordre` gives the seed's order of the bailleurs.
+    let analyses: Vec<_> = ["sedre", "semader", "shlmr", "sidr", "sodiac"]
         .iter()
         .map(|b| pipeline::analyser(Path::new(&format!("data/territoire-ouest/{b}.yaml"))))
         .collect();
@@ -236,12 +251,39 @@ fn council_report_follows_seed_000_word_for_word() {
         .compile(&doc.source, &doc.ident)
         .unwrap();
     let t = sans_pied(&typeset::texte(&compiled.document));
+    // The section convflux adds, from its heading to the next one: compared
+    // apart, it must hold the figures per bailleur with their total and the
+    // correction of the rate SODIAC transmitted.
+    let debut = t.find("Chiffres par bailleur").expect("section ajoutée");
+    let fin = debut + t[debut..].find("Décisions").expect("section suivante");
+    let ajout = t[debut..fin]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for attendu in [
+        "Total 6 340 346 238 33",
+        "pour le bailleur SODIAC, le taux de réservation transmis (13,5 %) est corrigé en 13,55 %",
+        "au plus tard jusqu’au 31 décembre 2028",
+    ] {
+        assert!(
+            ajout.contains(attendu),
+            "« {attendu} » absent de la section ajoutée :\n{ajout}"
+        );
+    }
+    let reste = format!("{}\n{}", &t[..debut], &t[fin..]);
     let s = mots(&seed("le-port-territoire-ouest-2024.txt", 1, 162));
-    let g = mots(&t);
-    passage("rapport au conseil 2024", &s, &g, 0.82);
+    let g = mots(&reste);
+    passage("rapport au conseil 2024", &s, &g, 0.98);
 }
 
 /// Seed 000: the model convention, from its title to its signatures.
+/// Differences: data-filled: the parties the model leaves blank (« N° … »,
+/// SIRET, the bailleur, each commune of the Territoire de l'Ouest, « le
+/// Territoire de l'Ouest » for « le TO ») and the signatories' qualities;
+/// intended: « article 10 » and « non-conformité » as French writes them,
+/// one signatory group per party instead of « Les bailleurs » over one
+/// signatory; the first annex's heading (« Annexe … Ville du Port SIDR »)
+/// before the cut.
 #[test]
 fn intercommunal_body_follows_seed_000_word_for_word() {
     let s = mots(&seed("le-port-territoire-ouest-2024.txt", 163, 858));
@@ -249,31 +291,24 @@ fn intercommunal_body_follows_seed_000_word_for_word() {
         "data/territoire-ouest/sidr.yaml",
         "Annexe individuelle",
     ));
-    let r = ratio(&s, &g);
-    println!(
-        "seed 000 : {} mots, généré : {} mots, LCS = {}, similarité = {r:.4}",
-        s.len(),
-        g.len(),
-        lcs(&s, &g)
-    );
-    assert!(r >= 0.98, "similarité {r:.4} < 0.98");
+    passage("corps seed 000", &s, &g, 0.98);
 }
 
 /// Seed 004: the bilateral convention, from its title to its signatures.
+/// Differences: data-filled: « Hervé PRONONCE » for the blank « XXX », the
+/// signatories under the signatures (Rachid KANDER, Directeur Général;
+/// Maire); layout, not wording: « CLERMONT-FERRAND » broken at its hyphen
+/// at a line's end, the footnote at the foot of its page with its number
+/// set against its text (« 1les »), cells of several lines read line by
+/// line across a row (« rotation », « 0 », article 8's « mois », « par le
+/// bailleur »…); the seed's stray « SLO » after article 8's table (not the
+/// model's text) is not printed.
 #[test]
 fn bilateral_body_follows_seed_004_word_for_word() {
     let s = mots(&seed("le-cendre-assemblia-2024.txt", 3, 308));
     let g = mots(&corps_genere(
         "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml",
-        "Etat des lieux avec le réservataire",
+        "Annexe 1\nEtat des lieux avec le réservataire",
     ));
-    let r = ratio(&s, &g);
-    println!(
-        "seed 004 : {} mots, généré : {} mots, LCS = {}, similarité = {r:.4}",
-        s.len(),
-        g.len(),
-        lcs(&s, &g)
-    );
-    // 0.973: under the 0.98 target (not done).
-    assert!(r >= 0.97, "similarité {r:.4} < 0.97");
+    passage("corps seed 004", &s, &g, 0.98);
 }

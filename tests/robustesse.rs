@@ -285,7 +285,14 @@ fn cas_hostiles() -> Vec<Cas> {
                 .into_bytes(),
             // Kept as the text written, refused by `validate` at its field.
             erreur: Some("patrimoine › logements : nombre trop grand"),
-            ligne: Some(101),
+            // The line of sidr.yaml's `logements: 1887`.
+            ligne: Some(
+                sidr_txt
+                    .lines()
+                    .position(|l| l.contains("logements: 1887"))
+                    .expect("logements: 1887 dans sidr.yaml")
+                    + 1,
+            ),
         },
         Cas {
             nom: "taux-en-notation-scientifique",

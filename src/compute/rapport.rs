@@ -36,6 +36,8 @@ pub struct LigneRapport<'a> {
     /// The rate the bailleur transmitted for the council report when it
     /// differs from the annex's, which prevails ([`taux_corrige`]).
     pub taux_transmis: Option<rust_decimal::Decimal>,
+    /// The rate the report's list cites ([`taux_cite`]).
+    pub taux_cite: rust_decimal::Decimal,
     /// What the bilan says was done, measured as the model says, − units
     /// allotted the year before ([`ecart_bilan`]).
     pub ecart_bilan: Option<Ecart>,
@@ -61,6 +63,34 @@ pub fn taux_corrige(a: &crate::model::Annexe, f: &FluxAnnexe) -> Option<rust_dec
         .as_ref()
         .map(|t| t.v.0)
         .filter(|t| *t != f.taux)
+}
+
+/// Puts the report's lines in the order `reservataires[].rapport.ordre`
+/// names their bailleurs (seed 000 lists SODIAC, SEMADER, SIDR, SHLMR,
+/// SEDRE); bailleurs it does not name follow, in the files' order. Gives a
+/// warning for each name no line has.
+pub fn ordonner(lignes: &mut [LigneRapport<'_>], ordre: &[String]) -> Vec<String> {
+    lignes.sort_by_key(|l| {
+        ordre
+            .iter()
+            .position(|b| *b == l.convention.bailleur.nom)
+            .unwrap_or(ordre.len())
+    });
+    ordre
+        .iter()
+        .filter(|b| !lignes.iter().any(|l| l.convention.bailleur.nom == **b))
+        .map(|b| format!("`rapport.ordre` nomme le bailleur « {b} », qui n'a pas de convention dans les fichiers du rapport pour cette année"))
+        .collect()
+}
+
+/// The rate the report's list cites: the one the bailleur transmitted when
+/// it is the annex's in value, as the bailleur wrote it (SHLMR 2024:
+/// « 18,2 % », the annex « 18,20 % »), the annex's otherwise ([`taux_corrige`]).
+pub fn taux_cite(a: Option<&crate::model::Annexe>, f: &FluxAnnexe) -> rust_decimal::Decimal {
+    a.and_then(|a| a.declare.taux_rapport.as_ref())
+        .map(|t| t.v.0)
+        .filter(|t| *t == f.taux)
+        .unwrap_or(f.taux)
 }
 
 /// The bilan against the engagement, as the council report prints it: what
@@ -248,6 +278,10 @@ pub fn assembler<'a>(
             taux_transmis: ex
                 .and_then(|e| e.annexes.iter().find(|a| a.reservataire.v == reservataire))
                 .and_then(|a| taux_corrige(a, courant)),
+            taux_cite: taux_cite(
+                ex.and_then(|e| e.annexes.iter().find(|a| a.reservataire.v == reservataire)),
+                courant,
+            ),
             ecart_bilan: bilan.and_then(|(_, r)| ecart_bilan(c.modele, r, precedent)),
             non_atteint: bilan
                 .and_then(|(_, r)| ecart_bilan(c.modele, r, precedent))
@@ -279,9 +313,9 @@ pub fn assembler<'a>(
                     .quota_precedent
                     .as_ref()
                     .map(|q| (q.annee.v, q.logements.v));
-                if qa != qb || f.cil != g.cil {
+                if qa != qb || f.cil != g.cil || f.ordre != g.ordre {
                     erreurs.push(format!(
-                        "`reservataires[].rapport` de `{reservataire}` diffère entre {premier} et {fichier} : donnez les mêmes valeurs (quota de l'année précédente, date de la CIL) dans chaque convention"
+                        "`reservataires[].rapport` de `{reservataire}` diffère entre {premier} et {fichier} : donnez les mêmes valeurs (quota de l'année précédente, date de la CIL, ordre des bailleurs) dans chaque convention"
                     ));
                 }
             }
@@ -290,9 +324,12 @@ pub fn assembler<'a>(
     if !erreurs.is_empty() {
         return Err(erreurs);
     }
+    let mut avertissements = Vec::new();
+    if let Some((_, f)) = fiche {
+        avertissements.extend(ordonner(&mut lignes, &f.ordre));
+    }
     let total: u64 = lignes.iter().map(|l| u64::from(l.flux.affectes.0)).sum();
     let total = Logements(u32::try_from(total).unwrap_or(u32::MAX));
-    let mut avertissements = Vec::new();
     let calcule = lignes
         .iter()
         .map(|l| l.precedent.map(|p| u64::from(p.affectes.0)))

@@ -190,6 +190,9 @@ pub struct Deliberation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bailleur {
     pub nom: String,
+    /// "le", "la", "l'" or "" before its name in a sentence (« Pour la
+    /// SODIAC » in the council report); "" by default.
+    pub article: String,
     pub denomination: Option<String>,
     pub forme_juridique: Option<String>,
     pub capital: Option<Decimal>,

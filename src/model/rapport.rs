@@ -14,6 +14,9 @@ pub struct FicheRapport {
     /// Date of the CIL meeting that agreed on the conventions (seed 000:
     /// 21 December 2023).
     pub cil: Option<Date>,
+    /// The bailleurs in the order the report lists them, by name (seed
+    /// 000: SODIAC, SEMADER, SIDR, SHLMR, SEDRE); empty: the files' order.
+    pub ordre: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

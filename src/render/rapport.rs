@@ -43,6 +43,9 @@ pub struct RapportVue {
     pub bilans: bool,
     /// Distinct avenant numbers of the year, ascending.
     pub avenants: Vec<u32>,
+    /// The title every convention of the report shares (one model
+    /// convention, « 1 projet de convention-type »); `null` when they differ.
+    pub titre_commun: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -51,8 +54,17 @@ pub struct ReservataireRapportVue {
     pub nom: String,
     pub designation: String,
     pub nature: Nature,
-    /// « la Ville du Port », « le Territoire de l’Ouest » (inside a sentence).
+    /// « la Ville » (a commune's report speaks of itself as the seed's does:
+    /// the first word of its designation, « Ville » or « Commune »),
+    /// « le Territoire de l’Ouest » (inside a sentence).
     pub la: String,
+    /// The pronoun for `la`: « elle », « il », or `la` again when its
+    /// gender is unknown.
+    pub elle: String,
+    /// « la commune du Port »: its name, lowercased initial, for a commune
+    /// (the seed's « logements affectés à la commune de Le Port »); `la`
+    /// otherwise.
+    pub la_nom: String,
     /// The same with a capital, to start a sentence.
     pub la_maj: String,
     /// « conseil municipal », « conseil communautaire » or « organe délibérant ».
@@ -86,7 +98,12 @@ pub struct LigneRapportVue {
     pub convention: String,
     pub titre: String,
     pub bailleur: String,
+    /// « la SODIAC » (with `bailleur.article`), to write « Pour la SODIAC ».
+    pub bailleur_le: String,
     pub taux: String,
+    /// The rate the list cites: as the bailleur transmitted it when it is
+    /// the annex's (« 18.2 »), the annex's otherwise.
+    pub taux_cite: String,
     pub parc_soumis: u32,
     pub flux_previsionnel: u32,
     pub mobilisables: u32,
@@ -157,12 +174,35 @@ fn majuscule(s: &str) -> String {
 pub fn construire(r: &Rapport) -> RapportVue {
     let res = r.reservataire;
     let premiere = r.lignes.first().map(|l| l.convention);
+    let mot = res
+        .designation
+        .split_whitespace()
+        .next()
+        .unwrap_or_default();
     let la = match res.nature {
+        Nature::Commune if ["Ville", "Commune"].contains(&mot) => format!("la {mot}"),
         Nature::Commune => format!("la {}", res.designation),
         Nature::Epci => premiere.map_or(res.designation.clone(), |c| {
             crate::francais::formes(&c.territoire.article, &c.territoire.nom).le
         }),
         _ => res.designation.clone(),
+    };
+    let elle = match res.nature {
+        Nature::Commune => "elle".to_string(),
+        Nature::Epci => match premiere.map(|c| c.territoire.article.as_str()) {
+            Some("le") => "il".to_string(),
+            Some("la") => "elle".to_string(),
+            _ => la.clone(),
+        },
+        _ => la.clone(),
+    };
+    let la_nom = match res.nature {
+        Nature::Commune => {
+            let mut c = res.nom.chars();
+            let initiale: String = c.next().into_iter().flat_map(char::to_lowercase).collect();
+            format!("la {initiale}{}", c.as_str())
+        }
+        _ => la.clone(),
     };
     let (conseil, executif) = match res.nature {
         Nature::Commune => ("conseil municipal", "le Maire, ou tout adjoint habilité"),
@@ -186,7 +226,9 @@ pub fn construire(r: &Rapport) -> RapportVue {
                 convention: c.id.clone(),
                 titre: c.titre.clone(),
                 bailleur: c.bailleur.nom.clone(),
+                bailleur_le: crate::francais::formes(&c.bailleur.article, &c.bailleur.nom).le,
                 taux: l.flux.taux.to_string(),
+                taux_cite: l.taux_cite.to_string(),
                 parc_soumis: l.flux.parc_soumis.0,
                 flux_previsionnel: l.flux.flux_previsionnel.0,
                 mobilisables: l.flux.mobilisables.0,
@@ -318,6 +360,8 @@ pub fn construire(r: &Rapport) -> RapportVue {
             nature: res.nature,
             la_maj: majuscule(&la),
             la,
+            elle,
+            la_nom,
             conseil,
             executif,
         },
@@ -332,6 +376,11 @@ pub fn construire(r: &Rapport) -> RapportVue {
             .first()
             .map(|l| vue::territoire(&l.convention.territoire)),
         ecart_total: r.ecart_total.map(EcartSigne::from),
+        titre_commun: r
+            .lignes
+            .first()
+            .map(|l| l.convention.titre.clone())
+            .filter(|t| r.lignes.iter().all(|l| &l.convention.titre == t)),
         bilans: lignes.iter().any(|l| l.bilan.is_some()),
         lignes,
         totaux,

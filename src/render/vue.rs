@@ -329,6 +329,10 @@ pub struct ProgrammeVue {
     pub mise_en_location: Option<i32>,
     pub parts: BTreeMap<String, String>,
     pub reserves: BTreeMap<String, u32>,
+    /// The rows the commune's cell spans, on the first programme of a run
+    /// of programmes of the same commune; `None` on the others (the seed's
+    /// table merges these cells).
+    pub lignes_commune: Option<usize>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -487,7 +491,7 @@ fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
             }
         }
     }
-    Some(EtatDesLieuxVue {
+    let mut vue = EtatDesLieuxVue {
         quotite: e.quotite.v.0.to_string(),
         garants: e
             .garants
@@ -517,6 +521,7 @@ fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
                     .map(|(k, v)| (k.clone(), v.v.0.to_string()))
                     .collect(),
                 reserves: dp.reserves.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
+                lignes_commune: None,
             })
             .collect(),
         financements,
@@ -534,7 +539,12 @@ fn etat_des_lieux(c: &Convention, f: &Flux) -> Option<EtatDesLieuxVue> {
             .iter()
             .map(|(k, t)| (k.clone(), t.arrondi.to_string()))
             .collect(),
-    })
+    };
+    // The commune's cell merged over its consecutive programmes (layout).
+    for suite in vue.programmes.chunk_by_mut(|a, b| a.commune == b.commune) {
+        suite[0].lignes_commune = Some(suite.len());
+    }
+    Some(vue)
 }
 
 /// Builds the template context for one year of a convention. `seule` keeps

@@ -650,6 +650,20 @@ fn signataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Signataire> {
 fn bailleur(l: &mut Lecteur, n: &Node) -> Option<Bailleur> {
     let mut t = l.table(n, "bailleur")?;
     let nom = l.req_texte(&mut t, "nom");
+    let article = match l.champ(&mut t, "article") {
+        Some(n) if n.value != Value::Null => l.choix(
+            n,
+            "bailleur.article",
+            &[
+                ("le", "le"),
+                ("la", "la"),
+                ("l'", "l'"),
+                ("l’", "l'"),
+                ("aucun", ""),
+            ],
+        ),
+        _ => Some(""),
+    };
     let denomination = l.opt_texte(&mut t, "denomination");
     let forme_juridique = l.opt_texte(&mut t, "forme_juridique");
     let capital = match l.champ(&mut t, "capital") {
@@ -682,6 +696,7 @@ fn bailleur(l: &mut Lecteur, n: &Node) -> Option<Bailleur> {
         t,
         &[
             "nom",
+            "article",
             "denomination",
             "forme_juridique",
             "capital",
@@ -695,6 +710,7 @@ fn bailleur(l: &mut Lecteur, n: &Node) -> Option<Bailleur> {
     );
     Some(Bailleur {
         nom: nom?,
+        article: article?.to_string(),
         denomination,
         forme_juridique,
         capital: capital?,

@@ -36,9 +36,25 @@ pub fn lire_fiche(
         _ => Some(None),
     };
     let cil = l.opt_date(&mut r, "cil").map(|d| d.v);
-    l.fin(r, &["quota_precedent", "cil"]);
+    let ordre = match l.champ(&mut r, "ordre") {
+        Some(n) if n.value != Value::Null => {
+            let co = joindre(&c, "ordre");
+            l.liste(n, &co).and_then(|items| {
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| l.texte(x, &format!("{co}[{i}]")))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+            })
+        }
+        _ => Some(Vec::new()),
+    };
+    l.fin(r, &["quota_precedent", "cil", "ordre"]);
     Some(Some(FicheRapport {
         quota_precedent: quota?,
         cil,
+        ordre: ordre?,
     }))
 }

@@ -374,6 +374,7 @@ pub fn schema() -> Value {
                 "type": "object", "additionalProperties": false, "required": ["nom", "signataire"],
                 "properties": {
                     "nom": texte("nom usuel, ex. SIDR"),
+                    "article": { "enum": ["le", "la", "l'", "l’", "aucun"], "description": "article devant le nom dans une phrase (« Pour la SIDR ») ; absent : aucun" },
                     "denomination": texte_opt("dénomination sociale"),
                     "forme_juridique": texte_opt("ex. société anonyme"),
                     "capital": { "type": ["number", "string", "null"], "description": "capital social en euros" },
@@ -548,7 +549,8 @@ pub fn schema_rapport() -> serde_json::Value {
                             "logements": { "type": "integer", "minimum": 0 }
                         }
                     },
-                    "cil": { "type": "string", "description": "Date de la Conférence intercommunale du logement (AAAA-MM-JJ)." }
+                    "cil": { "type": "string", "description": "Date de la Conférence intercommunale du logement (AAAA-MM-JJ)." },
+                    "ordre": { "type": "array", "items": { "type": "string" }, "description": "Les bailleurs (leur `nom`) dans l'ordre où le rapport les cite ; absents ou non nommés : dans l'ordre des fichiers, après." }
                 }
             }
         }
