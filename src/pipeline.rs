@@ -554,6 +554,7 @@ impl Fabrique<'_> {
                 ),
                 version: self.ctx.version.clone(),
                 options: self.ctx.options.clone(),
+                constat: None,
             };
             if self.typst {
                 let typ = manifest::typ_de(&cle);
@@ -674,6 +675,7 @@ impl Fabrique<'_> {
             polices_sha256: manifest::empreinte_polices_modele(&self.ctx.polices_sha256, Some(m)),
             version: self.ctx.version.clone(),
             options: self.ctx.options.clone(),
+            constat: None,
         };
         let prepare = self.dossier.preparer(&cle, octets)?;
         lot.prepares.push((cle.clone(), prepare, o));
@@ -685,8 +687,8 @@ impl Lot {
     /// Installs every prepared file under its name; the manifest records.
     pub fn installer(self) -> Result<Vec<(String, Sortie)>, output::OutputError> {
         let mut sorties = Vec::with_capacity(self.prepares.len());
-        for (cle, prepare, o) in self.prepares {
-            prepare.installer()?;
+        for (cle, prepare, mut o) in self.prepares {
+            o.constat = prepare.installer_constate()?;
             sorties.push((cle, o));
         }
         Ok(sorties)
@@ -729,6 +731,7 @@ pub fn ecrire_bibliotheque(
                 polices_sha256: ctx.polices_sha256.clone(),
                 version: ctx.version.clone(),
                 options: ctx.options.clone(),
+                constat: None,
             },
         ));
     }

@@ -376,8 +376,18 @@ fn worker_processes_and_a_single_worker_write_the_same_bytes() {
             x.display()
         );
     }
-    // The manifests record the same outputs.
-    let m = |r: &Path| fs::read_to_string(r.join("manifest.json")).unwrap();
+    // The manifests record the same outputs (but for what the file system
+    // says of each file, its inode and times).
+    let m = |r: &Path| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(r.join("manifest.json")).unwrap()).unwrap();
+        for (k, o) in v["sorties"].as_object_mut().unwrap() {
+            let o = o.as_object_mut().unwrap();
+            let constat = o.remove("constat").is_some();
+            assert!(constat || !k.ends_with(".pdf") || cfg!(not(unix)), "{k}");
+        }
+        v
+    };
     assert_eq!(m(&seul), m(&deux));
 }
 

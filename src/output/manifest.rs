@@ -43,6 +43,12 @@ pub struct Manifeste {
     pub sources: BTreeMap<String, Source>,
     /// One record per output, keyed by its path under the output folder (`/` separators).
     pub sorties: BTreeMap<String, Sortie>,
+    /// The change time of `manifest.json` when it was read: an output's
+    /// [`Sortie::constat`] is trusted only if it is older (as git trusts
+    /// its index only for files older than the index): a file changed
+    /// within the same clock tick as its install is hashed.
+    #[serde(skip)]
+    pub lu_a: Option<(i64, i64)>,
 }
 
 /// What the manifest knows of one source YAML.
@@ -94,6 +100,11 @@ pub struct Sortie {
     pub version: String,
     /// Options that change the bytes (e.g. `champs_signature`).
     pub options: String,
+    /// What the file system said of the file right after convflux installed
+    /// it ([`output::Constat`]): a later run that finds the same finds the
+    /// file untouched without reading it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constat: Option<output::Constat>,
 }
 
 /// A project file as the manifest records it.
@@ -189,7 +200,11 @@ impl Manifeste {
         };
         match serde_json::from_slice::<Manifeste>(&texte) {
             Ok(m) if m.format == FORMAT => {
-                let (m, ignorees) = m.assaini();
+                let (mut m, ignorees) = m.assaini();
+                m.lu_a = std::fs::symlink_metadata(&chemin)
+                    .ok()
+                    .and_then(|m| output::Constat::de(&m))
+                    .map(|c| c.change);
                 let avertissements = if ignorees.is_empty() {
                     Vec::new()
                 } else {
@@ -342,7 +357,13 @@ impl Manifeste {
                 && polices_actuelles(o, ctx).as_deref() == Some(o.polices_sha256.as_str())
                 && o.version == ctx.version
                 && o.options == ctx.options
-                && dossier.empreinte(cle).is_some_and(|h| h == o.sha256);
+                && dossier.intact(
+                    cle,
+                    &o.sha256,
+                    o.constat
+                        .as_ref()
+                        .filter(|c| self.lu_a.is_some_and(|t| c.change < t)),
+                );
             if !inchangee {
                 return None;
             }
@@ -604,6 +625,7 @@ mod tests {
             polices_sha256: empreinte_polices(),
             version: VERSION.into(),
             options: "o".into(),
+            constat: None,
         }
     }
 
@@ -747,7 +769,11 @@ mod tests {
                 .any(|l| l.starts_with("    \"2024/c/convention.pdf\": {\"sha256\":")),
             "{texte}"
         );
-        assert_eq!(Manifeste::charger(dir.path()), (m, vec![]));
+        let (mut lu, e) = Manifeste::charger(dir.path());
+        // When it was read is not part of the JSON.
+        assert_eq!(lu.lu_a.is_some(), cfg!(unix));
+        lu.lu_a = None;
+        assert_eq!((lu, e), (m, vec![]));
         let vide = Manifeste::nouveau();
         let v: Manifeste = serde_json::from_str(&vide.en_json()).unwrap();
         assert_eq!(v, vide);

@@ -31,6 +31,7 @@ use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::input;
@@ -232,6 +233,35 @@ impl Dossier {
         sha256_fichier(&p)
     }
 
+    /// Whether the regular file at `cle` (never through a link) is the one
+    /// whose hash is `sha256`. When convflux recorded the file's [`Constat`]
+    /// as it installed it and the file system still says the same, the
+    /// file is not read again: nothing can write, replace or re-date a file
+    /// without changing its change time (`ctime`), which no user can set.
+    /// Only the decision that an output is up to date takes this shortcut;
+    /// replacing or deleting a file always hashes it.
+    pub fn intact(&self, cle: &str, sha256: &str, constat: Option<&Constat>) -> bool {
+        let Some(p) = self.chemin(cle) else {
+            return false;
+        };
+        let Ok(m) = fs::symlink_metadata(&p) else {
+            return false;
+        };
+        if !m.is_file() {
+            return false;
+        }
+        if constat.is_some_and(|c| Constat::de(&m).as_ref() == Some(c)) {
+            return true;
+        }
+        sha256_fichier(&p).is_some_and(|h| h == sha256)
+    }
+
+    /// What the file system says now of the regular file at `cle`.
+    pub fn constat(&self, cle: &str) -> Option<Constat> {
+        let m = fs::symlink_metadata(self.chemin(cle)?).ok()?;
+        if m.is_file() { Constat::de(&m) } else { None }
+    }
+
     /// Whether [`Dossier::ecrire`] may write at `cle`, checked before any
     /// work so that a refused document leaves its siblings untouched too.
     pub fn controler(&self, cle: &str) -> Result<(), OutputError> {
@@ -424,6 +454,39 @@ fn nettoyer_temporaires(racine: &Path, execution: &str) {
     }
 }
 
+/// What the file system says of a file without reading it, as git's index
+/// keeps it: size, modification and change times (to the nanosecond),
+/// inode and device. Recorded by the manifest once convflux has installed
+/// an output; any later write, replacement or `touch` changes the change
+/// time. Unix only: elsewhere there is none and outputs are always hashed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Constat {
+    pub taille: u64,
+    pub modifie: (i64, i64),
+    pub change: (i64, i64),
+    pub inode: u64,
+    pub peripherique: u64,
+}
+
+impl Constat {
+    #[cfg(unix)]
+    pub(crate) fn de(m: &fs::Metadata) -> Option<Constat> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Constat {
+            taille: m.len(),
+            modifie: (m.mtime(), m.mtime_nsec()),
+            change: (m.ctime(), m.ctime_nsec()),
+            inode: m.ino(),
+            peripherique: m.dev(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub(crate) fn de(_: &fs::Metadata) -> Option<Constat> {
+        None
+    }
+}
+
 /// A file written to its temporary name, waiting to be installed.
 #[derive(Debug)]
 pub struct Prepare {
@@ -447,6 +510,19 @@ impl Prepare {
             chemin: self.cible.clone(),
             source,
         })
+    }
+}
+
+impl Prepare {
+    /// [`Prepare::installer`], then what the file system says of the file
+    /// installed ([`Constat`]), for the manifest.
+    pub fn installer_constate(self) -> Result<Option<Constat>, OutputError> {
+        let cible = self.cible.clone();
+        self.installer()?;
+        Ok(fs::symlink_metadata(&cible)
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| Constat::de(&m)))
     }
 }
 
@@ -735,6 +811,47 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(restes, ["a.pdf"]);
+    }
+
+    /// An output found as installed is trusted without being read; any
+    /// change to it, even with its size and modification time put back, is
+    /// seen (the change time moved) and the file is hashed.
+    #[cfg(unix)]
+    #[test]
+    fn an_untouched_output_is_known_by_its_constat_and_a_changed_one_is_hashed() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = dossier(dir.path());
+        let cle = "2024/c/convention.pdf";
+        let constat = o
+            .preparer(cle, b"%PDF-1.7 un")
+            .unwrap()
+            .installer_constate()
+            .unwrap()
+            .expect("constat");
+        assert_eq!(o.constat(cle).as_ref(), Some(&constat));
+        // Trusted as it is: not even hashed (a wrong hash is not noticed).
+        assert!(o.intact(cle, "pas-la-bonne-empreinte", Some(&constat)));
+        let sha = crate::output::manifest::sha256(b"%PDF-1.7 un");
+        assert!(o.intact(cle, &sha, None));
+
+        // Same size, modification time put back: the change time still moves.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let p = dir.path().join(cle);
+        let avant = fs::metadata(&p).unwrap().modified().unwrap();
+        fs::write(&p, b"%PDF-1.7 UN").unwrap();
+        File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(avant)
+            .unwrap();
+        assert_ne!(o.constat(cle).as_ref(), Some(&constat));
+        assert!(!o.intact(cle, &sha, Some(&constat)));
+        // A link in its place is never followed.
+        fs::remove_file(&p).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", &p).unwrap();
+        assert!(!o.intact(cle, &sha, Some(&constat)));
+        assert_eq!(o.constat(cle), None);
     }
 
     #[test]
