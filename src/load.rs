@@ -87,7 +87,8 @@ pub const COPIES_MAX: usize = 20_000;
 /// Reads a YAML document into a [`Node`] tree, or one located diagnostic.
 pub fn charger(source: &str) -> Result<Node, Diagnostic> {
     if source.len() > TAILLE_MAX {
-        return Err(Diagnostic::erreur(
+        return Err(Diagnostic::erreur_de(
+            "fichier trop volumineux",
             format!(
                 "fichier trop volumineux ({} octets) : une convention tient en quelques kilooctets",
                 source.len()

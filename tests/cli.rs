@@ -550,7 +550,8 @@ fn calculer_detail_of_the_bilateral_avenant_counts_units_made_available() {
 }
 
 /// `verifier --format json`: one document on standard output, each
-/// diagnostic with its severity, message and place (line, column).
+/// diagnostic with its severity, message, place (line, column), rule and
+/// suggestion (the computed figure, for a declared one that is wrong).
 #[test]
 fn verifier_json_gives_each_diagnostic_with_its_place() {
     let o = convflux(&[
@@ -561,7 +562,7 @@ fn verifier_json_gives_each_diagnostic_with_its_place() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["format"], 1);
+    assert_eq!(v["format"], 2);
     assert_eq!(v["resume"]["en_erreur"], 1);
     let f = &v["fichiers"][0];
     assert_eq!(f["valide"], false);
@@ -578,7 +579,31 @@ fn verifier_json_gives_each_diagnostic_with_its_place() {
         erreurs[0]["message"].as_str().unwrap().contains("235"),
         "{f}"
     );
+    assert_eq!(erreurs[0]["regle"], "flux prévisionnel déclaré");
+    assert_eq!(erreurs[0]["suggestion"], "16");
     assert_eq!(erreurs[1]["position"]["ligne"], 92);
+}
+
+/// The JSON of `verifier --format json` for a few catalogue cases, in
+/// full: its keys are a contract (docs/format.md), so any change shows in
+/// review. Cases with a suggestion of each kind (a key, a value of a list,
+/// a date, a number) and a syntax error.
+#[test]
+fn verifier_json_of_catalogue_cases_in_full() {
+    for nom in [
+        "01-syntaxe-crochet-non-ferme",
+        "15-cle-inconnue-suggestion",
+        "44-trois-erreurs-a-la-fois",
+        "61-cle-obligatoire-mal-ecrite",
+        "62-date-en-lettres",
+        "63-milliers-avec-espaces",
+    ] {
+        let rel = format!("tests/catalogue/{nom}.yaml");
+        let o = convflux(&["verifier", "--format", "json", &rel]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{nom}");
+        insta::assert_snapshot!(format!("json-{nom}"), stdout(&o));
+    }
 }
 
 /// Shell completions and the man page come from the same French command

@@ -72,6 +72,7 @@ fn verdict(f: &Path, an: Option<pipeline::Analyse>, quiet: bool, json: bool) -> 
                     "gravite": "erreur",
                     "message": "erreur interne pendant la vérification de ce fichier",
                     "position": null, "etiquette": "", "notes": [],
+                    "regle": "erreur interne", "suggestion": null,
                 }],
             })
         }),
@@ -144,7 +145,7 @@ pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
     if a.format == FormatDiagnostics::Json {
         // One JSON document on standard output (docs/format.md).
         let sortie = serde_json::json!({
-            "format": 1,
+            "format": diagnostic::FORMAT_JSON,
             "fichiers": entrees_json,
             "resume": {
                 "fichiers": fichiers.len(),
