@@ -17,6 +17,10 @@
 //! size, depth, node count and alias expansion, so no input makes this stage
 //! hang or exhaust memory.
 
+// A load error ends the file's loading: one `Diagnostic` per file, so its
+// size in a `Result` costs nothing worth boxing it for.
+#![allow(clippy::result_large_err)]
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 
