@@ -649,6 +649,64 @@ fn colours_follow_the_couleur_option() {
     assert_eq!(jamais, sans);
 }
 
+/// clap's usage errors follow `--couleur` and NO_COLOR like the
+/// diagnostics: coloured with `--couleur toujours` (written before or after
+/// the mistake), plain with `--couleur jamais`, when piped (as here), and
+/// with NO_COLOR set under `auto`; the same words either way.
+#[test]
+fn usage_errors_follow_the_couleur_option_and_no_color() {
+    let lancer = |args: &[&str], no_color: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_convflux"));
+        c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        let o = c.output().unwrap();
+        commun::sans_anglais(args, &o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        stderr(&o)
+    };
+    let sans = lancer(&["verifer"], false);
+    assert!(!sans.contains('\u{1b}'), "{sans}");
+    assert!(
+        sans.starts_with("erreur : commande inconnue « verifer »"),
+        "{sans}"
+    );
+    for args in [
+        &["--couleur", "toujours", "verifer"][..],
+        &["verifier", "--format", "jsn", "--couleur=toujours", "data"][..],
+    ] {
+        let avec = lancer(args, false);
+        assert!(
+            avec.contains("\u{1b}[31m") || avec.contains("\u{1b}[1m\u{1b}[31m"),
+            "{avec}"
+        );
+        // NO_COLOR gives way to an explicit `toujours`, as for diagnostics.
+        assert_eq!(lancer(args, true), avec);
+    }
+    let avec = lancer(&["--couleur", "toujours", "verifer"], false);
+    let sans_echappement: String = {
+        // The coloured text without its escapes is the plain text.
+        let mut t = String::new();
+        let mut dans = false;
+        for c in avec.chars() {
+            match c {
+                '\u{1b}' => dans = true,
+                'm' if dans => dans = false,
+                _ if dans => {}
+                c => t.push(c),
+            }
+        }
+        t
+    };
+    assert_eq!(sans_echappement, sans);
+    assert_eq!(lancer(&["--couleur", "jamais", "verifer"], false), sans);
+    assert_eq!(lancer(&["verifer"], true), sans);
+    assert_eq!(lancer(&["--couleur", "auto", "verifer"], true), sans);
+}
+
 /// `nouveau` writes, for each model, a starting file that `verifier` passes
 /// without an error or a warning, whose schema header names a file that
 /// exists beside it (the schema `convflux schema` prints); it never

@@ -24,11 +24,7 @@ pub enum Issue {
 }
 
 pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
-    crate::diagnostic::colorer(match cli.couleur {
-        crate::cli::Couleur::Toujours => true,
-        crate::cli::Couleur::Jamais => false,
-        crate::cli::Couleur::Auto => crate::diagnostic::couleur_auto(),
-    });
+    crate::diagnostic::colorer(cli.couleur.active());
     match cli.commande {
         Commande::Verifier(a) => verifier::executer(a),
         Commande::Calculer(a) => calculer::executer(a),
