@@ -32,6 +32,7 @@
 //! [`texte`] and [`positions`] read the laid-out pages: the first gives the text of each page
 //! for tests, the second the places marked with labelled `metadata` (signature fields).
 
+mod messages;
 pub mod signature;
 
 use std::collections::HashMap;
@@ -418,7 +419,10 @@ impl Typesetter {
         // range of a tagged PDF): the same frames, so the same layout.
         let document = PagedDocument::new(seules.iter().cloned().collect(), info);
         self.exporter(document, ident, |diag| {
-            format!("{ERROR_PREFIX}{} (annexe « {cle} »)", diag.message)
+            format!(
+                "{ERROR_PREFIX}{} (annexe « {cle} »)",
+                messages::message(&diag.message)
+            )
         })
         .map(Some)
     }
@@ -667,48 +671,6 @@ impl World for DocumentWorld<'_> {
     }
 }
 
-/// Typst's messages are English and free text (no kind to render from):
-/// the ones a template author meets most are said in French, their names
-/// and types kept; any other is quoted as Typst's own words.
-fn en_francais(message: &str) -> String {
-    const FORMES: &[(&str, &str)] = &[
-        ("unknown variable: ", "variable inconnue : "),
-        ("unknown font family: ", "police de caractères inconnue : "),
-        (
-            "file not found (searched at ",
-            "fichier introuvable (cherché à ",
-        ),
-        ("cannot add ", "addition impossible : "),
-        ("cannot subtract ", "soustraction impossible : "),
-        ("cannot multiply ", "multiplication impossible : "),
-        ("cannot divide ", "division impossible : "),
-        ("cannot join ", "concaténation impossible : "),
-        ("while calling ", "lors de l'appel de "),
-        (
-            "error occurred in this call of function ",
-            "erreur dans cet appel de la fonction ",
-        ),
-        ("expected ", "attendu : "),
-        ("unknown field ", "champ inconnu "),
-        ("assertion failed", "assertion non vérifiée"),
-        ("unclosed delimiter", "délimiteur jamais refermé"),
-        ("unclosed string", "chaîne jamais refermée"),
-        ("unexpected ", "inattendu : "),
-        ("package not found", "paquet introuvable"),
-    ];
-    for (en, fr) in FORMES {
-        if let Some(reste) = message.strip_prefix(en) {
-            // « integer and string », « integer, found string »: Typst's type
-            // names stay, the joining words become French.
-            let reste = reste
-                .replace(", found ", " ; trouvé : ")
-                .replace(" and ", " et ");
-            return format!("{fr}{reste}");
-        }
-    }
-    format!("Typst indique « {message} »")
-}
-
 /// Renders a diagnostic in French with its file, line:column and source line.
 ///
 /// ```text
@@ -721,7 +683,8 @@ fn en_francais(message: &str) -> String {
 ///    = trace : while calling `signatures` (main.typ:40:2)
 /// ```
 fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> String {
-    let mut out = format!("{prefix}{}", en_francais(&diag.message));
+    let mut out = format!("{prefix}{}", messages::message(&diag.message));
+    let original = messages::original();
     let located = locate(world, diag.span);
     let width = located.as_ref().map_or(1, |l| l.line.to_string().len());
     let pad = " ".repeat(width);
@@ -738,19 +701,30 @@ fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> Strin
             "^".repeat(l.width.max(1)),
         );
     }
-    // Typst's hints about the CLI's `--root` do not apply: the sandbox is fixed here.
+    if original {
+        let _ = write!(out, "\n{pad} = Typst : {}", diag.message);
+    }
+    // Typst's hints about the CLI's `--root` do not apply: the sandbox is
+    // fixed here. A hint convflux cannot say in French is left out.
     for hint in diag.hints.iter().filter(|hint| !hint.v.contains("--root")) {
-        let _ = write!(out, "\n{pad} = indice : {}", en_francais(&hint.v));
+        let texte = match messages::indice(&hint.v) {
+            Some(fr) => fr,
+            None if original => hint.v.to_string(),
+            None => continue,
+        };
+        let _ = write!(out, "\n{pad} = indice : {texte}");
         if let Some(l) = locate(world, hint.span) {
             let _ = write!(out, " ({}:{}:{})", l.file, l.line, l.column);
         }
     }
     for point in &diag.trace {
-        let _ = write!(
-            out,
-            "\n{pad} = trace : {}",
-            en_francais(&point.v.to_string())
-        );
+        let point_en = point.v.to_string();
+        let texte = match messages::trace(&point_en) {
+            Some(fr) => fr,
+            None if original => point_en,
+            None => "lors d'un appel".to_string(),
+        };
+        let _ = write!(out, "\n{pad} = trace : {texte}");
         if let Some(l) = locate(world, point.span.into()) {
             let _ = write!(out, " ({}:{}:{})", l.file, l.line, l.column);
         }
