@@ -442,7 +442,7 @@ impl Typesetter {
             .flat_map(|m| m.document.pages().iter().cloned())
             .collect();
         self.exporter(PagedDocument::new(pages, info), ident, |diag| {
-            format!("{ERROR_PREFIX}{}", diag.message)
+            format!("{ERROR_PREFIX}{}", messages::message(&diag.message))
         })
     }
 
