@@ -91,8 +91,8 @@ pub enum Commande {
     Avenant(AvenantArgs),
     /// Produit le rapport au conseil d'un réservataire pour une année (et, avec --xlsx, le classeur des chiffres).
     Rapport(RapportArgs),
-    /// Affiche le schéma JSON du format YAML (pour l'éditeur : yaml-language-server).
-    Schema,
+    /// Affiche le schéma JSON du format YAML (pour l'éditeur : yaml-language-server) ; avec --modele, celui des fichiers d'un modèle.
+    Schema(SchemaArgs),
     /// Modèles de convention intégrés : les lister, en copier un pour l'adapter.
     Modele(ModeleArgs),
     /// Écrit un fichier de convention de départ, commenté et valide, pour le modèle choisi (par exemple : convflux nouveau --modele bilateral le-cendre.yaml).
@@ -137,6 +137,22 @@ pub struct NouveauArgs {
 pub enum ModeleNouveau {
     Intercommunal,
     Bilateral,
+}
+
+impl ModeleNouveau {
+    pub fn modele(self) -> crate::model::Modele {
+        match self {
+            ModeleNouveau::Intercommunal => crate::model::Modele::Intercommunal,
+            ModeleNouveau::Bilateral => crate::model::Modele::Bilateral,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// Le schéma des fichiers de ce modèle seulement : ses textes locaux y sont des champs simples, que l'éditeur complète mieux (celui que désigne l'en-tête d'un fichier de `convflux nouveau`). Sans --modele : le schéma de tous les modèles.
+    #[arg(long, value_enum, value_name = "MODELE")]
+    pub modele: Option<ModeleNouveau>,
 }
 
 #[derive(Args, Debug)]

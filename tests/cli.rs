@@ -714,8 +714,10 @@ fn usage_errors_follow_the_couleur_option_and_no_color() {
 #[test]
 fn nouveau_writes_a_valid_annotated_file_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
-    let schema = stdout(&convflux(&["schema"]));
     for modele in ["intercommunal", "bilateral"] {
+        // The model's own schema (its texts as plain properties), named
+        // after it.
+        let schema = stdout(&convflux(&["schema", "--modele", modele]));
         let f = dir.path().join(format!("essai-{modele}.yaml"));
         let o = convflux(&["nouveau", "--modele", modele, s(&f)]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -724,8 +726,13 @@ fn nouveau_writes_a_valid_annotated_file_and_never_overwrites() {
         let cible = entete
             .strip_prefix("# yaml-language-server: $schema=")
             .expect(entete);
+        assert_eq!(cible, format!("convflux-{modele}.schema.json"));
         let ecrit = std::fs::read_to_string(dir.path().join(cible)).unwrap();
         assert_eq!(ecrit.trim(), schema.trim());
+        assert_eq!(
+            ecrit,
+            std::fs::read_to_string(format!("docs/{cible}")).unwrap()
+        );
         assert!(texte.contains(&format!("id: essai-{modele}")), "{texte}");
         assert!(texte.contains(&format!("modele: {modele}")), "{texte}");
         // Annotated: a French comment on most fields.

@@ -32,7 +32,7 @@ pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
         Commande::Surveiller(a) => surveiller::executer(a),
         Commande::Avenant(a) => avenant::executer(a),
         Commande::Rapport(a) => rapport::executer(a),
-        Commande::Schema => schema::executer(),
+        Commande::Schema(a) => schema::executer(a),
         Commande::Modele(a) => modele::executer(a),
         Commande::Nouveau(a) => nouveau::executer(a),
         Commande::Completions(a) => {
