@@ -322,14 +322,14 @@ pub fn couleur_auto() -> bool {
 }
 
 /// The version of `verifier --format json`'s output (docs/format.md): 2
-/// added each diagnostic's `regle` and `suggestion`.
+/// added each diagnostic's `fichier`, `regle` and `suggestion`.
 pub const FORMAT_JSON: u32 = 2;
 
 /// The diagnostics of one file as JSON values (`verifier --format json`):
-/// severity, message, place (1-based line and column of the start and the
-/// end, in characters), label, notes, rule and suggestion (`null` when
-/// there is none). The contract is in docs/format.md.
-pub fn en_json(d: &Diagnostics, source: &str) -> Vec<serde_json::Value> {
+/// the file, severity, message, place (1-based line and column of the start
+/// and the end, in characters), label, notes, rule and suggestion (`null`
+/// when there is none). The contract is in docs/format.md.
+pub fn en_json(d: &Diagnostics, fichier: &str, source: &str) -> Vec<serde_json::Value> {
     d.0.iter()
         .map(|d| {
             let place = d.span.map(|s| {
@@ -343,6 +343,7 @@ pub fn en_json(d: &Diagnostics, source: &str) -> Vec<serde_json::Value> {
                 })
             });
             serde_json::json!({
+                "fichier": fichier,
                 "gravite": match d.severity {
                     Severity::Erreur => "erreur",
                     Severity::Avertissement => "avertissement",

@@ -52,7 +52,11 @@ fn verdict(f: &Path, an: Option<pipeline::Analyse>, quiet: bool, json: bool) -> 
                     serde_json::json!({
                         "fichier": f.display().to_string(),
                         "valide": an.valide(),
-                        "diagnostics": diagnostic::en_json(&an.diags, &an.source),
+                        "diagnostics": diagnostic::en_json(
+                            &an.diags,
+                            &f.display().to_string(),
+                            &an.source,
+                        ),
                     })
                 }),
                 diagnostics: an.diagnostics_rendus(),
@@ -69,6 +73,7 @@ fn verdict(f: &Path, an: Option<pipeline::Analyse>, quiet: bool, json: bool) -> 
                 "fichier": f.display().to_string(),
                 "valide": false,
                 "diagnostics": [{
+                    "fichier": f.display().to_string(),
                     "gravite": "erreur",
                     "message": "erreur interne pendant la vérification de ce fichier",
                     "position": null, "etiquette": "", "notes": [],
