@@ -701,6 +701,13 @@ fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> Strin
             "^".repeat(l.width.max(1)),
         );
     }
+    if let Some(g) = located
+        .as_ref()
+        .filter(|_| diag.span.id() == Some(world.main.id()))
+        .and_then(|l| ligne_du_gabarit(world, &l.text))
+    {
+        let _ = write!(out, "\n{pad} = gabarit : {g}");
+    }
     if original {
         let _ = write!(out, "\n{pad} = Typst : {}", diag.message);
     }
@@ -765,6 +772,30 @@ fn locate(world: &DocumentWorld, span: DiagSpan) -> Option<Located> {
         text: line_text.replace('\t', " "),
         width: text[start..end.min(line_end)].chars().count(),
     })
+}
+
+/// Where a line of `main.typ` was written in the user's model: the one
+/// line of the folder's templates read so far that is the same text
+/// (`<file>:<line>`). `None` without a model folder, for a line too short to
+/// tell (`]`), one with merged data (no template has it as it is), or one
+/// written in several places.
+fn ligne_du_gabarit(world: &DocumentWorld, ligne: &str) -> Option<String> {
+    let m = world.modele?;
+    let cherchee = ligne.trim();
+    if cherchee.chars().filter(|c| c.is_alphanumeric()).count() < 3 {
+        return None;
+    }
+    let mut trouvees = m.gabarits_lus().into_iter().flat_map(|(nom, octets)| {
+        let texte = String::from_utf8_lossy(&octets).into_owned();
+        texte
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == cherchee)
+            .map(|(i, _)| format!("{}:{}", m.chemin(&nom), i + 1))
+            .collect::<Vec<_>>()
+    });
+    let premiere = trouvees.next()?;
+    trouvees.next().is_none().then_some(premiere)
 }
 
 /// The largest char boundary of `text` at or before `index`.
