@@ -34,6 +34,49 @@ pub enum Couleur {
     Jamais,
 }
 
+impl Couleur {
+    /// Whether what goes to stderr is coloured: `toujours` and `jamais` as
+    /// asked, `auto` on a terminal unless `NO_COLOR` is set.
+    pub fn active(self) -> bool {
+        match self {
+            Couleur::Toujours => true,
+            Couleur::Jamais => false,
+            Couleur::Auto => crate::diagnostic::couleur_auto(),
+        }
+    }
+
+    /// The `--couleur` of command-line arguments clap refused, read by hand
+    /// so that a usage error follows it too: its last valid value before a
+    /// `--`, `auto` otherwise (a wrong value of `--couleur` itself included).
+    pub fn des_arguments<I, T>(args: I) -> Couleur
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString>,
+    {
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let mut couleur = Couleur::Auto;
+        let mut i = 0;
+        while let Some(a) = args.get(i).and_then(|a| a.to_str()) {
+            if a == "--" {
+                break;
+            }
+            let valeur = match a.strip_prefix("--couleur") {
+                Some("") => {
+                    i += 1;
+                    args.get(i).and_then(|v| v.to_str())
+                }
+                Some(v) => v.strip_prefix('='),
+                None => None,
+            };
+            if let Some(c) = valeur.and_then(|v| Couleur::from_str(v, false).ok()) {
+                couleur = c;
+            }
+            i += 1;
+        }
+        couleur
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Commande {
     /// Vérifie les fichiers YAML (toutes les erreurs d'un fichier en une fois).
@@ -48,8 +91,8 @@ pub enum Commande {
     Avenant(AvenantArgs),
     /// Produit le rapport au conseil d'un réservataire pour une année (et, avec --xlsx, le classeur des chiffres).
     Rapport(RapportArgs),
-    /// Affiche le schéma JSON du format YAML (pour l'éditeur : yaml-language-server).
-    Schema,
+    /// Affiche le schéma JSON du format YAML (pour l'éditeur : yaml-language-server) ; avec --modele, celui des fichiers d'un modèle.
+    Schema(SchemaArgs),
     /// Modèles de convention intégrés : les lister, en copier un pour l'adapter.
     Modele(ModeleArgs),
     /// Écrit un fichier de convention de départ, commenté et valide, pour le modèle choisi (par exemple : convflux nouveau --modele bilateral le-cendre.yaml).
@@ -94,6 +137,22 @@ pub struct NouveauArgs {
 pub enum ModeleNouveau {
     Intercommunal,
     Bilateral,
+}
+
+impl ModeleNouveau {
+    pub fn modele(self) -> crate::model::Modele {
+        match self {
+            ModeleNouveau::Intercommunal => crate::model::Modele::Intercommunal,
+            ModeleNouveau::Bilateral => crate::model::Modele::Bilateral,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// Le schéma des fichiers de ce modèle seulement : ses textes locaux y sont des champs simples, que l'éditeur complète mieux (celui que désigne l'en-tête d'un fichier de `convflux nouveau`). Sans --modele : le schéma de tous les modèles.
+    #[arg(long, value_enum, value_name = "MODELE")]
+    pub modele: Option<ModeleNouveau>,
 }
 
 #[derive(Args, Debug)]
@@ -368,12 +427,31 @@ impl clap::error::ErrorFormatter for Francais {
             Some(V::Strings(v)) => v.clone(),
             _ => Vec::new(),
         };
-        let arg = texte(K::InvalidArg).unwrap_or_default();
-        let valeur = texte(K::InvalidValue).unwrap_or_default();
-        let mut m = String::from("erreur : ");
+        use clap::builder::styling::{AnsiColor, Style};
+        // Styles as clap's own (a refused value in yellow, a proposed one in
+        // green) and codespan's for our diagnostics (« erreur » in bold
+        // red). Written as ANSI escapes in the text: `main` prints them, or
+        // strips them (`StyledStr`'s Display), as `--couleur` decides.
+        let en = |style: Style, s: &str| format!("{}{s}{}", style.render(), style.render_reset());
+        let refusee = |s: &str| {
+            en(
+                AnsiColor::Yellow.on_default().bold(),
+                &crate::diagnostic::affichable(s),
+            )
+        };
+        let proposee = |s: &str| {
+            en(
+                AnsiColor::Green.on_default().bold(),
+                &crate::diagnostic::affichable(s),
+            )
+        };
+        let arg = refusee(&texte(K::InvalidArg).unwrap_or_default());
+        let valeur_brute = texte(K::InvalidValue).unwrap_or_default();
+        let valeur = refusee(&valeur_brute);
+        let mut m = format!("{} : ", en(AnsiColor::Red.on_default().bold(), "erreur"));
         let mut astuces: Vec<String> = Vec::new();
         match e.kind() {
-            ErrorKind::InvalidValue if valeur.is_empty() => {
+            ErrorKind::InvalidValue if valeur_brute.is_empty() => {
                 m += &format!("une valeur est attendue après « {arg} », aucune n'a été donnée");
             }
             ErrorKind::InvalidValue => {
@@ -387,11 +465,11 @@ impl clap::error::ErrorFormatter for Francais {
                 }
             }
             ErrorKind::InvalidSubcommand => {
-                let c = texte(K::InvalidSubcommand).unwrap_or_default();
+                let c = refusee(&texte(K::InvalidSubcommand).unwrap_or_default());
                 m += &format!("commande inconnue « {c} »");
             }
             ErrorKind::MissingSubcommand => {
-                let c = texte(K::InvalidSubcommand).unwrap_or_default();
+                let c = refusee(&texte(K::InvalidSubcommand).unwrap_or_default());
                 m += &format!("« {c} » attend une commande, aucune n'a été donnée");
             }
             ErrorKind::MissingRequiredArgument => {
@@ -402,12 +480,13 @@ impl clap::error::ErrorFormatter for Francais {
                     "argument obligatoire manquant :"
                 };
                 for a in manquants {
-                    m += &format!("\n  {a}");
+                    m += &format!("\n  {}", refusee(&a));
                 }
             }
             ErrorKind::UnknownArgument => {
                 m += &format!("argument inattendu « {arg} »");
-                if arg.starts_with('-') && e.get(K::SuggestedArg).is_none() {
+                let brut = texte(K::InvalidArg).unwrap_or_default();
+                if brut.starts_with('-') && e.get(K::SuggestedArg).is_none() {
                     astuces.push(format!(
                         "pour donner « {arg} » comme valeur (un nom de fichier), écrivez « -- {arg} »"
                     ));
@@ -421,10 +500,10 @@ impl clap::error::ErrorFormatter for Francais {
             }
             ErrorKind::ArgumentConflict => {
                 let avant = texte(K::PriorArg);
-                if avant.as_deref() == Some(arg.as_str()) || avant.is_none() {
+                if avant == texte(K::InvalidArg) || avant.is_none() {
                     m += &format!("l'argument « {arg} » ne peut être donné qu'une fois");
                 } else {
-                    let avant = avant.unwrap_or_default();
+                    let avant = refusee(&avant.unwrap_or_default());
                     m += &format!("l'argument « {arg} » ne peut pas être donné avec « {avant} »");
                 }
             }
@@ -438,7 +517,7 @@ impl clap::error::ErrorFormatter for Francais {
             }
             _ => m += "arguments de la ligne de commande non compris",
         }
-        let possibles = liste(K::ValidValue);
+        let possibles: Vec<String> = liste(K::ValidValue).iter().map(|v| proposee(v)).collect();
         if !possibles.is_empty() {
             m += &format!("\n  [valeurs possibles : {}]", possibles.join(", "));
         }
@@ -462,20 +541,26 @@ impl clap::error::ErrorFormatter for Francais {
             let v = liste(k);
             let quoi = if v.len() > 1 { quels } else { quoi };
             if !v.is_empty() {
-                let v: Vec<String> = v.iter().map(|s| format!("« {s} »")).collect();
+                let v: Vec<String> = v.iter().map(|s| format!("« {} »", proposee(s))).collect();
                 astuces.push(format!("{quoi} : {}", v.join(", ")));
             }
         }
         if !astuces.is_empty() {
             m.push('\n');
             for a in astuces {
-                m += &format!("\n  astuce : {a}");
+                m += &format!(
+                    "\n  {} : {a}",
+                    en(AnsiColor::Cyan.on_default().bold(), "astuce")
+                );
             }
         }
         if let Some(V::StyledStr(u)) = e.get(K::Usage) {
             let u = u.to_string();
             let u = u.strip_prefix("Usage:").unwrap_or(&u).trim_start();
-            m += &format!("\n\nUtilisation : {u}");
+            m += &format!(
+                "\n\n{} {u}",
+                en(Style::new().bold().underline(), "Utilisation :")
+            );
         }
         m += "\n\nPour plus d'informations : --help.\n";
         m.into()
@@ -495,4 +580,30 @@ fn numero(s: &str) -> Result<u32, String> {
     s.trim()
         .parse::<u32>()
         .map_err(|_| "un numéro de processus est attendu".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Couleur;
+
+    #[test]
+    fn couleur_is_read_from_arguments_clap_refused() {
+        let lire = |a: &[&str]| Couleur::des_arguments(a.iter().copied());
+        assert_eq!(lire(&["convflux", "verifer"]), Couleur::Auto);
+        assert_eq!(
+            lire(&["convflux", "--couleur", "toujours", "x"]),
+            Couleur::Toujours
+        );
+        assert_eq!(
+            lire(&["convflux", "x", "--couleur=jamais"]),
+            Couleur::Jamais
+        );
+        // A wrong value, a missing one, or after `--` (a file name): auto.
+        assert_eq!(lire(&["convflux", "--couleur", "rouge"]), Couleur::Auto);
+        assert_eq!(lire(&["convflux", "--couleur"]), Couleur::Auto);
+        assert_eq!(
+            lire(&["convflux", "--", "--couleur=toujours"]),
+            Couleur::Auto
+        );
+    }
 }

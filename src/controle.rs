@@ -44,17 +44,31 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
     };
     let m = flux.modele;
     for (a, f) in ex.annexes.iter().zip(&flux.annexes) {
+        // Each rule's name (`Diagnostic::regle`) unless it names its own.
         let ds = [
-            parc_soumis_declare(m, a, f),
-            flux_previsionnel_declare(m, a, f),
-            mobilisables_declare(m, a, f),
-            affectes_declare(m, a, f),
-            taux_declare(a, f),
-            taux_du_rapport(a, f),
-            deductions_dans_le_flux(m, a, f),
-            taux_positif_sans_logement(a, f),
+            ("parc soumis déclaré", parc_soumis_declare(m, a, f)),
+            (
+                "flux prévisionnel déclaré",
+                flux_previsionnel_declare(m, a, f),
+            ),
+            (
+                "logements mobilisables déclarés",
+                mobilisables_declare(m, a, f),
+            ),
+            ("logements affectés déclarés", affectes_declare(m, a, f)),
+            ("taux déclaré", taux_declare(a, f)),
+            ("taux du rapport", taux_du_rapport(a, f)),
+            (
+                "déductions au-delà du flux",
+                deductions_dans_le_flux(m, a, f),
+            ),
+            ("taux sans logement", taux_positif_sans_logement(a, f)),
         ];
-        ds.into_iter().flatten().for_each(|d| diags.push(d));
+        for (regle, d) in ds {
+            if let Some(d) = d {
+                diags.push(d.regle_par_defaut(regle));
+            }
+        }
     }
     if let (Some(e), Some(d)) = (&c.etat_des_lieux, &flux.etat_des_lieux) {
         // The programmes of the état des lieux once (the first exercise),
@@ -64,16 +78,16 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
         let nouveaux = ex.programmes_nouveaux.iter().zip(&d.premiere_location);
         for (p, dp) in base.chain(nouveaux) {
             for d in reserves_declares(e, p, dp) {
-                diags.push(d);
+                diags.push(d.regle_par_defaut("logements réservés déclarés"));
             }
             if let Some(d) = garantie_20_pour_cent(e, p, dp) {
-                diags.push(d);
+                diags.push(d.regle_par_defaut("réservation de 20 % au garant"));
             }
         }
         // The rates printed are those of the initial état des lieux.
         if premier {
             for d in taux_derives_declares(e, &d.taux) {
-                diags.push(d);
+                diags.push(d.regle_par_defaut("taux dérivé déclaré"));
             }
         }
     }
@@ -131,7 +145,7 @@ pub fn sauts(c: &Convention, flux: &[Flux]) -> Diagnostics {
                     nouveau,
                     span,
                 ) {
-                    diags.push(d);
+                    diags.push(d.regle("taux qui saute d'une année à l'autre"));
                 }
             }
         }
@@ -167,20 +181,24 @@ fn saut(
     ]
     .into_iter()
     .find(|x| proche(*x))
-    .map(|x| format!(" : vouliez-vous dire {} % ?", fr(x.normalize())));
+    .map(|x| x.normalize());
     let mut d = Diagnostic::avertissement(
         format!(
             "`{reservataire}` : {quoi} passe de {} % en {annee_avant} à {} % en {annee}{}",
             fr(ancien),
             fr(nouveau),
-            suggestion.clone().unwrap_or_default()
+            suggestion
+                .map(|x| format!(" : vouliez-vous dire {} % ?", fr(x)))
+                .unwrap_or_default()
         ),
         Some(span),
     )
     .label(format!("{annee_avant} : {} %", fr(ancien)))
     .note("d'une année à l'autre, ce taux varie de plus de moitié : vérifiez la saisie");
-    if suggestion.is_some() {
-        d = d.note("un taux s'écrit en pourcentage (6.82 ou \"6,82 %\"), pas en fraction (0.0682)");
+    if let Some(x) = suggestion {
+        d = d
+            .note("un taux s'écrit en pourcentage (6.82 ou \"6,82 %\"), pas en fraction (0.0682)")
+            .suggestion(x.to_string());
     }
     Some(d)
 }
@@ -316,7 +334,8 @@ fn chiffre_declare(
             Some(d.span),
         )
         .label(format!("calculé : {}", logements(calcule.0)))
-        .note(note),
+        .note(note)
+        .suggestion(calcule.0.to_string()),
     )
 }
 
@@ -942,7 +961,8 @@ pub fn plafonds(
                     .label(format!("total : {} %", fr(somme)))
                     .note(format!("détail : {}", detail.join(", ")))
                     .note(plafond.regle())
-                    .note("l'assiette d'une annexe est celle écrite dans `assiette:`, à défaut le territoire de son réservataire (commune ou EPCI), à défaut celui de la convention"),
+                    .note("l'assiette d'une annexe est celle écrite dans `assiette:`, à défaut le territoire de son réservataire (commune ou EPCI), à défaut celui de la convention")
+                    .regle("plafond des taux d'un bailleur"),
                 ));
             }
         }

@@ -55,9 +55,14 @@ pub struct Diagnostic {
     pub label: String,
     /// The rule and its source, the expected value.
     pub notes: Vec<String>,
-    /// A warning's rule in a few French words (« signataire sans nom »):
-    /// a batch counts its warnings by rule (`generer`'s summary).
+    /// The rule in a few French words (« signataire sans nom », « clé
+    /// inconnue »): a batch counts its warnings by rule (`generer`'s
+    /// summary), `verifier --format json` gives it. Empty when unnamed.
     pub regle: &'static str,
+    /// What the user most likely meant to write, as it is written in the
+    /// file (a key, `2022-12-31`, `6.82`): the « vouliez-vous dire » of the
+    /// message or its notes, given alone to `verifier --format json`.
+    pub suggestion: Option<String>,
 }
 
 impl Diagnostic {
@@ -69,6 +74,7 @@ impl Diagnostic {
             label: String::new(),
             notes: Vec::new(),
             regle: "",
+            suggestion: None,
         }
     }
 
@@ -77,6 +83,11 @@ impl Diagnostic {
             severity: Severity::Avertissement,
             ..Diagnostic::erreur(message, span)
         }
+    }
+
+    /// An error of the rule `regle` (see [`Diagnostic::regle`]).
+    pub fn erreur_de(regle: &'static str, message: impl Into<String>, span: Option<Span>) -> Self {
+        Diagnostic::erreur(message, span).regle(regle)
     }
 
     /// A warning of the rule `regle` (see [`Diagnostic::regle`]).
@@ -95,6 +106,22 @@ impl Diagnostic {
 
     pub fn regle(mut self, regle: &'static str) -> Self {
         self.regle = regle;
+        self
+    }
+
+    /// Under the rule `regle`, unless it already names its own.
+    pub fn regle_par_defaut(self, regle: &'static str) -> Self {
+        if self.regle.is_empty() {
+            self.regle(regle)
+        } else {
+            self
+        }
+    }
+
+    /// Records what the user most likely meant (see [`Diagnostic::suggestion`]);
+    /// the wording that proposes it stays in the message, label or notes.
+    pub fn suggestion(mut self, valeur: impl Into<String>) -> Self {
+        self.suggestion = Some(valeur.into());
         self
     }
 
@@ -294,11 +321,15 @@ pub fn couleur_auto() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// 1-based line and column of a byte offset (for messages outside codespan).
+/// The version of `verifier --format json`'s output (docs/format.md): 2
+/// added each diagnostic's `fichier`, `regle` and `suggestion`.
+pub const FORMAT_JSON: u32 = 2;
+
 /// The diagnostics of one file as JSON values (`verifier --format json`):
-/// severity, message, place (1-based line and column of the start and the
-/// end, in characters), label and notes. The contract is in docs/format.md.
-pub fn en_json(d: &Diagnostics, source: &str) -> Vec<serde_json::Value> {
+/// the file, severity, message, place (1-based line and column of the start
+/// and the end, in characters), label, notes, rule and suggestion (`null`
+/// when there is none). The contract is in docs/format.md.
+pub fn en_json(d: &Diagnostics, fichier: &str, source: &str) -> Vec<serde_json::Value> {
     d.0.iter()
         .map(|d| {
             let place = d.span.map(|s| {
@@ -312,6 +343,7 @@ pub fn en_json(d: &Diagnostics, source: &str) -> Vec<serde_json::Value> {
                 })
             });
             serde_json::json!({
+                "fichier": fichier,
                 "gravite": match d.severity {
                     Severity::Erreur => "erreur",
                     Severity::Avertissement => "avertissement",
@@ -320,6 +352,8 @@ pub fn en_json(d: &Diagnostics, source: &str) -> Vec<serde_json::Value> {
                 "position": place,
                 "etiquette": d.label,
                 "notes": d.notes,
+                "regle": (!d.regle.is_empty()).then_some(d.regle),
+                "suggestion": d.suggestion,
             })
         })
         .collect()
@@ -358,6 +392,7 @@ pub fn extrait(source: &str, debut: usize, fin: usize) -> Option<Extrait> {
     })
 }
 
+/// 1-based line and column of a byte offset (for messages outside codespan).
 pub fn ligne_colonne(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
     let avant = &source.as_bytes()[..offset];

@@ -17,6 +17,10 @@
 //! size, depth, node count and alias expansion, so no input makes this stage
 //! hang or exhaust memory.
 
+// A load error ends the file's loading: one `Diagnostic` per file, so its
+// size in a `Result` costs nothing worth boxing it for.
+#![allow(clippy::result_large_err)]
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -87,7 +91,8 @@ pub const COPIES_MAX: usize = 20_000;
 /// Reads a YAML document into a [`Node`] tree, or one located diagnostic.
 pub fn charger(source: &str) -> Result<Node, Diagnostic> {
     if source.len() > TAILLE_MAX {
-        return Err(Diagnostic::erreur(
+        return Err(Diagnostic::erreur_de(
+            "fichier trop volumineux",
             format!(
                 "fichier trop volumineux ({} octets) : une convention tient en quelques kilooctets",
                 source.len()

@@ -20,7 +20,13 @@ fn main() -> ExitCode {
                 print!("{}", e.render());
                 return ExitCode::SUCCESS;
             }
-            eprint!("{}", e.render());
+            // Coloured as convflux's own diagnostics: `--couleur`, NO_COLOR,
+            // a terminal (the Display of clap's text strips its styles).
+            if convflux::cli::Couleur::des_arguments(std::env::args_os()).active() {
+                eprint!("{}", e.render().ansi());
+            } else {
+                eprint!("{}", e.render());
+            }
             return ExitCode::from(2);
         }
     };

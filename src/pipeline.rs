@@ -95,7 +95,8 @@ pub fn analyser_dans(chemin: &Path, borne: &Path) -> Analyse {
     let bytes = match input::lire(chemin, load::TAILLE_MAX as u64) {
         Ok(b) => b,
         Err(e) => {
-            let mut d = Diagnostic::erreur(format!("lecture impossible : {e}"), None);
+            let mut d = Diagnostic::erreur(format!("lecture impossible : {e}"), None)
+                .regle("fichier illisible");
             if let input::ErreurLecture::TropGrand { .. } = e {
                 d = d.note(format!(
                     "attendu : un fichier YAML de moins de {} Mio ; une convention tient en quelques kilooctets",
@@ -125,7 +126,8 @@ pub fn analyser_octets_dans(chemin: &Path, borne: &Path, mut bytes: Vec<u8>) -> 
                 )
                 .note(
                     "enregistrez le fichier en UTF-8 (l'encodage par défaut des éditeurs récents)",
-                ),
+                )
+                .regle("fichier hors UTF-8"),
             );
             return Analyse::echec(chemin, source, diags);
         }
@@ -133,7 +135,7 @@ pub fn analyser_octets_dans(chemin: &Path, borne: &Path, mut bytes: Vec<u8>) -> 
     let racine = match load::charger(&source) {
         Ok(n) => n,
         Err(d) => {
-            diags.push(d);
+            diags.push(d.regle_par_defaut("syntaxe YAML"));
             return Analyse::echec(chemin, source, diags);
         }
     };
@@ -318,7 +320,7 @@ fn ouvrir_modele(
     };
     let dossier = chemin.parent().unwrap_or(Path::new("")).join(&g.v);
     let erreur = |message: String, label: &str| {
-        Diagnostic::erreur(message, Some(g.span))
+        Diagnostic::erreur_de("modèle inutilisable", message, Some(g.span))
             .label(label.to_owned())
             .note(
                 "`convention.gabarits` nomme le dossier d'un modèle copié par \
@@ -372,7 +374,7 @@ fn ouvrir_modele_du_projet(
         ),
         Err(e) => format!("modèle inutilisable ({}) : {e}", dossier.display()),
     };
-    diags.push(Diagnostic::erreur(message, None).note(note));
+    diags.push(Diagnostic::erreur_de("modèle inutilisable", message, None).note(note));
     None
 }
 

@@ -550,7 +550,8 @@ fn calculer_detail_of_the_bilateral_avenant_counts_units_made_available() {
 }
 
 /// `verifier --format json`: one document on standard output, each
-/// diagnostic with its severity, message and place (line, column).
+/// diagnostic with its severity, message, place (line, column), rule and
+/// suggestion (the computed figure, for a declared one that is wrong).
 #[test]
 fn verifier_json_gives_each_diagnostic_with_its_place() {
     let o = convflux(&[
@@ -561,7 +562,7 @@ fn verifier_json_gives_each_diagnostic_with_its_place() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["format"], 1);
+    assert_eq!(v["format"], 2);
     assert_eq!(v["resume"]["en_erreur"], 1);
     let f = &v["fichiers"][0];
     assert_eq!(f["valide"], false);
@@ -578,7 +579,31 @@ fn verifier_json_gives_each_diagnostic_with_its_place() {
         erreurs[0]["message"].as_str().unwrap().contains("235"),
         "{f}"
     );
+    assert_eq!(erreurs[0]["regle"], "flux prévisionnel déclaré");
+    assert_eq!(erreurs[0]["suggestion"], "16");
     assert_eq!(erreurs[1]["position"]["ligne"], 92);
+}
+
+/// The JSON of `verifier --format json` for a few catalogue cases, in
+/// full: its keys are a contract (docs/format.md), so any change shows in
+/// review. Cases with a suggestion of each kind (a key, a value of a list,
+/// a date, a number) and a syntax error.
+#[test]
+fn verifier_json_of_catalogue_cases_in_full() {
+    for nom in [
+        "01-syntaxe-crochet-non-ferme",
+        "15-cle-inconnue-suggestion",
+        "44-trois-erreurs-a-la-fois",
+        "61-cle-obligatoire-mal-ecrite",
+        "62-date-en-lettres",
+        "63-milliers-avec-espaces",
+    ] {
+        let rel = format!("tests/catalogue/{nom}.yaml");
+        let o = convflux(&["verifier", "--format", "json", &rel]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{nom}");
+        insta::assert_snapshot!(format!("json-{nom}"), stdout(&o));
+    }
 }
 
 /// Shell completions and the man page come from the same French command
@@ -624,6 +649,64 @@ fn colours_follow_the_couleur_option() {
     assert_eq!(jamais, sans);
 }
 
+/// clap's usage errors follow `--couleur` and NO_COLOR like the
+/// diagnostics: coloured with `--couleur toujours` (written before or after
+/// the mistake), plain with `--couleur jamais`, when piped (as here), and
+/// with NO_COLOR set under `auto`; the same words either way.
+#[test]
+fn usage_errors_follow_the_couleur_option_and_no_color() {
+    let lancer = |args: &[&str], no_color: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_convflux"));
+        c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        let o = c.output().unwrap();
+        commun::sans_anglais(args, &o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        stderr(&o)
+    };
+    let sans = lancer(&["verifer"], false);
+    assert!(!sans.contains('\u{1b}'), "{sans}");
+    assert!(
+        sans.starts_with("erreur : commande inconnue « verifer »"),
+        "{sans}"
+    );
+    for args in [
+        &["--couleur", "toujours", "verifer"][..],
+        &["verifier", "--format", "jsn", "--couleur=toujours", "data"][..],
+    ] {
+        let avec = lancer(args, false);
+        assert!(
+            avec.contains("\u{1b}[31m") || avec.contains("\u{1b}[1m\u{1b}[31m"),
+            "{avec}"
+        );
+        // NO_COLOR gives way to an explicit `toujours`, as for diagnostics.
+        assert_eq!(lancer(args, true), avec);
+    }
+    let avec = lancer(&["--couleur", "toujours", "verifer"], false);
+    let sans_echappement: String = {
+        // The coloured text without its escapes is the plain text.
+        let mut t = String::new();
+        let mut dans = false;
+        for c in avec.chars() {
+            match c {
+                '\u{1b}' => dans = true,
+                'm' if dans => dans = false,
+                _ if dans => {}
+                c => t.push(c),
+            }
+        }
+        t
+    };
+    assert_eq!(sans_echappement, sans);
+    assert_eq!(lancer(&["--couleur", "jamais", "verifer"], false), sans);
+    assert_eq!(lancer(&["verifer"], true), sans);
+    assert_eq!(lancer(&["--couleur", "auto", "verifer"], true), sans);
+}
+
 /// `nouveau` writes, for each model, a starting file that `verifier` passes
 /// without an error or a warning, whose schema header names a file that
 /// exists beside it (the schema `convflux schema` prints); it never
@@ -631,8 +714,10 @@ fn colours_follow_the_couleur_option() {
 #[test]
 fn nouveau_writes_a_valid_annotated_file_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
-    let schema = stdout(&convflux(&["schema"]));
     for modele in ["intercommunal", "bilateral"] {
+        // The model's own schema (its texts as plain properties), named
+        // after it.
+        let schema = stdout(&convflux(&["schema", "--modele", modele]));
         let f = dir.path().join(format!("essai-{modele}.yaml"));
         let o = convflux(&["nouveau", "--modele", modele, s(&f)]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -641,8 +726,13 @@ fn nouveau_writes_a_valid_annotated_file_and_never_overwrites() {
         let cible = entete
             .strip_prefix("# yaml-language-server: $schema=")
             .expect(entete);
+        assert_eq!(cible, format!("convflux-{modele}.schema.json"));
         let ecrit = std::fs::read_to_string(dir.path().join(cible)).unwrap();
         assert_eq!(ecrit.trim(), schema.trim());
+        assert_eq!(
+            ecrit,
+            std::fs::read_to_string(format!("docs/{cible}")).unwrap()
+        );
         assert!(texte.contains(&format!("id: essai-{modele}")), "{texte}");
         assert!(texte.contains(&format!("modele: {modele}")), "{texte}");
         // Annotated: a French comment on most fields.

@@ -443,3 +443,63 @@ fn the_val_de_loue_example_uses_its_model_and_its_clause() {
         "{manifeste}"
     );
 }
+
+/// The Typst mistakes an author of a copied model makes, as `generer`
+/// prints them: in French with their file, line and column, Typst's type
+/// names translated, no English word of Typst (checked by `convflux()`);
+/// a message convflux cannot translate is said in French too, and Typst's
+/// own words come only with CONVFLUX_TYPST_ORIGINAL=1 (snapshot).
+#[test]
+fn typst_mistakes_of_a_copied_model_are_said_in_french() {
+    let (dir, modele, yaml) = projet();
+    let corps = modele.join(CORPS);
+    let texte = fs::read_to_string(&corps).unwrap();
+    let out = dir.path().join("out");
+    let racine = dir.path().canonicalize().unwrap();
+    let mut rendu = String::new();
+    let cas = [
+        "#montant_total",
+        "#text(taille: 12pt)[Texte]",
+        "#text(size: \"grand\")[Texte]",
+        "#par(leading: 2)[Texte]",
+        "#calc.pow(2)",
+        "#text.taille",
+        "#(\"a\" + 1)",
+        "#image(\"logo-absent.png\")",
+        "#strong[Texte",
+        "#let total = ",
+        "#strong[Texte]]",
+        "#str(1.5, base: 3)",
+    ];
+    for ligne in cas {
+        let mut lignes: Vec<&str> = texte.lines().collect();
+        lignes.insert(8, ligne);
+        fs::write(&corps, lignes.join("\n")).unwrap();
+        let o = convflux(&["generer", s(&yaml), "--sortie", s(&out), "-j", "1", "-q"]);
+        assert_eq!(o.status.code(), Some(1), "{ligne}");
+        let e = stderr(&o);
+        assert!(
+            e.contains("_corps.typ.j2:9:") || e.contains(".typ:"),
+            "{ligne}: {e}"
+        );
+        rendu += &format!(
+            "=== {ligne}\n{}\n",
+            e.replace(&racine.display().to_string(), "<dossier>")
+                .replace(&dir.path().display().to_string(), "<dossier>")
+        );
+    }
+    insta::assert_snapshot!("typst-en-francais", rendu);
+
+    // Typst's own words, on demand, for whoever helps the author.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_convflux"))
+        .args(["generer", s(&yaml), "--sortie", s(&out), "-j", "1", "-q"])
+        .env("CONVFLUX_TYPST_ORIGINAL", "1")
+        .output()
+        .unwrap();
+    let e = stderr(&o);
+    assert!(e.contains("Typst refuse ce passage du gabarit"), "{e}");
+    assert!(
+        e.contains("= Typst : base is only supported for integers"),
+        "{e}"
+    );
+}

@@ -90,13 +90,20 @@ fn borne(args: &[&str]) -> Sortie {
         }
         std::thread::sleep(Duration::from_millis(2));
     };
-    Sortie {
+    let sortie = Sortie {
         code,
         stderr: lecteur_e.join().unwrap(),
         stdout: lecteur_o.join().unwrap(),
         duree: debut.elapsed(),
         memoire_kio,
+    };
+    // Whatever the input, no English of clap, the YAML parser or Typst.
+    for (flux, texte) in [("stderr", &sortie.stderr), ("stdout", &sortie.stdout)] {
+        if let Some(mot) = commun::anglais(texte) {
+            panic!("convflux {args:?} : « {mot} » (anglais) sur {flux} :\n{texte}");
+        }
     }
+    sortie
 }
 
 fn lire(rel: &str) -> Vec<u8> {

@@ -455,6 +455,7 @@ fn sans_champs_signature_option_writes_paper_only_pdfs() {
             .arg("data/territoire-ouest/sidr.yaml");
         cmd.args(option);
         let o = cmd.output().unwrap();
+        commun::sans_anglais(&["generer", "--sans-champs-signature"], &o);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let pdf = std::fs::read(sortie.join("2024/territoire-ouest-sidr/convention.pdf")).unwrap();
         let n = champs_lus(&pdf).len();

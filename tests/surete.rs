@@ -52,11 +52,13 @@ fn borne(args: &[&str], limite: Duration) -> Output {
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    Output {
+    let o = Output {
         status,
         stdout: lo.join().unwrap(),
         stderr: le.join().unwrap(),
-    }
+    };
+    commun::sans_anglais(args, &o);
+    o
 }
 
 fn vite(args: &[&str]) -> Output {
@@ -383,6 +385,7 @@ fn a_second_run_on_the_same_folder_stops_and_the_first_loses_nothing() {
     let second = vite(&["generer", s(&donnees), "--sortie", s(&sortie), "--force"]);
     let fini_avant = premier.try_wait().unwrap().is_some();
     let premier = premier.wait_with_output().unwrap();
+    commun::sans_anglais(&["generer"], &premier);
     assert!(premier.status.success(), "{}", stderr(&premier));
     if !fini_avant {
         assert_eq!(second.status.code(), Some(2), "{}", stderr(&second));

@@ -9,6 +9,8 @@ use std::time::Instant;
 use convflux::assets;
 use convflux::typeset::{self, Compiled, TypesetError, Typesetter};
 
+mod commun;
+
 /// One typesetter for the whole test binary, as in a batch.
 fn typesetter() -> &'static Typesetter {
     static TYPESETTER: OnceLock<Typesetter> = OnceLock::new();
@@ -273,4 +275,74 @@ fn dix_pages() -> String {
         body.push_str(")\n\n");
     }
     body
+}
+
+/// Typst's messages a model's author can meet, each said in French (the
+/// first line of the error and its hints), Typst's English never shown:
+/// an unknown message is a French sentence (snapshot of the whole list).
+#[test]
+fn typst_messages_are_said_in_french() {
+    let cas = [
+        "#montant",
+        "#let d = (a: 1)\n#d.b",
+        "#let d = (a: 1)\n#d.at(\"b\")",
+        "#\"a\".foo",
+        "#\"a\".foo()",
+        "#text.foo",
+        "#text(size: \"grand\")[x]",
+        "#box(width: 3)[a]",
+        "#counter(page).display(1)",
+        "#text(weight: \"tres-gras\")[a]",
+        "#par(leading: 1)[a]",
+        "#let f(x) = x\n#f()",
+        "#text(taille: 1pt)[x]",
+        "#let f(x) = x\n#f(1, 2)",
+        "#include \"x.typ\"",
+        "#let x = (1, 2",
+        "#let x = ",
+        "#let = 1",
+        "#(a b)",
+        "#)",
+        "#strong[a]]",
+        "#\"abc",
+        "#`abc",
+        "#(1 + \"a\")",
+        "#(1 - \"a\")",
+        "#(1pt * \"a\")",
+        "#(1 / 0)",
+        "#((1,2).at(5))",
+        "#\"a\".at(3)",
+        "#ref(<nulle>)",
+        "#panic(\"arrêt\")",
+        "#assert(1 == 2)",
+        "#let x = 12abc",
+        "#for x in 5 [a]",
+        "#[#break]",
+        "#return 1",
+        "#let f() = { f() }\n#f()",
+        "#let (a, b) = (1, 2, 3)",
+        "#int(\"abc\")",
+        "#numbering(\"x\", 1)",
+        "#datetime.today().display()",
+        "#text(font: \"Arial\")[a]",
+        "#import \"@preview/foo:0.1.0\": *",
+        "#str(1.5, base: 3)",
+    ];
+    let mut rendu = String::new();
+    for c in cas {
+        let err = error_of(c);
+        assert!(
+            err.starts_with("erreur de composition Typst : "),
+            "{c}: {err}"
+        );
+        assert_eq!(commun::anglais(&err), None, "{c}: {err}");
+        // The message and its hints; the place and source line are the
+        // test harness's own (main.typ), checked elsewhere.
+        let lignes: Vec<&str> = err
+            .lines()
+            .filter(|l| !l.contains('│') && !l.contains('┌'))
+            .collect();
+        rendu += &format!("{c}\n  {}\n", lignes.join("\n  "));
+    }
+    insta::assert_snapshot!("typst-messages", rendu);
 }

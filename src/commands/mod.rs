@@ -24,11 +24,7 @@ pub enum Issue {
 }
 
 pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
-    crate::diagnostic::colorer(match cli.couleur {
-        crate::cli::Couleur::Toujours => true,
-        crate::cli::Couleur::Jamais => false,
-        crate::cli::Couleur::Auto => crate::diagnostic::couleur_auto(),
-    });
+    crate::diagnostic::colorer(cli.couleur.active());
     match cli.commande {
         Commande::Verifier(a) => verifier::executer(a),
         Commande::Calculer(a) => calculer::executer(a),
@@ -36,7 +32,7 @@ pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
         Commande::Surveiller(a) => surveiller::executer(a),
         Commande::Avenant(a) => avenant::executer(a),
         Commande::Rapport(a) => rapport::executer(a),
-        Commande::Schema => schema::executer(),
+        Commande::Schema(a) => schema::executer(a),
         Commande::Modele(a) => modele::executer(a),
         Commande::Nouveau(a) => nouveau::executer(a),
         Commande::Completions(a) => {

@@ -52,7 +52,11 @@ fn verdict(f: &Path, an: Option<pipeline::Analyse>, quiet: bool, json: bool) -> 
                     serde_json::json!({
                         "fichier": f.display().to_string(),
                         "valide": an.valide(),
-                        "diagnostics": diagnostic::en_json(&an.diags, &an.source),
+                        "diagnostics": diagnostic::en_json(
+                            &an.diags,
+                            &f.display().to_string(),
+                            &an.source,
+                        ),
                     })
                 }),
                 diagnostics: an.diagnostics_rendus(),
@@ -69,9 +73,11 @@ fn verdict(f: &Path, an: Option<pipeline::Analyse>, quiet: bool, json: bool) -> 
                 "fichier": f.display().to_string(),
                 "valide": false,
                 "diagnostics": [{
+                    "fichier": f.display().to_string(),
                     "gravite": "erreur",
                     "message": "erreur interne pendant la vérification de ce fichier",
                     "position": null, "etiquette": "", "notes": [],
+                    "regle": "erreur interne", "suggestion": null,
                 }],
             })
         }),
@@ -144,7 +150,7 @@ pub fn executer(a: VerifierArgs) -> anyhow::Result<Issue> {
     if a.format == FormatDiagnostics::Json {
         // One JSON document on standard output (docs/format.md).
         let sortie = serde_json::json!({
-            "format": 1,
+            "format": diagnostic::FORMAT_JSON,
             "fichiers": entrees_json,
             "resume": {
                 "fichiers": fichiers.len(),

@@ -368,6 +368,23 @@ impl Dossier {
         ))
     }
 
+    /// The templates (`.j2`) of the folder read so far, with their bytes,
+    /// by name: where a line of a document rendered from this model may
+    /// come from (typeset names it under a Typst error in `main.typ`).
+    pub fn gabarits_lus(&self) -> Vec<Fichier> {
+        let lus = self.lus.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut v: Vec<Fichier> = lus
+            .iter()
+            .filter(|(n, _)| n.ends_with(".j2"))
+            .filter_map(|(n, l)| match l {
+                Ok(Some(b)) => Some((n.clone(), Arc::clone(b))),
+                _ => None,
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
     /// The Typst files (`.typ`) a document made from `gabarit` imports,
     /// transitively, with the bytes Typst is given (folder first, embedded
     /// otherwise), by name relative to the folder: what `--typst` writes

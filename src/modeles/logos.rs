@@ -60,7 +60,8 @@ pub fn lire(
                 octets,
             }),
             Err(pourquoi) => diags.push(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "logo refusé",
                     format!(
                         "logo « {} » refusé : {pourquoi}",
                         crate::diagnostic::affichable(&logo.chemin.v)

@@ -97,6 +97,9 @@ pub fn charger(fichier: &Path, borne: &Path) -> Result<Option<Projet>, Vec<Diagn
     }
 }
 
+/// The rule of every problem of a project file (`Diagnostic::regle`).
+const FICHIER_DE_PROJET: &str = "fichier de projet";
+
 /// Reads and checks the project file `chemin`.
 pub fn lire(chemin: &Path) -> Result<Projet, Vec<Diagnostic>> {
     let nom = diagnostic::affichable(&chemin.display().to_string()).into_owned();
@@ -104,7 +107,9 @@ pub fn lire(chemin: &Path) -> Result<Projet, Vec<Diagnostic>> {
         "{NOM} (fichier de projet) donne le modèle par défaut des conventions de son dossier \
          et de ses sous-dossiers ; clé attendue : `gabarits`"
     );
-    let seul = |message: String| vec![Diagnostic::erreur(message, None).note(note.clone())];
+    let seul = |message: String| {
+        vec![Diagnostic::erreur_de(FICHIER_DE_PROJET, message, None).note(note.clone())]
+    };
     let bytes = input::lire(chemin, TAILLE_MAX)
         .map_err(|e| seul(format!("fichier de projet {nom} illisible : {e}")))?;
     let sha256 = hex(&Sha256::digest(&bytes));
@@ -118,7 +123,11 @@ pub fn lire(chemin: &Path) -> Result<Projet, Vec<Diagnostic>> {
             }
             None => nom.clone(),
         };
-        let mut e = Diagnostic::erreur(format!("fichier de projet {lieu} : {}", d.message), None);
+        let mut e = Diagnostic::erreur_de(
+            FICHIER_DE_PROJET,
+            format!("fichier de projet {lieu} : {}", d.message),
+            None,
+        );
         e.notes = d.notes;
         e.note(note.clone())
     };

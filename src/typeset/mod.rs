@@ -32,6 +32,7 @@
 //! [`texte`] and [`positions`] read the laid-out pages: the first gives the text of each page
 //! for tests, the second the places marked with labelled `metadata` (signature fields).
 
+mod messages;
 pub mod signature;
 
 use std::collections::HashMap;
@@ -418,7 +419,10 @@ impl Typesetter {
         // range of a tagged PDF): the same frames, so the same layout.
         let document = PagedDocument::new(seules.iter().cloned().collect(), info);
         self.exporter(document, ident, |diag| {
-            format!("{ERROR_PREFIX}{} (annexe « {cle} »)", diag.message)
+            format!(
+                "{ERROR_PREFIX}{} (annexe « {cle} »)",
+                messages::message(&diag.message)
+            )
         })
         .map(Some)
     }
@@ -438,7 +442,7 @@ impl Typesetter {
             .flat_map(|m| m.document.pages().iter().cloned())
             .collect();
         self.exporter(PagedDocument::new(pages, info), ident, |diag| {
-            format!("{ERROR_PREFIX}{}", diag.message)
+            format!("{ERROR_PREFIX}{}", messages::message(&diag.message))
         })
     }
 
@@ -667,48 +671,6 @@ impl World for DocumentWorld<'_> {
     }
 }
 
-/// Typst's messages are English and free text (no kind to render from):
-/// the ones a template author meets most are said in French, their names
-/// and types kept; any other is quoted as Typst's own words.
-fn en_francais(message: &str) -> String {
-    const FORMES: &[(&str, &str)] = &[
-        ("unknown variable: ", "variable inconnue : "),
-        ("unknown font family: ", "police de caractères inconnue : "),
-        (
-            "file not found (searched at ",
-            "fichier introuvable (cherché à ",
-        ),
-        ("cannot add ", "addition impossible : "),
-        ("cannot subtract ", "soustraction impossible : "),
-        ("cannot multiply ", "multiplication impossible : "),
-        ("cannot divide ", "division impossible : "),
-        ("cannot join ", "concaténation impossible : "),
-        ("while calling ", "lors de l'appel de "),
-        (
-            "error occurred in this call of function ",
-            "erreur dans cet appel de la fonction ",
-        ),
-        ("expected ", "attendu : "),
-        ("unknown field ", "champ inconnu "),
-        ("assertion failed", "assertion non vérifiée"),
-        ("unclosed delimiter", "délimiteur jamais refermé"),
-        ("unclosed string", "chaîne jamais refermée"),
-        ("unexpected ", "inattendu : "),
-        ("package not found", "paquet introuvable"),
-    ];
-    for (en, fr) in FORMES {
-        if let Some(reste) = message.strip_prefix(en) {
-            // « integer and string », « integer, found string »: Typst's type
-            // names stay, the joining words become French.
-            let reste = reste
-                .replace(", found ", " ; trouvé : ")
-                .replace(" and ", " et ");
-            return format!("{fr}{reste}");
-        }
-    }
-    format!("Typst indique « {message} »")
-}
-
 /// Renders a diagnostic in French with its file, line:column and source line.
 ///
 /// ```text
@@ -721,7 +683,8 @@ fn en_francais(message: &str) -> String {
 ///    = trace : while calling `signatures` (main.typ:40:2)
 /// ```
 fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> String {
-    let mut out = format!("{prefix}{}", en_francais(&diag.message));
+    let mut out = format!("{prefix}{}", messages::message(&diag.message));
+    let original = messages::original();
     let located = locate(world, diag.span);
     let width = located.as_ref().map_or(1, |l| l.line.to_string().len());
     let pad = " ".repeat(width);
@@ -738,19 +701,37 @@ fn render(world: &DocumentWorld, diag: &SourceDiagnostic, prefix: &str) -> Strin
             "^".repeat(l.width.max(1)),
         );
     }
-    // Typst's hints about the CLI's `--root` do not apply: the sandbox is fixed here.
+    if let Some(g) = located
+        .as_ref()
+        .filter(|_| diag.span.id() == Some(world.main.id()))
+        .and_then(|l| ligne_du_gabarit(world, &l.text))
+    {
+        let _ = write!(out, "\n{pad} = gabarit : {g}");
+    }
+    if original {
+        let _ = write!(out, "\n{pad} = Typst : {}", diag.message);
+    }
+    // Typst's hints about the CLI's `--root` do not apply: the sandbox is
+    // fixed here. A hint convflux cannot say in French is left out.
     for hint in diag.hints.iter().filter(|hint| !hint.v.contains("--root")) {
-        let _ = write!(out, "\n{pad} = indice : {}", en_francais(&hint.v));
+        let texte = match messages::indice(&hint.v) {
+            Some(fr) => fr,
+            None if original => hint.v.to_string(),
+            None => continue,
+        };
+        let _ = write!(out, "\n{pad} = indice : {texte}");
         if let Some(l) = locate(world, hint.span) {
             let _ = write!(out, " ({}:{}:{})", l.file, l.line, l.column);
         }
     }
     for point in &diag.trace {
-        let _ = write!(
-            out,
-            "\n{pad} = trace : {}",
-            en_francais(&point.v.to_string())
-        );
+        let point_en = point.v.to_string();
+        let texte = match messages::trace(&point_en) {
+            Some(fr) => fr,
+            None if original => point_en,
+            None => "lors d'un appel".to_string(),
+        };
+        let _ = write!(out, "\n{pad} = trace : {texte}");
         if let Some(l) = locate(world, point.span.into()) {
             let _ = write!(out, " ({}:{}:{})", l.file, l.line, l.column);
         }
@@ -791,6 +772,30 @@ fn locate(world: &DocumentWorld, span: DiagSpan) -> Option<Located> {
         text: line_text.replace('\t', " "),
         width: text[start..end.min(line_end)].chars().count(),
     })
+}
+
+/// Where a line of `main.typ` was written in the user's model: the one
+/// line of the folder's templates read so far that is the same text
+/// (`<file>:<line>`). `None` without a model folder, for a line too short to
+/// tell (`]`), one with merged data (no template has it as it is), or one
+/// written in several places.
+fn ligne_du_gabarit(world: &DocumentWorld, ligne: &str) -> Option<String> {
+    let m = world.modele?;
+    let cherchee = ligne.trim();
+    if cherchee.chars().filter(|c| c.is_alphanumeric()).count() < 3 {
+        return None;
+    }
+    let mut trouvees = m.gabarits_lus().into_iter().flat_map(|(nom, octets)| {
+        let texte = String::from_utf8_lossy(&octets).into_owned();
+        texte
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == cherchee)
+            .map(|(i, _)| format!("{}:{}", m.chemin(&nom), i + 1))
+            .collect::<Vec<_>>()
+    });
+    let premiere = trouvees.next()?;
+    trouvees.next().is_none().then_some(premiere)
 }
 
 /// The largest char boundary of `text` at or before `index`.

@@ -97,8 +97,12 @@ fn bilan(l: &mut Lecteur, n: &Node, chemin: &str, annee: Option<i32>) -> Option<
             }
             if ok && out.is_empty() {
                 l.erreur(
-                    Diagnostic::erreur(format!("`{c}` : la liste est vide"), Some(n.span))
-                        .note(BILAN.note(
+                    Diagnostic::erreur_de(
+                        "liste vide",
+                        format!("`{c}` : la liste est vide"),
+                        Some(n.span),
+                    )
+                    .note(BILAN.note(
                         "le bilan donne les logements proposés et attribués de chaque réservataire",
                     )),
                 );
@@ -115,7 +119,8 @@ fn bilan(l: &mut Lecteur, n: &Node, chemin: &str, annee: Option<i32>) -> Option<
         && d.v != revue
     {
         l.erreur(
-            Diagnostic::erreur(
+            Diagnostic::erreur_de(
+                "bilan d'une autre année",
                 format!(
                     "le bilan porté par l'exercice {annee} doit être celui de {revue}, pas de {}",
                     d.v
@@ -134,7 +139,8 @@ fn bilan(l: &mut Lecteur, n: &Node, chemin: &str, annee: Option<i32>) -> Option<
     };
     if recu_le.v <= fin_revue {
         l.erreur(
-            Diagnostic::erreur(
+            Diagnostic::erreur_de(
+                "bilan reçu avant la fin de l'année",
                 format!(
                     "bilan de {revue} reçu le {}, avant la fin de l'année qu'il dresse",
                     fr_date(recu_le.v)
@@ -217,7 +223,8 @@ fn bilan_reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<BilanRe
     if b.attribues.v > b.proposes.v {
         ok = false;
         l.erreur(
-            Diagnostic::erreur(
+            Diagnostic::erreur_de(
+                "attribués au-delà des proposés",
                 format!(
                     "`{}` : {} logements attribués pour {} proposés",
                     b.reservataire.v, b.attribues.v, b.proposes.v
@@ -233,7 +240,8 @@ fn bilan_reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<BilanRe
     {
         ok = false;
         l.erreur(
-            Diagnostic::erreur(
+            Diagnostic::erreur_de(
+                "baux au-delà des attribués",
                 format!(
                     "`{}` : {} baux signés pour {} logements attribués",
                     b.reservataire.v, baux.v, b.attribues.v
@@ -253,7 +261,8 @@ fn bilan_reservataire(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<BilanRe
             if somme != u64::from(total.0) {
                 ok = false;
                 l.erreur(
-                    Diagnostic::erreur(
+                    Diagnostic::erreur_de(
+                        "répartition différente du total",
                         format!(
                             "`{}` : la répartition par {} des logements {quoi} totalise {somme}, le bilan en compte {}",
                             b.reservataire.v,
@@ -283,7 +292,8 @@ fn mois(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Sp<Decimal>> {
         Some(d) if d >= Decimal::ZERO && d <= Decimal::from(1200) => Some(Sp::new(d, n.span)),
         _ => {
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "valeur d'une autre forme",
                     format!("`{chemin}` : une durée en mois est attendue (par exemple 31 ou 31.5)"),
                     Some(n.span),
                 )
@@ -334,7 +344,8 @@ fn repartition(l: &mut Lecteur, n: &Node, chemin: &str, critere: Critere) -> Opt
                 .map(|k| (strsim::jaro_winkler(k, &e.key), *k))
                 .filter(|(s, _)| *s > 0.75)
                 .max_by(|a, b| a.0.total_cmp(&b.0));
-            let mut d = Diagnostic::erreur(
+            let mut d = Diagnostic::erreur_de(
+                "catégorie inconnue",
                 format!("`{chemin}` : catégorie inconnue « {} »", e.key),
                 Some(e.key_span),
             )
@@ -348,7 +359,7 @@ fn repartition(l: &mut Lecteur, n: &Node, chemin: &str, critere: Critere) -> Opt
                     .join(", ")
             ));
             if let Some((_, k)) = proche {
-                d = d.note(format!("vouliez-vous dire `{k}` ?"));
+                d = d.note(format!("vouliez-vous dire `{k}` ?")).suggestion(k);
             }
             l.erreur(d);
             continue;
@@ -365,7 +376,8 @@ fn repartition(l: &mut Lecteur, n: &Node, chemin: &str, critere: Critere) -> Opt
                 if a.v > p.v {
                     ok = false;
                     l.erreur(
-                        Diagnostic::erreur(
+                        Diagnostic::erreur_de(
+                            "attribués au-delà des proposés",
                             format!("`{c}` : {} attribués pour {} proposés", a.v, p.v),
                             Some(a.span),
                         )
@@ -403,7 +415,8 @@ fn avenant(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Avenant> {
             .and_then(|v| {
                 if v == 0 {
                     l.erreur(
-                        Diagnostic::erreur(
+                        Diagnostic::erreur_de(
+                            "numéro d'avenant",
                             format!(
                                 "`{}` : les avenants sont numérotés à partir de 1",
                                 joindre(chemin, "numero")
@@ -478,7 +491,8 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
             // The first exercise is the convention itself: no bilan, no avenant.
             if let Some(b) = &e.bilan {
                 l.erreur(
-                    Diagnostic::erreur(
+                    Diagnostic::erreur_de(
+                        "bilan au premier exercice",
                         format!("l'exercice {annee} est le premier : il n'a pas de bilan"),
                         Some(b.span),
                     )
@@ -488,7 +502,8 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
             }
             if let Some(a) = &e.avenant {
                 l.erreur(
-                    Diagnostic::erreur(
+                    Diagnostic::erreur_de(
+                        "avenant au premier exercice",
                         format!("l'exercice {annee} est le premier : il donne la convention, pas un avenant"),
                         Some(a.span),
                     )
@@ -521,7 +536,8 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
                     if !ids.contains(id) {
                         let liste: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
                         l.erreur(
-                            Diagnostic::erreur(
+                            Diagnostic::erreur_de(
+                                "bilan d'un réservataire inconnu",
                                 format!("bilan d'un réservataire inconnu : `{id}`"),
                                 Some(r.reservataire.span),
                             )
@@ -530,7 +546,8 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
                         );
                     } else if !vus.insert(id) {
                         l.erreur(
-                            Diagnostic::erreur(
+                            Diagnostic::erreur_de(
+                                "deux bilans pour un réservataire",
                                 format!("exercice {annee} : deux bilans pour `{id}`"),
                                 Some(r.reservataire.span),
                             )
@@ -582,7 +599,8 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
             .unwrap_or(e.annee.span);
         if let Some(autre) = numeros.insert(n, annee) {
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "avenant en double",
                     format!("avenant n° {n} en double (exercices {autre} et {annee})"),
                     Some(span),
                 )
@@ -591,7 +609,8 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
             );
         } else if n <= dernier_numero {
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "numéros d'avenant dans le désordre",
                     format!("avenant n° {n} de {annee} après l'avenant n° {dernier_numero} d'une année antérieure"),
                     Some(span),
                 )

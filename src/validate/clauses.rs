@@ -56,7 +56,12 @@ fn dispositions(l: &mut Lecteur, n: &Node, modele: Option<Modele>) -> Option<Vec
         let titre = titre?;
         if titre.trim().is_empty() {
             l.erreur(
-                Diagnostic::erreur(format!("`{chemin}.titre` est vide"), Some(n.span)).note(
+                Diagnostic::erreur_de(
+                    "titre de clause vide",
+                    format!("`{chemin}.titre` est vide"),
+                    Some(n.span),
+                )
+                .note(
                     "une disposition particulière s'imprime comme un article : donnez-lui un titre",
                 ),
             );
@@ -87,7 +92,8 @@ fn remplacements(l: &mut Lecteur, n: &Node, modele: Option<Modele>) -> Option<BT
     for (noeud, numero, texte) in lus {
         if remplacements.insert(numero, texte).is_some() {
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "article remplacé deux fois",
                     format!("l'article {numero} est remplacé deux fois"),
                     Some(noeud),
                 )
@@ -111,7 +117,8 @@ fn article(l: &mut Lecteur, n: &Node, chemin: &str, modele: Option<Modele>) -> O
         None => {
             let (premier, dernier) = (liste[0].numero, articles::dernier(modele));
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "article inconnu du modèle",
                     format!(
                         "l'article {numero} n'existe pas dans le modèle {} (articles {premier} à {dernier})",
                         modele.nom()
@@ -126,7 +133,8 @@ fn article(l: &mut Lecteur, n: &Node, chemin: &str, modele: Option<Modele>) -> O
         Some(a) => match a.chiffres {
             Some(chiffres) => {
                 l.erreur(
-                    Diagnostic::erreur(
+                    Diagnostic::erreur_de(
+                        "article non remplaçable",
                         format!(
                             "l'article {numero} du modèle {} ne peut pas être remplacé",
                             modele.nom()
@@ -161,7 +169,7 @@ fn texte(
     });
     if vide {
         l.erreur(
-            Diagnostic::erreur(format!("`{chemin}` est vide"), Some(n.span))
+            Diagnostic::erreur_de("texte de clause vide", format!("`{chemin}` est vide"), Some(n.span))
                 .label("aucun texte")
                 .note("le texte d'une clause est imprimé dans la convention signée : écrivez au moins un paragraphe"),
         );

@@ -137,6 +137,12 @@ fn extrait(n: &Node) -> String {
     }
 }
 
+/// Rules named in several places (see `Diagnostic::regle`).
+pub const FORME: &str = "valeur d'une autre forme";
+pub const MANQUANT: &str = "champ obligatoire manquant";
+pub const INCONNUE: &str = "clé inconnue";
+const TROP_LONG: &str = "texte trop long";
+
 impl Lecteur {
     pub fn erreur(&mut self, d: Diagnostic) {
         self.diags.push(d);
@@ -147,6 +153,7 @@ impl Lecteur {
         if let Some(d) = self.diags.0.last_mut() {
             d.label = format!("écrivez {valeur}");
             d.notes.push(format!("vouliez-vous dire `{valeur}` ?"));
+            d.suggestion = Some(valeur.to_string());
         }
     }
 
@@ -158,7 +165,8 @@ impl Lecteur {
                     Some(n.span),
                 )
                 .label(format!("attendu : {attendu}"))
-                .note("voir docs/format.md pour la structure attendue"),
+                .note("voir docs/format.md pour la structure attendue")
+                .regle(FORME),
             );
             return;
         }
@@ -168,7 +176,8 @@ impl Lecteur {
                 Some(n.span),
             )
             .label(format!("attendu : {attendu}"))
-            .note(format!("champ `{chemin}` : {attendu}")),
+            .note(format!("champ `{chemin}` : {attendu}"))
+            .regle(FORME),
         );
     }
 
@@ -202,7 +211,8 @@ impl Lecteur {
                         Some(e.key_span),
                     )
                     .label("deuxième occurrence")
-                    .note("une clé ne peut figurer qu'une fois : supprimez l'une des deux occurrences"),
+                    .note("une clé ne peut figurer qu'une fois : supprimez l'une des deux occurrences")
+                    .regle("clé en double"),
                 );
             }
         }
@@ -231,7 +241,8 @@ impl Lecteur {
                         Some(n.span),
                     )
                     .label("valeur manquante")
-                    .note(format!("champ obligatoire `{chemin}` : {attendu}")),
+                    .note(format!("champ obligatoire `{chemin}` : {attendu}"))
+                    .regle(MANQUANT),
                 );
                 None
             }
@@ -249,7 +260,8 @@ impl Lecteur {
                         Some(span),
                     )
                     .label(format!("`{cle}` manque ici"))
-                    .note(format!("ajoutez `{cle}:` ({attendu})")),
+                    .note(format!("ajoutez `{cle}:` ({attendu})"))
+                    .regle(MANQUANT),
                 );
                 None
             }
@@ -283,15 +295,18 @@ impl Lecteur {
                             Some(e.key_span),
                         )
                         .label(format!("écrivez `{c}`"))
-                        .note(format!("champ obligatoire manquant : `{voulu}`"));
+                        .note(format!("champ obligatoire manquant : `{voulu}`"))
+                        .regle(INCONNUE)
+                        .suggestion(c);
                         continue;
                     }
                 }
             }
             let mut d = Diagnostic::erreur(format!("clé inconnue : `{chemin}`"), Some(e.key_span))
-                .label("clé inconnue");
+                .label("clé inconnue")
+                .regle(INCONNUE);
             if let Some((_, c)) = proche {
-                d = d.note(format!("vouliez-vous dire `{c}` ?"));
+                d = d.note(format!("vouliez-vous dire `{c}` ?")).suggestion(c);
             }
             let liste = if connues.is_empty() {
                 "aucune clé".to_string()
@@ -321,7 +336,8 @@ impl Lecteur {
             .label(format!("au plus {max} {quoi}"))
             .note(format!(
                 "chaque élément ajoute des pages aux documents : au-delà de {max} {quoi}, ils ne peuvent être composés dans une mémoire bornée ; découpez la convention"
-            )),
+            ))
+            .regle("liste trop longue"),
         );
         false
     }
@@ -404,7 +420,8 @@ impl Lecteur {
                     Some(span),
                 )
                 .label("caractère de contrôle ou de mise en forme invisible")
-                .note("les caractères de contrôle (U+0000 à U+001F sauf tabulation et saut de ligne, U+007F à U+009F) et les marques invisibles de sens d'écriture (U+202A à U+202E, U+2066 à U+2069…) ne s'impriment pas : supprimez-les"),
+                .note("les caractères de contrôle (U+0000 à U+001F sauf tabulation et saut de ligne, U+007F à U+009F) et les marques invisibles de sens d'écriture (U+202A à U+202E, U+2066 à U+2069…) ne s'impriment pas : supprimez-les")
+                .regle("caractère de contrôle"),
             );
             return false;
         }
@@ -415,7 +432,8 @@ impl Lecteur {
                     Some(span),
                 )
                 .label("caractère absent de la police des documents")
-                .note("la police Libertinus Serif couvre l'alphabet latin (accents compris), le grec et le cyrillique : remplacez ce caractère"),
+                .note("la police Libertinus Serif couvre l'alphabet latin (accents compris), le grec et le cyrillique : remplacez ce caractère")
+                .regle("caractère absent de la police"),
             );
             return false;
         }
@@ -429,7 +447,8 @@ impl Lecteur {
                 .label(format!("{longueur} caractères"))
                 .note(format!(
                     "au plus {TEXTE_COURT_MAX} caractères pour un nom, un titre ou une mention, {TEXTE_LONG_MAX} pour un paragraphe de `textes` : raccourcissez ou découpez le texte"
-                )),
+                ))
+                .regle(TROP_LONG),
             );
             return false;
         }
@@ -446,7 +465,8 @@ impl Lecteur {
                 .label(format!("{} caractères jusqu'ici", self.caracteres))
                 .note(format!(
                     "une convention compte au plus {TEXTES_TOTAL_MAX} caractères de texte (noms, titres, paragraphes) : au-delà, les documents ne peuvent être composés dans une mémoire bornée"
-                )),
+                ))
+                .regle(TROP_LONG),
             );
             return false;
         }
@@ -524,7 +544,8 @@ impl Lecteur {
                         Some(n.span),
                     )
                     .label(format!("au plus {max}"))
-                    .note(format!("attendu : {attendu}, au plus {max}")),
+                    .note(format!("attendu : {attendu}, au plus {max}"))
+                    .regle("nombre trop grand"),
                 );
                 None
             }
@@ -545,7 +566,8 @@ impl Lecteur {
                         Some(n.span),
                     )
                     .label(format!("attendu : {attendu}"))
-                    .note(format!("champ `{chemin}` : {attendu}")),
+                    .note(format!("champ `{chemin}` : {attendu}"))
+                    .regle(FORME),
                 );
                 None
             }
@@ -605,7 +627,8 @@ impl Lecteur {
                     .label(format!("au plus {TAUX_DECIMALES_MAX} décimales"))
                     .note(format!(
                         "un taux s'écrit avec {TAUX_DECIMALES_MAX} décimales au plus (6,82 ou 13,5538) : au-delà, les calculs ne seraient plus exacts"
-                    )),
+                    ))
+                    .regle("taux trop précis"),
                 );
                 None
             }
@@ -628,7 +651,9 @@ impl Lecteur {
                             fr(x),
                             fr(d),
                             fr(d)
-                        )),
+                        ))
+                        .regle("taux écrit en fraction")
+                        .suggestion(x.normalize().to_string()),
                     );
                 }
                 Some(Sp::new(Taux(d), n.span))
@@ -644,7 +669,8 @@ impl Lecteur {
                     } else {
                         "taux supérieur à 100 %"
                     })
-                    .note(format!("attendu : {attendu}")),
+                    .note(format!("attendu : {attendu}"))
+                    .regle("taux hors de 0 à 100 %"),
                 );
                 None
             }
@@ -742,7 +768,8 @@ impl Lecteur {
                         ))
                         .note(format!(
                             "les conventions de gestion en flux datent de la loi ELAN (2018) : une date de {DATE_ANNEE_MIN} à {DATE_ANNEE_MAX} est attendue ; vérifiez l'année"
-                        )),
+                        ))
+                        .regle("date hors de la période admise"),
                     );
                     None
                 }
@@ -794,9 +821,10 @@ impl Lecteur {
             Some(n.span),
         )
         .label("valeur inconnue")
-        .note(format!("attendu : {attendu}"));
+        .note(format!("attendu : {attendu}"))
+        .regle("valeur inconnue");
         if let Some((_, k)) = proche {
-            d = d.note(format!("vouliez-vous dire `{k}` ?"));
+            d = d.note(format!("vouliez-vous dire `{k}` ?")).suggestion(k);
         }
         self.diags.push(d);
         None

@@ -43,9 +43,13 @@ pub fn lire(l: &mut Lecteur, t: &mut Table<'_>) -> Option<Option<Logo>> {
 }
 
 fn erreur(n: &Node, chemin: &str, pourquoi: &str) -> Diagnostic {
-    Diagnostic::erreur(format!("`{chemin}` : {pourquoi}"), Some(n.span))
-        .label("chemin du logo refusé")
-        .note(REGLE)
+    Diagnostic::erreur_de(
+        "chemin de logo refusé",
+        format!("`{chemin}` : {pourquoi}"),
+        Some(n.span),
+    )
+    .label("chemin du logo refusé")
+    .note(REGLE)
 }
 
 /// Where a logo path starts from, the path without its prefix and the
@@ -89,7 +93,8 @@ pub fn controler(l: &mut Lecteur, c: &Convention) {
     let logos = c.logos();
     if let Some((_, trop)) = logos.get(LOGOS_MAX) {
         l.erreur(
-            Diagnostic::erreur(
+            Diagnostic::erreur_de(
+                "trop de logos",
                 format!("trop de logos : {}, au plus {LOGOS_MAX}", logos.len()),
                 Some(trop.chemin.span),
             )
@@ -105,7 +110,8 @@ pub fn controler(l: &mut Lecteur, c: &Convention) {
             .filter(|(_, l)| l.origine == OrigineLogo::Modele)
         {
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "logo d'un modèle sans modèle",
                     "logo `modele:…` sans modèle : `convention.gabarits` manque",
                     Some(logo.chemin.span),
                 )

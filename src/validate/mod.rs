@@ -59,8 +59,12 @@ pub fn valider(racine: &Node) -> (Option<Convention>, Diagnostics) {
     if c.is_none() && !diags.a_des_erreurs() {
         // Every rejection must say why: this would be a reader bug.
         diags.push(
-            Diagnostic::erreur("erreur interne : fichier refusé sans diagnostic", None)
-                .note("signalez ce fichier aux développeurs de convflux"),
+            Diagnostic::erreur_de(
+                "erreur interne",
+                "erreur interne : fichier refusé sans diagnostic",
+                None,
+            )
+            .note("signalez ce fichier aux développeurs de convflux"),
         );
     }
     let c = if diags.a_des_erreurs() { None } else { c };
@@ -90,7 +94,8 @@ pub(crate) const RACINE: &[&str] = &[
 fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
     if racine.value == Value::Null {
         l.erreur(
-            Diagnostic::erreur(
+            Diagnostic::erreur_de(
+                "fichier vide",
                 "fichier vide : une convention est attendue",
                 Some(racine.span),
             )
@@ -154,7 +159,8 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
         auteurs += r.nom.chars().count();
         if auteurs > AUTEURS_MAX {
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "texte trop long",
                     format!("noms des parties trop longs : plus de {AUTEURS_MAX} caractères au total"),
                     Some(r.id.span),
                 )
@@ -197,18 +203,23 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
                     )
                     .label(format!("écrivez `{c}`"))
                     .note(format!("texte local manquant : `textes.{c}`"))
+                    .regle(lecteur::INCONNUE)
+                    .suggestion(c)
                 }
                 Some(c) => Diagnostic::erreur(
                     format!("clé inconnue : `textes.{}`", x.key),
                     Some(x.key_span),
                 )
                 .label("clé inconnue")
-                .note(format!("vouliez-vous dire `{c}` ?")),
+                .note(format!("vouliez-vous dire `{c}` ?"))
+                .regle(lecteur::INCONNUE)
+                .suggestion(c),
                 None => Diagnostic::erreur(
                     format!("clé inconnue : `textes.{}`", x.key),
                     Some(x.key_span),
                 )
-                .label("clé inconnue"),
+                .label("clé inconnue")
+                .regle(lecteur::INCONNUE),
             };
             l.erreur(d.note(format!(
                 "le modèle {} imprime les textes locaux {} ; un autre texte ne serait imprimé nulle part",
@@ -226,6 +237,7 @@ fn convention(l: &mut Lecteur, racine: &Node) -> Option<Convention> {
             };
             l.erreur(
                 Diagnostic::erreur(format!("texte local manquant : `textes.{cle}`"), Some(span))
+                    .regle(lecteur::MANQUANT)
                     .label(format!("`{cle}` manque"))
                     .note(format!(
                         "le modèle {} imprime {quoi} : ajoutez `textes.{cle}`",
@@ -315,7 +327,8 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     let duree = match duree {
         Some(0) => {
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "durée nulle",
                     "`convention.duree_ans` : une durée nulle est impossible",
                     Some(t.a_la_cle("duree_ans")),
                 )
@@ -468,7 +481,8 @@ pub(crate) fn bloc(l: &mut Lecteur, n: &Node, chemin: &str, tableaux: bool) -> O
                 "un bloc de texte est un texte, ou une liste de paragraphes et de `liste:`"
             };
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "valeur d'une autre forme",
                     format!("`{chemin}` : texte ou liste de paragraphes attendu"),
                     Some(n.span),
                 )
@@ -506,7 +520,7 @@ fn element(l: &mut Lecteur, n: &Node, chemin: &str, tableaux: bool) -> Option<El
             } else if t.a("tableau") && !tableaux {
                 l.champ(&mut t, "tableau");
                 l.erreur(
-                    Diagnostic::erreur(format!("`{chemin}` : pas de tableau dans un article"), Some(t.a_la_cle("tableau")))
+                    Diagnostic::erreur_de("tableau dans un article", format!("`{chemin}` : pas de tableau dans un article"), Some(t.a_la_cle("tableau")))
                         .label("tableau refusé ici")
                         .note("le texte d'une clause n'a que des paragraphes et des listes (`liste: [...]`) : écrivez le tableau en liste"),
                 );
@@ -526,8 +540,12 @@ fn element(l: &mut Lecteur, n: &Node, chemin: &str, tableaux: bool) -> Option<El
                     "`liste:`"
                 };
                 l.erreur(
-                    Diagnostic::erreur(format!("`{chemin}` : {attendu} attendu"), Some(n.span))
-                        .note(note),
+                    Diagnostic::erreur_de(
+                        "valeur d'une autre forme",
+                        format!("`{chemin}` : {attendu} attendu"),
+                        Some(n.span),
+                    )
+                    .note(note),
                 );
                 None
             };
@@ -547,7 +565,8 @@ fn element(l: &mut Lecteur, n: &Node, chemin: &str, tableaux: bool) -> Option<El
             } else {
                 "paragraphe ou `liste:`"
             };
-            l.erreur(Diagnostic::erreur(
+            l.erreur(Diagnostic::erreur_de(
+                "valeur d'une autre forme",
                 format!("`{chemin}` : {attendu} attendu"),
                 Some(n.span),
             ));
@@ -612,7 +631,8 @@ fn tableau(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Element> {
         if ligne.len() != colonnes.len() {
             ok = false;
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "tableau mal formé",
                     format!(
                         "`{chemin}.lignes[{i}]` : {} pour {}",
                         crate::francais::pluriel(ligne.len(), "cellule"),
@@ -728,8 +748,12 @@ fn reservataires(l: &mut Lecteur, n: &Node) -> Option<Vec<Reservataire>> {
     let items = l.liste(n, "reservataires")?;
     if items.is_empty() {
         l.erreur(
-            Diagnostic::erreur("`reservataires` : la liste est vide", Some(n.span))
-                .note("au moins un réservataire est attendu"),
+            Diagnostic::erreur_de(
+                "liste vide",
+                "`reservataires` : la liste est vide",
+                Some(n.span),
+            )
+            .note("au moins un réservataire est attendu"),
         );
         return None;
     }
@@ -755,7 +779,8 @@ fn reservataires(l: &mut Lecteur, n: &Node) -> Option<Vec<Reservataire>> {
         if vus.insert(r.id.v.clone(), r.id.span).is_some() {
             ok = false;
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "réservataire en double",
                     format!("réservataire `{}` déclaré deux fois", r.id.v),
                     Some(r.id.span),
                 )
@@ -951,15 +976,19 @@ fn cartes_taux(
 
 fn garant_inconnu(l: &mut Lecteur, id: &str, span: Span, ids: &[String]) {
     l.erreur(
-        Diagnostic::erreur(format!("garant inconnu : `{id}`"), Some(span))
-            .label("absent de `etat_des_lieux.garants`")
-            .note(format!(
-                "garants déclarés : {}",
-                ids.iter()
-                    .map(|i| format!("`{i}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+        Diagnostic::erreur_de(
+            "garant inconnu",
+            format!("garant inconnu : `{id}`"),
+            Some(span),
+        )
+        .label("absent de `etat_des_lieux.garants`")
+        .note(format!(
+            "garants déclarés : {}",
+            ids.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     );
 }
 
@@ -1038,7 +1067,8 @@ fn programme(l: &mut Lecteur, n: &Node, chemin: &str, ids: &[String]) -> Option<
     let somme: rust_decimal::Decimal = parts.iter().map(|(_, t)| t.v.0).sum();
     if somme > rust_decimal::Decimal::ONE_HUNDRED {
         l.erreur(
-            Diagnostic::erreur(
+            Diagnostic::erreur_de(
+                "parts des garants au-delà de 100 %",
                 format!("`{chemin}.garanties` : les parts des garants dépassent 100 % ({somme} %)"),
                 Some(span),
             )
@@ -1063,8 +1093,12 @@ fn exercices(l: &mut Lecteur, n: &Node, garants: Option<&[String]>) -> Option<Ve
     let items = l.liste(n, "exercices")?;
     if items.is_empty() {
         l.erreur(
-            Diagnostic::erreur("`exercices` : la liste est vide", Some(n.span))
-                .note("au moins un exercice (une année) est attendu"),
+            Diagnostic::erreur_de(
+                "liste vide",
+                "`exercices` : la liste est vide",
+                Some(n.span),
+            )
+            .note("au moins un exercice (une année) est attendu"),
         );
         return None;
     }
@@ -1127,7 +1161,8 @@ fn programmes_nouveaux(
     let c = joindre(chemin, "programmes_nouveaux");
     let Some(ids) = garants else {
         l.erreur(
-            Diagnostic::erreur(
+            Diagnostic::erreur_de(
+                "état des lieux manquant",
                 format!("`{c}` : un `etat_des_lieux` est requis"),
                 Some(n.span),
             )
@@ -1274,7 +1309,8 @@ fn assiette(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Assiette> {
         (None, Some(e)) if !e.trim().is_empty() => (NatureTerritoire::Epci, e),
         _ => {
             l.erreur(
-                Diagnostic::erreur(
+                Diagnostic::erreur_de(
+                    "assiette : une commune ou un EPCI",
                     format!("`{chemin}` : une commune ou un EPCI attendu, un seul"),
                     Some(span),
                 )
@@ -1295,7 +1331,8 @@ fn assiette(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Assiette> {
                     _ => "le code de l'EPCI (son SIREN) : 9 chiffres, par exemple \"249740101\"",
                 };
                 l.erreur(
-                    Diagnostic::erreur(
+                    Diagnostic::erreur_de(
+                        "code INSEE mal formé",
                         format!("`{chemin}.insee` : code « {} » invalide", c.trim()),
                         Some(n.span),
                     )
@@ -1402,8 +1439,12 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
             }
             if ok && out.is_empty() {
                 l.erreur(
-                    Diagnostic::erreur(format!("`{c}` : la liste est vide"), Some(n.span))
-                        .note("attendu : les départs et le parc de chaque année (trois années)"),
+                    Diagnostic::erreur_de(
+                        "liste vide",
+                        format!("`{c}` : la liste est vide"),
+                        Some(n.span),
+                    )
+                    .note("attendu : les départs et le parc de chaque année (trois années)"),
                 );
                 ok = false;
             }

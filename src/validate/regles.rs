@@ -48,14 +48,23 @@ pub(crate) mod essai {
     }
 }
 
-/// Runs every rule on a convention whose fields were all read.
+/// Runs every rule on a convention whose fields were all read. Each rule's
+/// diagnostics carry its name in a few French words (`Diagnostic::regle`,
+/// given by `verifier --format json`) unless they name their own.
 pub fn regles(l: &mut Lecteur, c: &Convention) {
-    let pousser = |l: &mut Lecteur, ds: Vec<Diagnostic>| ds.into_iter().for_each(|d| l.erreur(d));
-    pousser(l, exercices_uniques(c));
-    pousser(l, patrimoine_qui_avance(c));
+    let pousser = |l: &mut Lecteur, regle: &'static str, ds: Vec<Diagnostic>| {
+        ds.into_iter()
+            .for_each(|d| l.erreur(d.regle_par_defaut(regle)))
+    };
+    pousser(l, "exercice en double", exercices_uniques(c));
+    pousser(l, "patrimoine qui recule", patrimoine_qui_avance(c));
     bilan::regles(l, c);
-    pousser(l, exercices_dans_la_duree(c));
-    pousser(l, exercices_apres_l_entree_en_vigueur(c));
+    pousser(l, "exercice hors de la durée", exercices_dans_la_duree(c));
+    pousser(
+        l,
+        "exercice avant l'entrée en vigueur",
+        exercices_apres_l_entree_en_vigueur(c),
+    );
     let ids: BTreeSet<&str> = c.reservataires.iter().map(|r| r.id.v.as_str()).collect();
     let garants: BTreeSet<&str> = c
         .etat_des_lieux
@@ -66,20 +75,35 @@ pub fn regles(l: &mut Lecteur, c: &Convention) {
         let mut vus: BTreeSet<&str> = BTreeSet::new();
         for a in &e.annexes {
             let ds = [
-                reservataire_declare(&ids, a),
-                une_annexe_par_reservataire(&mut vus, e, a),
-                patrimoine_anterieur_a_l_exercice(c.modele, e, a),
-                exclusions_dans_le_patrimoine(c.modele, a),
-                taux_donne(&garants, a),
-                taux_du_prefet(c, a),
-                taux_des_agents(c, a),
+                ("réservataire non déclaré", reservataire_declare(&ids, a)),
+                (
+                    "deux annexes pour un réservataire",
+                    une_annexe_par_reservataire(&mut vus, e, a),
+                ),
+                (
+                    "patrimoine postérieur à l'exercice",
+                    patrimoine_anterieur_a_l_exercice(c.modele, e, a),
+                ),
+                (
+                    "exclusions au-delà du patrimoine",
+                    exclusions_dans_le_patrimoine(c.modele, a),
+                ),
+                ("taux du réservataire absent", taux_donne(&garants, a)),
+                ("taux du préfet", taux_du_prefet(c, a)),
+                ("taux des agents de l'État", taux_des_agents(c, a)),
             ];
-            pousser(l, ds.into_iter().flatten().collect());
+            for (regle, d) in ds {
+                pousser(l, regle, d.into_iter().collect());
+            }
         }
     }
-    pousser(l, signataires_nommes(c));
-    pousser(l, bilateral_une_annexe(c));
-    pousser(l, bilateral_un_reservataire(c));
+    pousser(l, "signataire sans nom", signataires_nommes(c));
+    pousser(l, "modèle bilatéral : une annexe", bilateral_une_annexe(c));
+    pousser(
+        l,
+        "modèle bilatéral : un réservataire",
+        bilateral_un_reservataire(c),
+    );
 }
 
 /// One exercise per year. A rule of the file format: the avenant of a year

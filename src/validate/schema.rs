@@ -103,6 +103,30 @@ fn texte_clause() -> Value {
     })
 }
 
+/// The local texts of a model, from the list `validate` checks
+/// (`validate::textes_requis`): their keys, and each one's schema with what
+/// the model prints there as its description.
+fn textes_du_modele(m: Modele) -> (Vec<&'static str>, serde_json::Map<String, Value>) {
+    let requis = crate::validate::textes_requis(m);
+    let cles: Vec<&str> = requis.iter().map(|(c, _)| *c).collect();
+    let mut proprietes = serde_json::Map::new();
+    for (cle, quoi) in requis {
+        let mut b = bloc();
+        b["description"] = json!(format!(
+            "{quoi} — {}",
+            b["description"].as_str().unwrap_or("")
+        ));
+        proprietes.insert((*cle).to_string(), b);
+    }
+    (cles, proprietes)
+}
+
+/// Without `convention.gabarits`, `textes` holds the model's keys only.
+fn sans_gabarits(cles: &[&str], m: Modele) -> Value {
+    json!({ "propertyNames": { "enum": cles },
+        "description": format!("textes locaux du modèle {} : {}", m.nom(), cles.join(", ")) })
+}
+
 /// What depends on `convention.modele`, from the lists `validate` checks:
 /// the local texts each model prints (`validate::textes_requis`) are
 /// required, and no other key is allowed unless the convention names its own
@@ -110,17 +134,7 @@ fn texte_clause() -> Value {
 fn par_modele() -> Vec<Value> {
     let mut v = Vec::new();
     for m in [Modele::Intercommunal, Modele::Bilateral] {
-        let requis = crate::validate::textes_requis(m);
-        let cles: Vec<&str> = requis.iter().map(|(c, _)| *c).collect();
-        let mut proprietes = serde_json::Map::new();
-        for (cle, quoi) in requis {
-            let mut b = bloc();
-            b["description"] = json!(format!(
-                "{quoi} — {}",
-                b["description"].as_str().unwrap_or("")
-            ));
-            proprietes.insert((*cle).to_string(), b);
-        }
+        let (cles, proprietes) = textes_du_modele(m);
         let modele = json!({ "required": ["convention"], "properties": { "convention": {
             "required": ["modele"], "properties": { "modele": { "const": m.nom() } } } } });
         v.push(json!({
@@ -131,12 +145,54 @@ fn par_modele() -> Vec<Value> {
         v.push(json!({
             "if": { "allOf": [modele, { "properties": { "convention": {
                 "not": { "required": ["gabarits"] } } } }] },
-            "then": { "properties": { "textes": {
-                "propertyNames": { "enum": cles },
-                "description": format!("textes locaux du modèle {} : {}", m.nom(), cles.join(", ")) } } }
+            "then": { "properties": { "textes": sans_gabarits(&cles, m) } }
         }));
     }
     v
+}
+
+/// The file name of a model's schema (beside a file of `convflux nouveau`,
+/// and in docs/).
+pub fn fichier_du_modele(m: Modele) -> String {
+    format!("convflux-{}.schema.json", m.nom())
+}
+
+/// The schema of one model's files, the one `convflux nouveau --modele`
+/// points to: [`schema`] with `convention.modele` fixed and the model's
+/// local texts as plain properties of `textes` (required, described),
+/// without the conditions on the model, since yaml-language-server
+/// completes plain properties but not the branches of an `if`. Only the
+/// `gabarits` case stays a condition (it allows other texts).
+pub fn schema_du_modele(m: Modele) -> Value {
+    let mut s = schema();
+    let titre = s["title"].as_str().unwrap_or_default().to_string();
+    s["title"] = json!(format!("{titre}, modèle {}", m.nom()));
+    s["description"] = json!(format!(
+        "Un fichier par convention du modèle {} (`convflux schema --modele {}`). Voir docs/format.md.",
+        m.nom(),
+        m.nom()
+    ));
+    s["properties"]["convention"]["properties"]["modele"] = json!({
+        "const": m.nom(),
+        "default": m.nom(),
+        "description": format!("modèle de convention : ce schéma est celui du modèle {}", m.nom())
+    });
+    let (cles, proprietes) = textes_du_modele(m);
+    s["properties"]["textes"] = json!({
+        "type": "object",
+        "required": cles,
+        "properties": proprietes,
+        "additionalProperties": bloc(),
+        "description": format!("textes locaux du modèle {} : {} (un autre texte seulement avec `convention.gabarits`)", m.nom(), cles.join(", "))
+    });
+    if let Some(requis) = s["required"].as_array_mut() {
+        requis.push(json!("textes"));
+    }
+    s["allOf"] = json!([{
+        "if": { "properties": { "convention": { "not": { "required": ["gabarits"] } } } },
+        "then": { "properties": { "textes": sans_gabarits(&cles, m) } }
+    }]);
+    s
 }
 
 /// `clauses`: the replaceable articles of each model, from the one table.
@@ -561,24 +617,65 @@ pub fn schema_rapport() -> serde_json::Value {
 mod tests {
     use super::*;
 
-    /// docs/convflux.schema.json is what `convflux schema` prints.
+    /// docs/convflux.schema.json and the schema of each model
+    /// (docs/convflux-<modele>.schema.json) are generated:
+    /// `CONVFLUX_METTRE_A_JOUR=1 cargo test --lib schema` writes them (as
+    /// `convflux schema [--modele …]` prints them), a plain run checks them.
     #[test]
-    /// docs/convflux.schema.json is generated: `CONVFLUX_METTRE_A_JOUR=1
-    /// cargo test` writes it (as `convflux schema` prints it), a plain run
-    /// checks it.
-    fn committed_schema_is_up_to_date() {
-        let chemin = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/convflux.schema.json");
-        if std::env::var_os("CONVFLUX_METTRE_A_JOUR").is_some() {
-            let texte = serde_json::to_string_pretty(&schema()).unwrap() + "\n";
-            std::fs::write(chemin, texte).unwrap();
+    fn committed_schemas_are_up_to_date() {
+        let mut schemas = vec![("convflux.schema.json".to_string(), schema())];
+        for m in [Modele::Intercommunal, Modele::Bilateral] {
+            schemas.push((fichier_du_modele(m), schema_du_modele(m)));
         }
-        let fichier = std::fs::read_to_string(chemin).unwrap();
-        let attendu: Value = serde_json::from_str(&fichier).unwrap();
-        assert_eq!(
-            attendu,
-            schema(),
-            "CONVFLUX_METTRE_A_JOUR=1 cargo test régénère docs/convflux.schema.json"
-        );
+        for (nom, s) in schemas {
+            let chemin = format!("{}/docs/{nom}", env!("CARGO_MANIFEST_DIR"));
+            if std::env::var_os("CONVFLUX_METTRE_A_JOUR").is_some() {
+                let texte = serde_json::to_string_pretty(&s).unwrap() + "\n";
+                std::fs::write(&chemin, texte).unwrap();
+            }
+            let fichier = std::fs::read_to_string(&chemin).unwrap_or_default();
+            let attendu: Value = serde_json::from_str(&fichier).unwrap_or(Value::Null);
+            assert_eq!(
+                attendu, s,
+                "CONVFLUX_METTRE_A_JOUR=1 cargo test --lib schema régénère docs/{nom}"
+            );
+        }
+    }
+
+    /// A model's schema has its texts as plain properties (no condition on
+    /// the model), required, and fixes `convention.modele`.
+    #[test]
+    fn each_models_schema_has_its_texts_without_conditions() {
+        for m in [Modele::Intercommunal, Modele::Bilateral] {
+            let s = schema_du_modele(m);
+            let attendu: Vec<Value> = crate::validate::textes_requis(m)
+                .iter()
+                .map(|(c, _)| json!(c))
+                .collect();
+            assert_eq!(
+                s["properties"]["textes"]["required"],
+                Value::Array(attendu.clone())
+            );
+            let proprietes: Vec<Value> = s["properties"]["textes"]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| json!(k))
+                .collect();
+            let mut trie = attendu.clone();
+            trie.sort_by_key(|v| v.to_string());
+            assert_eq!(proprietes, trie);
+            assert_eq!(
+                s["properties"]["convention"]["properties"]["modele"]["const"],
+                m.nom()
+            );
+            assert!(
+                !s["allOf"].to_string().contains("\"const\""),
+                "{}",
+                s["allOf"]
+            );
+            assert!(s["required"].as_array().unwrap().contains(&json!("textes")));
+        }
     }
 
     /// For each model, the schema requires the local texts `validate`

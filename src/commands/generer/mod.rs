@@ -760,9 +760,19 @@ enum Affichage {
         total: usize,
         dernier: Instant,
         dernier_fait: usize,
+        /// Lines printed for time alone (a slow tenth), at most
+        /// [`LIGNES_DE_TEMPS_MAX`].
+        lignes_de_temps: u32,
     },
     Silence,
 }
+
+/// Without a terminal, progress prints a line every tenth of the files (11
+/// at most with the last), and, while a tenth is slow, after 10 s, 20 s,
+/// 40 s… at most this many times: whatever its duration, a batch prints at
+/// most 15 lines of progress, so that with its summary (at most 14 lines:
+/// totals, output folder, 10 rules and « autres ») it stays under 30.
+const LIGNES_DE_TEMPS_MAX: u32 = 4;
 
 impl Affichage {
     fn new(quiet: bool, total: usize) -> Self {
@@ -803,6 +813,7 @@ impl Affichage {
                 total,
                 dernier: Instant::now(),
                 dernier_fait: 0,
+                lignes_de_temps: 0,
             }
         }
     }
@@ -832,14 +843,23 @@ impl Affichage {
                 total,
                 dernier,
                 dernier_fait,
+                lignes_de_temps,
             } => {
-                // Every tenth of the work or every 10 s, and at the end.
-                let pas = (*total / 10).max(1);
+                // Every tenth of the work, and at the end; during a slow
+                // tenth, after 10 s, then 20, 40… (LIGNES_DE_TEMPS_MAX).
+                // Rounded up: 19 files give a line every 2, not every one.
+                let pas = total.div_ceil(10).max(1);
                 let fini = b.fichiers_faits == *total;
-                if fini
-                    || b.fichiers_faits >= *dernier_fait + pas
-                    || dernier.elapsed() >= Duration::from_secs(10)
-                {
+                let dixieme = b.fichiers_faits >= *dernier_fait + pas;
+                let attente = Duration::from_secs(10) * 2u32.pow((*lignes_de_temps).min(16));
+                let temps = !fini
+                    && !dixieme
+                    && *lignes_de_temps < LIGNES_DE_TEMPS_MAX
+                    && dernier.elapsed() >= attente;
+                if temps {
+                    *lignes_de_temps += 1;
+                }
+                if fini || dixieme || temps {
                     eprintln!(
                         "progression : {}/{} fichiers, {} produits, {} à jour, {} en erreur, {}",
                         francais::entier(b.fichiers_faits),

@@ -1,8 +1,9 @@
 //! `convflux nouveau`: writes a starting convention file for a model, each
 //! field annotated in French, valid as written (`verifier` passes on it, see
-//! the tests), with the editor's schema header. Writes the schema
-//! (`convflux.schema.json`) beside it when absent, so the header points to a
-//! file that exists. Never overwrites a file.
+//! the tests), with the editor's schema header. Writes the model's schema
+//! (`convflux-<modele>.schema.json`, `convflux schema --modele`) beside it
+//! when absent, so the header points to a file that exists. Never
+//! overwrites a file.
 
 use std::fs;
 use std::io::{ErrorKind, Write};
@@ -13,8 +14,10 @@ use anyhow::{Context, bail};
 use crate::cli::{ModeleNouveau, NouveauArgs};
 use crate::commands::Issue;
 
-/// The schema's file name, beside the new file.
-pub const SCHEMA: &str = "convflux.schema.json";
+/// The file name of the model's schema, beside the new file.
+pub fn schema(m: ModeleNouveau) -> String {
+    crate::validate::schema::fichier_du_modele(m.modele())
+}
 
 /// The starting file of a model, its placeholders still in.
 pub fn gabarit(m: ModeleNouveau) -> &'static str {
@@ -25,7 +28,7 @@ pub fn gabarit(m: ModeleNouveau) -> &'static str {
 }
 
 /// The starting file for `fichier`: its id from the file's name when it is
-/// one (`le-port.yaml` → `le-port`), the header pointing to [`SCHEMA`].
+/// one (`le-port.yaml` → `le-port`), the header pointing to [`schema`].
 pub fn contenu(m: ModeleNouveau, fichier: &Path) -> String {
     let nom = fichier
         .file_stem()
@@ -47,7 +50,7 @@ pub fn contenu(m: ModeleNouveau, fichier: &Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     gabarit(m)
-        .replace("{schema}", SCHEMA)
+        .replace("{schema}", &schema(m))
         .replace("{id}", id)
         .replace("{fichier}", &affiche)
 }
@@ -101,8 +104,10 @@ pub fn executer(a: NouveauArgs) -> anyhow::Result<Issue> {
             f.display()
         );
     }
-    let schema = f.with_file_name(SCHEMA);
-    let texte = serde_json::to_string_pretty(&crate::validate::schema::schema())? + "\n";
+    let schema = f.with_file_name(schema(a.modele));
+    let texte = serde_json::to_string_pretty(&crate::validate::schema::schema_du_modele(
+        a.modele.modele(),
+    ))? + "\n";
     let schema_ecrit = creer(&schema, texte.as_bytes())?;
     if !a.quiet {
         eprintln!("écrit : {}", f.display());
@@ -110,8 +115,9 @@ pub fn executer(a: NouveauArgs) -> anyhow::Result<Issue> {
             eprintln!("écrit : {} (schéma pour l'éditeur)", schema.display());
         } else {
             eprintln!(
-                "note : {} existe déjà et a été gardé tel quel (`convflux schema > {}` le met à jour)",
+                "note : {} existe déjà et a été gardé tel quel (`convflux schema --modele {} > {}` le met à jour)",
                 schema.display(),
+                a.modele.modele().nom(),
                 schema.display()
             );
         }
