@@ -16,8 +16,8 @@ use crate::compute::{self, DroitsProgramme, Flux, FluxAnnexe, TauxExact};
 use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span};
 use crate::model::citation::{Citation, Texte};
 use crate::model::{
-    Annexe, Arrondi, Contrepartie, Convention, EtatDesLieux, Logements, Modele, Nature, Programme,
-    normaliser_nom,
+    Annexe, Arrondi, Chiffre, Contrepartie, Convention, EtatDesLieux, Logements, Modele, Nature,
+    Programme, normaliser_nom,
 };
 
 use crate::francais::exact as fr;
@@ -35,6 +35,10 @@ mod essai {
         crate::compute::calculer(c, 2024)
     }
 }
+
+/// The rule of [`chiffres_transmis`], the name `verifier --format json` and
+/// `generer`'s counts give it.
+pub const CHIFFRE_TRANSMIS: &str = "chiffre transmis corrigé";
 
 /// Checks one year's computed flow against the data.
 pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
@@ -68,6 +72,9 @@ pub fn controler(c: &Convention, flux: &Flux) -> Diagnostics {
             if let Some(d) = d {
                 diags.push(d.regle_par_defaut(regle));
             }
+        }
+        for d in chiffres_transmis(m, a, f) {
+            diags.push(d.regle(CHIFFRE_TRANSMIS));
         }
     }
     if let (Some(e), Some(d)) = (&c.etat_des_lieux, &flux.etat_des_lieux) {
@@ -314,22 +321,76 @@ mod test_sauts {
     }
 }
 
+/// One of an annex's four counts as computed, with the computation written
+/// out (« 235 × 6,77 % = 15,9095 → 16 ») and its rule and source as a note:
+/// what a declared or transmitted figure is compared with.
+fn calcul(ch: Chiffre, m: Modele, f: &FluxAnnexe) -> (Logements, String, String) {
+    match ch {
+        Chiffre::ParcSoumis => (
+            f.parc_soumis,
+            format!(
+                "{} - {} = {}",
+                f.logements, f.total_exclusions, f.parc_soumis
+            ),
+            compute::PARC_SOUMIS
+                .pour(m)
+                .note("« parc soumis à la gestion en flux » = patrimoine − exclusions"),
+        ),
+        Chiffre::FluxPrevisionnel => (
+            f.flux_previsionnel,
+            format!(
+                "{} × {} % = {} → {}",
+                f.parc_soumis,
+                fr(f.taux_rotation),
+                fr(f.flux_exact),
+                f.flux_previsionnel
+            ),
+            compute::FLUX_PREVISIONNEL
+                .pour(m)
+                .note("« flux prévisionnel » = parc soumis × taux de rotation"),
+        ),
+        Chiffre::Mobilisables => (
+            f.mobilisables,
+            format!(
+                "{} - {} = {}",
+                f.flux_previsionnel, f.total_deductions, f.mobilisables
+            ),
+            compute::MOBILISABLES
+                .pour(m)
+                .note("« logements mobilisables à répartir entre réservataires »"),
+        ),
+        Chiffre::Affectes => (
+            f.affectes,
+            format!(
+                "{} × {} % = {} → {}",
+                f.mobilisables,
+                fr(f.taux),
+                fr(f.affectes_exact),
+                f.affectes
+            ),
+            compute::AFFECTES
+                .pour(m)
+                .note("logements affectés = mobilisables × taux du réservataire"),
+        ),
+    }
+}
+
 /// A figure printed by the bailleur that the computation contradicts: the
 /// message names both, the note the rule and its source.
 fn chiffre_declare(
     d: &Option<Sp<Logements>>,
-    calcule: Logements,
+    ch: Chiffre,
+    m: Modele,
+    f: &FluxAnnexe,
     quoi: &str,
-    calcul: impl FnOnce() -> String,
-    note: String,
 ) -> Option<Diagnostic> {
+    let (calcule, calcul, note) = calcul(ch, m, f);
     let d = d.as_ref().filter(|d| d.v != calcule)?;
     Some(
         Diagnostic::erreur(
             format!(
-                "{quoi} déclaré ({}) ne correspond pas au calcul ({})",
-                d.v,
-                calcul()
+                "{quoi} déclaré ({}) ne correspond pas au calcul ({calcul})",
+                d.v
             ),
             Some(d.span),
         )
@@ -344,17 +405,10 @@ fn chiffre_declare(
 fn parc_soumis_declare(m: Modele, a: &Annexe, f: &FluxAnnexe) -> Option<Diagnostic> {
     chiffre_declare(
         &a.declare.parc_soumis,
-        f.parc_soumis,
+        Chiffre::ParcSoumis,
+        m,
+        f,
         "le parc soumis",
-        || {
-            format!(
-                "{} - {} = {}",
-                f.logements, f.total_exclusions, f.parc_soumis
-            )
-        },
-        compute::PARC_SOUMIS
-            .pour(m)
-            .note("« parc soumis à la gestion en flux » = patrimoine − exclusions"),
     )
 }
 
@@ -388,20 +442,10 @@ mod test_parc_soumis_declare {
 fn flux_previsionnel_declare(m: Modele, a: &Annexe, f: &FluxAnnexe) -> Option<Diagnostic> {
     chiffre_declare(
         &a.declare.flux_previsionnel,
-        f.flux_previsionnel,
+        Chiffre::FluxPrevisionnel,
+        m,
+        f,
         "le flux prévisionnel",
-        || {
-            format!(
-                "{} × {} % = {} → {}",
-                f.parc_soumis,
-                fr(f.taux_rotation),
-                fr(f.flux_exact),
-                f.flux_previsionnel
-            )
-        },
-        compute::FLUX_PREVISIONNEL
-            .pour(m)
-            .note("« flux prévisionnel » = parc soumis × taux de rotation"),
     )
 }
 
@@ -437,17 +481,10 @@ mod test_flux_previsionnel_declare {
 fn mobilisables_declare(m: Modele, a: &Annexe, f: &FluxAnnexe) -> Option<Diagnostic> {
     chiffre_declare(
         &a.declare.mobilisables,
-        f.mobilisables,
+        Chiffre::Mobilisables,
+        m,
+        f,
         "le flux mobilisable",
-        || {
-            format!(
-                "{} - {} = {}",
-                f.flux_previsionnel, f.total_deductions, f.mobilisables
-            )
-        },
-        compute::MOBILISABLES
-            .pour(m)
-            .note("« logements mobilisables à répartir entre réservataires »"),
     )
 }
 
@@ -481,20 +518,10 @@ mod test_mobilisables_declare {
 fn affectes_declare(m: Modele, a: &Annexe, f: &FluxAnnexe) -> Option<Diagnostic> {
     chiffre_declare(
         &a.declare.affectes,
-        f.affectes,
+        Chiffre::Affectes,
+        m,
+        f,
         "le nombre de logements affectés",
-        || {
-            format!(
-                "{} × {} % = {} → {}",
-                f.mobilisables,
-                fr(f.taux),
-                fr(f.affectes_exact),
-                f.affectes
-            )
-        },
-        compute::AFFECTES
-            .pour(m)
-            .note("logements affectés = mobilisables × taux du réservataire"),
     )
 }
 
@@ -600,6 +627,82 @@ mod test_taux_du_rapport {
             d.message,
             "`ville-a` : le rapport au conseil indique 6,9 %, l'annexe 6,89 % ; le taux de l'annexe est retenu"
         );
+    }
+}
+
+/// A figure the bailleur transmitted (`transmis`) that the computation
+/// corrects: a warning, not an error, since the data record it on purpose,
+/// as it came, for the council report to say the correction; the annex
+/// prints the computed figure, which prevails (seed 000: SEDRE transmitted
+/// a flux prévisionnel of 235, its stock, and 14 logements mobilisables for
+/// 16 and 16). The computation's own rule and source are in the note; no
+/// legal rule on transmitted figures.
+fn chiffres_transmis(m: Modele, a: &Annexe, f: &FluxAnnexe) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (&ch, t) in &a.transmis.0 {
+        let (calcule, calcul, note) = calcul(ch, m, f);
+        if t.v == calcule {
+            continue;
+        }
+        let (le, corrige) = match ch {
+            Chiffre::ParcSoumis | Chiffre::FluxPrevisionnel => ("le", "est corrigé"),
+            Chiffre::Mobilisables | Chiffre::Affectes => ("les", "sont corrigés"),
+        };
+        out.push(
+            Diagnostic::avertissement(
+                format!(
+                    "`{}` : {le} {} transmis par le bailleur ({}) {corrige} par le calcul ({calcul})",
+                    a.reservataire.v,
+                    ch.libelle(),
+                    t.v
+                ),
+                Some(t.span),
+            )
+            .label(format!("calculé : {}", logements(calcule.0)))
+            .note(note)
+            .note("l'annexe imprime le chiffre calculé, qui fait foi ; le rapport au conseil signale la correction du chiffre transmis")
+            .suggestion(calcule.0.to_string()),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod test_chiffres_transmis {
+    use super::essai::*;
+    use super::*;
+
+    // Seed 000's SEDRE annex: 235 and 14 transmitted, 16 and 16 computed.
+    // Here the test convention's 113 and 62 (1655 × 6,82 % → 113; 113 − 51).
+    #[test]
+    fn a_transmitted_figure_the_computation_corrects_is_a_warning_with_the_computed_value() {
+        let mut c = intercommunale();
+        let f = flux_2024(&c);
+        let a = &mut c.exercices[0].annexes[0];
+        a.transmis
+            .0
+            .insert(Chiffre::FluxPrevisionnel, Sp::new(Logements(113), a.span));
+        assert!(chiffres_transmis(c.modele, a, &f.annexes[0]).is_empty());
+        a.transmis
+            .0
+            .insert(Chiffre::FluxPrevisionnel, Sp::new(Logements(1655), a.span));
+        a.transmis
+            .0
+            .insert(Chiffre::Mobilisables, Sp::new(Logements(60), a.span));
+        let ds = chiffres_transmis(c.modele, a, &f.annexes[0]);
+        assert!(
+            ds.iter()
+                .all(|d| d.severity == crate::diagnostic::Severity::Avertissement)
+        );
+        assert_eq!(
+            textes(&ds),
+            [
+                "`ville-a` : le flux prévisionnel transmis par le bailleur (1655) est corrigé par le calcul (1655 × 6,82 % = 112,871 → 113) | « flux prévisionnel » = parc soumis × taux de rotation (CCH art. R. 441-5 ; convention, art. 2) | l'annexe imprime le chiffre calculé, qui fait foi ; le rapport au conseil signale la correction du chiffre transmis",
+                "`ville-a` : les logements mobilisables transmis par le bailleur (60) sont corrigés par le calcul (113 - 51 = 62) | « logements mobilisables à répartir entre réservataires » (CCH art. R. 441-5 ; convention, annexe individuelle) | l'annexe imprime le chiffre calculé, qui fait foi ; le rapport au conseil signale la correction du chiffre transmis",
+            ]
+        );
+        assert_eq!(ds[0].suggestion.as_deref(), Some("113"));
+        assert_eq!(ds[1].suggestion.as_deref(), Some("62"));
     }
 }
 

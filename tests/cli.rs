@@ -116,8 +116,9 @@ fn sample_data_is_valid() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         // Five of seed 000, seed 004, and the fictitious Val de Loue; 20 of
-        // the warnings are the blank names of the four other mayors.
-        stderr(&o).contains("7 fichiers vérifiés, 0 en erreur : 0 erreur, 37 avertissements"),
+        // the warnings are the blank names of the four other mayors, 2 the
+        // figures SEDRE transmitted (235 and 14, corrected to 16 and 16).
+        stderr(&o).contains("7 fichiers vérifiés, 0 en erreur : 0 erreur, 39 avertissements"),
         "{}",
         stderr(&o)
     );
@@ -148,6 +149,86 @@ fn sedre_annex_as_printed_is_rejected_with_two_errors() {
         "{err}"
     );
     assert!(err.contains("calculé : 16 logements"));
+}
+
+/// The same figures of seed 000's SEDRE annex recorded as the bailleur
+/// transmitted them (`transmis`), as data/territoire-ouest/sedre.yaml does:
+/// two warnings of their own rule with the computed figure as suggestion,
+/// exit code 0; under `declare` they stay errors (the test above).
+#[test]
+fn sedre_figures_as_transmitted_are_warnings_with_the_computed_figure() {
+    let o = convflux(&[
+        "verifier",
+        "--format",
+        "json",
+        "data/territoire-ouest/sedre.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &v["fichiers"][0];
+    assert_eq!(f["valide"], true);
+    let transmis: Vec<&serde_json::Value> = f["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["regle"] == "chiffre transmis corrigé")
+        .collect();
+    assert_eq!(transmis.len(), 2, "{f}");
+    for (d, message) in transmis.iter().zip([
+        "`le-port` : le flux prévisionnel transmis par le bailleur (235) est corrigé par le calcul (235 × 6,77 % = 15,9095 → 16)",
+        "`le-port` : les logements mobilisables transmis par le bailleur (14) sont corrigés par le calcul (16 - 0 = 16)",
+    ]) {
+        assert_eq!(d["gravite"], "avertissement", "{d}");
+        assert_eq!(d["message"], message, "{d}");
+        assert_eq!(d["suggestion"], "16", "{d}");
+        assert_eq!(d["etiquette"], "calculé : 16 logements", "{d}");
+    }
+    // The text output says the same, with its place.
+    let o = convflux(&["verifier", "data/territoire-ouest/sedre.yaml"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains(
+            "avertissement : `le-port` : le flux prévisionnel transmis par le bailleur (235)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // The same figures under `declare` are errors (exit 1).
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = std::fs::read_to_string("data/territoire-ouest/sedre.yaml").unwrap();
+    let de = "transmis: { flux_previsionnel: 235, mobilisables: 14 }";
+    assert!(yaml.contains(de), "{yaml}");
+    let g = dir.path().join("sedre.yaml");
+    std::fs::write(
+        &g,
+        yaml.replace(
+            "declare: { flux_previsionnel: 16, mobilisables: 16, affectes: 1, taux_rapport: 8.51 }",
+            "declare: { flux_previsionnel: 235, mobilisables: 14, affectes: 1, taux_rapport: 8.51 }",
+        ),
+    )
+    .unwrap();
+    let o = convflux(&["verifier", "--format", "json", s(&g)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let regles: Vec<(&str, &str)> = v["fichiers"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["gravite"] == "erreur")
+        .map(|d| {
+            (
+                d["regle"].as_str().unwrap(),
+                d["suggestion"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        regles,
+        [
+            ("flux prévisionnel déclaré", "16"),
+            ("logements mobilisables déclarés", "16")
+        ]
+    );
 }
 
 fn annexe_json<'a>(v: &'a serde_json::Value, convention: &str) -> &'a serde_json::Value {

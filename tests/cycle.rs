@@ -408,10 +408,16 @@ fn council_report_le_port_2024_says_33_units_49_before_and_five_rates() {
     // The rate the bailleur transmitted is not the rate: the report says it
     // was corrected, in a paragraph of its own.
     assert!(
-        t.contains("pour le bailleur SODIAC, le taux de réservation transmis (13,5 %) est corrigé en 13,55 %, taux de l’annexe individuelle qui fait foi."),
+        t.contains("pour le bailleur SODIAC, le taux de réservation transmis (13,5 %) est corrigé en 13,55 %, taux de l’annexe individuelle qui fait foi ;"),
         "{t}"
     );
     assert!(!t.contains("représente 13,5 %"), "{t}");
+    // So are the figures SEDRE transmitted (`transmis`: 235, its stock, for
+    // the flux, and 14 mobilisables), in the same paragraph.
+    assert!(
+        t.contains("pour le bailleur SEDRE, le flux prévisionnel transmis (235 logements) est corrigé en 16 et les logements mobilisables transmis (14) en 16, chiffres de l’annexe individuelle qui fait foi."),
+        "{t}"
+    );
     for x in [
         "loi ELAN",
         "décret n° 2020-145 du 20 février 2020",
@@ -803,6 +809,44 @@ fn council_report_2025_explains_changes_and_shortfalls() {
     ] {
         assert!(t.contains(attendu), "« {attendu} » absent :\n{t}");
     }
+}
+
+/// The avenant's council report corrects the figures transmitted for its
+/// own year: SEDRE's `transmis` of 2024 are not repeated in 2025, and a
+/// figure transmitted in 2025 (2 units allotted for 1) is said in the same
+/// words as 2024's.
+#[test]
+fn council_report_2025_corrects_the_figures_transmitted_for_2025() {
+    let analyses = territoire_ouest();
+    let sources = sources_du_rapport(&analyses);
+    let r = convflux::compute::rapport::assembler(&sources, "le-port", Some(2025)).unwrap();
+    let t = plat(&texte(
+        &convflux::render::rapport::document(&Rendu::new(), &r).unwrap(),
+    ));
+    assert!(!t.contains("pour le bailleur SEDRE, le flux"), "{t}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = std::fs::read_to_string(racine("data/territoire-ouest/sedre.yaml")).unwrap();
+    let de = "        declare: { flux_previsionnel: 17, mobilisables: 16, affectes: 1 }\n";
+    assert!(yaml.contains(de), "{yaml}");
+    let f = dir.path().join("sedre.yaml");
+    std::fs::write(
+        &f,
+        yaml.replace(de, &format!("{de}        transmis: {{ affectes: 2 }}\n")),
+    )
+    .unwrap();
+    let mut analyses = territoire_ouest();
+    analyses[0] = pipeline::analyser(&f);
+    assert!(analyses[0].valide(), "{}", analyses[0].diagnostics_rendus());
+    let sources = sources_du_rapport(&analyses);
+    let r = convflux::compute::rapport::assembler(&sources, "le-port", Some(2025)).unwrap();
+    let t = plat(&texte(
+        &convflux::render::rapport::document(&Rendu::new(), &r).unwrap(),
+    ));
+    assert!(
+        t.contains("Correction des chiffres transmis par les bailleurs : pour le bailleur SEDRE, les logements affectés transmis (2 logements) sont corrigés en 1, chiffre de l’annexe individuelle qui fait foi."),
+        "{t}"
+    );
 }
 
 /// The report lists the bailleurs in `rapport.ordre` (seed 000's order,

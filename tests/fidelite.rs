@@ -224,7 +224,8 @@ fn bilateral_annexes_follow_seed_004_word_for_word() {
 /// attachments in the report's order. Intended: « réservation » with its
 /// accent in the title, « pré-identifiés », « première » for « 1ère »,
 /// « convention-type » in one word, 13,55 % for SODIAC (the annex's rate;
-/// the correction is said in the added section), the heading « Décisions ».
+/// the correction is said in the added section, with SEDRE's transmitted
+/// 235 and 14 corrected to 16 and 16), the heading « Décisions ».
 #[test]
 fn council_report_follows_seed_000_word_for_word() {
     use convflux::compute::rapport;
@@ -252,8 +253,9 @@ fn council_report_follows_seed_000_word_for_word() {
         .unwrap();
     let t = sans_pied(&typeset::texte(&compiled.document));
     // The section convflux adds, from its heading to the next one: compared
-    // apart, it must hold the figures per bailleur with their total and the
-    // correction of the rate SODIAC transmitted.
+    // apart, it must hold the figures per bailleur with their total, the
+    // correction of the rate SODIAC transmitted and of the figures SEDRE
+    // transmitted (its annex: a flux of 235, its stock, and 14 mobilisables).
     let debut = t.find("Chiffres par bailleur").expect("section ajoutée");
     let fin = debut + t[debut..].find("Décisions").expect("section suivante");
     let ajout = t[debut..fin]
@@ -262,7 +264,8 @@ fn council_report_follows_seed_000_word_for_word() {
         .join(" ");
     for attendu in [
         "Total 6 340 346 238 33",
-        "pour le bailleur SODIAC, le taux de réservation transmis (13,5 %) est corrigé en 13,55 %",
+        "pour le bailleur SODIAC, le taux de réservation transmis (13,5 %) est corrigé en 13,55 %, taux de l’annexe individuelle qui fait foi ;",
+        "pour le bailleur SEDRE, le flux prévisionnel transmis (235 logements) est corrigé en 16 et les logements mobilisables transmis (14) en 16, chiffres de l’annexe individuelle qui fait foi.",
         "au plus tard jusqu’au 31 décembre 2028",
     ] {
         assert!(

@@ -67,6 +67,17 @@ pub struct FluxAnnexe {
 }
 
 impl FluxAnnexe {
+    /// One of the annex's four counts as computed.
+    pub fn chiffre(&self, c: crate::model::Chiffre) -> Logements {
+        use crate::model::Chiffre;
+        match c {
+            Chiffre::ParcSoumis => self.parc_soumis,
+            Chiffre::FluxPrevisionnel => self.flux_previsionnel,
+            Chiffre::Mobilisables => self.mobilisables,
+            Chiffre::Affectes => self.affectes,
+        }
+    }
+
     fn exclus(&self, x: Exclusion) -> u32 {
         self.exclusions.get(&x).map_or(0, |l| l.0)
     }

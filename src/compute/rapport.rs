@@ -14,7 +14,7 @@ use crate::compute::avenant::{self, Ecart};
 use crate::compute::{Flux, FluxAnnexe};
 use crate::model::bilan::{self, Bilan, BilanReservataire};
 use crate::model::rapport::FicheRapport;
-use crate::model::{Convention, Date, Logements, Modele, Reservataire};
+use crate::model::{Chiffre, Convention, Date, Logements, Modele, Reservataire};
 
 /// One convention of the réservataire in the report's year.
 #[derive(Debug)]
@@ -36,6 +36,9 @@ pub struct LigneRapport<'a> {
     /// The rate the bailleur transmitted for the council report when it
     /// differs from the annex's, which prevails ([`taux_corrige`]).
     pub taux_transmis: Option<rust_decimal::Decimal>,
+    /// The figures the bailleur transmitted that the computation corrects
+    /// ([`chiffres_corriges`]), in the annex's order.
+    pub chiffres_corriges: Vec<ChiffreCorrige>,
     /// The rate the report's list cites ([`taux_cite`]).
     pub taux_cite: rust_decimal::Decimal,
     /// What the bilan says was done, measured as the model says, − units
@@ -63,6 +66,32 @@ pub fn taux_corrige(a: &crate::model::Annexe, f: &FluxAnnexe) -> Option<rust_dec
         .as_ref()
         .map(|t| t.v.0)
         .filter(|t| *t != f.taux)
+}
+
+/// A figure the bailleur transmitted and the figure computed in its place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChiffreCorrige {
+    pub chiffre: Chiffre,
+    pub transmis: Logements,
+    pub calcule: Logements,
+}
+
+/// The figures the bailleur transmitted (`transmis`) that the computation
+/// corrects: the annex prints the computed one, the report says the
+/// correction (SEDRE 2024: flux prévisionnel 235 → 16, logements
+/// mobilisables 14 → 16). CCH art. R. 441-5 and the annex's computation;
+/// `controle` warns of the same figures (« chiffre transmis corrigé »).
+pub fn chiffres_corriges(a: &crate::model::Annexe, f: &FluxAnnexe) -> Vec<ChiffreCorrige> {
+    a.transmis
+        .0
+        .iter()
+        .map(|(&chiffre, t)| ChiffreCorrige {
+            chiffre,
+            transmis: t.v,
+            calcule: f.chiffre(chiffre),
+        })
+        .filter(|c| c.transmis != c.calcule)
+        .collect()
 }
 
 /// Puts the report's lines in the order `reservataires[].rapport.ordre`
@@ -266,6 +295,7 @@ pub fn assembler<'a>(
         let bilan = ex
             .and_then(|e| e.bilan.as_ref())
             .and_then(|b| b.reservataire(reservataire).map(|r| (b, r)));
+        let annexe = ex.and_then(|e| e.annexes.iter().find(|a| a.reservataire.v == reservataire));
         lignes.push(LigneRapport {
             fichier: fichier.clone(),
             convention: c,
@@ -275,13 +305,11 @@ pub fn assembler<'a>(
             bilan,
             illustratif: ex.is_some_and(|e| e.illustratif),
             ecart: ecart_affectes(courant, precedent),
-            taux_transmis: ex
-                .and_then(|e| e.annexes.iter().find(|a| a.reservataire.v == reservataire))
-                .and_then(|a| taux_corrige(a, courant)),
-            taux_cite: taux_cite(
-                ex.and_then(|e| e.annexes.iter().find(|a| a.reservataire.v == reservataire)),
-                courant,
-            ),
+            taux_transmis: annexe.and_then(|a| taux_corrige(a, courant)),
+            chiffres_corriges: annexe
+                .map(|a| chiffres_corriges(a, courant))
+                .unwrap_or_default(),
+            taux_cite: taux_cite(annexe, courant),
             ecart_bilan: bilan.and_then(|(_, r)| ecart_bilan(c.modele, r, precedent)),
             non_atteint: bilan
                 .and_then(|(_, r)| ecart_bilan(c.modele, r, precedent))

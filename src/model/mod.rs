@@ -381,6 +381,55 @@ pub struct Declare {
     pub taux_rapport: Option<Sp<Taux>>,
 }
 
+/// The four counts of an annex the bailleur prints or transmits, in the
+/// annex's order (intercommunal model, annexe individuelle; bilatéral
+/// model, art. 2 to 4): their keys under `declare` and `transmis`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Chiffre {
+    ParcSoumis,
+    FluxPrevisionnel,
+    Mobilisables,
+    Affectes,
+}
+
+impl Chiffre {
+    pub const TOUS: [Chiffre; 4] = [
+        Chiffre::ParcSoumis,
+        Chiffre::FluxPrevisionnel,
+        Chiffre::Mobilisables,
+        Chiffre::Affectes,
+    ];
+
+    /// Its key in the YAML (`flux_previsionnel`).
+    pub fn cle(self) -> &'static str {
+        match self {
+            Chiffre::ParcSoumis => "parc_soumis",
+            Chiffre::FluxPrevisionnel => "flux_previsionnel",
+            Chiffre::Mobilisables => "mobilisables",
+            Chiffre::Affectes => "affectes",
+        }
+    }
+
+    /// Its name in the annex's words (« logements mobilisables »).
+    pub fn libelle(self) -> &'static str {
+        match self {
+            Chiffre::ParcSoumis => "parc soumis à la gestion en flux",
+            Chiffre::FluxPrevisionnel => "flux prévisionnel",
+            Chiffre::Mobilisables => "logements mobilisables",
+            Chiffre::Affectes => "logements affectés",
+        }
+    }
+}
+
+/// Figures as the bailleur transmitted them, which the computation
+/// corrects: a difference is a warning, the annex prints the computed
+/// figure and the council report says the correction (seed 000: SEDRE
+/// transmitted a flux prévisionnel of 235, its stock, and 14 logements
+/// mobilisables, where its own lines give 16 and 16). In the annex's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Transmis(pub BTreeMap<Chiffre, Sp<Logements>>);
+
 /// The kind of territory an assiette covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -470,6 +519,7 @@ pub struct Annexe {
     /// The réservataire's rate as given; `None` when derived from the état des lieux.
     pub taux: Option<Sp<Taux>>,
     pub declare: Declare,
+    pub transmis: Transmis,
     pub span: Span,
 }
 

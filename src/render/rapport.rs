@@ -95,6 +95,9 @@ pub struct LigneRapportVue {
     /// The rate the bailleur transmitted when the annex corrected it
     /// (the annex's `taux` prevails); `null` otherwise.
     pub taux_transmis: Option<String>,
+    /// Every figure the bailleur transmitted that the annex corrects, its
+    /// counts in the annex's order, then its rate (`taux_transmis`).
+    pub corrections: Vec<CorrectionVue>,
     pub convention: String,
     pub titre: String,
     pub bailleur: String,
@@ -114,6 +117,16 @@ pub struct LigneRapportVue {
     /// The document to attach, relative to the output folder.
     pub document: String,
     pub bilan: Option<BilanRapportVue>,
+}
+
+/// A figure as transmitted by the bailleur and as the annex prints it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CorrectionVue {
+    /// `parc_soumis`, `flux_previsionnel`, `mobilisables`, `affectes` (a
+    /// count) or `taux` (a rate).
+    pub chiffre: &'static str,
+    pub transmis: String,
+    pub corrige: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -221,8 +234,23 @@ pub fn construire(r: &Rapport) -> RapportVue {
                 None => format!("{}/{}/convention.pdf", r.annee, c.id),
                 Some(n) => format!("{}/{}/avenant-{n}.pdf", r.annee, c.id),
             };
+            let corrections = l
+                .chiffres_corriges
+                .iter()
+                .map(|c| CorrectionVue {
+                    chiffre: c.chiffre.cle(),
+                    transmis: c.transmis.0.to_string(),
+                    corrige: c.calcule.0.to_string(),
+                })
+                .chain(l.taux_transmis.map(|t| CorrectionVue {
+                    chiffre: "taux",
+                    transmis: t.to_string(),
+                    corrige: l.flux.taux.to_string(),
+                }))
+                .collect();
             LigneRapportVue {
                 taux_transmis: l.taux_transmis.map(|t| t.to_string()),
+                corrections,
                 convention: c.id.clone(),
                 titre: c.titre.clone(),
                 bailleur: c.bailleur.nom.clone(),

@@ -1261,6 +1261,10 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         }
         _ => Some(Declare::default()),
     };
+    let transmis = match l.champ(&mut t, "transmis") {
+        Some(n) if n.value != Value::Null => transmis(l, n, &joindre(chemin, "transmis")),
+        _ => Some(Transmis::default()),
+    };
     let span = t.span();
     l.fin(
         t,
@@ -1275,6 +1279,7 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
             "taux",
             "taux_agents",
             "declare",
+            "transmis",
         ],
     );
     Some(Annexe {
@@ -1289,8 +1294,45 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
         deductions: deductions?,
         taux,
         declare: declare?,
+        transmis: transmis?,
         span,
     })
+}
+
+/// `transmis: { flux_previsionnel: 235, mobilisables: 14 }`: the figures the
+/// bailleur transmitted, the keys of `declare` for the four counts. The rate
+/// the bailleur transmitted for the council report has its key already
+/// (`declare.taux_rapport`): a `taux` here says so rather than « clé inconnue »
+/// alone, so that one figure has one place.
+fn transmis(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Transmis> {
+    let mut t = l.table(n, chemin)?;
+    let avant = l.diags.erreurs();
+    let mut out = BTreeMap::new();
+    for c in Chiffre::TOUS {
+        if let Some(v) = l.opt_logements(&mut t, c.cle()) {
+            out.insert(c, v);
+        }
+    }
+    if t.a("taux") {
+        let span = t.a_la_cle("taux");
+        l.champ(&mut t, "taux");
+        l.erreur(
+            Diagnostic::erreur(
+                format!(
+                    "clé inconnue : `{}` ; le taux transmis pour le rapport au conseil s'écrit `declare.taux_rapport`",
+                    joindre(chemin, "taux")
+                ),
+                Some(span),
+            )
+            .label("écrivez-le dans `declare`, sous `taux_rapport`")
+            .note("le taux de l'annexe fait foi ; `declare.taux_rapport` donne le taux transmis, corrigé dans le rapport au conseil s'il diffère")
+            .regle(lecteur::INCONNUE)
+            .suggestion("taux_rapport"),
+        );
+    }
+    let cles: Vec<&str> = Chiffre::TOUS.iter().map(|c| c.cle()).collect();
+    l.fin(t, &cles);
+    (l.diags.erreurs() == avant).then_some(Transmis(out))
 }
 
 /// `assiette: { commune: "Le Port", insee: "97407" }` or

@@ -4,10 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::model::Modele;
 use crate::model::articles::{articles, dernier};
 use crate::model::bilan::Critere;
 use crate::model::vocabulaire::{DEDUCTIONS, Deduction, EXCLUSIONS, Terme};
+use crate::model::{Chiffre, Modele};
 use crate::validate::limites::DISPOSITIONS_MAX;
 
 fn texte(description: &str) -> Value {
@@ -247,6 +247,17 @@ fn par_categorie<T>(table: &[Terme<T>]) -> serde_json::Map<String, Value> {
         .collect()
 }
 
+/// `transmis`: the four counts of [`Chiffre::TOUS`], the keys `validate` reads.
+fn transmis() -> serde_json::Map<String, Value> {
+    Chiffre::TOUS
+        .iter()
+        .map(|c| {
+            let d = format!("{} tel que transmis par le bailleur", c.libelle());
+            (c.cle().to_string(), logements(&d))
+        })
+        .collect()
+}
+
 /// Deductions: a count each; mutations may also be a share of the flux.
 fn deductions() -> Value {
     let mut props = par_categorie(DEDUCTIONS);
@@ -331,6 +342,11 @@ fn annexe() -> Value {
                     "taux": taux("taux imprimé"),
                     "taux_rapport": taux("taux cité par le rapport au conseil (écart : avertissement)")
                 }
+            },
+            "transmis": {
+                "type": "object", "additionalProperties": false,
+                "description": "chiffres tels que transmis par le bailleur, corrigés par le calcul : un écart est un avertissement, l'annexe imprime le chiffre calculé et le rapport au conseil dit la correction",
+                "properties": transmis()
             }
         }
     })
@@ -708,8 +724,8 @@ mod tests {
         }
     }
 
-    /// The annex's `exclusions` and `deductions` accept exactly the keys of
-    /// the vocabulary tables.
+    /// The annex's `exclusions`, `deductions` and `transmis` accept exactly
+    /// the keys of the vocabulary tables.
     #[test]
     fn schema_keys_are_the_vocabulary_tables() {
         let s = schema();
@@ -717,6 +733,13 @@ mod tests {
         for (champ, cles) in [
             ("exclusions", crate::model::Exclusion::cles()),
             ("deductions", Deduction::cles()),
+            (
+                "transmis",
+                crate::model::Chiffre::TOUS
+                    .iter()
+                    .map(|c| c.cle())
+                    .collect(),
+            ),
         ] {
             let props = annexe["properties"][champ]["properties"]
                 .as_object()
