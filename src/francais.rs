@@ -52,6 +52,19 @@ pub fn est_pluriel(n: Decimal) -> bool {
     n.abs() >= Decimal::TWO
 }
 
+/// `texte` with each name of `noms` held together by no-break spaces
+/// wherever it occurs, the longest names first: a title never breaks
+/// inside a party's name (« … locatifs sociaux Ville du / CENDRE »).
+pub fn lier_noms<'a>(texte: &str, noms: impl IntoIterator<Item = &'a str>) -> String {
+    let mut noms: Vec<&str> = noms.into_iter().filter(|n| n.contains(' ')).collect();
+    noms.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let mut out = texte.to_owned();
+    for n in noms {
+        out = out.replace(n, &n.replace(' ', "\u{a0}"));
+    }
+    out
+}
+
 /// « 0 logement », « 1 logement », « 1 887 logements ».
 pub fn compte(n: impl Into<Decimal>, mot: &str) -> String {
     let n = n.into();
@@ -188,6 +201,13 @@ mod tests {
             ("le Territoire de l’Ouest", "au Territoire de l’Ouest")
         );
         assert_eq!(formes("la", "Ville du Port").de_le, "de la Ville du Port");
+        assert_eq!(
+            lier_noms(
+                "Convention … sociaux Ville du CENDRE et Ville du CENDRE Est",
+                ["Ville du CENDRE", "Ville du CENDRE Est", "ASSEMBLIA"]
+            ),
+            "Convention … sociaux Ville\u{a0}du\u{a0}CENDRE et Ville\u{a0}du\u{a0}CENDRE\u{a0}Est"
+        );
         assert_eq!(formes("l'", "EPCI").le, "l’EPCI");
         assert_eq!(formes("aucun", "Assemblia").de_le, "de Assemblia");
     }

@@ -387,3 +387,28 @@ fn merged_dates_and_counts_follow_french_typography() {
     let lib = std::fs::read_to_string("templates/lib/convflux.typ").unwrap();
     assert!(lib.contains("show heading: set text(hyphenate: false)"));
 }
+
+/// A party's name never breaks across lines in a title or a visa (« …
+/// locatifs sociaux Ville du / CENDRE »): its spaces are no-break spaces
+/// in the convention's title, in the avenant's subtitle and in its visa.
+#[test]
+fn party_names_in_titles_hold_together() {
+    let chemin = "data/clermont-auvergne-metropole/le-cendre-assemblia.yaml";
+    let lie = "Ville\u{a0}du\u{a0}CENDRE";
+    let an = pipeline::analyser(Path::new(chemin));
+    assert!(an.valide(), "{}", an.diagnostics_rendus());
+    let c = an.convention.as_ref().unwrap();
+    let conv = documents(chemin);
+    let conv = conv.iter().find(|d| d.fichier == "convention.pdf").unwrap();
+    assert!(conv.source.contains(&format!("sociaux {lie}")), "titre");
+    let avenant = Rendu::new()
+        .documents(c, &an.flux[1], &an.flux)
+        .expect("rendu");
+    let avenant = avenant
+        .iter()
+        .find(|d| d.fichier == "avenant-1.pdf")
+        .expect("avenant");
+    assert_eq!(avenant.source.matches(lie).count(), 2, "sous-titre et visa");
+    let t = texte(avenant);
+    assert!(t.lines().any(|l| l.contains("Ville du CENDRE")), "{t}");
+}

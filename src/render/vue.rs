@@ -646,7 +646,13 @@ pub fn construire(c: &Convention, flux: &Flux, seule: Option<&str>, titre_doc: &
         convention: ConventionVue {
             id: c.id.clone(),
             modele: c.modele,
-            titre: c.titre.clone(),
+            // Printed in titles and visas: a party's name never breaks.
+            titre: crate::francais::lier_noms(
+                &c.titre,
+                std::iter::once(c.territoire.nom.as_str())
+                    .chain(std::iter::once(c.bailleur.nom.as_str()))
+                    .chain(c.reservataires.iter().map(|r| r.nom.as_str())),
+            ),
             a_la_signature,
             debut,
             fin,
