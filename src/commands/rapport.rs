@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 use crate::cli::RapportArgs;
 use crate::commands::Issue;
 use crate::compute::rapport::{self, SourcePrecedent};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{self, Severity};
 use crate::francais::nombre as nombre_fr;
+use crate::modeles::dossier::Dossier as DossierModele;
 use crate::output::{
     self,
     manifest::{self, Contexte, Manifeste},
@@ -191,6 +192,13 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             projet: None,
             ecrits: &ecrits,
         };
+        if a.typst
+            && let Some(md) = &modele
+            && let Some(pourquoi) = autre_modele(&sortie, &m, md, doc.template, r.annee)
+        {
+            eprintln!("erreur : rapport non produit : {pourquoi}");
+            return Ok(Issue::ErreursDeDonnees);
+        }
         let mut lot = pipeline::Lot::default();
         let cles = match fabrique.preparer(vec![doc], &r.annee.to_string(), &provenance, &mut lot) {
             Ok(c) => c,
@@ -237,4 +245,39 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
         }
     }
     Ok(Issue::Succes)
+}
+
+/// With `--typst`, a copied model's Typst files go under `<annee>/`, shared
+/// by the reports of that year: why one of them cannot be written, when it
+/// is still the file an earlier report wrote there with another model
+/// (replacing it would make that report's source compile against this
+/// model's library). `None`: every file may be written.
+fn autre_modele(
+    sortie: &output::Dossier,
+    m: &Manifeste,
+    modele: &DossierModele,
+    gabarit: &str,
+    annee: i32,
+) -> Option<String> {
+    let racine = modele.racine().display().to_string();
+    modele
+        .fichiers_typst(gabarit)
+        .into_iter()
+        .find_map(|(nom, octets)| {
+            let cle = format!("{annee}/{nom}");
+            let o = m.sorties.get(&cle)?;
+            let autre = o.modele.as_deref().filter(|a| *a != racine)?;
+            (o.sha256 != manifest::sha256(&octets)
+                && sortie.empreinte(&cle).as_deref() == Some(o.sha256.as_str()))
+            .then(|| {
+                format!(
+                    "{} : un rapport de {annee} l'a écrit avec le modèle {} ; celui-ci est composé avec le modèle {}, \
+                     et les rapports d'une année partagent ce dossier : produisez les rapports de modèles différents \
+                     dans des dossiers de sortie différents (`--sortie`), ou supprimez ce fichier puis relancez",
+                    diagnostic::affichable(&sortie.racine().join(&cle).display().to_string()),
+                    diagnostic::affichable(autre),
+                    diagnostic::affichable(&racine),
+                )
+            })
+        })
 }
