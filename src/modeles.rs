@@ -201,7 +201,8 @@ impl ModeleIntegre {
              # Pour l'utiliser : `gabarits: <ce dossier>` sous `convention:` dans le fichier\n\
              # YAML d'une convention (chemin relatif à ce fichier). Un gabarit absent d'ici\n\
              # est pris dans les modèles intégrés (même chemin). Le rapport au conseil\n\
-             # utilise toujours le modèle intégré.\n\
+             # d'un réservataire se compose avec le modèle de ses conventions (il doit\n\
+             # être le même pour toutes).\n\
              #\n\
              # Champs :\n\
              #   nom          le modèle intégré dont ce dossier est la copie.\n\

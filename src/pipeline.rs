@@ -378,6 +378,50 @@ fn ouvrir_modele_du_projet(
     None
 }
 
+/// The model a document made from several files is composed with (the
+/// council report): theirs, when every file resolves to the same one (one
+/// model folder, or the built-in models for all). Files with different
+/// models: why, in French, each model with its files, for the caller to
+/// print; a report whose text and style would follow one convention's model
+/// and not another's is refused rather than chosen for the user.
+pub fn modele_commun(analyses: &[&Analyse]) -> Result<Option<Arc<DossierModele>>, String> {
+    // Models in the order of the files, each with the files it serves.
+    let mut modeles: Vec<(Option<Arc<DossierModele>>, Vec<String>)> = Vec::new();
+    for an in analyses {
+        let racine = an.modele.as_ref().map(|m| m.racine());
+        match modeles
+            .iter_mut()
+            .find(|(m, _)| m.as_ref().map(|m| m.racine()) == racine)
+        {
+            Some((_, fichiers)) => fichiers.push(an.nom()),
+            None => modeles.push((an.modele.clone(), vec![an.nom()])),
+        }
+    }
+    if modeles.len() <= 1 {
+        return Ok(modeles.pop().and_then(|(m, _)| m));
+    }
+    let mut texte = String::from(
+        "les conventions du rapport sont faites avec des modèles différents ; \
+         le rapport se compose avec le modèle de ses conventions, qui doit donc être le même pour toutes :",
+    );
+    for (m, fichiers) in &modeles {
+        let modele = match m {
+            Some(m) => format!(
+                "modèle {}",
+                diagnostic::affichable(&m.racine().display().to_string())
+            ),
+            None => "modèles intégrés".to_owned(),
+        };
+        texte.push_str(&format!("\n  {modele} : {}", fichiers.join(", ")));
+    }
+    texte.push_str(
+        "\n  = note : donnez le même modèle à ces conventions (`convention.gabarits` dans chacune, \
+         ou `gabarits` dans un fichier de projet convflux.yaml au-dessus d'elles), puis relancez ; \
+         `--sans-pdf --xlsx <fichier>` donne le classeur des chiffres sans composer le rapport",
+    );
+    Err(texte)
+}
+
 /// Opens a model folder ([`modele_dossier::ouvrir`]) whose fonts, if it has
 /// any, Typst can read: a model is refused before anything is typeset.
 fn ouvrir_dossier(dossier: &Path) -> Result<Arc<DossierModele>, String> {

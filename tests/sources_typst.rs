@@ -221,7 +221,18 @@ fn avenant_and_rapport_typst_write_the_library_too() {
 /// convention's body prints: compiled against any other library, the source
 /// fails (unknown variable), and the text tells which library served.
 fn modele_marque(dossier: &Path, marque: &str) {
-    let o = convflux(&["modele", "copier", "intercommunal", s(dossier), "-q"]);
+    modele_marque_de(
+        "intercommunal",
+        "intercommunal/_corps.typ.j2",
+        dossier,
+        marque,
+    );
+}
+
+/// [`modele_marque`] for the built-in model `modele`, whose template
+/// `gabarit` prints the mark.
+fn modele_marque_de(modele: &str, gabarit: &str, dossier: &Path, marque: &str) {
+    let o = convflux(&["modele", "copier", modele, s(dossier), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let lib = dossier.join("lib/convflux.typ");
     let texte = fs::read_to_string(&lib).unwrap();
@@ -235,7 +246,7 @@ fn modele_marque(dossier: &Path, marque: &str) {
         format!("#let marque = [{marque}]\n"),
     )
     .unwrap();
-    let corps = dossier.join("intercommunal/_corps.typ.j2");
+    let corps = dossier.join(gabarit);
     let texte = fs::read_to_string(&corps).unwrap();
     fs::write(&corps, format!("{texte}\n#marque-modele\n")).unwrap();
 }
@@ -459,4 +470,105 @@ fn a_library_convflux_did_not_write_is_not_replaced() {
             .join("2024/territoire-ouest-shlmr/convention.pdf")
             .is_file()
     );
+}
+
+/// The conventions of data/territoire-ouest copied under `dir/<nom>`, with a
+/// project file giving them the model `gabarits` (relative to that folder).
+fn donnees_ouest(dir: &Path, nom: &str, gabarits: &str) -> PathBuf {
+    let data = dir.join(nom);
+    fs::create_dir(&data).unwrap();
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/territoire-ouest");
+    for f in ["sedre", "semader", "shlmr", "sidr", "sodiac"] {
+        fs::copy(
+            seed.join(f).with_extension("yaml"),
+            data.join(f).with_extension("yaml"),
+        )
+        .unwrap();
+    }
+    fs::write(
+        data.join("convflux.yaml"),
+        format!("gabarits: {gabarits}\n"),
+    )
+    .unwrap();
+    data
+}
+
+/// `rapport --typst` for conventions of a copied model: the model's Typst
+/// files are written under `<sortie>/<annee>/`, the root the report's source
+/// then compiles from (against `<sortie>/lib/`, the built-in library, it
+/// does not). A report of the same year made with another model does not
+/// write over them.
+#[test]
+fn rapport_typst_of_a_copied_model_compiles_against_its_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let ouest = dir.path().join("modeles/ouest");
+    modele_marque_de(
+        "rapport",
+        "rapport/rapport.typ.j2",
+        &ouest,
+        "Bibliothèque du modèle Ouest",
+    );
+    let data = donnees_ouest(dir.path(), "data", "../modeles/ouest");
+    let sortie = dir.path().join("sortie");
+    let rapport = |data: &Path| {
+        convflux(&[
+            "rapport",
+            "--reservataire",
+            "le-port",
+            s(data),
+            "--annee",
+            "2024",
+            "--sortie",
+            s(&sortie),
+            "--typst",
+            "-q",
+        ])
+    };
+    let o = rapport(&data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let annee = sortie.join("2024");
+    for f in ["lib/convflux.typ", "lib/marque.typ"] {
+        assert_eq!(
+            fs::read(annee.join(f)).unwrap(),
+            fs::read(ouest.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let typ = annee.join("rapport-le-port.typ");
+    let texte = plat_pages(&compiler_texte(&annee, &typ).unwrap());
+    assert!(texte.contains("Bibliothèque du modèle Ouest"), "{texte}");
+    assert!(texte.contains("Rapport au conseil municipal"), "{texte}");
+    let e = compiler(&sortie, &typ).unwrap_err();
+    assert!(e.contains("marque-modele"), "{e}");
+    let manifeste = fs::read_to_string(sortie.join("manifest.json")).unwrap();
+    assert!(manifeste.contains("\"2024/lib/marque.typ\""), "{manifeste}");
+
+    // Again with the same model: its files are rewritten, no refusal.
+    let o = rapport(&data);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // Another model for the same year and output folder: refused, in
+    // French, the first report's library left as it was.
+    let est = dir.path().join("modeles/est");
+    modele_marque_de(
+        "rapport",
+        "rapport/rapport.typ.j2",
+        &est,
+        "Bibliothèque du modèle Est",
+    );
+    let autres = donnees_ouest(dir.path(), "autres", "../modeles/est");
+    let o = rapport(&autres);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("un rapport de 2024 l'a écrit avec le modèle"),
+        "{e}"
+    );
+    assert!(e.contains("--sortie"), "{e}");
+    assert_eq!(
+        fs::read(annee.join("lib/marque.typ")).unwrap(),
+        fs::read(ouest.join("lib/marque.typ")).unwrap()
+    );
+    let texte = plat_pages(&compiler_texte(&annee, &typ).unwrap());
+    assert!(texte.contains("Bibliothèque du modèle Ouest"), "{texte}");
 }

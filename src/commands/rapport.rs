@@ -9,15 +9,16 @@ use std::fmt::Write as _;
 use crate::cli::RapportArgs;
 use crate::commands::Issue;
 use crate::compute::rapport::{self, SourcePrecedent};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{self, Severity};
 use crate::francais::nombre as nombre_fr;
+use crate::modeles::dossier::Dossier as DossierModele;
 use crate::output::{
     self,
     manifest::{self, Contexte, Manifeste},
 };
 use crate::pipeline::{self, Analyse};
-use crate::render::{Rendu, rapport as vue_rapport, tableur};
-use crate::typeset::{self, Typesetter};
+use crate::render::{RenderError, Rendu, rapport as vue_rapport, tableur};
+use crate::typeset::{self, TypesetError, Typesetter};
 
 /// The first bytes of an XLSX file (a ZIP archive): the only kind of
 /// existing file `--xlsx` may replace.
@@ -81,6 +82,22 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             crate::commands::pluriel(avertissements, "avertissement")
         );
     }
+    // The PDF is composed with the model of the conventions gathered (not
+    // of every file named: a file where the réservataire has no annex adds
+    // nothing), decided before anything is printed or written; the workbook
+    // alone needs none.
+    let gathered: Vec<&Analyse> = analyses
+        .iter()
+        .filter(|an| r.lignes.iter().any(|l| l.fichier == an.nom()))
+        .collect();
+    let modele = match pipeline::modele_commun(&gathered) {
+        Ok(m) => m,
+        Err(_) if a.sans_pdf => None,
+        Err(pourquoi) => {
+            eprintln!("erreur : rapport non produit : {pourquoi}");
+            return Ok(Issue::ErreursDeDonnees);
+        }
+    };
     if !a.quiet {
         let mut out = String::new();
         let conseil = match r.reservataire.nature {
@@ -129,8 +146,21 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
     }
     if !a.sans_pdf {
         let rendu = Rendu::new();
+        let rendu = match &modele {
+            Some(m) => rendu.pour(m),
+            None => std::sync::Arc::new(rendu),
+        };
         let ts = Typesetter::new()?;
-        let doc = vue_rapport::document(&rendu, &r)?;
+        let doc = match vue_rapport::document(&rendu, &r) {
+            Ok(d) => d,
+            // An error in the user's model is theirs to fix (exit code 1).
+            Err(e @ RenderError::Modele { .. }) => {
+                eprintln!("{e}");
+                eprintln!("erreur : rapport non produit");
+                return Ok(Issue::ErreursDeDonnees);
+            }
+            Err(e) => return Err(e.into()),
+        };
         let sortie = output::Dossier::prendre(&a.sortie, &fichiers)?;
         // The typesetter's default (the report has no signature block).
         let ctx = Contexte::documents(true, a.typst);
@@ -149,6 +179,10 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             .map(|an| manifest::sha256(an.source.as_bytes()))
             .collect();
         let (source, sha) = (noms.join(", "), manifest::sha256(empreintes.as_bytes()));
+        let (mut m, _) = Manifeste::charger(&a.sortie);
+        // With `--typst` and a copied model, the model's Typst files are
+        // written under `<annee>/`: only over files convflux wrote.
+        let ecrits = |cle: &str| m.sorties.get(cle).map(|o| o.sha256.clone());
         let provenance = pipeline::Provenance {
             source: &source,
             sha256: &sha,
@@ -156,11 +190,33 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             // The council report prints no logo (several conventions).
             images: &[],
             projet: None,
-            // Built-in model only: no model file is written beside it.
-            ecrits: &|_| None,
+            ecrits: &ecrits,
         };
+        if a.typst
+            && let Some(md) = &modele
+            && let Some(pourquoi) = autre_modele(&sortie, &m, md, doc.template, r.annee)
+        {
+            eprintln!("erreur : rapport non produit : {pourquoi}");
+            return Ok(Issue::ErreursDeDonnees);
+        }
         let mut lot = pipeline::Lot::default();
-        let cles = fabrique.preparer(vec![doc], &r.annee.to_string(), &provenance, &mut lot)?;
+        let cles = match fabrique.preparer(vec![doc], &r.annee.to_string(), &provenance, &mut lot) {
+            Ok(c) => c,
+            // A Typst error in the user's model (its library, its
+            // report template's text), located by typeset.
+            Err(e)
+                if modele.is_some()
+                    && matches!(
+                        e.downcast_ref::<TypesetError>(),
+                        Some(TypesetError::Composition(_) | TypesetError::Police(_))
+                    ) =>
+            {
+                eprintln!("{e}");
+                eprintln!("erreur : rapport non produit");
+                return Ok(Issue::ErreursDeDonnees);
+            }
+            Err(e) => return Err(e),
+        };
         let pages = lot.pages;
         let sorties = lot.installer()?;
         let bibliotheque = if a.typst {
@@ -168,7 +224,6 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
         } else {
             Vec::new()
         };
-        let (mut m, _) = Manifeste::charger(&a.sortie);
         m.ajouter(sorties);
         m.ajouter(bibliotheque);
         m.enregistrer(&sortie)?;
@@ -190,4 +245,39 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
         }
     }
     Ok(Issue::Succes)
+}
+
+/// With `--typst`, a copied model's Typst files go under `<annee>/`, shared
+/// by the reports of that year: why one of them cannot be written, when it
+/// is still the file an earlier report wrote there with another model
+/// (replacing it would make that report's source compile against this
+/// model's library). `None`: every file may be written.
+fn autre_modele(
+    sortie: &output::Dossier,
+    m: &Manifeste,
+    modele: &DossierModele,
+    gabarit: &str,
+    annee: i32,
+) -> Option<String> {
+    let racine = modele.racine().display().to_string();
+    modele
+        .fichiers_typst(gabarit)
+        .into_iter()
+        .find_map(|(nom, octets)| {
+            let cle = format!("{annee}/{nom}");
+            let o = m.sorties.get(&cle)?;
+            let autre = o.modele.as_deref().filter(|a| *a != racine)?;
+            (o.sha256 != manifest::sha256(&octets)
+                && sortie.empreinte(&cle).as_deref() == Some(o.sha256.as_str()))
+            .then(|| {
+                format!(
+                    "{} : un rapport de {annee} l'a écrit avec le modèle {} ; celui-ci est composé avec le modèle {}, \
+                     et les rapports d'une année partagent ce dossier : produisez les rapports de modèles différents \
+                     dans des dossiers de sortie différents (`--sortie`), ou supprimez ce fichier puis relancez",
+                    diagnostic::affichable(&sortie.racine().join(&cle).display().to_string()),
+                    diagnostic::affichable(autre),
+                    diagnostic::affichable(&racine),
+                )
+            })
+        })
 }
