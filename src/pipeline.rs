@@ -438,6 +438,10 @@ pub struct Provenance<'a> {
     pub ecrits: &'a dyn Fn(&str) -> Option<String>,
 }
 
+/// A Typst file the documents import, with the user's model it comes from
+/// (`None`: the built-in models).
+type FichierTypst = (Arc<[u8]>, Option<Arc<DossierModele>>);
+
 /// Documents typeset and written to their temporary files, not yet installed.
 #[derive(Default)]
 pub struct Lot {
@@ -486,8 +490,7 @@ impl Fabrique<'_> {
         // a user's model's always, the built-in library when the documents
         // may print a logo (that folder is then their root, see
         // [`Fabrique::preparer_joints`]).
-        let mut du_modele: BTreeMap<String, (Arc<[u8]>, Option<Arc<DossierModele>>)> =
-            BTreeMap::new();
+        let mut du_modele: BTreeMap<String, FichierTypst> = BTreeMap::new();
         // The record of the lot's first document: what the files joined to
         // its sources (logos, fonts) are recorded as made from.
         let mut premier: Option<(Sortie, Option<Arc<DossierModele>>)> = None;
