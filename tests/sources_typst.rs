@@ -617,9 +617,31 @@ fn logos_are_written_in_each_conventions_folder_and_its_sources_compile_there() 
     assert!(!logo.exists());
     assert!(!racine.join("lib/convflux.typ").exists());
     compiler(&sortie, &racine.join("convention.typ")).unwrap();
+    let semader_logo = sortie.join("2024/territoire-ouest-semader/logos/bailleur.png");
+    assert!(semader_logo.is_file());
+
+    // Produced again without `--typst`: the files joined to the sources go
+    // with them.
+    let o = convflux(&[
+        "generer",
+        s(&sedre),
+        s(&semader),
+        "--sortie",
+        s(&sortie),
+        "--force",
+        "-j",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!semader_logo.exists());
+    assert!(
+        !sortie
+            .join("2024/territoire-ouest-semader/lib/convflux.typ")
+            .exists()
+    );
     assert!(
         sortie
-            .join("2024/territoire-ouest-semader/logos/bailleur.png")
+            .join("2024/territoire-ouest-semader/convention.pdf")
             .is_file()
     );
 }
