@@ -458,8 +458,9 @@ fn est_temporaire(nom: &str, execution: &str) -> bool {
 
 /// Removes the temporary files of run `execution` in the folders convflux
 /// writes: the root (manifest), `<annee>/` (reports), `<annee>/<convention>/`
-/// and the folders of a model's Typst files under it (`--typst`), `lib/` (the
-/// Typst library written with `--typst`).
+/// and the folders under it of the files joined to the sources with
+/// `--typst` (a library's `lib/`, `logos/`, a model's `polices/`), `lib/`
+/// (the Typst library written with `--typst`).
 fn nettoyer_temporaires(racine: &Path, execution: &str) {
     let walker = walkdir::WalkDir::new(racine)
         .max_depth(PROFONDEUR_MAX)
