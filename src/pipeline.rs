@@ -482,6 +482,10 @@ pub struct Provenance<'a> {
     pub ecrits: &'a dyn Fn(&str) -> Option<String>,
 }
 
+/// A Typst file the documents import, with the user's model it comes from
+/// (`None`: the built-in models).
+type FichierTypst = (Arc<[u8]>, Option<Arc<DossierModele>>);
+
 /// Documents typeset and written to their temporary files, not yet installed.
 #[derive(Default)]
 pub struct Lot {
@@ -525,18 +529,32 @@ impl Fabrique<'_> {
                 Some((p.cle.clone(), (p.titre.clone(), d.ident.clone())))
             })
             .collect();
-        // With `--typst`, the Typst files of a user's model the documents
-        // import, written under the convention's folder (see
-        // [`Fabrique::preparer_modele`]).
-        let mut du_modele: BTreeMap<String, (Arc<[u8]>, Arc<DossierModele>)> = BTreeMap::new();
+        // With `--typst`, the Typst files the documents import, written
+        // under the convention's folder (see [`Fabrique::preparer_modele`]):
+        // a user's model's always, the built-in library when the documents
+        // may print a logo (that folder is then their root, see
+        // [`Fabrique::preparer_joints`]).
+        let mut du_modele: BTreeMap<String, FichierTypst> = BTreeMap::new();
+        // The record of the lot's first document: what the files joined to
+        // its sources (logos, fonts) are recorded as made from.
+        let mut premier: Option<(Sortie, Option<Arc<DossierModele>>)> = None;
         for doc in docs {
-            if self.typst
-                && let Some(m) = &doc.modele
-            {
-                for (nom, octets) in m.fichiers_typst(doc.template) {
+            if self.typst {
+                let fichiers: Vec<(String, Arc<[u8]>)> = match &doc.modele {
+                    Some(m) => m.fichiers_typst(doc.template),
+                    None if !p.images.is_empty() => crate::assets::gabarits_cites(doc.template)
+                        .into_iter()
+                        .filter(|n| n.ends_with(".typ"))
+                        .filter_map(|n| {
+                            Some((n.to_owned(), Arc::from(crate::assets::template(n)?)))
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
+                for (nom, octets) in fichiers {
                     du_modele
                         .entry(nom)
-                        .or_insert_with(|| (octets, Arc::clone(m)));
+                        .or_insert_with(|| (octets, doc.modele.clone()));
                 }
             }
             let cle = format!("{dossier}/{}", doc.fichier);
@@ -610,6 +628,9 @@ impl Fabrique<'_> {
                 lot.prepares.push((typ, prepare, o));
             }
             let o = sortie(&compile.pdf, compile.pages);
+            if premier.is_none() {
+                premier = Some((o.clone(), doc.modele.clone()));
+            }
             let prepare = self.dossier.preparer(&cle, &compile.pdf)?;
             cles.push(cle.clone());
             lot.prepares.push((cle, prepare, o));
@@ -620,10 +641,56 @@ impl Fabrique<'_> {
             }
         }
         for (nom, (octets, m)) in du_modele {
-            let cle = self.preparer_modele(dossier, &nom, &octets, &m, &cles, p, lot)?;
+            let cle = self.preparer_modele(dossier, &nom, &octets, m.as_deref(), &cles, p, lot)?;
             cles.push(cle);
         }
+        if self.typst
+            && let Some((base, modele)) = premier
+        {
+            self.preparer_joints(dossier, &base, modele.as_deref(), p, &mut cles, lot)?;
+        }
         Ok(cles)
+    }
+
+    /// With `--typst`, writes beside the sources of `<dossier>` the files
+    /// they read that are neither Typst nor convflux's own: the logos the
+    /// documents may print, at `<dossier>/logos/…` (the sources read them at
+    /// `/logos/bailleur.png`…, the same text the embedded compiler read: the
+    /// convention's folder is their Typst root, so two conventions never
+    /// share a logo's name), and the fonts of a user's model with their
+    /// licence at `<dossier>/polices/…` (for `typst compile --font-path`).
+    /// Each is recorded as made from the lot's first document (`base`): a
+    /// changed logo or font makes that document, and so them, out of date.
+    fn preparer_joints(
+        &self,
+        dossier: &str,
+        base: &Sortie,
+        modele: Option<&DossierModele>,
+        p: &Provenance,
+        cles: &mut Vec<String>,
+        lot: &mut Lot,
+    ) -> anyhow::Result<()> {
+        let mut joints: BTreeMap<String, Arc<[u8]>> = BTreeMap::new();
+        for i in p.images {
+            let nom = i.virtuel.trim_start_matches('/');
+            joints.insert(format!("{dossier}/{nom}"), Arc::clone(&i.octets));
+        }
+        if let Some(m) = modele {
+            for (nom, octets) in m.polices().iter().chain(m.licences()) {
+                joints.insert(format!("{dossier}/{nom}"), Arc::clone(octets));
+            }
+        }
+        for (cle, octets) in joints {
+            let o = Sortie {
+                sha256: manifest::sha256(&octets),
+                pages: 0,
+                constat: None,
+                ..base.clone()
+            };
+            self.preparer_fichier(&cle, &octets, o, cles, p, lot)?;
+            cles.push(cle);
+        }
+        Ok(())
     }
 
     /// Lays a composition with many annexes out in pieces (its body, then
@@ -666,66 +733,97 @@ impl Fabrique<'_> {
         self.ts.assembler(&pieces, &doc.ident)
     }
 
-    /// Writes one Typst file of a user's model at `<dossier>/<nom>` (with
-    /// `--typst`): the convention's folder is then a Typst project by itself,
-    /// whose `#import "/lib/convflux.typ"` reads the model's library, not the
-    /// built-in one of `<sortie>/lib/`. Refused when it would take the place
-    /// of a document of the lot or replace a file convflux did not write.
+    /// Writes one Typst file of a user's model (`m`), or of the built-in
+    /// models (`None`), at `<dossier>/<nom>` (with `--typst`): the
+    /// convention's folder is then a Typst project by itself, whose
+    /// `#import "/lib/convflux.typ"` reads the model's library, not the
+    /// built-in one of `<sortie>/lib/`. Refused as [`Fabrique::preparer_fichier`] refuses.
     #[allow(clippy::too_many_arguments)]
     fn preparer_modele(
         &self,
         dossier: &str,
         nom: &str,
         octets: &[u8],
-        m: &DossierModele,
+        m: Option<&DossierModele>,
         documents: &[String],
         p: &Provenance,
         lot: &mut Lot,
     ) -> anyhow::Result<String> {
         let cle = format!("{dossier}/{nom}");
-        let sha256 = manifest::sha256(octets);
-        let chemin = || {
-            diagnostic::affichable(&self.dossier.racine().join(&cle).display().to_string())
-                .into_owned()
-        };
         if documents.contains(&cle) {
+            let modele = match m {
+                Some(m) => format!("du modèle {}", m.racine().display()),
+                None => "des modèles intégrés".to_owned(),
+            };
             anyhow::bail!(
-                "{} : le fichier Typst « {nom} » du modèle {} porte le nom d'un document de la convention ; \
+                "{} : le fichier Typst « {nom} » {modele} porte le nom d'un document de la convention ; \
                  attendu : un nom de fichier du modèle qui n'est pas celui d'un document (placez-le sous lib/)",
-                chemin(),
-                m.racine().display()
-            );
-        }
-        self.dossier.controler(&cle)?;
-        if let Some(present) = self.dossier.empreinte(&cle)
-            && present != sha256
-            && (p.ecrits)(&cle).as_deref() != Some(present.as_str())
-        {
-            anyhow::bail!(
-                "{} : ce fichier n'est pas celui que convflux a écrit (son empreinte n'est pas celle du manifeste) ; \
-                 convflux ne le remplace pas : déplacez-le ou supprimez-le, puis relancez",
-                chemin()
+                self.affichable(&cle),
             );
         }
         let o = Sortie {
-            sha256,
+            sha256: manifest::sha256(octets),
             pages: 0,
             source: p.source.to_owned(),
             source_sha256: p.sha256.to_owned(),
             annee: p.annee,
             gabarit: nom.to_owned(),
-            gabarits_sha256: m.empreinte(nom).unwrap_or_default(),
-            modele: Some(m.racine().display().to_string()),
+            gabarits_sha256: match m {
+                Some(m) => m.empreinte(nom),
+                None => manifest::empreinte_gabarit(nom).map(str::to_owned),
+            }
+            .unwrap_or_default(),
+            modele: m.map(|m| m.racine().display().to_string()),
             images: BTreeMap::new(),
             projet: p.projet.map(|p| ProjetSource::de(&p.chemin, &p.sha256)),
-            polices_sha256: manifest::empreinte_polices_modele(&self.ctx.polices_sha256, Some(m)),
+            polices_sha256: manifest::empreinte_polices_modele(&self.ctx.polices_sha256, m),
             version: self.ctx.version.clone(),
             options: self.ctx.options.clone(),
             constat: None,
         };
-        let prepare = self.dossier.preparer(&cle, octets)?;
-        lot.prepares.push((cle.clone(), prepare, o));
+        self.preparer_fichier(&cle, octets, o, documents, p, lot)?;
         Ok(cle)
+    }
+
+    /// The path of `cle` as printed.
+    fn affichable(&self, cle: &str) -> String {
+        diagnostic::affichable(&self.dossier.racine().join(cle).display().to_string()).into_owned()
+    }
+
+    /// Writes a file joined to the sources (`--typst`) at `cle`, recorded
+    /// as `o` says. Refused when it would take the place of a document of the
+    /// lot (`documents`) or replace a file convflux did not write (a file
+    /// there whose hash is neither the new one nor the one the manifest
+    /// records for `cle`).
+    fn preparer_fichier(
+        &self,
+        cle: &str,
+        octets: &[u8],
+        o: Sortie,
+        documents: &[String],
+        p: &Provenance,
+        lot: &mut Lot,
+    ) -> anyhow::Result<()> {
+        if documents.iter().any(|d| d == cle) {
+            anyhow::bail!(
+                "{} : ce nom est déjà celui d'un autre fichier de la convention ; convflux n'y écrit pas",
+                self.affichable(cle)
+            );
+        }
+        self.dossier.controler(cle)?;
+        if let Some(present) = self.dossier.empreinte(cle)
+            && present != o.sha256
+            && (p.ecrits)(cle).as_deref() != Some(present.as_str())
+        {
+            anyhow::bail!(
+                "{} : ce fichier n'est pas celui que convflux a écrit (son empreinte n'est pas celle du manifeste) ; \
+                 convflux ne le remplace pas : déplacez-le ou supprimez-le, puis relancez",
+                self.affichable(cle)
+            );
+        }
+        let prepare = self.dossier.preparer(cle, octets)?;
+        lot.prepares.push((cle.to_owned(), prepare, o));
+        Ok(())
     }
 }
 

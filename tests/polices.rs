@@ -16,50 +16,15 @@ mod commun;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use commun::{convflux, s, stderr};
+use commun::{convflux, police_essai, s, stderr};
 use lopdf::{Document, Object};
 
-const FAMILLE: &str = "Libertinus Essai";
+const FAMILLE: &str = commun::FAMILLE_ESSAI;
 const SEDRE: &str = "2024/territoire-ouest-sedre";
 const SHLMR: &str = "2024/territoire-ouest-shlmr";
 
 fn depot(chemin: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(chemin)
-}
-
-/// Replaces every occurrence of `avant` by `apres` (same length), in ASCII
-/// and in UTF-16BE (the name table's Windows strings); how many.
-fn renommer(octets: &mut [u8], avant: &str, apres: &str) -> usize {
-    assert_eq!(avant.len(), apres.len());
-    let mut n = 0;
-    let formes = [
-        (avant.as_bytes().to_vec(), apres.as_bytes().to_vec()),
-        (
-            avant.encode_utf16().flat_map(u16::to_be_bytes).collect(),
-            apres.encode_utf16().flat_map(u16::to_be_bytes).collect(),
-        ),
-    ];
-    for (a, b) in formes {
-        let mut i = 0;
-        while i + a.len() <= octets.len() {
-            if octets[i..i + a.len()] == a[..] {
-                octets[i..i + a.len()].copy_from_slice(&b);
-                n += 1;
-                i += a.len();
-            } else {
-                i += 1;
-            }
-        }
-    }
-    n
-}
-
-/// Libertinus Serif Regular renamed « Libertinus Essai ».
-fn police_essai() -> Vec<u8> {
-    let mut b = fs::read(depot("fonts/LibertinusSerif-Regular.otf")).unwrap();
-    assert!(renommer(&mut b, "Libertinus Serif", FAMILLE) >= 2);
-    assert!(renommer(&mut b, "LibertinusSerif", "LibertinusEssai") >= 1);
-    b
 }
 
 /// A folder with `modeles/ouest` (the intercommunal model copied, its

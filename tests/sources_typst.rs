@@ -47,6 +47,23 @@ impl MondeDisque {
         }
     }
 
+    /// The same, with the fonts of `dossier` too (`.ttf`, `.otf`), as
+    /// `typst compile --font-path <dossier>` adds them.
+    fn avec_polices(racine: &Path, principal: &Path, dossier: &Path) -> Self {
+        let mut monde = Self::new(racine, principal);
+        for e in fs::read_dir(dossier).expect("dossier de polices") {
+            let p = e.unwrap().path();
+            let ext = p.extension().map(|e| e.to_string_lossy().to_lowercase());
+            if matches!(ext.as_deref(), Some("ttf" | "otf")) {
+                monde
+                    .polices
+                    .extend(Font::iter(Bytes::new(fs::read(&p).unwrap())));
+            }
+        }
+        monde.livre = LazyHash::new(FontBook::from_fonts(&monde.polices));
+        monde
+    }
+
     fn lire(&self, id: FileId) -> FileResult<Vec<u8>> {
         let chemin = id.get();
         if *chemin.root() != VirtualRoot::Project {
@@ -92,8 +109,12 @@ fn compiler(racine: &Path, fichier: &Path) -> Result<usize, String> {
 
 /// [`compiler`], giving the text of each page.
 fn compiler_texte(racine: &Path, fichier: &Path) -> Result<Vec<String>, String> {
-    let monde = MondeDisque::new(racine, fichier);
-    let Warned { output, warnings } = typst::compile::<PagedDocument>(&monde);
+    compiler_monde(&MondeDisque::new(racine, fichier))
+}
+
+/// Compiles the main file of `monde`: the text of each page.
+fn compiler_monde(monde: &MondeDisque) -> Result<Vec<String>, String> {
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(monde);
     if let Some(w) = warnings
         .iter()
         .find(|w| w.message.contains("unknown font family"))
@@ -470,6 +491,332 @@ fn a_library_convflux_did_not_write_is_not_replaced() {
             .join("2024/territoire-ouest-shlmr/convention.pdf")
             .is_file()
     );
+}
+
+/// `seed` from data/ written under `dir` as `nom`, its bailleur (`nom:
+/// <bailleur>`) with `logo: <logo>`.
+fn avec_logo(dir: &Path, seed: &str, nom: &str, bailleur: &str, logo: &str) -> PathBuf {
+    let base = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(seed)).unwrap();
+    let avant = format!("\nbailleur:\n  nom: {bailleur}\n");
+    assert!(base.contains(&avant), "{seed}");
+    let yaml = dir.join(nom);
+    fs::write(
+        &yaml,
+        base.replacen(&avant, &format!("{avant}  logo: \"{logo}\"\n"), 1),
+    )
+    .unwrap();
+    yaml
+}
+
+/// The pages of the PDF at `pdf`.
+fn pages_pdf(pdf: &Path) -> usize {
+    lopdf::Document::load(pdf).unwrap().get_pages().len()
+}
+
+/// Identity and modification time of a file: the same after a run that
+/// rewrote nothing.
+fn etat(p: &Path) -> (u64, std::time::SystemTime) {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::metadata(p).unwrap();
+    (m.ino(), m.modified().unwrap())
+}
+
+/// Two conventions whose bailleurs have two different logos, both written
+/// `logos/bailleur.png` by the sources: each logo is written in its own
+/// convention's folder with the library, so that folder is the sources'
+/// root and the two never meet; each source compiles from the written files
+/// alone into the pages convflux composed (same text as the embedded
+/// compiler gives from the same source and logo, as many pages as the
+/// PDF), and not from `<sortie>` (no logo there). A second run rewrites
+/// nothing; a convention that drops its logo gets its files removed.
+#[test]
+fn logos_are_written_in_each_conventions_folder_and_its_sources_compile_there() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("rouge.png"), commun::PNG_ROUGE).unwrap();
+    fs::write(dir.path().join("bleu.png"), commun::PNG_BLEU).unwrap();
+    let sedre = avec_logo(
+        dir.path(),
+        "data/territoire-ouest/sedre.yaml",
+        "sedre.yaml",
+        "SEDRE",
+        "rouge.png",
+    );
+    let semader = avec_logo(
+        dir.path(),
+        "data/territoire-ouest/semader.yaml",
+        "semader.yaml",
+        "SEMADER",
+        "bleu.png",
+    );
+    let sortie = dir.path().join("sortie");
+    let generer = || {
+        convflux(&[
+            "generer",
+            s(&sedre),
+            s(&semader),
+            "--sortie",
+            s(&sortie),
+            "--typst",
+            "-j",
+            "1",
+        ])
+    };
+    let o = generer();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!sortie.join("logos").exists());
+    let manifeste = fs::read_to_string(sortie.join("manifest.json")).unwrap();
+    let integree = convflux::assets::template("lib/convflux.typ").unwrap();
+    for (convention, png) in [
+        ("territoire-ouest-sedre", &commun::PNG_ROUGE),
+        ("territoire-ouest-semader", &commun::PNG_BLEU),
+    ] {
+        for annee in ["2024", "2025"] {
+            let racine = sortie.join(annee).join(convention);
+            assert_eq!(fs::read(racine.join("logos/bailleur.png")).unwrap(), png);
+            assert_eq!(fs::read(racine.join("lib/convflux.typ")).unwrap(), integree);
+            for cle in ["logos/bailleur.png", "lib/convflux.typ"] {
+                let cle = format!("\"{annee}/{convention}/{cle}\"");
+                assert!(manifeste.contains(&cle), "{cle} : {manifeste}");
+            }
+            for f in sources(&racine) {
+                compiler(&racine, &f).unwrap_or_else(|e| panic!("{} : {e}", f.display()));
+            }
+        }
+        let racine = sortie.join("2024").join(convention);
+        let typ = racine.join("convention.typ");
+        let source = fs::read_to_string(&typ).unwrap();
+        assert!(source.contains("/logos/bailleur.png"), "{convention}");
+        let pages = compiler_texte(&racine, &typ).unwrap();
+        let logo: std::sync::Arc<[u8]> = std::sync::Arc::from(&png[..]);
+        let embarque = commun::ts()
+            .disposer_images(&source, None, &[("/logos/bailleur.png".to_owned(), logo)])
+            .unwrap();
+        assert_eq!(pages, convflux::typeset::texte(&embarque.document));
+        assert_eq!(pages.len(), pages_pdf(&racine.join("convention.pdf")));
+        // From `<sortie>` (`--root <sortie>`), no logo is found.
+        let e = compiler(&sortie, &typ).unwrap_err();
+        assert!(e.contains("not found"), "{e}");
+        // The logo written is the one read: without it, no compilation.
+        let ecrit = racine.join("logos/bailleur.png");
+        fs::rename(&ecrit, racine.join("ailleurs.png")).unwrap();
+        assert!(compiler(&racine, &typ).is_err());
+        fs::rename(racine.join("ailleurs.png"), &ecrit).unwrap();
+    }
+
+    // Up to date: nothing produced, the logo not even rewritten.
+    let logo = sortie.join("2024/territoire-ouest-sedre/logos/bailleur.png");
+    let avant = etat(&logo);
+    let o = generer();
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(
+        e.lines().any(|l| l.starts_with("0 document produit")),
+        "{e}"
+    );
+    assert_eq!(etat(&logo), avant);
+
+    // Without its logo, the convention's files for it are removed; its
+    // sources compile from `<sortie>` again.
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/territoire-ouest/sedre.yaml"),
+        &sedre,
+    )
+    .unwrap();
+    let o = generer();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let racine = sortie.join("2024/territoire-ouest-sedre");
+    assert!(!logo.exists());
+    assert!(!racine.join("lib/convflux.typ").exists());
+    compiler(&sortie, &racine.join("convention.typ")).unwrap();
+    let semader_logo = sortie.join("2024/territoire-ouest-semader/logos/bailleur.png");
+    assert!(semader_logo.is_file());
+
+    // Produced again without `--typst`: the files joined to the sources go
+    // with them.
+    let o = convflux(&[
+        "generer",
+        s(&sedre),
+        s(&semader),
+        "--sortie",
+        s(&sortie),
+        "--force",
+        "-j",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!semader_logo.exists());
+    assert!(
+        !sortie
+            .join("2024/territoire-ouest-semader/lib/convflux.typ")
+            .exists()
+    );
+    assert!(
+        sortie
+            .join("2024/territoire-ouest-semader/convention.pdf")
+            .is_file()
+    );
+}
+
+/// A file at a logo's place that convflux did not write is never replaced:
+/// the convention fails with a French message and nothing of it is written.
+#[test]
+fn a_logo_convflux_did_not_write_is_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("rouge.png"), commun::PNG_ROUGE).unwrap();
+    let sedre = avec_logo(
+        dir.path(),
+        "data/territoire-ouest/sedre.yaml",
+        "sedre.yaml",
+        "SEDRE",
+        "rouge.png",
+    );
+    let sortie = dir.path().join("sortie");
+    let racine = sortie.join("2024/territoire-ouest-sedre");
+    fs::create_dir_all(racine.join("logos")).unwrap();
+    fs::write(racine.join("logos/bailleur.png"), commun::PNG_BLEU).unwrap();
+    let o = convflux(&[
+        "generer",
+        s(&sedre),
+        "--sortie",
+        s(&sortie),
+        "--typst",
+        "-j",
+        "1",
+    ]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("logos/bailleur.png : ce fichier n'est pas celui que convflux a écrit"),
+        "{e}"
+    );
+    assert_eq!(
+        fs::read(racine.join("logos/bailleur.png")).unwrap(),
+        commun::PNG_BLEU
+    );
+    assert!(!racine.join("convention.pdf").exists());
+    assert!(!racine.join("lib/convflux.typ").exists());
+}
+
+/// `modele copier intercommunal <dossier>`, its library asking for
+/// [`commun::FAMILLE_ESSAI`], the font in `polices/` with its licence.
+fn modele_avec_police(dossier: &Path) {
+    let o = convflux(&["modele", "copier", "intercommunal", s(dossier), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lib = dossier.join("lib/convflux.typ");
+    let texte = fs::read_to_string(&lib).unwrap();
+    let avant = "#let police = \"Libertinus Serif\"";
+    assert!(texte.contains(avant));
+    let apres = format!("#let police = \"{}\"", commun::FAMILLE_ESSAI);
+    fs::write(&lib, texte.replace(avant, &apres)).unwrap();
+    fs::create_dir(dossier.join("polices")).unwrap();
+    fs::write(
+        dossier.join("polices/LibertinusEssai-Regular.otf"),
+        commun::police_essai(),
+    )
+    .unwrap();
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts/OFL.txt"),
+        dossier.join("polices/OFL.txt"),
+    )
+    .unwrap();
+}
+
+/// A copied model's fonts and their licence are written in the
+/// convention's `polices/`: with them (`typst compile --font-path
+/// <convention>/polices`) the sources compile into the pages convflux
+/// composed; without them, the family is unknown. Recorded in the
+/// manifest, not rewritten by a second run, and a licence file convflux
+/// did not write is never replaced.
+#[test]
+fn a_models_fonts_are_written_beside_the_sources_with_their_licence() {
+    let dir = tempfile::tempdir().unwrap();
+    let modele = dir.path().join("modeles/ouest");
+    modele_avec_police(&modele);
+    let sedre = avec_gabarits(
+        dir.path(),
+        "data/territoire-ouest/sedre.yaml",
+        "sedre.yaml",
+        Some("modeles/ouest"),
+    );
+    let sortie = dir.path().join("sortie");
+    let generer = || {
+        convflux(&[
+            "generer",
+            s(&sedre),
+            "--sortie",
+            s(&sortie),
+            "--typst",
+            "-j",
+            "1",
+        ])
+    };
+    let o = generer();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let racine = sortie.join("2024/territoire-ouest-sedre");
+    let polices = racine.join("polices");
+    for f in ["LibertinusEssai-Regular.otf", "OFL.txt"] {
+        assert_eq!(
+            fs::read(polices.join(f)).unwrap(),
+            fs::read(modele.join("polices").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let manifeste = fs::read_to_string(sortie.join("manifest.json")).unwrap();
+    for cle in ["polices/LibertinusEssai-Regular.otf", "polices/OFL.txt"] {
+        let cle = format!("\"2024/territoire-ouest-sedre/{cle}\"");
+        assert!(manifeste.contains(&cle), "{cle}");
+    }
+    let typ = racine.join("convention.typ");
+    let e = compiler(&racine, &typ).unwrap_err();
+    assert!(e.contains("unknown font family"), "{e}");
+    let pages = compiler_monde(&MondeDisque::avec_polices(&racine, &typ, &polices)).unwrap();
+    let m = convflux::modeles::dossier::ouvrir(&modele).unwrap();
+    let embarque = commun::ts()
+        .disposer_images(&fs::read_to_string(&typ).unwrap(), Some(&m), &[])
+        .unwrap();
+    assert_eq!(pages, convflux::typeset::texte(&embarque.document));
+    assert_eq!(pages.len(), pages_pdf(&racine.join("convention.pdf")));
+    for f in sources(&racine) {
+        compiler_monde(&MondeDisque::avec_polices(&racine, &f, &polices))
+            .unwrap_or_else(|e| panic!("{} : {e}", f.display()));
+    }
+
+    let avant = etat(&polices.join("OFL.txt"));
+    let o = generer();
+    let e = stderr(&o);
+    assert!(o.status.success(), "{e}");
+    assert!(
+        e.lines().any(|l| l.starts_with("0 document produit")),
+        "{e}"
+    );
+    assert_eq!(etat(&polices.join("OFL.txt")), avant);
+
+    // A licence of someone else's in the place of the one convflux would
+    // write (for another run's output folder): refused, kept.
+    let autre = dir.path().join("autre");
+    let place = autre.join("2024/territoire-ouest-sedre/polices");
+    fs::create_dir_all(&place).unwrap();
+    fs::write(place.join("OFL.txt"), "à moi\n").unwrap();
+    let o = convflux(&[
+        "generer",
+        s(&sedre),
+        "--sortie",
+        s(&autre),
+        "--typst",
+        "-j",
+        "1",
+    ]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("polices/OFL.txt : ce fichier n'est pas celui que convflux a écrit"),
+        "{e}"
+    );
+    assert_eq!(
+        fs::read_to_string(place.join("OFL.txt")).unwrap(),
+        "à moi\n"
+    );
+    assert!(!place.join("LibertinusEssai-Regular.otf").exists());
 }
 
 /// The conventions of data/territoire-ouest copied under `dir/<nom>`, with a

@@ -36,6 +36,17 @@ const POLICES_EXTENSIONS: [&str; 2] = ["ttf", "otf"];
 /// beside the fonts (`OFL.txt`, `LICENSE`, `LICENCE.md`, `COPYING`…).
 const LICENCES: [&str; 5] = ["ofl", "license", "licence", "copying", "ufl"];
 
+/// Whether `nom`, a file name of `polices/`, is a font or a licence file as
+/// this folder reads them (case ignored): what `--typst` copies beside a
+/// convention's sources, and so the only names it writes or deletes there.
+pub fn police_ou_licence(nom: &str) -> bool {
+    let nom = nom.to_ascii_lowercase();
+    POLICES_EXTENSIONS
+        .iter()
+        .any(|x| nom.rsplit_once('.').is_some_and(|(_, e)| e == *x))
+        || LICENCES.iter().any(|l| nom.starts_with(l))
+}
+
 /// A file of the folder: its name relative to the folder, and its bytes.
 pub type Fichier = (String, Arc<[u8]>);
 
@@ -53,6 +64,8 @@ pub struct Dossier {
     lus: Mutex<HashMap<String, Lu>>,
     /// The fonts of `polices/`, by name relative to the folder, sorted.
     polices: Vec<Fichier>,
+    /// The licence files beside those fonts (empty without fonts).
+    licences: Vec<Fichier>,
 }
 
 /// Opens the model folder `chemin` (one [`Dossier`] per folder and process):
@@ -91,8 +104,9 @@ pub fn ouvrir(chemin: &Path) -> Result<Arc<Dossier>, String> {
         famille,
         lus: Mutex::default(),
         polices: Vec::new(),
+        licences: Vec::new(),
     };
-    d.polices = d.lire_polices()?;
+    (d.polices, d.licences) = d.lire_polices()?;
     let d = Arc::new(d);
     ouverts
         .lock()
@@ -180,14 +194,23 @@ impl Dossier {
         &self.polices
     }
 
+    /// The licence files of `polices/` (`OFL.txt`, `LICENSE`…), by name
+    /// relative to the folder, sorted; empty when the model has no fonts:
+    /// what `--typst` writes beside the fonts it copies.
+    pub fn licences(&self) -> &[Fichier] {
+        &self.licences
+    }
+
     /// Reads `polices/`, through the sandbox: only its own files, no link
     /// leading out, at most [`POLICES_MAX`] fonts (`.ttf`, `.otf`) of
     /// [`TAILLE_POLICE_MAX`] each, each recognised by its first bytes, and a
     /// licence file beside them. Other files are ignored.
-    fn lire_polices(&self) -> Result<Vec<Fichier>, String> {
+    fn lire_polices(&self) -> Result<(Vec<Fichier>, Vec<Fichier>), String> {
         let dossier = self.racine.join(POLICES);
         match std::fs::symlink_metadata(&dossier) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), Vec::new()));
+            }
             Err(e) => return Err(format!("{POLICES}/ inaccessible : {}", input::io_fr(&e))),
             Ok(_) => {}
         }
@@ -231,7 +254,7 @@ impl Dossier {
             })
             .collect();
         if fontes.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         if fontes.len() > POLICES_MAX {
             return Err(format!(
@@ -239,11 +262,18 @@ impl Dossier {
                 fontes.len()
             ));
         }
-        let licence = noms.iter().any(|n| {
-            LICENCES.iter().any(|l| minuscule(n).starts_with(l))
-                && matches!(self.lire(&format!("{POLICES}/{n}")), Ok(Some(_)))
-        });
-        if !licence {
+        let licences: Vec<Fichier> = noms
+            .iter()
+            .filter(|n| LICENCES.iter().any(|l| minuscule(n).starts_with(l)))
+            .filter_map(|n| {
+                let nom = format!("{POLICES}/{n}");
+                match self.lire(&nom) {
+                    Ok(Some(b)) => Some((nom, b)),
+                    _ => None,
+                }
+            })
+            .collect();
+        if licences.is_empty() {
             return Err(format!(
                 "{POLICES}/ n'a pas de fichier de licence ; attendu : à côté des polices, leur licence libre \
                  (OFL.txt, LICENSE…, LICENCE…, COPYING…), sans quoi convflux ne les utilise pas"
@@ -264,7 +294,7 @@ impl Dossier {
                 None => {}
             }
         }
-        Ok(out)
+        Ok((out, licences))
     }
 
     fn lire_disque(&self, nom: &str, taille_max: u64) -> Lu {

@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::input;
+use crate::modeles::dossier as modele_dossier;
 
 /// The lock file of an output folder.
 pub const VERROU: &str = ".convflux.verrou";
@@ -49,6 +50,18 @@ const PROFONDEUR_MAX: usize = 10;
 
 /// The file types convflux writes into an output folder, and so may delete.
 const EXTENSIONS: &[&str] = &["pdf", "typ"];
+
+/// Folder of a convention's logos under its output folder (`--typst`), as
+/// the sources read them (`/logos/bailleur.png`, the convention's folder
+/// being their Typst root).
+pub const LOGOS: &str = "logos";
+/// The image types written under a [`LOGOS`] folder (the formats a logo may
+/// have), and only there.
+const EXTENSIONS_LOGOS: &[&str] = &["png", "jpg", "jpeg", "svg"];
+
+/// Folder of a copied model's fonts under a convention's output folder
+/// (`--typst`), beside the model's Typst files: named as in the model.
+pub use crate::modeles::dossier::POLICES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -89,13 +102,29 @@ pub fn cle_valide(cle: &str) -> bool {
         && p.components().all(|c| matches!(c, Component::Normal(_)))
 }
 
-/// Whether `cle` is a valid key of a file type convflux writes (so may delete).
+/// Whether `cle` is a valid key of a file type convflux writes (so may
+/// delete): a PDF or a Typst file anywhere; an image only in a [`LOGOS`]
+/// folder; a font or a licence file only in a [`POLICES`] folder. An image
+/// or a text file of someone else's elsewhere is never one of them.
 pub fn cle_produite(cle: &str) -> bool {
-    cle_valide(cle)
-        && Path::new(cle)
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.contains(&e))
+    if !cle_valide(cle) {
+        return false;
+    }
+    let p = Path::new(cle);
+    let nom = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let extension = nom.rsplit_once('.').map(|(_, e)| e).unwrap_or_default();
+    let dossier = p
+        .parent()
+        .and_then(|d| d.file_name())
+        .and_then(|d| d.to_str());
+    let exacte = p.extension().and_then(|e| e.to_str());
+    exacte.is_some_and(|e| EXTENSIONS.contains(&e))
+        || dossier == Some(LOGOS) && EXTENSIONS_LOGOS.contains(&extension)
+        || dossier == Some(POLICES) && modele_dossier::police_ou_licence(&nom)
 }
 
 /// An output folder taken by this run.
@@ -429,8 +458,9 @@ fn est_temporaire(nom: &str, execution: &str) -> bool {
 
 /// Removes the temporary files of run `execution` in the folders convflux
 /// writes: the root (manifest), `<annee>/` (reports), `<annee>/<convention>/`
-/// and the folders of a model's Typst files under it (`--typst`), `lib/` (the
-/// Typst library written with `--typst`).
+/// and the folders under it of the files joined to the sources with
+/// `--typst` (a library's `lib/`, `logos/`, a model's `polices/`), `lib/`
+/// (the Typst library written with `--typst`).
 fn nettoyer_temporaires(racine: &Path, execution: &str) {
     let walker = walkdir::WalkDir::new(racine)
         .max_depth(PROFONDEUR_MAX)
@@ -871,6 +901,17 @@ mod tests {
         }
         assert!(cle_produite("2024/c/a.pdf"));
         assert!(!cle_produite("2024/c/a.yaml"));
+        // Images, fonts and licences only in the folders `--typst` writes.
+        assert!(cle_produite("2024/c/logos/bailleur.png"));
+        assert!(cle_produite("2024/c/logos/reservataire-2.svg"));
+        assert!(!cle_produite("2024/c/bailleur.png"));
+        assert!(!cle_produite("2024/c/logos/notes.txt"));
+        assert!(cle_produite("2024/c/polices/Marianne-Bold.OTF"));
+        assert!(cle_produite("2024/c/polices/OFL.txt"));
+        assert!(cle_produite("2024/c/polices/LICENSE"));
+        assert!(!cle_produite("2024/c/polices/notes.txt"));
+        assert!(!cle_produite("2024/c/OFL.txt"));
+        assert!(!cle_produite("2024/c/police.ttf"));
     }
 
     #[test]
