@@ -503,3 +503,42 @@ fn typst_mistakes_of_a_copied_model_are_said_in_french() {
         "{e}"
     );
 }
+
+/// `avenant` treats a mistake of the user's model as `generer` does: its
+/// file and line in French, exit code 1, no PDF written.
+#[test]
+fn avenant_model_errors_are_the_datas_exit_code_1() {
+    let (dir, modele, yaml) = projet();
+    let out = dir.path().join("out");
+    let avenant = || convflux(&["avenant", s(&yaml), "--annee", "2025", "--sortie", s(&out)]);
+    // A template of the model's own (folder first) with an unknown variable.
+    let gabarit = modele.join("avenant/avenant.typ.j2");
+    fs::create_dir_all(gabarit.parent().unwrap()).unwrap();
+    fs::write(
+        &gabarit,
+        "#import \"/lib/convflux.typ\": *\n{{ variable_inconnue }}\n",
+    )
+    .unwrap();
+    let o = avenant();
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("avenant/avenant.typ.j2:2:4 : variable ou attribut non défini"),
+        "{e}"
+    );
+    assert!(e.contains("avenant 2025 non produit"), "{e}");
+    assert!(pdfs(&out).is_empty());
+    commun::sans_anglais(&["avenant"], &o);
+
+    // A Typst error in the model's library.
+    fs::remove_file(&gabarit).unwrap();
+    let lib = modele.join("lib/convflux.typ");
+    let t = fs::read_to_string(&lib).unwrap();
+    fs::write(&lib, format!("{t}#let casse = 1 + \"a\"\n")).unwrap();
+    let o = avenant();
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("erreur de composition Typst"), "{e}");
+    assert!(e.contains("lib/convflux.typ:"), "{e}");
+    assert!(pdfs(&out).is_empty());
+}

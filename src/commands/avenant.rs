@@ -16,8 +16,8 @@ use crate::output::{
     manifest::{self, Contexte, Manifeste, MiseAJour},
 };
 use crate::pipeline;
-use crate::render::Rendu;
-use crate::typeset::{self, Typesetter};
+use crate::render::{RenderError, Rendu};
+use crate::typeset::{self, TypesetError, Typesetter};
 
 pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     if a.fichier.is_dir() {
@@ -90,7 +90,17 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     }
     let rendu = Rendu::new();
     let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
-    let docs = rendu.documents_du_modele(an.modele.as_ref(), c, flux, &an.flux)?;
+    let docs = match rendu.documents_du_modele(an.modele.as_ref(), c, flux, &an.flux) {
+        Ok(d) => d,
+        // An error in the user's model is theirs to fix (exit code 1), as
+        // `generer` and `rapport` treat it.
+        Err(e @ RenderError::Modele { .. }) => {
+            eprintln!("{e}");
+            eprintln!("erreur : {nom} : avenant {annee} non produit");
+            return Ok(Issue::ErreursDeDonnees);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let sortie = output::Dossier::prendre(&a.sortie, std::slice::from_ref(&a.fichier))?;
     let ctx = Contexte::documents(!a.sans_champs_signature, a.typst);
     let fabrique = pipeline::Fabrique {
@@ -113,7 +123,23 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     };
     // All or nothing: a typesetting failure leaves the folder untouched.
     let mut lot = pipeline::Lot::default();
-    let cles = fabrique.preparer(docs, &format!("{annee}/{}", c.id), &provenance, &mut lot)?;
+    let cles = match fabrique.preparer(docs, &format!("{annee}/{}", c.id), &provenance, &mut lot) {
+        Ok(c) => c,
+        // A Typst error in the user's model (its library, its templates'
+        // text), located by typeset: the data's, exit code 1.
+        Err(e)
+            if an.modele.is_some()
+                && matches!(
+                    e.downcast_ref::<TypesetError>(),
+                    Some(TypesetError::Composition(_) | TypesetError::Police(_))
+                ) =>
+        {
+            eprintln!("{e}");
+            eprintln!("erreur : {nom} : avenant {annee} non produit");
+            return Ok(Issue::ErreursDeDonnees);
+        }
+        Err(e) => return Err(e),
+    };
     let (documents, pages) = (lot.documents, lot.pages);
     let sorties = lot.installer()?;
     let bibliotheque = if a.typst {
