@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::cli::AvenantArgs;
-use crate::commands::{Issue, pluriel};
+use crate::commands::{Issue, faute_du_modele, non_produit, pluriel};
 use crate::diagnostic::Severity;
 use crate::input;
 use crate::load;
@@ -16,8 +16,8 @@ use crate::output::{
     manifest::{self, Contexte, Manifeste, MiseAJour},
 };
 use crate::pipeline;
-use crate::render::{RenderError, Rendu};
-use crate::typeset::{self, TypesetError, Typesetter};
+use crate::render::Rendu;
+use crate::typeset::{self, Typesetter};
 
 pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     if a.fichier.is_dir() {
@@ -90,16 +90,14 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     }
     let rendu = Rendu::new();
     let ts = Typesetter::new()?.champs_signature(!a.sans_champs_signature);
-    let docs = match rendu.documents_du_modele(an.modele.as_ref(), c, flux, &an.flux) {
+    let quoi = format!("{nom} : avenant {annee}");
+    let docs = match rendu
+        .documents_du_modele(an.modele.as_ref(), c, flux, &an.flux)
+        .map_err(anyhow::Error::from)
+    {
         Ok(d) => d,
-        // An error in the user's model is theirs to fix (exit code 1), as
-        // `generer` and `rapport` treat it.
-        Err(e @ RenderError::Modele { .. }) => {
-            eprintln!("{e}");
-            eprintln!("erreur : {nom} : avenant {annee} non produit");
-            return Ok(Issue::ErreursDeDonnees);
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) if faute_du_modele(&e, an.modele.is_some()) => return non_produit(&e, &quoi),
+        Err(e) => return Err(e),
     };
     let sortie = output::Dossier::prendre(&a.sortie, std::slice::from_ref(&a.fichier))?;
     let ctx = Contexte::documents(!a.sans_champs_signature, a.typst);
@@ -125,19 +123,7 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     let mut lot = pipeline::Lot::default();
     let cles = match fabrique.preparer(docs, &format!("{annee}/{}", c.id), &provenance, &mut lot) {
         Ok(c) => c,
-        // A Typst error in the user's model (its library, its templates'
-        // text), located by typeset: the data's, exit code 1.
-        Err(e)
-            if an.modele.is_some()
-                && matches!(
-                    e.downcast_ref::<TypesetError>(),
-                    Some(TypesetError::Composition(_) | TypesetError::Police(_))
-                ) =>
-        {
-            eprintln!("{e}");
-            eprintln!("erreur : {nom} : avenant {annee} non produit");
-            return Ok(Issue::ErreursDeDonnees);
-        }
+        Err(e) if faute_du_modele(&e, an.modele.is_some()) => return non_produit(&e, &quoi),
         Err(e) => return Err(e),
     };
     let (documents, pages) = (lot.documents, lot.pages);

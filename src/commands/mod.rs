@@ -62,6 +62,32 @@ pub fn executer(cli: Cli) -> anyhow::Result<Issue> {
 
 pub(crate) use crate::francais::pluriel;
 
+/// Whether `e` is a mistake of the user's copied model (`modele`): an error
+/// of its templates (render), or a Typst error of its library or of its
+/// templates' text, or one of its fonts (typeset). It is the data's to fix,
+/// as `generer` counts such a file in error: `avenant` and `rapport` print it
+/// and end with code 1 ([`non_produit`]); any other error stays an internal one.
+pub(crate) fn faute_du_modele(e: &anyhow::Error, modele: bool) -> bool {
+    use crate::render::RenderError;
+    use crate::typeset::TypesetError;
+    matches!(
+        e.downcast_ref::<RenderError>(),
+        Some(RenderError::Modele { .. })
+    ) || modele
+        && matches!(
+            e.downcast_ref::<TypesetError>(),
+            Some(TypesetError::Composition(_) | TypesetError::Police(_))
+        )
+}
+
+/// Prints a model's mistake ([`faute_du_modele`]) and that `quoi` was not
+/// produced: the data's error, exit code 1.
+pub(crate) fn non_produit(e: &anyhow::Error, quoi: &str) -> anyhow::Result<Issue> {
+    eprintln!("{e}");
+    eprintln!("erreur : {quoi} non produit");
+    Ok(Issue::ErreursDeDonnees)
+}
+
 /// The YAML files named by a command's arguments, each real file once; what
 /// the walk passed over (links that loop, unreadable folders) is said as a
 /// warning, unless `quiet`.

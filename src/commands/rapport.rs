@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::cli::RapportArgs;
-use crate::commands::Issue;
+use crate::commands::{Issue, faute_du_modele, non_produit};
 use crate::compute::rapport::{self, SourcePrecedent};
 use crate::diagnostic::{self, Severity};
 use crate::francais::nombre as nombre_fr;
@@ -17,8 +17,8 @@ use crate::output::{
     manifest::{self, Contexte, Manifeste},
 };
 use crate::pipeline::{self, Analyse};
-use crate::render::{RenderError, Rendu, rapport as vue_rapport, tableur};
-use crate::typeset::{self, TypesetError, Typesetter};
+use crate::render::{Rendu, rapport as vue_rapport, tableur};
+use crate::typeset::{self, Typesetter};
 
 /// The first bytes of an XLSX file (a ZIP archive): the only kind of
 /// existing file `--xlsx` may replace.
@@ -151,15 +151,10 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             None => std::sync::Arc::new(rendu),
         };
         let ts = Typesetter::new()?;
-        let doc = match vue_rapport::document(&rendu, &r) {
+        let doc = match vue_rapport::document(&rendu, &r).map_err(anyhow::Error::from) {
             Ok(d) => d,
-            // An error in the user's model is theirs to fix (exit code 1).
-            Err(e @ RenderError::Modele { .. }) => {
-                eprintln!("{e}");
-                eprintln!("erreur : rapport non produit");
-                return Ok(Issue::ErreursDeDonnees);
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) if faute_du_modele(&e, modele.is_some()) => return non_produit(&e, "rapport"),
+            Err(e) => return Err(e),
         };
         let sortie = output::Dossier::prendre(&a.sortie, &fichiers)?;
         // The typesetter's default (the report has no signature block).
@@ -202,19 +197,7 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
         let mut lot = pipeline::Lot::default();
         let cles = match fabrique.preparer(vec![doc], &r.annee.to_string(), &provenance, &mut lot) {
             Ok(c) => c,
-            // A Typst error in the user's model (its library, its
-            // report template's text), located by typeset.
-            Err(e)
-                if modele.is_some()
-                    && matches!(
-                        e.downcast_ref::<TypesetError>(),
-                        Some(TypesetError::Composition(_) | TypesetError::Police(_))
-                    ) =>
-            {
-                eprintln!("{e}");
-                eprintln!("erreur : rapport non produit");
-                return Ok(Issue::ErreursDeDonnees);
-            }
+            Err(e) if faute_du_modele(&e, modele.is_some()) => return non_produit(&e, "rapport"),
             Err(e) => return Err(e),
         };
         let pages = lot.pages;
