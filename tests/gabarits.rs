@@ -12,18 +12,11 @@ mod commun;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use commun::{convflux, plat, s, stderr};
+use commun::{convflux, plat, s, stderr, texte_pdf};
 
 const ANCIENNE: &str = "La présente convention est conclue pour une durée";
 const NOUVELLE: &str = "Le présent accord local est conclu pour une durée";
 const CORPS: &str = "intercommunal/_corps.typ.j2";
-
-/// The text of every page of a PDF, spaces folded.
-fn texte_pdf(pdf: &Path) -> String {
-    let doc = lopdf::Document::load(pdf).expect("PDF lisible");
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    plat(&doc.extract_text(&pages).expect("texte du PDF"))
-}
 
 /// A folder with `modeles/ouest` (the intercommunal model, copied by
 /// `convflux modele copier`, its article on the duration rewritten), and

@@ -12,7 +12,7 @@ mod commun;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use commun::{convflux, plat, s, stderr};
+use commun::{convflux, plat, s, stderr, texte_pdf};
 
 const ANCIENNE: &str = "En contrepartie des garanties d’emprunt octroyées aux bailleurs";
 const NOUVELLE: &str = "En contrepartie des garanties d’emprunt que la commune a accordées";
@@ -24,13 +24,6 @@ const CONVENTIONS: [&str; 5] = [
     "sidr.yaml",
     "sodiac.yaml",
 ];
-
-/// The text of every page of a PDF, spaces folded.
-fn texte_pdf(pdf: &Path) -> String {
-    let doc = lopdf::Document::load(pdf).expect("PDF lisible");
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    plat(&doc.extract_text(&pages).expect("texte du PDF"))
-}
 
 /// A folder with `modeles/ouest` (the `rapport` model, copied by `convflux
 /// modele copier`, one sentence rewritten) and `data/`: the conventions of

@@ -326,19 +326,7 @@ fn sources_of_copied_models_compile_against_their_own_library() {
         None,
     );
     let sortie = dir.path().join("sortie");
-    let generer = || {
-        convflux(&[
-            "generer",
-            s(&sedre),
-            s(&semader),
-            s(&shlmr),
-            "--sortie",
-            s(&sortie),
-            "--typst",
-            "-j",
-            "1",
-        ])
-    };
+    let generer = || generer_typst(&[&sedre, &semader, &shlmr], &sortie);
     let o = generer();
     assert!(o.status.success(), "{}", stderr(&o));
 
@@ -464,16 +452,7 @@ fn a_library_convflux_did_not_write_is_not_replaced() {
     let racine = sortie.join("2024/territoire-ouest-sedre");
     fs::create_dir_all(racine.join("lib")).unwrap();
     fs::write(racine.join("lib/convflux.typ"), "// à moi\n").unwrap();
-    let o = convflux(&[
-        "generer",
-        s(&sedre),
-        s(&shlmr),
-        "--sortie",
-        s(&sortie),
-        "--typst",
-        "-j",
-        "1",
-    ]);
+    let o = generer_typst(&[&sedre, &shlmr], &sortie);
     let e = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{e}");
     assert!(
@@ -549,18 +528,7 @@ fn logos_are_written_in_each_conventions_folder_and_its_sources_compile_there() 
         "bleu.png",
     );
     let sortie = dir.path().join("sortie");
-    let generer = || {
-        convflux(&[
-            "generer",
-            s(&sedre),
-            s(&semader),
-            "--sortie",
-            s(&sortie),
-            "--typst",
-            "-j",
-            "1",
-        ])
-    };
+    let generer = || generer_typst(&[&sedre, &semader], &sortie);
     let o = generer();
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!sortie.join("logos").exists());
@@ -674,15 +642,7 @@ fn a_logo_convflux_did_not_write_is_not_replaced() {
     let racine = sortie.join("2024/territoire-ouest-sedre");
     fs::create_dir_all(racine.join("logos")).unwrap();
     fs::write(racine.join("logos/bailleur.png"), commun::PNG_BLEU).unwrap();
-    let o = convflux(&[
-        "generer",
-        s(&sedre),
-        "--sortie",
-        s(&sortie),
-        "--typst",
-        "-j",
-        "1",
-    ]);
+    let o = generer_typst(&[&sedre], &sortie);
     let e = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{e}");
     assert!(
@@ -739,17 +699,7 @@ fn a_models_fonts_are_written_beside_the_sources_with_their_licence() {
         Some("modeles/ouest"),
     );
     let sortie = dir.path().join("sortie");
-    let generer = || {
-        convflux(&[
-            "generer",
-            s(&sedre),
-            "--sortie",
-            s(&sortie),
-            "--typst",
-            "-j",
-            "1",
-        ])
-    };
+    let generer = || generer_typst(&[&sedre], &sortie);
     let o = generer();
     assert!(o.status.success(), "{}", stderr(&o));
     let racine = sortie.join("2024/territoire-ouest-sedre");
@@ -797,15 +747,7 @@ fn a_models_fonts_are_written_beside_the_sources_with_their_licence() {
     let place = autre.join("2024/territoire-ouest-sedre/polices");
     fs::create_dir_all(&place).unwrap();
     fs::write(place.join("OFL.txt"), "à moi\n").unwrap();
-    let o = convflux(&[
-        "generer",
-        s(&sedre),
-        "--sortie",
-        s(&autre),
-        "--typst",
-        "-j",
-        "1",
-    ]);
+    let o = generer_typst(&[&sedre], &autre);
     let e = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{e}");
     assert!(
@@ -817,6 +759,14 @@ fn a_models_fonts_are_written_beside_the_sources_with_their_licence() {
         "à moi\n"
     );
     assert!(!place.join("LibertinusEssai-Regular.otf").exists());
+}
+
+/// `generer --typst -j 1` on `entrees` into `sortie`.
+fn generer_typst(entrees: &[&Path], sortie: &Path) -> std::process::Output {
+    let mut args = vec!["generer"];
+    args.extend(entrees.iter().map(|e| s(e)));
+    args.extend(["--sortie", s(sortie), "--typst", "-j", "1"]);
+    convflux(&args)
 }
 
 /// The conventions of data/territoire-ouest copied under `dir/<nom>`, with a

@@ -84,6 +84,13 @@ pub fn ts() -> &'static Typesetter {
     TS.get_or_init(|| Typesetter::new().expect("typesetter"))
 }
 
+/// The text of every page of a PDF file, spaces folded ([`plat`]).
+pub fn texte_pdf(pdf: &Path) -> String {
+    let doc = lopdf::Document::load(pdf).expect("PDF lisible");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    plat(&doc.extract_text(&pages).expect("texte du PDF"))
+}
+
 /// Spaces of any kind (U+202F in figures, line breaks) folded to one space;
 /// a word hyphenated at a line end (soft hyphen) joined back.
 pub fn plat(s: &str) -> String {
