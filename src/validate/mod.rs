@@ -291,6 +291,28 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     let id = l
         .requis(&mut t, "id", "un identifiant")
         .and_then(|n| l.identifiant(n, "convention.id"));
+    // The id names the convention's folder `<sortie>/<année>/<id>/`, beside
+    // the `lib/` folder of the Typst library written with `--typst`.
+    let id = id.filter(|id| {
+        let reserve = id.v == crate::output::BIBLIOTHEQUE;
+        if reserve {
+            l.erreur(
+                Diagnostic::erreur(
+                    format!("`convention.id` : `{}` est un identifiant réservé", id.v),
+                    Some(id.span),
+                )
+                .label("identifiant réservé")
+                .note(format!(
+                    "le dossier `{0}/` d'une année reçoit la bibliothèque Typst des sources (`--typst`) : \
+                     choisissez un autre identifiant (par exemple `{0}-convention`)",
+                    id.v
+                ))
+                .regle("identifiant réservé")
+                .suggestion(format!("{}-convention", id.v)),
+            );
+        }
+        !reserve
+    });
     let modele = l
         .requis(&mut t, "modele", "`intercommunal` ou `bilateral`")
         .and_then(|n| {

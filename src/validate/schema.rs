@@ -406,7 +406,11 @@ pub fn schema() -> Value {
                 "type": "object", "additionalProperties": false,
                 "required": ["id", "modele", "titre", "date_effet", "duree_ans"],
                 "properties": {
-                    "id": identifiant("identifiant (nom du dossier sous out/)"),
+                    "id": {
+                        "allOf": [identifiant("identifiant (nom du dossier sous out/<année>/)")],
+                        "not": { "const": crate::output::BIBLIOTHEQUE },
+                        "description": "identifiant (nom du dossier sous out/<année>/) ; `lib` est réservé"
+                    },
                     "modele": { "enum": ["intercommunal", "bilateral"] },
                     "gabarits": texte_opt("dossier d'un modèle copié par `convflux modele copier` (chemin relatif au fichier YAML) ; absent : modèles intégrés"),
                     "titre": texte("titre de la convention"),
