@@ -285,6 +285,71 @@ fn calculer_reproduces_every_seed_figure() {
     assert_eq!(edl["taux"][1][1]["arrondi"], "7");
 }
 
+/// The figures SEDRE and SODIAC transmitted (seed 000) that the computation
+/// corrects: `calculer` shows them in its three formats, beside the
+/// computed ones, as the council report states them.
+#[test]
+fn calculer_shows_the_transmitted_figures_it_corrects() {
+    let f = "data/territoire-ouest/sedre.yaml";
+    let texte = stdout(&convflux(&["calculer", "--annee", "2024", f]));
+    assert!(
+        texte.contains("chiffres transmis par le bailleur, corrigés (l'annexe fait foi) :"),
+        "{texte}"
+    );
+    assert!(
+        texte.contains("flux prévisionnel                  transmis 235, calculé 16"),
+        "{texte}"
+    );
+    assert!(
+        texte.contains("logements mobilisables             transmis 14, calculé 16"),
+        "{texte}"
+    );
+    let sodiac = stdout(&convflux(&[
+        "calculer",
+        "--annee",
+        "2024",
+        "data/territoire-ouest/sodiac.yaml",
+    ]));
+    assert!(
+        sodiac.contains("transmis 13,5 %, annexe 13,55 %"),
+        "{sodiac}"
+    );
+    let sidr = stdout(&convflux(&["calculer", "data/territoire-ouest/sidr.yaml"]));
+    assert!(!sidr.contains("transmis"), "{sidr}");
+
+    let o = convflux(&["calculer", "--format", "json", "--annee", "2024", f]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["conventions"][0]["exercices"][0]["corrections"],
+        serde_json::json!([
+            { "reservataire": "le-port", "chiffre": "flux_previsionnel", "transmis": 235, "calcule": 16 },
+            { "reservataire": "le-port", "chiffre": "mobilisables", "transmis": 14, "calcule": 16 }
+        ])
+    );
+    let o = convflux(&[
+        "calculer",
+        "--format",
+        "json",
+        "data/territoire-ouest/sidr.yaml",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        v["conventions"][0]["exercices"][0]
+            .get("corrections")
+            .is_none()
+    );
+
+    let csv = stdout(&convflux(&[
+        "calculer", "--format", "csv", "--annee", "2024", f,
+    ]));
+    let lignes: Vec<&str> = csv.lines().collect();
+    assert!(lignes[0].ends_with(";affectes;transmis_corriges"), "{csv}");
+    assert!(
+        lignes[1].ends_with(";flux_previsionnel : 235 → 16, mobilisables : 14 → 16"),
+        "{csv}"
+    );
+}
+
 #[test]
 fn calculer_text_shows_the_exact_share_and_sources() {
     let o = convflux(&["calculer", "data/clermont-auvergne-metropole", "--detail"]);

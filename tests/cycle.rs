@@ -558,6 +558,13 @@ fn xlsx_of_the_report_holds_the_figures_of_calculer() {
                 ("Affectés exact", v[13]),
                 ("Logements affectés", v[14]),
             ];
+            // A transmitted figure the computation corrects, in both.
+            assert_eq!(
+                ligne[col("Chiffres transmis corrigés")].is_empty(),
+                v[15].is_empty(),
+                "{} : chiffres transmis corrigés",
+                v[1]
+            );
             for (nom, attendu) in paires {
                 assert_eq!(
                     ligne[col(nom)],
@@ -574,6 +581,24 @@ fn xlsx_of_the_report_holds_the_figures_of_calculer() {
             .find(|r| r[0] == "Total")
             .expect("ligne Total");
         assert_eq!(total[col("Logements affectés")], quota);
+        if annee == "2024" {
+            let corrige = |c: &str| {
+                lignes
+                    .iter()
+                    .find(|r| r[col("Convention")] == c)
+                    .map(|r| r[col("Chiffres transmis corrigés")].clone())
+                    .unwrap()
+            };
+            assert_eq!(
+                corrige("territoire-ouest-sedre"),
+                "flux prévisionnel : 235 → 16 ; logements mobilisables : 14 → 16"
+            );
+            assert_eq!(
+                corrige("territoire-ouest-sodiac"),
+                "taux : 13,5 % → 13,55 %"
+            );
+            assert_eq!(corrige("territoire-ouest-sidr"), "");
+        }
         if annee == "2025" {
             assert_eq!(total[col("Logements affectés N-1")], "33");
             let bilan = wb

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::cli::{CalculerArgs, Format};
 use crate::commands::Issue;
 use crate::compute::avenant::{self, Avenant, Chiffre, Ecart, Mesure, Sens, Unite};
-use crate::compute::{Flux, FluxAnnexe};
+use crate::compute::{Flux, FluxAnnexe, rapport};
 use crate::model::{Convention, Deduction, Exclusion};
 use crate::pipeline::{self, Analyse};
 
@@ -29,7 +29,59 @@ struct SortieJson<'a> {
 struct ConventionJson<'a> {
     fichier: String,
     convention: &'a str,
-    exercices: Vec<&'a Flux>,
+    exercices: Vec<ExerciceJson<'a>>,
+}
+
+/// An exercise: its flow, and the figures the bailleur transmitted that the
+/// computation corrects (field absent when there are none).
+#[derive(Serialize)]
+struct ExerciceJson<'a> {
+    #[serde(flatten)]
+    flux: &'a Flux,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    corrections: Vec<CorrectionJson<'a>>,
+}
+
+/// A transmitted figure and the computed one that replaces it: a count
+/// (`chiffre`: `flux_previsionnel`…) as integers, the rate for the council
+/// report (`chiffre`: `taux_rapport`) as exact decimal strings.
+#[derive(Serialize)]
+struct CorrectionJson<'a> {
+    reservataire: &'a str,
+    chiffre: &'static str,
+    transmis: serde_json::Value,
+    calcule: serde_json::Value,
+}
+
+/// The corrections of the transmitted figures of `x` (`transmis`, and
+/// `declare.taux_rapport` when the annex's rate differs): CCH art. R. 441-5,
+/// the annex prints the computed figure and prevails.
+fn corrections<'a>(c: &Convention, annee: i32, x: &'a FluxAnnexe) -> Vec<CorrectionJson<'a>> {
+    let Some(a) = c.exercice(annee).and_then(|e| {
+        e.annexes
+            .iter()
+            .find(|a| a.reservataire.v == x.reservataire)
+    }) else {
+        return Vec::new();
+    };
+    let mut v: Vec<CorrectionJson> = rapport::chiffres_corriges(a, x)
+        .into_iter()
+        .map(|k| CorrectionJson {
+            reservataire: &x.reservataire,
+            chiffre: k.chiffre.cle(),
+            transmis: k.transmis.0.into(),
+            calcule: k.calcule.0.into(),
+        })
+        .collect();
+    if let Some(t) = rapport::taux_corrige(a, x) {
+        v.push(CorrectionJson {
+            reservataire: &x.reservataire,
+            chiffre: "taux_rapport",
+            transmis: t.normalize().to_string().into(),
+            calcule: x.taux.normalize().to_string().into(),
+        });
+    }
+    v
 }
 
 use crate::francais::exact as fr;
@@ -69,7 +121,19 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
                         Some(ConventionJson {
                             fichier: an.nom(),
                             convention: &c.id,
-                            exercices: an.flux.iter().filter(garde).collect(),
+                            exercices: an
+                                .flux
+                                .iter()
+                                .filter(garde)
+                                .map(|f| ExerciceJson {
+                                    flux: f,
+                                    corrections: f
+                                        .annexes
+                                        .iter()
+                                        .flat_map(|x| corrections(c, f.annee, x))
+                                        .collect(),
+                                })
+                                .collect(),
                         })
                     })
                     .collect(),
@@ -85,7 +149,11 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
             for an in &analyses {
                 for f in an.flux.iter().filter(garde) {
                     for x in &f.annexes {
-                        out.push_str(&csv_ligne(&an.nom(), f, x));
+                        let k = an
+                            .convention
+                            .as_ref()
+                            .map_or(Vec::new(), |c| corrections(c, f.annee, x));
+                        out.push_str(&csv_ligne(&an.nom(), f, x, &k));
                     }
                 }
             }
@@ -119,6 +187,7 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
                             .map_or(x.reservataire.as_str(), |r| r.designation.as_str());
                         let _ = writeln!(out, "  {nom} ({})", x.reservataire);
                         texte_annexe(&mut out, x, a.detail);
+                        texte_corrections(&mut out, &corrections(c, f.annee, x));
                     }
                     if a.detail && c.premiere_annee().is_some_and(|p| f.annee != p) {
                         texte_avenant(&mut out, c, &avenant::calculer(c, f, &an.flux));
@@ -214,6 +283,41 @@ fn texte_annexe(out: &mut String, x: &FluxAnnexe, detail: bool) {
         Some(fr(x.affectes_exact)),
     );
     source(out, "affectes");
+}
+
+/// The transmitted figures the computation corrects, under the annex's lines.
+fn texte_corrections(out: &mut String, corrections: &[CorrectionJson]) {
+    if corrections.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "    chiffres transmis par le bailleur, corrigés (l'annexe fait foi) :"
+    );
+    for k in corrections {
+        let nombre = |v: &serde_json::Value| match v {
+            serde_json::Value::String(t) => t.parse::<Decimal>().map_or(t.clone(), fr),
+            autre => autre
+                .as_u64()
+                .map_or(autre.to_string(), |n| fr(Decimal::from(n))),
+        };
+        let (transmis, calcule) = (nombre(&k.transmis), nombre(&k.calcule));
+        let _ = match crate::model::Chiffre::TOUS
+            .iter()
+            .find(|c| c.cle() == k.chiffre)
+        {
+            Some(c) => writeln!(
+                out,
+                "      {:<34} transmis {transmis}, calculé {calcule}",
+                c.libelle()
+            ),
+            None => writeln!(
+                out,
+                "      {:<34} transmis {transmis} %, annexe {calcule} %",
+                "taux cité au rapport au conseil"
+            ),
+        };
+    }
 }
 
 fn libelle(c: Chiffre) -> String {
@@ -337,7 +441,7 @@ fn texte_avenant(out: &mut String, c: &Convention, av: &Avenant) {
 
 fn csv_entete() -> String {
     "fichier;convention;annee;reservataire;logements;exclusions;parc_soumis;taux_rotation;flux_exact;\
-     flux_previsionnel;deductions;mobilisables;taux;affectes_exact;affectes\n"
+     flux_previsionnel;deductions;mobilisables;taux;affectes_exact;affectes;transmis_corriges\n"
         .to_string()
 }
 
@@ -349,10 +453,22 @@ fn csv_champ(s: &str) -> String {
     }
 }
 
-fn csv_ligne(fichier: &str, f: &Flux, x: &FluxAnnexe) -> String {
+fn csv_ligne(fichier: &str, f: &Flux, x: &FluxAnnexe, corrections: &[CorrectionJson]) -> String {
     let d = |v: Decimal| v.normalize().to_string().replace('.', ",");
+    // « flux_previsionnel : 235 → 16, mobilisables : 14 → 16 »
+    let corriges = corrections
+        .iter()
+        .map(|k| {
+            let v = |v: &serde_json::Value| match v {
+                serde_json::Value::String(t) => t.replace('.', ","),
+                autre => autre.to_string(),
+            };
+            format!("{} : {} → {}", k.chiffre, v(&k.transmis), v(&k.calcule))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
-        "{};{};{};{};{};{};{};{};{};{};{};{};{};{};{}\n",
+        "{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{}\n",
         csv_champ(fichier),
         csv_champ(&f.convention),
         f.annee,
@@ -367,6 +483,7 @@ fn csv_ligne(fichier: &str, f: &Flux, x: &FluxAnnexe) -> String {
         x.mobilisables,
         d(x.taux),
         d(x.affectes_exact),
-        x.affectes
+        x.affectes,
+        csv_champ(&corriges)
     )
 }

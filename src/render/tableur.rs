@@ -50,6 +50,27 @@ struct Ligne<'a> {
     date_patrimoine: String,
     flux: &'a FluxAnnexe,
     precedent: Option<&'a FluxAnnexe>,
+    /// The figures the bailleur transmitted that the computation corrects
+    /// (« flux prévisionnel : 235 → 16 »), the annex's rate prevailing.
+    corriges: String,
+}
+
+/// « flux prévisionnel : 235 → 16 ; logements mobilisables : 14 → 16 »:
+/// the corrections the council report states (same figures).
+fn corriges(l: &rapport::LigneRapport) -> String {
+    let mut v: Vec<String> = l
+        .chiffres_corriges
+        .iter()
+        .map(|k| format!("{} : {} → {}", k.chiffre.libelle(), k.transmis, k.calcule))
+        .collect();
+    if let Some(t) = l.taux_transmis {
+        v.push(format!(
+            "taux : {} % → {} %",
+            crate::francais::exact(t),
+            crate::francais::exact(l.flux.taux)
+        ));
+    }
+    v.join(" ; ")
 }
 
 fn exclusion(f: &FluxAnnexe, x: Exclusion) -> f64 {
@@ -149,6 +170,10 @@ fn colonnes() -> Vec<(String, Col)> {
             true,
         ),
     ));
+    c.push((
+        "Chiffres transmis corrigés".into(),
+        Col::Texte(|l| l.corriges.clone()),
+    ));
     c
 }
 
@@ -214,6 +239,7 @@ pub fn classeur(r: &Rapport) -> Result<Vec<u8>, TableurError> {
                 .map_or(String::new(), |a| a.patrimoine.date.v.iso()),
             flux: l.flux,
             precedent: l.precedent,
+            corriges: corriges(l),
         })
         .collect();
 
@@ -223,7 +249,17 @@ pub fn classeur(r: &Rapport) -> Result<Vec<u8>, TableurError> {
     for (j, (titre, _)) in cols.iter().enumerate() {
         let j = u16::try_from(j).unwrap_or(u16::MAX);
         ws.write_string_with_format(0, j, titre, &entete)?;
-        ws.set_column_width(j, if j < 5 { 22 } else { 12 })?;
+        let dernier = usize::from(j) + 1 == cols.len();
+        ws.set_column_width(
+            j,
+            if j < 5 {
+                22
+            } else if dernier {
+                48
+            } else {
+                12
+            },
+        )?;
     }
     ws.set_row_height(0, 60)?;
     ws.set_freeze_panes(1, 3)?;
@@ -317,6 +353,7 @@ pub fn classeur(r: &Rapport) -> Result<Vec<u8>, TableurError> {
         "Chiffres calculés par convflux à partir des fichiers de conventions (mêmes valeurs que `convflux calculer`).".to_string(),
         "Parc soumis = patrimoine − exclusions ; flux prévisionnel = parc soumis × taux de rotation, arrondi ; mobilisables = flux − déductions ; affectés = mobilisables × taux du réservataire, arrondi (CCH art. R. 441-5 et R. 441-5-1).".to_string(),
         "Les colonnes « exact » donnent la valeur avant arrondi.".to_string(),
+        "« Chiffres transmis corrigés » : chiffres transmis par le bailleur que le calcul corrige (chiffre transmis → chiffre de l'annexe, qui fait foi), comme le dit le rapport au conseil.".to_string(),
         format!(
             "Quota {} : {} logements affectés.",
             r.annee, r.total
