@@ -45,6 +45,22 @@ impl Couleur {
         }
     }
 
+    /// Whether what goes to stdout (the help) is coloured: as [`active`],
+    /// with stdout the terminal.
+    ///
+    /// [`active`]: Couleur::active
+    pub fn active_sur_stdout(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            Couleur::Toujours => true,
+            Couleur::Jamais => false,
+            Couleur::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+
     /// The `--couleur` of command-line arguments clap refused, read by hand
     /// so that a usage error follows it too: its last valid value before a
     /// `--`, `auto` otherwise (a wrong value of `--couleur` itself included).
@@ -334,8 +350,24 @@ pub struct RapportArgs {
     pub quiet: bool,
 }
 
-const MODELE_RACINE: &str = "{about-with-newline}\nUtilisation : {usage}\n\nCommandes :\n{subcommands}\n\nOptions :\n{options}\n";
-const MODELE_COMMANDE: &str = "{about-with-newline}\nUtilisation : {usage}\n\nArguments :\n{positionals}\n\nOptions :\n{options}\n";
+/// The help's layout, its headings in French and in clap's heading style
+/// (bold, underlined: seen only when the help is printed in colour).
+fn modele_aide(groupe: bool) -> clap::builder::StyledStr {
+    use std::fmt::Write as _;
+    let h = clap::builder::Styles::styled().get_header().to_owned();
+    let (titre, liste) = if groupe {
+        ("Commandes :", "{subcommands}")
+    } else {
+        ("Arguments :", "{positionals}")
+    };
+    let mut m = clap::builder::StyledStr::new();
+    let _ = write!(
+        m,
+        "{{about-with-newline}}\n{h}Utilisation :{h:#} {{usage}}\n\n{h}{titre}{h:#}\n{liste}\n\n\
+         {h}Options :{h:#}\n{{options}}\n"
+    );
+    m
+}
 
 /// The clap command with its help in French (headings, help and version flags).
 pub fn commande() -> clap::Command {
@@ -345,11 +377,7 @@ pub fn commande() -> clap::Command {
         let groupe = c.has_subcommands();
         let mut c = c
             .disable_help_flag(true)
-            .help_template(if racine || groupe {
-                MODELE_RACINE
-            } else {
-                MODELE_COMMANDE
-            })
+            .help_template(modele_aide(racine || groupe))
             .arg(
                 Arg::new("aide")
                     .short('h')

@@ -16,13 +16,18 @@ fn main() -> ExitCode {
             // Help and version are built in French (`cli::commande`), usage
             // errors rendered in French from their kind (`cli::Francais`).
             let e = e.apply::<convflux::cli::Francais>();
+            let couleur = convflux::cli::Couleur::des_arguments(std::env::args_os());
             if !e.use_stderr() {
-                print!("{}", e.render());
+                if couleur.active_sur_stdout() {
+                    print!("{}", e.render().ansi());
+                } else {
+                    print!("{}", e.render());
+                }
                 return ExitCode::SUCCESS;
             }
             // Coloured as convflux's own diagnostics: `--couleur`, NO_COLOR,
             // a terminal (the Display of clap's text strips its styles).
-            if convflux::cli::Couleur::des_arguments(std::env::args_os()).active() {
+            if couleur.active() {
                 eprint!("{}", e.render().ansi());
             } else {
                 eprint!("{}", e.render());

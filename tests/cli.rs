@@ -506,6 +506,14 @@ fn usage_errors_and_help_are_in_french() {
             assert!(!out.contains(anglais), "{commande} : « {anglais} »\n{out}");
         }
     }
+    // The help in colour as the diagnostics: asked, or never off a terminal.
+    let o = convflux(&["verifier", "--couleur", "toujours", "--help"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("\x1b[1m\x1b[4mUtilisation :\x1b[0m"),
+        "{out:?}"
+    );
+    assert!(!stdout(&convflux(&["verifier", "--help"])).contains('\x1b'));
     let o = convflux(&["generer", "-j", "0", "data"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
