@@ -286,6 +286,10 @@ struct Entete {
     arrondi: Arrondi,
 }
 
+/// Convention ids refused: `lib` names, in each year's folder of the
+/// output, the folder of the Typst library the sources import (`--typst`).
+pub const IDENTIFIANTS_RESERVES: &[&str] = &["lib"];
+
 fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     let mut t = l.table(n, "convention")?;
     let id = l
@@ -294,7 +298,7 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     // The id names the convention's folder `<sortie>/<année>/<id>/`, beside
     // the `lib/` folder of the Typst library written with `--typst`.
     let id = id.filter(|id| {
-        let reserve = id.v == crate::output::BIBLIOTHEQUE;
+        let reserve = IDENTIFIANTS_RESERVES.contains(&id.v.as_str());
         if reserve {
             l.erreur(
                 Diagnostic::erreur(

@@ -408,7 +408,7 @@ pub fn schema() -> Value {
                 "properties": {
                     "id": {
                         "allOf": [identifiant("identifiant (nom du dossier sous out/<année>/)")],
-                        "not": { "const": crate::output::BIBLIOTHEQUE },
+                        "not": { "enum": crate::validate::IDENTIFIANTS_RESERVES },
                         "description": "identifiant (nom du dossier sous out/<année>/) ; `lib` est réservé"
                     },
                     "modele": { "enum": ["intercommunal", "bilateral"] },
