@@ -55,6 +55,9 @@ struct Ligne<'a> {
     corriges: String,
 }
 
+/// The heading of the column of [`corriges`].
+const CORRIGES: &str = "Chiffres transmis corrigés";
+
 /// « flux prévisionnel : 235 → 16 ; logements mobilisables : 14 → 16 »:
 /// the corrections the council report states (same figures).
 fn corriges(l: &rapport::LigneRapport) -> String {
@@ -170,10 +173,7 @@ fn colonnes() -> Vec<(String, Col)> {
             true,
         ),
     ));
-    c.push((
-        "Chiffres transmis corrigés".into(),
-        Col::Texte(|l| l.corriges.clone()),
-    ));
+    c.push((CORRIGES.into(), Col::Texte(|l| l.corriges.clone())));
     c
 }
 
@@ -249,17 +249,8 @@ pub fn classeur(r: &Rapport) -> Result<Vec<u8>, TableurError> {
     for (j, (titre, _)) in cols.iter().enumerate() {
         let j = u16::try_from(j).unwrap_or(u16::MAX);
         ws.write_string_with_format(0, j, titre, &entete)?;
-        let dernier = usize::from(j) + 1 == cols.len();
-        ws.set_column_width(
-            j,
-            if j < 5 {
-                22
-            } else if dernier {
-                48
-            } else {
-                12
-            },
-        )?;
+        let largeur = if j < 5 { 22 } else { 12 };
+        ws.set_column_width(j, if titre == CORRIGES { 48 } else { largeur })?;
     }
     ws.set_row_height(0, 60)?;
     ws.set_freeze_panes(1, 3)?;
