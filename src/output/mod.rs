@@ -377,7 +377,22 @@ impl Dossier {
         if self.verifier_cible(&p).is_err() || self.empreinte(cle).as_deref() != Some(sha256) {
             return false;
         }
-        fs::remove_file(&p).is_ok()
+        if fs::remove_file(&p).is_err() {
+            return false;
+        }
+        // The folders of the key it leaves empty go too, as git does, down
+        // to a convention's own (`2024/c/logos/`, `2024/c/`): `remove_dir`
+        // removes only an empty folder, so nothing of anyone else's. A
+        // year's folder and the root's stay: other conventions' writers
+        // of this run may be creating their folders in them.
+        for dossier in Path::new(cle).ancestors().skip(1) {
+            if dossier.components().count() < 2
+                || fs::remove_dir(self.racine.join(dossier)).is_err()
+            {
+                break;
+            }
+        }
+        true
     }
 }
 
@@ -982,6 +997,35 @@ mod tests {
         assert_eq!(fs::read(&autre).unwrap(), b"precieux");
         assert_eq!(fs::read(&entree).unwrap(), b"donnees");
         assert!(!dehors.path().join("b.pdf").exists());
+    }
+
+    #[test]
+    fn no_convention_id_can_name_the_library_folder() {
+        assert!(crate::validate::IDENTIFIANTS_RESERVES.contains(&BIBLIOTHEQUE));
+    }
+
+    #[test]
+    fn deleting_a_file_removes_the_convention_folders_it_leaves_empty_and_only_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Dossier::prendre(dir.path(), &[]).unwrap();
+        o.ecrire("2024/c/logos/a.png", b"png").unwrap();
+        o.ecrire("2024/c/convention.pdf", b"pdf").unwrap();
+        o.ecrire("2025/d/logos/b.png", b"png").unwrap();
+        fs::write(dir.path().join("2025/notes.txt"), b"a moi").unwrap();
+        assert!(o.supprimer("2024/c/logos/a.png", &manifest::sha256(b"png")));
+        assert!(!dir.path().join("2024/c/logos").exists());
+        assert!(dir.path().join("2024/c/convention.pdf").exists());
+        assert!(o.supprimer("2024/c/convention.pdf", &manifest::sha256(b"pdf")));
+        assert!(!dir.path().join("2024/c").exists());
+        assert!(dir.path().join("2024").exists());
+        // A folder with someone else's file stays, with that file.
+        assert!(o.supprimer("2025/d/logos/b.png", &manifest::sha256(b"png")));
+        assert!(!dir.path().join("2025/d").exists());
+        assert_eq!(
+            fs::read(dir.path().join("2025/notes.txt")).unwrap(),
+            b"a moi"
+        );
+        assert!(dir.path().exists());
     }
 
     #[test]
