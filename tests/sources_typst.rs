@@ -450,18 +450,11 @@ fn a_library_convflux_did_not_write_is_not_replaced() {
     );
     let sortie = dir.path().join("sortie");
     let racine = sortie.join("2024/territoire-ouest-sedre");
-    fs::create_dir_all(racine.join("lib")).unwrap();
-    fs::write(racine.join("lib/convflux.typ"), "// à moi\n").unwrap();
-    let o = generer_typst(&[&sedre, &shlmr], &sortie);
-    let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{e}");
-    assert!(
-        e.contains("lib/convflux.typ : ce fichier n'est pas celui que convflux a écrit"),
-        "{e}"
-    );
-    assert_eq!(
-        fs::read_to_string(racine.join("lib/convflux.typ")).unwrap(),
-        "// à moi\n"
+    refuse_le_fichier_d_autrui(
+        &[&sedre, &shlmr],
+        &sortie,
+        "2024/territoire-ouest-sedre/lib/convflux.typ",
+        "// à moi\n".as_bytes(),
     );
     assert!(!racine.join("convention.pdf").exists());
     assert!(!racine.join("lib/marque.typ").exists());
@@ -640,18 +633,11 @@ fn a_logo_convflux_did_not_write_is_not_replaced() {
     );
     let sortie = dir.path().join("sortie");
     let racine = sortie.join("2024/territoire-ouest-sedre");
-    fs::create_dir_all(racine.join("logos")).unwrap();
-    fs::write(racine.join("logos/bailleur.png"), commun::PNG_BLEU).unwrap();
-    let o = generer_typst(&[&sedre], &sortie);
-    let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{e}");
-    assert!(
-        e.contains("logos/bailleur.png : ce fichier n'est pas celui que convflux a écrit"),
-        "{e}"
-    );
-    assert_eq!(
-        fs::read(racine.join("logos/bailleur.png")).unwrap(),
-        commun::PNG_BLEU
+    refuse_le_fichier_d_autrui(
+        &[&sedre],
+        &sortie,
+        "2024/territoire-ouest-sedre/logos/bailleur.png",
+        &commun::PNG_BLEU,
     );
     assert!(!racine.join("convention.pdf").exists());
     assert!(!racine.join("lib/convflux.typ").exists());
@@ -745,20 +731,34 @@ fn a_models_fonts_are_written_beside_the_sources_with_their_licence() {
     // write (for another run's output folder): refused, kept.
     let autre = dir.path().join("autre");
     let place = autre.join("2024/territoire-ouest-sedre/polices");
-    fs::create_dir_all(&place).unwrap();
-    fs::write(place.join("OFL.txt"), "à moi\n").unwrap();
-    let o = generer_typst(&[&sedre], &autre);
-    let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{e}");
-    assert!(
-        e.contains("polices/OFL.txt : ce fichier n'est pas celui que convflux a écrit"),
-        "{e}"
-    );
-    assert_eq!(
-        fs::read_to_string(place.join("OFL.txt")).unwrap(),
-        "à moi\n"
+    refuse_le_fichier_d_autrui(
+        &[&sedre],
+        &autre,
+        "2024/territoire-ouest-sedre/polices/OFL.txt",
+        "à moi\n".as_bytes(),
     );
     assert!(!place.join("LibertinusEssai-Regular.otf").exists());
+}
+
+/// A file of someone else's at `cle` under `sortie`, where `generer
+/// --typst` on `entrees` would write one of its own: the run is refused
+/// (exit 1) naming the file, which keeps its bytes.
+fn refuse_le_fichier_d_autrui(entrees: &[&Path], sortie: &Path, cle: &str, octets: &[u8]) {
+    let chemin = sortie.join(cle);
+    fs::create_dir_all(chemin.parent().unwrap()).unwrap();
+    fs::write(&chemin, octets).unwrap();
+    let o = generer_typst(entrees, sortie);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    // The message names the file by its folder and name (`lib/convflux.typ`).
+    let mut fin: Vec<&str> = cle.rsplit('/').take(2).collect();
+    fin.reverse();
+    let attendu = format!(
+        "{} : ce fichier n'est pas celui que convflux a écrit",
+        fin.join("/")
+    );
+    assert!(e.contains(&attendu), "{e}");
+    assert_eq!(fs::read(&chemin).unwrap(), octets);
 }
 
 /// `generer --typst -j 1` on `entrees` into `sortie`.
