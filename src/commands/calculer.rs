@@ -13,7 +13,7 @@ use crate::cli::{CalculerArgs, Format};
 use crate::commands::Issue;
 use crate::compute::avenant::{self, Avenant, Chiffre, Ecart, Mesure, Sens, Unite};
 use crate::compute::{Flux, FluxAnnexe, rapport};
-use crate::model::{Convention, Deduction, Exclusion};
+use crate::model::{Chiffre as ChiffreAnnexe, Convention, Deduction, Exclusion};
 use crate::pipeline::{self, Analyse};
 
 /// Version of the JSON shape; bumped on any incompatible change.
@@ -42,9 +42,9 @@ struct ExerciceJson<'a> {
     corrections: Vec<CorrectionJson<'a>>,
 }
 
-/// A transmitted figure and the computed one that replaces it: a count
-/// (`chiffre`: `flux_previsionnel`…) as integers, the rate for the council
-/// report (`chiffre`: `taux_rapport`) as exact decimal strings.
+/// A correction in JSON: a count (`chiffre`: `flux_previsionnel`…) as
+/// integers, the rate for the council report (`taux_rapport`) as exact
+/// decimal strings (docs/format.md § calculer).
 #[derive(Serialize)]
 struct CorrectionJson<'a> {
     reservataire: &'a str,
@@ -53,10 +53,39 @@ struct CorrectionJson<'a> {
     calcule: serde_json::Value,
 }
 
-/// The corrections of the transmitted figures of `x` (`transmis`, and
-/// `declare.taux_rapport` when the annex's rate differs): CCH art. R. 441-5,
-/// the annex prints the computed figure and prevails.
-fn corrections<'a>(c: &Convention, annee: i32, x: &'a FluxAnnexe) -> Vec<CorrectionJson<'a>> {
+/// A figure the bailleur transmitted and the one of the annex, which
+/// prevails: a count the computation corrects (`transmis`), or the rate
+/// given for the council report (`declare.taux_rapport`, `chiffre` none)
+/// when the annex's differs. CCH art. R. 441-5.
+struct Correction<'a> {
+    reservataire: &'a str,
+    chiffre: Option<ChiffreAnnexe>,
+    transmis: Decimal,
+    calcule: Decimal,
+}
+
+impl<'a> Correction<'a> {
+    /// The key of the figure (`flux_previsionnel`, `taux_rapport`).
+    fn cle(&self) -> &'static str {
+        self.chiffre.map_or("taux_rapport", ChiffreAnnexe::cle)
+    }
+
+    fn json(&self) -> CorrectionJson<'a> {
+        let valeur = |d: Decimal| match self.chiffre {
+            Some(_) => serde_json::Value::from(u64::try_from(d).unwrap_or_default()),
+            None => serde_json::Value::from(d.normalize().to_string()),
+        };
+        CorrectionJson {
+            reservataire: self.reservataire,
+            chiffre: self.cle(),
+            transmis: valeur(self.transmis),
+            calcule: valeur(self.calcule),
+        }
+    }
+}
+
+/// The corrections of the transmitted figures of `x`, in the annex's order.
+fn corrections<'a>(c: &Convention, annee: i32, x: &'a FluxAnnexe) -> Vec<Correction<'a>> {
     let Some(a) = c.exercice(annee).and_then(|e| {
         e.annexes
             .iter()
@@ -64,21 +93,21 @@ fn corrections<'a>(c: &Convention, annee: i32, x: &'a FluxAnnexe) -> Vec<Correct
     }) else {
         return Vec::new();
     };
-    let mut v: Vec<CorrectionJson> = rapport::chiffres_corriges(a, x)
+    let mut v: Vec<Correction> = rapport::chiffres_corriges(a, x)
         .into_iter()
-        .map(|k| CorrectionJson {
+        .map(|k| Correction {
             reservataire: &x.reservataire,
-            chiffre: k.chiffre.cle(),
-            transmis: k.transmis.0.into(),
-            calcule: k.calcule.0.into(),
+            chiffre: Some(k.chiffre),
+            transmis: k.transmis.dec(),
+            calcule: k.calcule.dec(),
         })
         .collect();
     if let Some(t) = rapport::taux_corrige(a, x) {
-        v.push(CorrectionJson {
+        v.push(Correction {
             reservataire: &x.reservataire,
-            chiffre: "taux_rapport",
-            transmis: t.normalize().to_string().into(),
-            calcule: x.taux.normalize().to_string().into(),
+            chiffre: None,
+            transmis: t,
+            calcule: x.taux,
         });
     }
     v
@@ -131,6 +160,7 @@ pub fn executer(a: CalculerArgs) -> anyhow::Result<Issue> {
                                         .annexes
                                         .iter()
                                         .flat_map(|x| corrections(c, f.annee, x))
+                                        .map(|k| k.json())
                                         .collect(),
                                 })
                                 .collect(),
@@ -286,7 +316,7 @@ fn texte_annexe(out: &mut String, x: &FluxAnnexe, detail: bool) {
 }
 
 /// The transmitted figures the computation corrects, under the annex's lines.
-fn texte_corrections(out: &mut String, corrections: &[CorrectionJson]) {
+fn texte_corrections(out: &mut String, corrections: &[Correction]) {
     if corrections.is_empty() {
         return;
     }
@@ -295,17 +325,8 @@ fn texte_corrections(out: &mut String, corrections: &[CorrectionJson]) {
         "    chiffres transmis par le bailleur, corrigés (l'annexe fait foi) :"
     );
     for k in corrections {
-        let nombre = |v: &serde_json::Value| match v {
-            serde_json::Value::String(t) => t.parse::<Decimal>().map_or(t.clone(), fr),
-            autre => autre
-                .as_u64()
-                .map_or(autre.to_string(), |n| fr(Decimal::from(n))),
-        };
-        let (transmis, calcule) = (nombre(&k.transmis), nombre(&k.calcule));
-        let _ = match crate::model::Chiffre::TOUS
-            .iter()
-            .find(|c| c.cle() == k.chiffre)
-        {
+        let (transmis, calcule) = (fr(k.transmis), fr(k.calcule));
+        let _ = match k.chiffre {
             Some(c) => writeln!(
                 out,
                 "      {:<34} transmis {transmis}, calculé {calcule}",
@@ -453,18 +474,12 @@ fn csv_champ(s: &str) -> String {
     }
 }
 
-fn csv_ligne(fichier: &str, f: &Flux, x: &FluxAnnexe, corrections: &[CorrectionJson]) -> String {
+fn csv_ligne(fichier: &str, f: &Flux, x: &FluxAnnexe, corrections: &[Correction]) -> String {
     let d = |v: Decimal| v.normalize().to_string().replace('.', ",");
     // « flux_previsionnel : 235 → 16, mobilisables : 14 → 16 »
     let corriges = corrections
         .iter()
-        .map(|k| {
-            let v = |v: &serde_json::Value| match v {
-                serde_json::Value::String(t) => t.replace('.', ","),
-                autre => autre.to_string(),
-            };
-            format!("{} : {} → {}", k.chiffre, v(&k.transmis), v(&k.calcule))
-        })
+        .map(|k| format!("{} : {} → {}", k.cle(), d(k.transmis), d(k.calcule)))
         .collect::<Vec<_>>()
         .join(", ");
     format!(
