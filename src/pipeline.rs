@@ -839,6 +839,35 @@ impl Lot {
     }
 }
 
+/// After a run without `--typst`: removes the library [`ecrire_bibliotheque`]
+/// wrote at `<sortie>/lib/` once no source the manifest records is left to
+/// import it (`--force` replaced them all by PDFs alone), each file only if
+/// it is still what convflux wrote. Whether the manifest changed.
+pub fn retirer_bibliotheque_orpheline(
+    dossier: &output::Dossier,
+    m: &mut manifest::Manifeste,
+) -> bool {
+    let prefixe = format!("{}/", output::BIBLIOTHEQUE);
+    if m.sorties
+        .keys()
+        .any(|k| k.ends_with(".typ") && !k.starts_with(&prefixe))
+    {
+        return false;
+    }
+    let cles: Vec<String> = m
+        .sorties
+        .keys()
+        .filter(|k| k.starts_with(&prefixe))
+        .cloned()
+        .collect();
+    for k in &cles {
+        if let Some(o) = m.sorties.remove(k) {
+            dossier.supprimer(k, &o.sha256);
+        }
+    }
+    !cles.is_empty()
+}
+
 /// With `--typst`: writes the Typst library the sources import
 /// (`#import "/lib/convflux.typ"`) at `<sortie>/lib/`, so that
 /// `typst compile --root <sortie> <sortie>/<annee>/<convention>/convention.typ`

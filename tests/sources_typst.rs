@@ -869,3 +869,55 @@ fn rapport_typst_of_a_copied_model_compiles_against_its_library() {
     let texte = plat_pages(&compiler_texte(&annee, &typ).unwrap());
     assert!(texte.contains("Bibliothèque du modèle Ouest"), "{texte}");
 }
+
+/// The library `--typst` wrote at the root goes with the last source that
+/// imports it (a run with `--force` and without `--typst` replaces them by
+/// PDFs alone), its folder too; never while a source is left, never when
+/// someone changed it (it is no longer convflux's file).
+#[test]
+fn the_root_library_goes_with_the_last_source_importing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sortie = dir.path().join("sortie");
+    let sidr = Path::new("data/territoire-ouest/sidr.yaml");
+    let sedre = Path::new("data/territoire-ouest/sedre.yaml");
+    let o = generer_typst(&[sidr, sedre], &sortie);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lib = sortie.join("lib/convflux.typ");
+    assert!(lib.exists());
+    let sans_typst = |f: &Path| {
+        let o = convflux(&["generer", s(f), "--sortie", s(&sortie), "--force", "-q"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    // SEDRE's sources are left: the library stays.
+    sans_typst(sidr);
+    assert!(
+        !sortie
+            .join("2024/territoire-ouest-sidr/convention.typ")
+            .exists()
+    );
+    assert!(
+        sortie
+            .join("2024/territoire-ouest-sedre/convention.typ")
+            .exists()
+    );
+    assert!(lib.exists());
+    sans_typst(sedre);
+    assert!(
+        !sortie
+            .join("2024/territoire-ouest-sedre/convention.typ")
+            .exists()
+    );
+    assert!(!lib.exists());
+    assert!(!sortie.join("lib").exists());
+    let manifeste = fs::read_to_string(sortie.join("manifest.json")).unwrap();
+    assert!(!manifeste.contains("\"lib/convflux.typ\""), "{manifeste}");
+
+    // Changed by someone: kept, and no longer recorded as convflux's.
+    let o = generer_typst(&[sidr], &sortie);
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(&lib, "// à moi\n").unwrap();
+    sans_typst(sidr);
+    assert_eq!(fs::read_to_string(&lib).unwrap(), "// à moi\n");
+    let manifeste = fs::read_to_string(sortie.join("manifest.json")).unwrap();
+    assert!(!manifeste.contains("\"lib/convflux.typ\""), "{manifeste}");
+}

@@ -381,14 +381,14 @@ impl Dossier {
             return false;
         }
         // The folders of the key it leaves empty go too, as git does, down
-        // to a convention's own (`2024/c/logos/`, `2024/c/`): `remove_dir`
+        // to a convention's own (`2024/c/logos/`, `2024/c/`) and the
+        // library's (`lib/`, written by the main process alone): `remove_dir`
         // removes only an empty folder, so nothing of anyone else's. A
-        // year's folder and the root's stay: other conventions' writers
-        // of this run may be creating their folders in them.
+        // year's folder and the root stay: other conventions' writers of
+        // this run may be creating their folders in them.
         for dossier in Path::new(cle).ancestors().skip(1) {
-            if dossier.components().count() < 2
-                || fs::remove_dir(self.racine.join(dossier)).is_err()
-            {
+            let a_soi = dossier.components().count() >= 2 || dossier == Path::new(BIBLIOTHEQUE);
+            if !a_soi || fs::remove_dir(self.racine.join(dossier)).is_err() {
                 break;
             }
         }

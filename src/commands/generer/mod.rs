@@ -357,6 +357,9 @@ pub(crate) fn executer_dans(
         }
     });
     affichage.finir();
+    if !a.typst && pipeline::retirer_bibliotheque_orpheline(dossier, &mut ecrire(&manifeste)) {
+        a_enregistrer = true;
+    }
     if a_enregistrer {
         lire(&manifeste).enregistrer(dossier)?;
     }
