@@ -13,7 +13,7 @@ use crate::cli::{CalculerArgs, Format};
 use crate::commands::Issue;
 use crate::compute::avenant::{self, Avenant, Chiffre, Ecart, Mesure, Sens, Unite};
 use crate::compute::{Flux, FluxAnnexe, rapport};
-use crate::model::{Chiffre as ChiffreAnnexe, Convention, Deduction, Exclusion};
+use crate::model::{Convention, Deduction, Exclusion};
 use crate::pipeline::{self, Analyse};
 
 /// Version of the JSON shape; bumped on any incompatible change.
@@ -53,64 +53,44 @@ struct CorrectionJson<'a> {
     calcule: serde_json::Value,
 }
 
-/// A figure the bailleur transmitted and the one of the annex, which
-/// prevails: a count the computation corrects (`transmis`), or the rate
-/// given for the council report (`declare.taux_rapport`, `chiffre` none)
-/// when the annex's differs. CCH art. R. 441-5.
+/// A correction of the figures `reservataire`'s annex prints
+/// ([`rapport::Correction`]), as `calculer` shows it.
 struct Correction<'a> {
     reservataire: &'a str,
-    chiffre: Option<ChiffreAnnexe>,
-    transmis: Decimal,
-    calcule: Decimal,
+    c: rapport::Correction,
 }
 
 impl<'a> Correction<'a> {
-    /// The key of the figure (`flux_previsionnel`, `taux_rapport`).
-    fn cle(&self) -> &'static str {
-        self.chiffre.map_or("taux_rapport", ChiffreAnnexe::cle)
-    }
-
     fn json(&self) -> CorrectionJson<'a> {
-        let valeur = |d: Decimal| match self.chiffre {
+        let valeur = |d: Decimal| match self.c.chiffre {
             Some(_) => serde_json::Value::from(u64::try_from(d).unwrap_or_default()),
             None => serde_json::Value::from(d.normalize().to_string()),
         };
         CorrectionJson {
             reservataire: self.reservataire,
-            chiffre: self.cle(),
-            transmis: valeur(self.transmis),
-            calcule: valeur(self.calcule),
+            chiffre: self.c.cle(),
+            transmis: valeur(self.c.transmis),
+            calcule: valeur(self.c.calcule),
         }
     }
 }
 
 /// The corrections of the transmitted figures of `x`, in the annex's order.
 fn corrections<'a>(c: &Convention, annee: i32, x: &'a FluxAnnexe) -> Vec<Correction<'a>> {
-    let Some(a) = c.exercice(annee).and_then(|e| {
-        e.annexes
-            .iter()
-            .find(|a| a.reservataire.v == x.reservataire)
-    }) else {
-        return Vec::new();
-    };
-    let mut v: Vec<Correction> = rapport::chiffres_corriges(a, x)
-        .into_iter()
-        .map(|k| Correction {
-            reservataire: &x.reservataire,
-            chiffre: Some(k.chiffre),
-            transmis: k.transmis.dec(),
-            calcule: k.calcule.dec(),
+    c.exercice(annee)
+        .and_then(|e| {
+            e.annexes
+                .iter()
+                .find(|a| a.reservataire.v == x.reservataire)
         })
-        .collect();
-    if let Some(t) = rapport::taux_corrige(a, x) {
-        v.push(Correction {
+        .map(|a| rapport::corrections(a, x))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| Correction {
             reservataire: &x.reservataire,
-            chiffre: None,
-            transmis: t,
-            calcule: x.taux,
-        });
-    }
-    v
+            c,
+        })
+        .collect()
 }
 
 use crate::francais::exact as fr;
@@ -325,8 +305,8 @@ fn texte_corrections(out: &mut String, corrections: &[Correction]) {
         "    chiffres transmis par le bailleur, corrigés (l'annexe fait foi) :"
     );
     for k in corrections {
-        let (transmis, calcule) = (fr(k.transmis), fr(k.calcule));
-        let _ = match k.chiffre {
+        let (transmis, calcule) = (fr(k.c.transmis), fr(k.c.calcule));
+        let _ = match k.c.chiffre {
             Some(c) => writeln!(
                 out,
                 "      {:<34} transmis {transmis}, calculé {calcule}",
@@ -479,7 +459,7 @@ fn csv_ligne(fichier: &str, f: &Flux, x: &FluxAnnexe, corrections: &[Correction]
     // « flux_previsionnel : 235 → 16, mobilisables : 14 → 16 »
     let corriges = corrections
         .iter()
-        .map(|k| format!("{} : {} → {}", k.cle(), d(k.transmis), d(k.calcule)))
+        .map(|k| format!("{} : {} → {}", k.c.cle(), d(k.c.transmis), d(k.c.calcule)))
         .collect::<Vec<_>>()
         .join(", ");
     format!(

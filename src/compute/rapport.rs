@@ -36,9 +36,9 @@ pub struct LigneRapport<'a> {
     /// The rate the bailleur transmitted for the council report when it
     /// differs from the annex's, which prevails ([`taux_corrige`]).
     pub taux_transmis: Option<rust_decimal::Decimal>,
-    /// The figures the bailleur transmitted that the computation corrects
-    /// ([`chiffres_corriges`]), in the annex's order.
-    pub chiffres_corriges: Vec<ChiffreCorrige>,
+    /// The figures the bailleur transmitted that the annex corrects, its
+    /// rate last ([`corrections`]).
+    pub corrections: Vec<Correction>,
     /// The rate the report's list cites ([`taux_cite`]).
     pub taux_cite: rust_decimal::Decimal,
     /// What the bilan says was done, measured as the model says, − units
@@ -68,29 +68,46 @@ pub fn taux_corrige(a: &crate::model::Annexe, f: &FluxAnnexe) -> Option<rust_dec
         .filter(|t| *t != f.taux)
 }
 
-/// A figure the bailleur transmitted and the figure computed in its place.
+/// A figure the bailleur transmitted and the annex's, which prevails: a
+/// count the computation corrects (`chiffre`), or the rate given for the
+/// council report (`chiffre` none) when the annex's differs. The council
+/// report, its spreadsheet and `calculer` print the same list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChiffreCorrige {
-    pub chiffre: Chiffre,
-    pub transmis: Logements,
-    pub calcule: Logements,
+pub struct Correction {
+    pub chiffre: Option<Chiffre>,
+    pub transmis: rust_decimal::Decimal,
+    pub calcule: rust_decimal::Decimal,
 }
 
-/// The figures the bailleur transmitted (`transmis`) that the computation
-/// corrects: the annex prints the computed one, the report says the
-/// correction (SEDRE 2024: flux prévisionnel 235 → 16, logements
-/// mobilisables 14 → 16). CCH art. R. 441-5 and the annex's computation;
-/// `controle` warns of the same figures (« chiffre transmis corrigé »).
-pub fn chiffres_corriges(a: &crate::model::Annexe, f: &FluxAnnexe) -> Vec<ChiffreCorrige> {
+impl Correction {
+    /// The key of the figure: `flux_previsionnel`…, `taux_rapport` for the rate.
+    pub fn cle(&self) -> &'static str {
+        self.chiffre.map_or("taux_rapport", Chiffre::cle)
+    }
+}
+
+/// The figures the bailleur transmitted that the annex corrects, in the
+/// annex's order, then the rate ([`taux_corrige`]). A count is corrected
+/// when the computation gives another (`transmis`; SEDRE 2024: flux
+/// prévisionnel 235 → 16, logements mobilisables 14 → 16): the annex prints
+/// the computed one, the report says the correction. CCH art. R. 441-5 and
+/// the annex's computation; `controle` warns of the same figures
+/// (« chiffre transmis corrigé »).
+pub fn corrections(a: &crate::model::Annexe, f: &FluxAnnexe) -> Vec<Correction> {
     a.transmis
         .0
         .iter()
-        .map(|(&chiffre, t)| ChiffreCorrige {
-            chiffre,
-            transmis: t.v,
-            calcule: f.chiffre(chiffre),
+        .map(|(&chiffre, t)| Correction {
+            chiffre: Some(chiffre),
+            transmis: t.v.dec(),
+            calcule: f.chiffre(chiffre).dec(),
         })
         .filter(|c| c.transmis != c.calcule)
+        .chain(taux_corrige(a, f).map(|t| Correction {
+            chiffre: None,
+            transmis: t,
+            calcule: f.taux,
+        }))
         .collect()
 }
 
@@ -306,9 +323,7 @@ pub fn assembler<'a>(
             illustratif: ex.is_some_and(|e| e.illustratif),
             ecart: ecart_affectes(courant, precedent),
             taux_transmis: annexe.and_then(|a| taux_corrige(a, courant)),
-            chiffres_corriges: annexe
-                .map(|a| chiffres_corriges(a, courant))
-                .unwrap_or_default(),
+            corrections: annexe.map(|a| corrections(a, courant)).unwrap_or_default(),
             taux_cite: taux_cite(annexe, courant),
             ecart_bilan: bilan.and_then(|(_, r)| ecart_bilan(c.modele, r, precedent)),
             non_atteint: bilan

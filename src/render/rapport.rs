@@ -235,18 +235,13 @@ pub fn construire(r: &Rapport) -> RapportVue {
                 Some(n) => format!("{}/{}/avenant-{n}.pdf", r.annee, c.id),
             };
             let corrections = l
-                .chiffres_corriges
+                .corrections
                 .iter()
-                .map(|c| CorrectionVue {
-                    chiffre: c.chiffre.cle(),
-                    transmis: c.transmis.0.to_string(),
-                    corrige: c.calcule.0.to_string(),
+                .map(|k| CorrectionVue {
+                    chiffre: k.chiffre.map_or("taux", |c| c.cle()),
+                    transmis: k.transmis.to_string(),
+                    corrige: k.calcule.to_string(),
                 })
-                .chain(l.taux_transmis.map(|t| CorrectionVue {
-                    chiffre: "taux",
-                    transmis: t.to_string(),
-                    corrige: l.flux.taux.to_string(),
-                }))
                 .collect();
             LigneRapportVue {
                 taux_transmis: l.taux_transmis.map(|t| t.to_string()),

@@ -61,19 +61,18 @@ const CORRIGES: &str = "Chiffres transmis corrigés";
 /// « flux prévisionnel : 235 → 16 ; logements mobilisables : 14 → 16 »:
 /// the corrections the council report states (same figures).
 fn corriges(l: &rapport::LigneRapport) -> String {
-    let mut v: Vec<String> = l
-        .chiffres_corriges
+    l.corrections
         .iter()
-        .map(|k| format!("{} : {} → {}", k.chiffre.libelle(), k.transmis, k.calcule))
-        .collect();
-    if let Some(t) = l.taux_transmis {
-        v.push(format!(
-            "taux : {} % → {} %",
-            crate::francais::exact(t),
-            crate::francais::exact(l.flux.taux)
-        ));
-    }
-    v.join(" ; ")
+        .map(|k| match k.chiffre {
+            Some(c) => format!("{} : {} → {}", c.libelle(), k.transmis, k.calcule),
+            None => format!(
+                "taux : {} % → {} %",
+                crate::francais::exact(k.transmis),
+                crate::francais::exact(k.calcule)
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(" ; ")
 }
 
 fn exclusion(f: &FluxAnnexe, x: Exclusion) -> f64 {
