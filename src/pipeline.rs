@@ -514,7 +514,12 @@ impl Fabrique<'_> {
         let images_sha256: std::collections::BTreeMap<String, String> = p
             .images
             .iter()
-            .map(|i| (i.fichier.display().to_string(), manifest::sha256(&i.octets)))
+            .map(|i| {
+                (
+                    self.dossier.cle_entree(&i.fichier),
+                    manifest::sha256(&i.octets),
+                )
+            })
             .collect();
         // The last composition typeset (a convention, an avenant): its
         // annexes alone are its pages, exported again without new layout.
@@ -609,9 +614,11 @@ impl Fabrique<'_> {
                 modele: doc
                     .modele
                     .as_ref()
-                    .map(|m| m.racine().display().to_string()),
+                    .map(|m| self.dossier.cle_entree(m.racine())),
                 images: images_sha256.clone(),
-                projet: p.projet.map(|p| ProjetSource::de(&p.chemin, &p.sha256)),
+                projet: p
+                    .projet
+                    .map(|p| ProjetSource::de(self.dossier, &p.chemin, &p.sha256)),
                 polices_sha256: manifest::empreinte_polices_modele(
                     &self.ctx.polices_sha256,
                     doc.modele.as_deref(),
@@ -773,9 +780,11 @@ impl Fabrique<'_> {
                 None => manifest::empreinte_gabarit(nom).map(str::to_owned),
             }
             .unwrap_or_default(),
-            modele: m.map(|m| m.racine().display().to_string()),
+            modele: m.map(|m| self.dossier.cle_entree(m.racine())),
             images: BTreeMap::new(),
-            projet: p.projet.map(|p| ProjetSource::de(&p.chemin, &p.sha256)),
+            projet: p
+                .projet
+                .map(|p| ProjetSource::de(self.dossier, &p.chemin, &p.sha256)),
             polices_sha256: manifest::empreinte_polices_modele(&self.ctx.polices_sha256, m),
             version: self.ctx.version.clone(),
             options: self.ctx.options.clone(),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 mod commun;
-use commun::{convflux, s, stderr};
+use commun::{PNG_BLEU, PNG_ROUGE, convflux, convflux_depuis, s, stderr};
 
 #[allow(dead_code)]
 #[path = "../bench/synthese.rs"]
@@ -207,8 +207,17 @@ fn manifest_records_hashes_of_pdf_source_templates_fonts_and_version() {
         serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
     let yaml = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(source)).unwrap();
     let sha_yaml = convflux::output::manifest::sha256(&yaml);
-    assert_eq!(m["format"], 1);
-    assert_eq!(m["sources"][source]["sha256"], sha_yaml.as_str());
+    assert_eq!(m["format"], 2);
+    // Sources are named from the output folder.
+    let cle_source = convflux::output::cle_entree(
+        Some(&fs::canonicalize(&sortie).unwrap()),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(source),
+    );
+    assert!(
+        cle_source.starts_with("../") && cle_source.ends_with(source),
+        "{cle_source}"
+    );
+    assert_eq!(m["sources"][&cle_source]["sha256"], sha_yaml.as_str());
     let pdfs = inodes(&sortie);
     let sorties = m["sorties"].as_object().unwrap();
     assert_eq!(sorties.len(), pdfs.len());
@@ -220,7 +229,7 @@ fn manifest_records_hashes_of_pdf_source_templates_fonts_and_version() {
             e["sha256"],
             convflux::output::manifest::sha256(&bytes).as_str()
         );
-        assert_eq!(e["source"], source);
+        assert_eq!(e["source"], cle_source.as_str());
         assert_eq!(e["source_sha256"], sha_yaml.as_str());
         assert_eq!(e["version"], env!("CARGO_PKG_VERSION"));
         for k in ["gabarits_sha256", "polices_sha256"] {
@@ -232,6 +241,157 @@ fn manifest_records_hashes_of_pdf_source_templates_fonts_and_version() {
         }
         assert!(e["pages"].as_u64().unwrap() >= 1);
     }
+}
+
+/// Copies the folder `de` into `vers`, recursively.
+fn copier(de: &Path, vers: &Path) {
+    fs::create_dir_all(vers).unwrap();
+    for e in fs::read_dir(de).unwrap().flatten() {
+        if e.path().is_dir() {
+            copier(&e.path(), &vers.join(e.file_name()));
+        } else {
+            fs::copy(e.path(), vers.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn sources_named_from_another_folder_or_a_moved_project_are_up_to_date() {
+    // A project: a model with its project file, and a convention with a logo.
+    let dir = tempfile::tempdir().unwrap();
+    let projet = dir.path().join("projet");
+    let racine = Path::new(env!("CARGO_MANIFEST_DIR"));
+    copier(
+        &racine.join("data/val-de-loue"),
+        &projet.join("donnees/val-de-loue"),
+    );
+    let sedre = fs::read_to_string(racine.join("data/territoire-ouest/sedre.yaml")).unwrap();
+    let avant = "\nbailleur:\n  nom: SEDRE\n";
+    assert!(sedre.contains(avant));
+    let sedre = sedre.replacen(avant, &format!("{avant}  logo: logo.png\n"), 1);
+    fs::create_dir_all(projet.join("donnees/sedre")).unwrap();
+    fs::write(projet.join("donnees/sedre/sedre.yaml"), sedre).unwrap();
+    fs::write(projet.join("donnees/sedre/logo.png"), PNG_BLEU).unwrap();
+
+    let o = convflux_depuis(&projet, &["generer", "donnees", "--sortie", "sortie"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sortie = projet.join("sortie");
+    let produits = inodes(&sortie);
+    assert!(produits.len() > 4);
+
+    // The manifest names each input from the output folder.
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["format"], 2);
+    let sources: Vec<&String> = m["sources"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        sources,
+        [
+            "../donnees/sedre/sedre.yaml",
+            "../donnees/val-de-loue/habitat-loue.yaml"
+        ]
+    );
+    let sorties = m["sorties"].as_object().unwrap().values();
+    let projets: Vec<&serde_json::Value> = sorties.clone().map(|o| &o["projet"]).collect();
+    assert!(
+        projets.contains(&&serde_json::json!({
+            "chemin": "../donnees/val-de-loue/convflux.yaml",
+            "sha256": convflux::output::manifest::sha256(
+                &fs::read(projet.join("donnees/val-de-loue/convflux.yaml")).unwrap()
+            ),
+        })),
+        "{projets:?}"
+    );
+    assert!(
+        sorties
+            .clone()
+            .any(|o| o["images"].get("../donnees/sedre/logo.png").is_some())
+    );
+
+    // The same sources, named from elsewhere: nothing is rebuilt.
+    let absolu = |p: &Path| p.display().to_string();
+    for (depuis, donnees, vers) in [
+        (
+            dir.path().to_path_buf(),
+            "projet/donnees".to_owned(),
+            "projet/sortie".to_owned(),
+        ),
+        (
+            PathBuf::from("/"),
+            absolu(&projet.join("donnees")),
+            absolu(&sortie),
+        ),
+        (
+            projet.join("donnees"),
+            "../donnees/./sedre/../val-de-loue/../".to_owned(),
+            "../sortie".to_owned(),
+        ),
+    ] {
+        let o = convflux_depuis(&depuis, &["generer", &donnees, "--sortie", &vers]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        resume_commence(&o, "0 document produit");
+        assert_eq!(inodes(&sortie), produits, "depuis {depuis:?}");
+    }
+
+    // The project moved whole: still up to date; then a changed logo
+    // rebuilds the documents of its convention only.
+    let deplace = dir.path().join("deplace");
+    fs::rename(&projet, &deplace).unwrap();
+    let args = ["generer", "donnees", "--sortie", "sortie"];
+    let o = convflux_depuis(&deplace, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    resume_commence(&o, "0 document produit");
+    fs::write(deplace.join("donnees/sedre/logo.png"), PNG_ROUGE).unwrap();
+    let o = convflux_depuis(&deplace, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let apres = inodes(&deplace.join("sortie"));
+    for (p, ino) in &apres {
+        let refait = produits[p] != *ino;
+        let de_sedre = p
+            .components()
+            .any(|c| c.as_os_str() == "territoire-ouest-sedre");
+        assert_eq!(refait, de_sedre, "{}", p.display());
+    }
+}
+
+#[test]
+fn a_manifest_of_the_previous_format_keeps_its_documents_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let projet = dir.path().join("projet");
+    fs::create_dir_all(projet.join("donnees")).unwrap();
+    let racine = Path::new(env!("CARGO_MANIFEST_DIR"));
+    fs::copy(
+        racine.join("data/territoire-ouest/sedre.yaml"),
+        projet.join("donnees/sedre.yaml"),
+    )
+    .unwrap();
+    let args = ["generer", "donnees", "--sortie", "sortie"];
+    let o = convflux_depuis(&projet, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sortie = projet.join("sortie");
+    let produits = inodes(&sortie);
+    // The manifest as format 1 wrote it: inputs named as typed.
+    let chemin = sortie.join("manifest.json");
+    let texte = fs::read_to_string(&chemin).unwrap();
+    assert!(texte.contains("\"format\": 2,") && texte.contains("\"../donnees/sedre.yaml\""));
+    let ancien = texte
+        .replace("\"format\": 2,", "\"format\": 1,")
+        .replace("\"../donnees/", "\"donnees/");
+    fs::write(&chemin, ancien).unwrap();
+
+    // Run from the same folder: up to date, and the manifest written anew.
+    let o = convflux_depuis(&projet, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    resume_commence(&o, "0 document produit");
+    assert_eq!(fs::read_to_string(&chemin).unwrap(), texte);
+    // So that a run from elsewhere finds them up to date too.
+    let o = convflux_depuis(
+        dir.path(),
+        &["generer", "projet/donnees", "--sortie", "projet/sortie"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    resume_commence(&o, "0 document produit");
+    assert_eq!(inodes(&sortie), produits);
 }
 
 #[test]

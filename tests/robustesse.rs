@@ -563,11 +563,12 @@ fn sigkill_mid_batch_leaves_no_truncated_pdf() {
         let refaits = pdfs(&sortie);
         let m: serde_json::Value =
             serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
+        let depuis = fs::canonicalize(&sortie).unwrap();
         let sha_yaml: std::collections::BTreeMap<String, String> = yamls
             .iter()
             .map(|y| {
                 (
-                    s(y).to_string(),
+                    convflux::output::cle_entree(Some(&depuis), y),
                     convflux::output::manifest::sha256(&fs::read(y).unwrap()),
                 )
             })

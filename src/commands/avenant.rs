@@ -108,7 +108,7 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
         typst: a.typst,
         apres_document: &typeset::liberer_caches,
     };
-    let source = input::normaliser(&a.fichier).display().to_string();
+    let source = sortie.cle_entree(&a.fichier);
     let (mut m, _) = Manifeste::charger(&a.sortie);
     let ecrits = |cle: &str| m.sorties.get(cle).map(|o| o.sha256.clone());
     let provenance = pipeline::Provenance {

@@ -28,8 +28,10 @@ pub const NOM: &str = "manifest.json";
 /// The largest manifest read (64 MiB: about 100 000 documents); a larger
 /// one is ignored, as if there were none.
 pub const TAILLE_MAX: u64 = 64 * 1024 * 1024;
-/// Version of the manifest's layout; another value is read as an empty manifest.
-pub const FORMAT: u32 = 1;
+/// Version of the manifest's layout; another value is read as an empty manifest,
+/// but for format 1, which named input files by their path as given on the
+/// command line and is read by [`Manifeste::depuis_format_1`].
+pub const FORMAT: u32 = 2;
 /// The tool version written into every entry.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -39,7 +41,8 @@ pub struct Manifeste {
     pub format: u32,
     /// The tool version that last wrote the manifest.
     pub version: String,
-    /// One record per source YAML, keyed by its path as given on the command line.
+    /// One record per source YAML, keyed by its path from the output folder
+    /// ([`output::cle_entree`]), as are every other input file named here.
     pub sources: BTreeMap<String, Source>,
     /// One record per output, keyed by its path under the output folder (`/` separators).
     pub sorties: BTreeMap<String, Sortie>,
@@ -49,6 +52,11 @@ pub struct Manifeste {
     /// within the same clock tick as its install is hashed.
     #[serde(skip)]
     pub lu_a: Option<(i64, i64)>,
+    /// Read from an earlier format ([`Manifeste::depuis_format_1`]): to be
+    /// written again in today's even when no output changed, so that later
+    /// runs, wherever they start from, read today's.
+    #[serde(skip)]
+    pub ancien_format: bool,
 }
 
 /// What the manifest knows of one source YAML.
@@ -81,8 +89,9 @@ pub struct Sortie {
     pub gabarit: String,
     /// SHA-256 of that template and every template it includes or imports.
     pub gabarits_sha256: String,
-    /// The user's model folder (canonical path) the templates were read from,
-    /// folder first then embedded; absent: the built-in models.
+    /// The user's model folder the templates were read from, folder first
+    /// then embedded, named from the output folder ([`output::cle_entree`]);
+    /// absent: the built-in models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modele: Option<String>,
     /// The logo files the documents were given (path as read → SHA-256),
@@ -115,10 +124,11 @@ pub struct ProjetSource {
 }
 
 impl ProjetSource {
-    /// The record of a project file found by [`modeles::projet`](crate::modeles::projet).
-    pub fn de(chemin: &Path, sha256: &str) -> Self {
+    /// The record of a project file found by [`modeles::projet`](crate::modeles::projet),
+    /// named from the output folder `dossier`.
+    pub fn de(dossier: &output::Dossier, chemin: &Path, sha256: &str) -> Self {
         ProjetSource {
-            chemin: chemin.display().to_string(),
+            chemin: dossier.cle_entree(chemin),
             sha256: sha256.to_owned(),
         }
     }
@@ -199,7 +209,12 @@ impl Manifeste {
             Err(e) => return (Self::nouveau(), vec![illisible(&chemin, e.to_string())]),
         };
         match serde_json::from_slice::<Manifeste>(&texte) {
-            Ok(m) if m.format == FORMAT => {
+            Ok(m) if m.format == FORMAT || m.format == 1 => {
+                let m = if m.format == 1 {
+                    m.depuis_format_1(dossier)
+                } else {
+                    m
+                };
                 let (mut m, ignorees) = m.assaini();
                 m.lu_a = std::fs::symlink_metadata(&chemin)
                     .ok()
@@ -230,6 +245,43 @@ impl Manifeste {
             ),
             Err(e) => (Self::nouveau(), vec![illisible(&chemin, e.to_string())]),
         }
+    }
+
+    /// A manifest of format 1, whose input files are named by their path as
+    /// given on the command line, with each named from the output folder
+    /// `dossier` instead ([`output::cle_entree`]). Those paths were relative to
+    /// the folder the command ran in, taken to be today's: the usual case, a
+    /// project's commands run from its folder, keeps every record; otherwise
+    /// the sources are regenerated once.
+    fn depuis_format_1(mut self, dossier: &Path) -> Self {
+        let sortie = std::fs::canonicalize(dossier).ok();
+        let cle = |c: &str| {
+            if c.is_empty() {
+                String::new()
+            } else {
+                output::cle_entree(sortie.as_deref(), Path::new(c))
+            }
+        };
+        self.sources = std::mem::take(&mut self.sources)
+            .into_iter()
+            .map(|(k, s)| (cle(&k), s))
+            .collect();
+        for o in self.sorties.values_mut() {
+            o.source = cle(&o.source);
+            if let Some(m) = &mut o.modele {
+                *m = cle(m);
+            }
+            if let Some(p) = &mut o.projet {
+                p.chemin = cle(&p.chemin);
+            }
+            o.images = std::mem::take(&mut o.images)
+                .into_iter()
+                .map(|(k, sha)| (cle(&k), sha))
+                .collect();
+        }
+        self.format = FORMAT;
+        self.ancien_format = true;
+        self
     }
 
     /// The manifest without the outputs it may not name, and those keys.
@@ -352,9 +404,9 @@ impl Manifeste {
                 && o.source_sha256 == sha256
                 && o.annee == annee
                 && o.projet.as_ref() == projet
-                && empreinte_actuelle(o).as_deref() == Some(o.gabarits_sha256.as_str())
-                && images_inchangees(o)
-                && polices_actuelles(o, ctx).as_deref() == Some(o.polices_sha256.as_str())
+                && empreinte_actuelle(o, dossier).as_deref() == Some(o.gabarits_sha256.as_str())
+                && images_inchangees(o, dossier)
+                && polices_actuelles(o, ctx, dossier).as_deref() == Some(o.polices_sha256.as_str())
                 && o.version == ctx.version
                 && o.options == ctx.options
                 && dossier.intact(
@@ -548,10 +600,10 @@ pub fn empreinte_gabarit(template: &str) -> Option<&'static str> {
 /// or, for an output of a user's model folder, the files of that folder it
 /// uses (the embedded ones where the folder has none), read again now; `None`
 /// when the template or the folder is gone (the output is then rebuilt).
-pub fn empreinte_actuelle(o: &Sortie) -> Option<String> {
+pub fn empreinte_actuelle(o: &Sortie, sortie: &output::Dossier) -> Option<String> {
     match &o.modele {
         None => empreinte_gabarit(&o.gabarit).map(str::to_owned),
-        Some(dossier) => modele_dossier::ouvrir(Path::new(dossier))
+        Some(modele) => modele_dossier::ouvrir(&sortie.entree(modele))
             .ok()?
             .empreinte(&o.gabarit),
     }
@@ -576,22 +628,22 @@ pub fn empreinte_polices_modele(
 /// Today's hash of the fonts an output may have used: the embedded ones,
 /// and those of its model folder read again now; `None` when the folder is
 /// gone or refused (the output is then rebuilt).
-fn polices_actuelles(o: &Sortie, ctx: &Contexte) -> Option<String> {
+fn polices_actuelles(o: &Sortie, ctx: &Contexte, sortie: &output::Dossier) -> Option<String> {
     match &o.modele {
         None => Some(ctx.polices_sha256.clone()),
-        Some(dossier) => Some(empreinte_polices_modele(
+        Some(modele) => Some(empreinte_polices_modele(
             &ctx.polices_sha256,
-            Some(&*modele_dossier::ouvrir(Path::new(dossier)).ok()?),
+            Some(&*modele_dossier::ouvrir(&sortie.entree(modele)).ok()?),
         )),
     }
 }
 
 /// Whether every logo file an output was given still has the bytes it had
 /// (read again, bounded as `validate` bounds a logo).
-fn images_inchangees(o: &Sortie) -> bool {
+fn images_inchangees(o: &Sortie, dossier: &output::Dossier) -> bool {
     o.images.iter().all(|(fichier, sha)| {
         input::lire(
-            Path::new(fichier),
+            &dossier.entree(fichier),
             crate::validate::limites::LOGO_TAILLE_MAX,
         )
         .is_ok_and(|b| sha256(&b) == *sha)
@@ -822,6 +874,80 @@ mod tests {
         );
         assert_eq!(e.len(), 1);
         assert!(e[0].contains("4 entrées ignorées"), "{e:?}");
+    }
+
+    #[test]
+    fn a_format_1_manifest_names_its_inputs_from_the_output_folder() {
+        // Format 1 named inputs as typed, relative to the working directory:
+        // the crate's root here, as for `cargo run`.
+        let source = "data/territoire-ouest/sedre.yaml";
+        let dir = tempfile::tempdir().unwrap();
+        let (mut m, _) = exemple(dir.path());
+        m.format = 1;
+        let s = m.sources.remove("a.yaml").unwrap();
+        m.sources.insert(format!("./{source}"), s);
+        let o = m.sorties.get_mut("2024/c/convention.pdf").unwrap();
+        o.source = source.into();
+        o.images = BTreeMap::from([("absent/logo.png".into(), "h".into())]);
+        o.projet = Some(ProjetSource {
+            chemin: "data/val-de-loue/convflux.yaml".into(),
+            sha256: "p".into(),
+        });
+        // The model folder was named by its canonical path.
+        let modele = fs::canonicalize("data/val-de-loue/modele").unwrap();
+        o.modele = Some(modele.display().to_string());
+        fs::write(dir.path().join(NOM), m.en_json()).unwrap();
+
+        let (lu, e) = Manifeste::charger(dir.path());
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(lu.format, FORMAT);
+        assert!(lu.ancien_format);
+        let dossier = output::Dossier::rejoindre(dir.path(), "0", &[]);
+        let cle = lu.sources.keys().next().unwrap();
+        assert!(cle.starts_with("../"), "{cle}");
+        let meme = |cle: &str, fichier: &str| {
+            fs::canonicalize(dossier.entree(cle)).unwrap() == fs::canonicalize(fichier).unwrap()
+        };
+        assert!(meme(cle, source), "{cle}");
+        let o = &lu.sorties["2024/c/convention.pdf"];
+        assert_eq!(&o.source, cle);
+        let projet = &o.projet.as_ref().unwrap().chemin;
+        assert!(meme(projet, "data/val-de-loue/convflux.yaml"), "{projet}");
+        let modele = o.modele.as_deref().unwrap();
+        assert!(modele.starts_with("../"), "{modele}");
+        assert!(meme(modele, "data/val-de-loue/modele"), "{modele}");
+        // A file that is not there any more keeps its name: the documents
+        // that printed it are regenerated.
+        assert_eq!(o.images.keys().collect::<Vec<_>>(), ["absent/logo.png"]);
+        assert_eq!(lu.sources[cle].annees[&2024], ["2024/c/convention.pdf"]);
+    }
+
+    #[test]
+    fn an_input_is_named_the_same_however_it_was_typed() {
+        let dir = tempfile::tempdir().unwrap();
+        let sortie = dir.path().join("projet/sortie");
+        let donnees = dir.path().join("projet/donnees");
+        fs::create_dir_all(&sortie).unwrap();
+        fs::create_dir_all(&donnees).unwrap();
+        fs::write(donnees.join("a.yaml"), "").unwrap();
+        std::os::unix::fs::symlink(&donnees, dir.path().join("lien")).unwrap();
+        let dossier = output::Dossier::rejoindre(&sortie, "0", &[]);
+        for donne in [
+            donnees.join("a.yaml"),
+            donnees.join("./../donnees/a.yaml"),
+            dir.path().join("lien/a.yaml"),
+        ] {
+            assert_eq!(dossier.cle_entree(&donne), "../donnees/a.yaml", "{donne:?}");
+        }
+        assert_eq!(
+            fs::canonicalize(dossier.entree("../donnees/a.yaml")).unwrap(),
+            fs::canonicalize(donnees.join("a.yaml")).unwrap()
+        );
+        // A file that cannot be resolved keeps its name as typed.
+        assert_eq!(
+            dossier.cle_entree(Path::new("./absent/b.yaml")),
+            "absent/b.yaml"
+        );
     }
 
     #[test]

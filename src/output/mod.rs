@@ -37,6 +37,35 @@ use sha2::{Digest, Sha256};
 use crate::input;
 use crate::modeles::dossier as modele_dossier;
 
+/// How the manifest names an input file (a source YAML, its project file, a
+/// logo): its path from the output folder `sortie` (as resolved by the file
+/// system; `None` if it could not be), the file resolved too, with `/`
+/// separators. So `generer data` and `generer /home/…/projet/data`, run
+/// from anywhere, find the same records, and a project moved or renamed whole
+/// keeps them. A file that cannot be resolved, or that no relative path
+/// reaches, keeps its path as given ([`input::normaliser`]).
+pub fn cle_entree(sortie: Option<&Path>, fichier: &Path) -> String {
+    let relatif = sortie.and_then(|s| {
+        let f = fs::canonicalize(fichier).ok()?;
+        pathdiff::diff_paths(f, s)
+    });
+    let p = relatif.unwrap_or_else(|| input::normaliser(fichier));
+    let cle = p.display().to_string();
+    if cfg!(windows) {
+        cle.replace('\\', "/")
+    } else {
+        cle
+    }
+}
+
+/// The path of the input file the manifest names `cle` ([`cle_entree`]).
+pub fn entree(sortie: Option<&Path>, cle: &str) -> PathBuf {
+    match sortie {
+        Some(s) if Path::new(cle).is_relative() => s.join(cle),
+        _ => PathBuf::from(cle),
+    }
+}
+
 /// The lock file of an output folder.
 pub const VERROU: &str = ".convflux.verrou";
 
@@ -131,6 +160,9 @@ pub fn cle_produite(cle: &str) -> bool {
 #[derive(Debug)]
 pub struct Dossier {
     racine: PathBuf,
+    /// `racine` resolved by the file system, from which the manifest names
+    /// the input files ([`cle_entree`]); `None` if it could not be resolved.
+    canonique: Option<PathBuf>,
     /// This run's id, in the names of its temporary files.
     execution: String,
     /// Identities of the command's input files, never overwritten.
@@ -201,6 +233,7 @@ impl Dossier {
         heriter(&f);
         let dossier = Dossier {
             racine: racine.to_path_buf(),
+            canonique: fs::canonicalize(racine).ok(),
             execution,
             entrees: identites(entrees),
             _verrou: Some(f),
@@ -216,6 +249,7 @@ impl Dossier {
     pub fn rejoindre(racine: &Path, execution: &str, entrees: &[PathBuf]) -> Dossier {
         Dossier {
             racine: racine.to_path_buf(),
+            canonique: fs::canonicalize(racine).ok(),
             execution: execution.to_owned(),
             entrees: identites(entrees),
             _verrou: None,
@@ -224,6 +258,16 @@ impl Dossier {
 
     pub fn racine(&self) -> &Path {
         &self.racine
+    }
+
+    /// How the manifest names the input file `fichier` ([`cle_entree`]).
+    pub fn cle_entree(&self, fichier: &Path) -> String {
+        cle_entree(self.canonique.as_deref(), fichier)
+    }
+
+    /// The input file the manifest names `cle` ([`cle_entree`]), to read it again.
+    pub fn entree(&self, cle: &str) -> PathBuf {
+        entree(self.canonique.as_deref(), cle)
     }
 
     /// This run's id (passed to worker processes).

@@ -14,9 +14,14 @@ use convflux::typeset::Typesetter;
 /// if what it printed has English words of clap, the YAML parser or Typst
 /// ([`sans_anglais`]): every test that runs the binary checks it.
 pub fn convflux(args: &[&str]) -> Output {
+    convflux_depuis(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// [`convflux`] run from the folder `dossier`.
+pub fn convflux_depuis(dossier: &Path, args: &[&str]) -> Output {
     let o = Command::new(env!("CARGO_BIN_EXE_convflux"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dossier)
         .output()
         .expect("lancement de convflux");
     sans_anglais(args, &o);

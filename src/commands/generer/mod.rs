@@ -215,7 +215,7 @@ pub(crate) fn executer_dans(
     }
 
     let mut manifeste = manifeste;
-    let mut a_enregistrer = false;
+    let mut a_enregistrer = manifeste.ancien_format;
     if a.typst {
         let bibliotheque = pipeline::ecrire_bibliotheque(dossier, &ctx)?;
         a_enregistrer = bibliotheque
@@ -493,17 +493,18 @@ fn examiner(f: &Path, t: &Travail) -> Etat {
     let sha = manifest::sha256(&bytes);
     // A project file added, removed or changed may change the model.
     let projet = projet::reperer(f, &projet::borne(&t.a.entrees.chemins, f))
-        .map(|(p, sha)| manifest::ProjetSource::de(&p, &sha));
+        .map(|(p, sha)| manifest::ProjetSource::de(t.dossier, &p, &sha));
+    let cle = t.dossier.cle_entree(f);
     let a_jour = if t.a.force {
         BTreeMap::new()
     } else {
-        lire(t.manifeste).exercices_a_jour(&chemin, &sha, projet.as_ref(), t.ctx, t.dossier)
+        lire(t.manifeste).exercices_a_jour(&cle, &sha, projet.as_ref(), t.ctx, t.dossier)
     };
-    let tout = lire(t.manifeste).tout_a_jour(&chemin, &sha, t.a.annee, &a_jour);
+    let tout = lire(t.manifeste).tout_a_jour(&cle, &sha, t.a.annee, &a_jour);
     if let Some((convention, aj)) = tout {
         let exercices = lire(t.manifeste)
             .sources
-            .get(&chemin)
+            .get(&cle)
             .map(|s| s.exercices.clone())
             .unwrap_or_default();
         let avertissements = aj.avertissements;
@@ -578,7 +579,7 @@ fn traiter(f: &Path, etat: Etat, t: &Travail) -> FileReport {
         .unwrap_or_default();
     let resultat = match &an.convention {
         Some(c) if an.valide() => match (t.revendiquer)(&c.id, &chemin) {
-            Ok(()) => match produire(&an, &chemin, &sha, &a_jour, t) {
+            Ok(()) => match produire(&an, &t.dossier.cle_entree(f), &sha, &a_jour, t) {
                 Ok(r) => r,
                 Err(e) => Resultat::Echec(format!("{e:#}\naucun document produit")),
             },
@@ -671,7 +672,7 @@ fn revendiquer(
 }
 
 /// Renders and typesets every document of the selected exercises of one file
-/// that are not up to date, each written to a temporary file as soon as it is
+/// (`source`: as the manifest names it) that are not up to date, each written to a temporary file as soon as it is
 /// typeset; installs each exercise's documents together when all of them
 /// succeeded (a failed exercise leaves its previous files untouched), removes
 /// the files of an earlier run that it no longer produces, and hands its
