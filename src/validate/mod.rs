@@ -1143,7 +1143,12 @@ fn exercice(
         .and_then(|n| l.annee(n, &joindre(chemin, "annee")));
     let annexes = l
         .requis(&mut t, "annexes", "la liste des annexes")
-        .and_then(|n| l.elements(n, &joindre(chemin, "annexes"), annexe));
+        .and_then(|n| {
+            let exercice = annee.as_ref().map(|a| a.v);
+            l.elements(n, &joindre(chemin, "annexes"), |l, it, ch| {
+                annexe(l, it, ch, exercice)
+            })
+        });
     // Bilan of the previous year and avenant data (src/bilan.rs).
     let suivi = bilan::lire(l, &mut t, chemin, annee.as_ref().map(|a| a.v));
     let nouveaux = match l.champ(&mut t, "programmes_nouveaux") {
@@ -1204,7 +1209,8 @@ fn programmes_nouveaux(
     l.elements(n, &c, |l, it, ch| programme(l, it, ch, ids))
 }
 
-fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
+/// One annex of the exercise of year `exercice` (`None`: unreadable).
+fn annexe(l: &mut Lecteur, n: &Node, chemin: &str, exercice: Option<i32>) -> Option<Annexe> {
     let mut t = l.table(n, chemin)?;
     let reservataire = l
         .requis(&mut t, "reservataire", "l'identifiant d'un réservataire")
@@ -1251,7 +1257,7 @@ fn annexe(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Annexe> {
     };
     let rotation = l
         .requis(&mut t, "rotation", "le taux de rotation")
-        .and_then(|n| rotation(l, n, &joindre(chemin, "rotation")));
+        .and_then(|n| rotation(l, n, &joindre(chemin, "rotation"), exercice));
     let (mutations, deductions) = match l.champ(&mut t, "deductions") {
         Some(n) if n.value != Value::Null => deductions(l, n, &joindre(chemin, "deductions"))
             .map_or((None, None), |(m, d)| (Some(m), Some(d))),
@@ -1451,7 +1457,65 @@ mod test_code_territoire_valide {
     }
 }
 
-fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
+/// A year of observed turnover for the exercise of year `exercice`: a
+/// year already over, as the patrimoine is taken at 31/12 of N-1 (seed 000:
+/// the rate observed in one past year; seed 004 art. 2.2: the three last
+/// years). A practice of the conventions, no legal text (DROIT.md).
+fn annee_de_rotation(
+    l: &mut Lecteur,
+    n: &Node,
+    chemin: &str,
+    exercice: Option<i32>,
+) -> Option<Sp<i32>> {
+    let a = l.annee(n, chemin)?;
+    if let Some(e) = exercice
+        && a.v >= e
+    {
+        l.erreur(
+            Diagnostic::erreur_de(
+                "rotation d'une année à venir",
+                format!(
+                    "`{chemin}` : rotation de l'année {} pour l'exercice {e} : l'année doit être écoulée",
+                    a.v
+                ),
+                Some(n.span),
+            )
+            .label(format!("attendu : au plus {}", e - 1))
+            .note("le taux de rotation est celui d'années écoulées, comme le patrimoine est pris au 31 décembre de l'année N-1"),
+        );
+    }
+    Some(a)
+}
+
+/// The same year twice in a list of years (`annees`, `historique`): an
+/// error at the second, naming the first.
+fn annee_en_double(
+    l: &mut Lecteur,
+    vues: &mut BTreeMap<i32, usize>,
+    a: &Sp<i32>,
+    chemin: &str,
+    i: usize,
+) {
+    let premiere = *vues.entry(a.v).or_insert(i);
+    if premiere != i {
+        l.erreur(
+            Diagnostic::erreur_de(
+                "année de rotation en double",
+                format!(
+                    "`{chemin}` : l'année {} figure deux fois (n° {} et n° {})",
+                    a.v,
+                    premiere + 1,
+                    i + 1
+                ),
+                Some(a.span),
+            )
+            .label("année déjà donnée")
+            .note("chaque année de rotation est comptée une fois"),
+        );
+    }
+}
+
+fn rotation(l: &mut Lecteur, n: &Node, chemin: &str, exercice: Option<i32>) -> Option<Rotation> {
     // A bare rate is accepted: `rotation: 6.82`.
     if matches!(n.value, Value::Nombre(_) | Value::Texte(_)) {
         return l
@@ -1469,12 +1533,13 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
             }
             let mut out = Vec::new();
             let mut ok = true;
+            let mut vues = BTreeMap::new();
             for (i, it) in items.iter().enumerate() {
                 let ci = format!("{c}[{i}]");
                 let h = l.table(it, &ci).and_then(|mut h| {
                     let annee = l
                         .requis(&mut h, "annee", "l'année")
-                        .and_then(|n| l.annee(n, &joindre(&ci, "annee")));
+                        .and_then(|n| annee_de_rotation(l, n, &joindre(&ci, "annee"), exercice));
                     let departs = l
                         .requis(&mut h, "departs", "le nombre de départs")
                         .and_then(|n| {
@@ -1484,6 +1549,7 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
                                 u64::from(u32::MAX),
                                 "un nombre de départs",
                             )
+                            .map(|d| Sp::new(d, n.span))
                         });
                     let parc = l.requis(&mut h, "parc", "le parc au 31/12").and_then(|n| {
                         l.entier(
@@ -1494,16 +1560,44 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
                         )
                     });
                     l.fin(h, &["annee", "departs", "parc"]);
+                    let (annee, departs, parc) = (annee?, departs?, parc?);
+                    if departs.v > parc {
+                        l.erreur(
+                            Diagnostic::erreur_de(
+                                "plus de départs que de logements",
+                                format!(
+                                    "`{ci}.departs` : {} départs en {} pour un parc de {parc} logements",
+                                    departs.v, annee.v
+                                ),
+                                Some(departs.span),
+                            )
+                            .label(format!("attendu : au plus {parc}"))
+                            .note("les départs d'une année sont ceux des logements du parc au 31/12 de cette année : un taux de rotation est au plus 100 %"),
+                        );
+                    }
+                    annee_en_double(l, &mut vues, &annee, &c, i);
                     Some(AnneeRotation {
-                        annee: annee?.v,
-                        departs: departs?,
-                        parc: parc?,
+                        annee: annee.v,
+                        departs: departs.v,
+                        parc,
                     })
                 });
                 match h {
                     Some(h) => out.push(h),
                     None => ok = false,
                 }
+            }
+            if ok && !out.is_empty() && out.iter().all(|h| h.parc == 0) {
+                l.erreur(
+                    Diagnostic::erreur_de(
+                        "rotation sans parc",
+                        format!("`{c}` : le parc est nul chaque année : le taux de rotation (départs ÷ parc) n'est pas défini"),
+                        Some(n.span),
+                    )
+                    .label("parc nul")
+                    .note("attendu : le parc au 31/12 de chaque année, en logements"),
+                );
+                ok = false;
             }
             if ok && out.is_empty() {
                 l.erreur(
@@ -1543,10 +1637,15 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
             if !l.borne(n, &c, items.len(), HISTORIQUE_MAX, "années") {
                 return None;
             }
+            let mut vues = BTreeMap::new();
             items
                 .iter()
                 .enumerate()
-                .map(|(i, x)| l.annee(x, &format!("{c}[{i}]")).map(|a| a.v))
+                .map(|(i, x)| {
+                    let a = annee_de_rotation(l, x, &format!("{c}[{i}]"), exercice)?;
+                    annee_en_double(l, &mut vues, &a, &c, i);
+                    Some(a.v)
+                })
                 .collect::<Vec<_>>()
                 .into_iter()
                 .collect::<Option<Vec<_>>>()
@@ -1563,7 +1662,7 @@ fn rotation(l: &mut Lecteur, n: &Node, chemin: &str) -> Option<Rotation> {
             .and_then(|n| l.taux(n, &joindre(chemin, "taux")));
         let annee = match l.champ(&mut t, "annee") {
             Some(n) if n.value != Value::Null => {
-                l.annee(n, &joindre(chemin, "annee")).map(|a| Some(a.v))
+                annee_de_rotation(l, n, &joindre(chemin, "annee"), exercice).map(|a| Some(a.v))
             }
             _ => Some(None),
         };
