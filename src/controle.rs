@@ -827,6 +827,9 @@ pub struct Part {
     pub span: Span,
     /// The préfet's sub-share for State agents, where given.
     pub agents: Option<(Decimal, Span)>,
+    /// The annex's units: allotted (rounded), and mobilisables.
+    pub affectes: u32,
+    pub mobilisables: u32,
 }
 
 /// The parts of every annex of a convention, one year's flow at a time.
@@ -851,6 +854,8 @@ pub fn parts(c: &Convention, flux: &[Flux]) -> Vec<Part> {
                 taux: fa.taux,
                 span: a.taux.as_ref().map_or(a.span, |t| t.span),
                 agents: a.taux_agents.as_ref().map(|t| (t.v.0, t.span)),
+                affectes: fa.affectes.0,
+                mobilisables: fa.mobilisables.0,
             });
         }
     }
@@ -966,6 +971,8 @@ mod test_depassements {
             taux: d(taux),
             span: Span::default(),
             agents: agents.map(|a| (d(a), Span::default())),
+            affectes: 0,
+            mobilisables: 0,
         }
     }
 
@@ -1032,7 +1039,10 @@ pub fn plafonds(
             continue;
         }
         let seules: Vec<&Part> = groupe.iter().map(|(_, p)| *p).collect();
-        for (plafond, somme, comptes) in depassements(&seules) {
+        let depasses = depassements(&seules);
+        // Rates above 100 % are the error; the units follow from them.
+        let taux_au_dela = depasses.iter().any(|(p, _, _)| *p == Plafond::Total);
+        for (plafond, somme, comptes) in depasses {
             let p0 = seules[comptes[0]];
             let detail: Vec<String> = comptes
                 .iter()
@@ -1069,8 +1079,115 @@ pub fn plafonds(
                 ));
             }
         }
+        if let Some((somme, mobilisables)) = affectes_au_dela(&seules).filter(|_| !taux_au_dela) {
+            let p0 = seules[0];
+            let detail: Vec<String> = groupe
+                .iter()
+                .map(|(f, p)| {
+                    format!(
+                        "{} : `{}` {}",
+                        lieu(*f, p.span),
+                        p.reservataire,
+                        logements(p.affectes)
+                    )
+                })
+                .collect();
+            for &f in &fichiers {
+                let Some((_, p)) = groupe.iter().rev().find(|(g, _)| *g == f) else {
+                    continue;
+                };
+                out.push((
+                    f,
+                    Diagnostic::avertissement(
+                        format!(
+                            "exercice {} : chez {}, sur {}, les logements affectés totalisent {}, pour {} mobilisables",
+                            p0.annee,
+                            p0.bailleur,
+                            p0.assiette,
+                            somme,
+                            logements(mobilisables),
+                        ),
+                        Some(p.span),
+                    )
+                    .label(format!("total : {somme} logements"))
+                    .note(format!("détail : {}", detail.join(", ")))
+                    .note("chaque annexe arrondit sa part séparément (`convention.arrondi`, au plus proche par défaut) : leurs logements affectés peuvent ensemble dépasser les logements mobilisables, que le bailleur ne peut pas tous fournir ; l'arrondi à l'inférieur l'évite")
+                    .regle("logements affectés au-delà des mobilisables"),
+                ));
+            }
+        }
     }
     out
+}
+
+/// Σ allotted units of a group (one bailleur, one assiette, one year) above
+/// the units mobilisables they share: each annex rounds its own share, so
+/// the rounded shares of rates within 100 % can together exceed the flow
+/// (20 %, 30 % and 50 % of 59: 11,8 → 12, 17,7 → 18, 29,5 → 30, 60 units).
+/// Arithmetic, no legal text: a warning, the rounding being the parties'.
+/// Only when every annex of the group has the same units mobilisables
+/// (annexes of different flows do not share them). Returns the sum and the
+/// units mobilisables.
+fn affectes_au_dela(groupe: &[&Part]) -> Option<(u64, u32)> {
+    let m = groupe.first()?.mobilisables;
+    if groupe.len() < 2 || groupe.iter().any(|p| p.mobilisables != m) {
+        return None;
+    }
+    let somme: u64 = groupe.iter().map(|p| u64::from(p.affectes)).sum();
+    (somme > u64::from(m)).then_some((somme, m))
+}
+
+#[cfg(test)]
+mod test_affectes_au_dela {
+    use super::essai::*;
+    use super::*;
+
+    /// Three annexes of one assiette, 59 units mobilisables each, with
+    /// their units allotted.
+    fn groupe(affectes: [u32; 3]) -> Vec<(usize, Part)> {
+        let c = intercommunale();
+        let p = parts(&c, &[flux_2024(&c)]).remove(0);
+        affectes
+            .into_iter()
+            .zip(["ville-a", "prefet", "al"])
+            .map(|(n, r)| {
+                (
+                    0,
+                    Part {
+                        reservataire: r.into(),
+                        affectes: n,
+                        mobilisables: 59,
+                        taux: Decimal::from(20),
+                        ..p.clone()
+                    },
+                )
+            })
+            .collect()
+    }
+
+    // 20 %, 30 % and 50 % of 59, each rounded to the nearest: 12 + 18 + 30.
+    #[test]
+    fn rounded_shares_above_the_units_mobilisables_are_a_warning_naming_each() {
+        let lieu = |_: usize, _: Span| "ligne 1".to_owned();
+        assert!(plafonds(&groupe([11, 17, 29]), &lieu, false).is_empty());
+        assert!(plafonds(&groupe([12, 17, 30]), &lieu, false).is_empty());
+        let ds = plafonds(&groupe([12, 18, 30]), &lieu, false);
+        assert_eq!(ds.len(), 1);
+        let d = &ds[0].1;
+        assert_eq!(d.severity, crate::diagnostic::Severity::Avertissement);
+        assert_eq!(
+            d.message,
+            "exercice 2024 : chez BAILLEUR, sur la commune Commune A, les logements affectés totalisent 60, pour 59 logements mobilisables"
+        );
+        assert_eq!(
+            d.notes[0],
+            "détail : ligne 1 : `ville-a` 12 logements, ligne 1 : `prefet` 18 logements, ligne 1 : `al` 30 logements"
+        );
+        // Annexes of different flows do not share their units.
+        let mut g = groupe([12, 18, 30]);
+        g[2].1.mobilisables = 60;
+        assert!(plafonds(&g, &lieu, false).is_empty());
+    }
 }
 
 #[cfg(test)]
