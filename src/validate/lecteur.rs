@@ -270,11 +270,18 @@ impl Lecteur {
 
     /// Reports every key of the table that was not read, with a suggestion.
     pub fn fin(&mut self, t: Table<'_>, connues: &[&str]) {
-        for (e, lu) in t.entries.iter().zip(&t.lus) {
+        for (i, (e, lu)) in t.entries.iter().zip(&t.lus).enumerate() {
             if *lu {
                 continue;
             }
             let chemin = joindre(&t.chemin, &e.key);
+            if let Some(d) = i
+                .checked_sub(1)
+                .and_then(|j| virgule_decimale(&t.entries[j], e, &chemin))
+            {
+                self.diags.push(d);
+                continue;
+            }
             let proche = connues
                 .iter()
                 .map(|c| (strsim::jaro_winkler(c, &e.key), *c))
@@ -1061,4 +1068,33 @@ mod tests {
         l.fin(t, &["logements", "date", "source"]);
         assert!(l.diags.0[0].notes.iter().any(|x| x.contains("`logements`")));
     }
+}
+
+/// A decimal comma inside `{ … }`: YAML reads `{ taux: 6,82, annee: 2022 }`
+/// as `taux: 6` and a key `82` with no value. The unknown key `82` gets
+/// this diagnostic instead of « clé inconnue » alone: the number as meant,
+/// and how to write it. `avant` is the entry before `e` in its mapping.
+fn virgule_decimale(avant: &Entry, e: &Entry, chemin: &str) -> Option<Diagnostic> {
+    let Value::Nombre(entier) = &avant.value.value else {
+        return None;
+    };
+    let chiffres = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !(chiffres(entier) && chiffres(&e.key) && e.value.value == Value::Null) {
+        return None;
+    }
+    let (cle, voulu) = (&avant.key, format!("{entier},{}", e.key));
+    Some(
+        Diagnostic::erreur(
+            format!(
+                "clé inconnue : `{chemin}` : entre accolades, la virgule sépare les champs, et `{cle}: {voulu}` s'y lit `{cle}: {entier}` puis une clé `{}`",
+                e.key
+            ),
+            Some(e.key_span),
+        )
+        .label(format!("écrivez `{cle}: \"{voulu}\"`, entre guillemets"))
+        .note(format!(
+            "entre guillemets, ou hors accolades (un champ par ligne), `{cle}: {voulu}` est lu {voulu}"
+        ))
+        .regle(INCONNUE),
+    )
 }
