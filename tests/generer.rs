@@ -164,7 +164,7 @@ fn second_run_rebuilds_nothing_and_one_changed_yaml_only_its_documents() {
 }
 
 #[test]
-fn force_edited_or_deleted_outputs_are_rebuilt() {
+fn force_rebuilds_a_deleted_output_is_rebuilt_an_edited_one_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let sortie = dir.path().join("out");
     let args = [
@@ -183,17 +183,39 @@ fn force_edited_or_deleted_outputs_are_rebuilt() {
     let apres = inodes(&sortie);
     assert!(avant.iter().all(|(p, i)| apres[p] != *i), "--force");
 
-    // An edited PDF is rebuilt, and so is a deleted one; the others stay.
-    let edite = sortie.join("2024/territoire-ouest-sidr/convention.pdf");
-    fs::write(&edite, b"%PDF-1.7 edite a la main").unwrap();
+    // A deleted PDF is rebuilt (the regeneration is per exercise: the two
+    // documents of 2025 are redone).
     let supprime = sortie.join("2025/territoire-ouest-sidr/annexe-le-port.pdf");
     fs::remove_file(&supprime).unwrap();
     let o = convflux(&args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(fs::read(&edite).unwrap().len() > 10_000);
     assert!(supprime.exists());
-    // The regeneration is per exercise: the 2024 and 2025 documents are redone.
-    resume_commence(&o, "4 documents produits");
+    resume_commence(&o, "2 documents produits");
+
+    // An edited PDF (signed in place, say) is not convflux's to replace, even
+    // with --force: its exercise is refused, the file kept as it is.
+    let edite = sortie.join("2024/territoire-ouest-sidr/convention.pdf");
+    let signe = [fs::read(&edite).unwrap(), b"% signature".to_vec()].concat();
+    fs::write(&edite, &signe).unwrap();
+    for a in [&args[..], &force[..]] {
+        let o = convflux(a);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains("ne peut pas prouver l'avoir écrit tel quel"),
+            "{e}"
+        );
+        assert!(
+            e.contains("2024/territoire-ouest-sidr/convention.pdf"),
+            "{e}"
+        );
+        assert_eq!(fs::read(&edite).unwrap(), signe);
+    }
+    // Moved away, it is made again.
+    fs::remove_file(&edite).unwrap();
+    let o = convflux(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(fs::read(&edite).unwrap().len() > 10_000);
 }
 
 #[test]
@@ -596,7 +618,7 @@ fn quiet_prints_only_errors() {
 }
 
 #[test]
-fn unreadable_manifest_means_a_full_rebuild_with_a_warning() {
+fn a_manifest_convflux_cannot_read_stops_the_run_and_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let sortie = dir.path().join("out");
     let source = "data/territoire-ouest/sodiac.yaml";
@@ -606,14 +628,16 @@ fn unreadable_manifest_means_a_full_rebuild_with_a_warning() {
             .code(),
         Some(0)
     );
-    fs::write(sortie.join("manifest.json"), b"{\"format\": 1, \"sour").unwrap();
+    let avant = inodes(&sortie);
+    let tronque = b"{\"format\": 1, \"sour";
+    fs::write(sortie.join("manifest.json"), tronque).unwrap();
     let o = convflux(&["generer", source, "--sortie", s(&sortie)]);
-    assert_eq!(o.status.code(), Some(0));
-    assert!(stderr(&o).contains("tous les documents seront régénérés"));
-    resume_commence(&o, "4 documents produits");
-    let m: serde_json::Value =
-        serde_json::from_slice(&fs::read(sortie.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(m["sorties"].as_object().unwrap().len(), 4);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("pas un manifeste que convflux sait lire"), "{e}");
+    assert!(e.contains("JSON invalide ligne 1, colonne 19"), "{e}");
+    assert_eq!(fs::read(sortie.join("manifest.json")).unwrap(), tronque);
+    assert_eq!(inodes(&sortie), avant);
 }
 
 /// `avenant` and `rapport` write through the same path as `generer` and record

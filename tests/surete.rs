@@ -323,9 +323,16 @@ fn unbounded_or_blocking_inputs_end_within_seconds() {
     let f = fs::File::create(sortie.join("manifest.json")).unwrap();
     f.set_len(2_000_000_000).unwrap();
     drop(f);
+    let avant = arbre(&sortie);
     let o = borne(&["generer", s(&donnees), "--sortie", s(&sortie)], dix * 3);
-    assert!(o.status.success(), "{}", stderr(&o));
+    // Not a manifest convflux can read: someone else's, refused.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("trop volumineux"), "{}", stderr(&o));
+    assert_eq!(arbre(&sortie), avant);
+    assert_eq!(
+        fs::metadata(sortie.join("manifest.json")).unwrap().len(),
+        2_000_000_000
+    );
 }
 
 /// Item 5: links that loop used to hang the walk or count a file many times.

@@ -175,7 +175,7 @@ pub struct AJour {
 
 /// The manifest could not be read; the run goes on as if there were none.
 #[derive(Debug, thiserror::Error)]
-#[error("manifeste {chemin} illisible ({detail}) : tous les documents seront régénérés")]
+#[error("manifeste {chemin} illisible ({detail}) : ignoré")]
 pub struct ManifesteIllisible {
     pub chemin: String,
     pub detail: String,
@@ -200,13 +200,20 @@ impl Manifeste {
     /// delete a file elsewhere. Source paths are normalised (`./data/x.yaml`
     /// is `data/x.yaml`).
     pub fn charger(dossier: &Path) -> (Self, Vec<String>) {
+        Self::lire(dossier)
+            .unwrap_or_else(|detail| (Self::nouveau(), vec![illisible(&dossier.join(NOM), detail)]))
+    }
+
+    /// [`Manifeste::charger`], with the reason apart when the file is there
+    /// but is not a manifest convflux can read.
+    fn lire(dossier: &Path) -> Result<(Self, Vec<String>), String> {
         let chemin = dossier.join(NOM);
         let texte = match input::lire(&chemin, TAILLE_MAX) {
             Ok(t) => t,
             Err(input::ErreurLecture::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                return (Self::nouveau(), Vec::new());
+                return Ok((Self::nouveau(), Vec::new()));
             }
-            Err(e) => return (Self::nouveau(), vec![illisible(&chemin, e.to_string())]),
+            Err(e) => return Err(e.to_string()),
         };
         match serde_json::from_slice::<Manifeste>(&texte) {
             Ok(m) if m.format == FORMAT || m.format == 1 => {
@@ -237,13 +244,15 @@ impl Manifeste {
                             + if ignorees.len() > 5 { ", …" } else { "" }
                     )]
                 };
-                (m, avertissements)
+                Ok((m, avertissements))
             }
-            Ok(m) => (
-                Self::nouveau(),
-                vec![illisible(&chemin, format!("format {} inconnu", m.format))],
-            ),
-            Err(e) => (Self::nouveau(), vec![illisible(&chemin, e.to_string())]),
+            Ok(m) => Err(format!("format {} inconnu", m.format)),
+            // serde_json's own words are English: say where, in French.
+            Err(e) => Err(format!(
+                "JSON invalide ligne {}, colonne {}",
+                e.line(),
+                e.column()
+            )),
         }
     }
 
@@ -316,7 +325,17 @@ impl Manifeste {
     /// Writes `<dossier>/manifest.json` atomically: one output per line, sorted, so two
     /// manifests compare with `diff`.
     pub fn enregistrer(&self, dossier: &output::Dossier) -> Result<(), OutputError> {
-        dossier.ecrire_avec(NOM, |w| self.ecrire_json(w))
+        dossier.ecrire_avec(NOM, |w| self.ecrire_json(w))?;
+        dossier.connaitre(self.ecrits());
+        Ok(())
+    }
+
+    /// Each output's key and the hash recorded when it was written.
+    pub fn ecrits(&self) -> HashMap<String, String> {
+        self.sorties
+            .iter()
+            .map(|(k, o)| (k.clone(), o.sha256.clone()))
+            .collect()
     }
 
     /// The manifest as written on disk.
@@ -538,6 +557,20 @@ fn illisible(chemin: &Path, detail: String) -> String {
 /// A source path as the manifest keys it (see [`input::normaliser`]).
 fn normaliser_source(s: &str) -> String {
     input::normaliser(Path::new(s)).display().to_string()
+}
+
+/// What the manifest of `dossier` records of each output (key → SHA-256),
+/// for [`output::Dossier`]: empty when there is no manifest; the reason when
+/// there is a file convflux cannot read as its manifest (unreadable, too
+/// large, another format), which is then someone else's: never replaced.
+pub fn sorties_ecrites(dossier: &Path) -> Result<HashMap<String, String>, String> {
+    match Manifeste::lire(dossier) {
+        Ok((m, _)) => Ok(m.ecrits()),
+        Err(detail) => Err(format!(
+            "ce fichier n'est pas un manifeste que convflux sait lire ({detail}) : déplacez-le, \
+             ou choisissez un autre dossier de sortie"
+        )),
+    }
 }
 
 /// The Typst source written next to a PDF with `--typst`.
@@ -837,7 +870,7 @@ mod tests {
         fs::write(dir.path().join(NOM), b"{ tronque").unwrap();
         let (m, e) = Manifeste::charger(dir.path());
         assert!(m.sources.is_empty());
-        assert!(e[0].contains("régénérés"), "{e:?}");
+        assert!(e[0].contains("illisible"), "{e:?}");
         let (_, e) = Manifeste::charger(&dir.path().join("absent"));
         assert!(e.is_empty());
     }

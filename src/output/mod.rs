@@ -167,6 +167,11 @@ pub struct Dossier {
     execution: String,
     /// Identities of the command's input files, never overwritten.
     entrees: HashSet<(u64, u64)>,
+    /// What the manifest records of each output (key → SHA-256): an existing
+    /// file is replaced only if it still has the hash recorded when convflux
+    /// wrote it (or already has the new bytes). Read when the folder is
+    /// taken, renewed each time the manifest is written.
+    ecrits: std::sync::RwLock<std::collections::HashMap<String, String>>,
     /// The locked lock file (the main process of a run holds it).
     _verrou: Option<File>,
 }
@@ -236,24 +241,42 @@ impl Dossier {
             canonique: fs::canonicalize(racine).ok(),
             execution,
             entrees: identites(entrees),
+            ecrits: Default::default(),
             _verrou: Some(f),
         };
         // Every run that writes rewrites the manifest at the end: a link or a
-        // folder in its place is someone else's, refused before any work.
+        // folder in its place is someone else's, refused before any work;
+        // so is a file convflux cannot read as its manifest.
         dossier.controler(manifest::NOM)?;
+        let ecrits = manifest::sorties_ecrites(racine)
+            .map_err(|raison| refus(&racine.join(manifest::NOM), raison))?;
+        dossier.connaitre(ecrits);
         Ok(dossier)
+    }
+
+    /// What the manifest now records of each output (key → SHA-256): the
+    /// files convflux may replace ([`Dossier::ecrits`]).
+    pub fn connaitre(&self, ecrits: std::collections::HashMap<String, String>) {
+        *self
+            .ecrits
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = ecrits;
     }
 
     /// The folder as taken by the main process of run `execution`, for one of
     /// its worker processes (which does not lock it again).
     pub fn rejoindre(racine: &Path, execution: &str, entrees: &[PathBuf]) -> Dossier {
-        Dossier {
+        let dossier = Dossier {
             racine: racine.to_path_buf(),
             canonique: fs::canonicalize(racine).ok(),
             execution: execution.to_owned(),
             entrees: identites(entrees),
+            ecrits: Default::default(),
             _verrou: None,
-        }
+        };
+        // The main process refused the run if the manifest was not one.
+        dossier.connaitre(manifest::sorties_ecrites(racine).unwrap_or_default());
+        dossier
     }
 
     pub fn racine(&self) -> &Path {
@@ -389,7 +412,40 @@ impl Dossier {
             }
         }
         self.verifier_cible(&p)?;
-        preparer(&p, &self.execution, ecrire)
+        let a_comparer = self.a_comparer(cle, &p)?;
+        let prepare = preparer(&p, &self.execution, ecrire)?;
+        if let Some(actuel) = a_comparer
+            && sha256_fichier(&prepare.tmp).as_deref() != Some(actuel.as_str())
+        {
+            return Err(refus(
+                &p,
+                "ce fichier existe et convflux ne peut pas prouver l'avoir écrit tel quel \
+                 (absent du manifeste, ou modifié depuis, par exemple signé) : déplacez-le \
+                 ou supprimez-le pour le régénérer",
+            ));
+        }
+        Ok(prepare)
+    }
+
+    /// Whether the file at `cle` (path `p`) may be replaced: `None` when
+    /// there is none, or when it still has the hash the manifest recorded
+    /// as convflux wrote it; otherwise its hash, which the new bytes must
+    /// have (the same document again, as after a run killed before it
+    /// recorded its work). The manifest itself is checked when the folder
+    /// is taken ([`Dossier::prendre`]).
+    fn a_comparer(&self, cle: &str, p: &Path) -> Result<Option<String>, OutputError> {
+        if cle == manifest::NOM || !fs::symlink_metadata(p).is_ok_and(|m| m.is_file()) {
+            return Ok(None);
+        }
+        let actuel = sha256_fichier(p)
+            .ok_or_else(|| refus(p, "fichier existant illisible : il n'est pas remplacé"))?;
+        let note = self
+            .ecrits
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(cle)
+            .is_some_and(|h| *h == actuel);
+        Ok((!note).then_some(actuel))
     }
 
     /// An output may replace only a regular file that is not an input.
@@ -864,10 +920,52 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let o = dossier(dir.path());
         o.ecrire("a/b/doc.pdf", b"un").unwrap();
+        // Recorded as the manifest does: then replaced.
+        o.connaitre(std::collections::HashMap::from([(
+            "a/b/doc.pdf".to_owned(),
+            manifest::sha256(b"un"),
+        )]));
         o.ecrire("a/b/doc.pdf", b"deux").unwrap();
         let p = dir.path().join("a/b/doc.pdf");
         assert_eq!(fs::read(&p).unwrap(), b"deux");
         assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_file_not_recorded_as_written_is_replaced_only_by_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = dossier(dir.path());
+        fs::write(dir.path().join("doc.pdf"), b"le mien").unwrap();
+        let e = o.ecrire("doc.pdf", b"autre").unwrap_err().to_string();
+        assert!(e.contains("ne peut pas prouver l'avoir écrit"), "{e}");
+        assert_eq!(fs::read(dir.path().join("doc.pdf")).unwrap(), b"le mien");
+        // The same bytes again (a run killed before it recorded its work).
+        o.ecrire("doc.pdf", b"le mien").unwrap();
+        // Recorded, then changed (signed in place): kept.
+        o.connaitre(std::collections::HashMap::from([(
+            "doc.pdf".to_owned(),
+            manifest::sha256(b"le mien"),
+        )]));
+        fs::write(dir.path().join("doc.pdf"), b"le mien, signe").unwrap();
+        assert!(o.ecrire("doc.pdf", b"autre").is_err());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "doc.pdf et le verrou"
+        );
+    }
+
+    #[test]
+    fn a_manifest_convflux_cannot_read_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(manifest::NOM), b"{ pas un manifeste").unwrap();
+        let e = Dossier::prendre(dir.path(), &[]).unwrap_err().to_string();
+        assert!(e.contains("pas un manifeste que convflux sait lire"), "{e}");
+        assert!(e.contains("JSON invalide ligne 1"), "{e}");
+        let futur = br#"{"format": 99, "version": "9.0.0", "sources": {}, "sorties": {}}"#;
+        fs::write(dir.path().join(manifest::NOM), futur).unwrap();
+        let e = Dossier::prendre(dir.path(), &[]).unwrap_err().to_string();
+        assert!(e.contains("format 99 inconnu"), "{e}");
     }
 
     #[test]
