@@ -132,11 +132,20 @@ pub fn cle_valide(cle: &str) -> bool {
 }
 
 /// Whether `cle` is a valid key of a file type convflux writes (so may
-/// delete): a PDF or a Typst file anywhere; an image only in a [`LOGOS`]
+/// delete), in a folder it writes (a year's, the library's): a PDF or a
+/// Typst file anywhere there; an image only in a [`LOGOS`]
 /// folder; a font or a licence file only in a [`POLICES`] folder. An image
 /// or a text file of someone else's elsewhere is never one of them.
 pub fn cle_produite(cle: &str) -> bool {
     if !cle_valide(cle) {
+        return false;
+    }
+    // Only in the folders convflux writes: a year's (`2024/…`) or the
+    // library's (`lib/…`), as [`nettoyer_temporaires`] looks at.
+    let premier = cle.split('/').next().unwrap_or_default();
+    let dossier_ecrit = premier == BIBLIOTHEQUE
+        || !premier.is_empty() && premier.bytes().all(|b| b.is_ascii_digit());
+    if !dossier_ecrit || !cle.contains('/') {
         return false;
     }
     let p = Path::new(cle);
@@ -1069,6 +1078,12 @@ mod tests {
         assert!(!cle_produite("2024/c/polices/notes.txt"));
         assert!(!cle_produite("2024/c/OFL.txt"));
         assert!(!cle_produite("2024/c/police.ttf"));
+        // Only in a year's folder or the library's.
+        assert!(cle_produite("lib/convflux.typ"));
+        assert!(cle_produite("2024/rapport-le-port.pdf"));
+        assert!(!cle_produite("archives/mine.pdf"));
+        assert!(!cle_produite("mine.pdf"));
+        assert!(!cle_produite("2024"));
     }
 
     #[test]
