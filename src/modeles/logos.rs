@@ -51,6 +51,7 @@ pub fn lire(
         }
         .and_then(|(fichier, octets)| {
             reconnaitre(&octets, logo.format)?;
+            lisible(&octets, logo.format)?;
             Ok((fichier, octets))
         });
         match lu {
@@ -139,6 +140,146 @@ fn reconnaitre(octets: &[u8], format: FormatImage) -> Result<(), String> {
     }
 }
 
+/// The most pixels of a PNG or JPEG logo: 16 million (4 000 × 4 000),
+/// 64 MiB once decoded, where a logo printed 4 cm wide at 300 dpi has 500
+/// pixels a side. A 2 MiB file can declare 120 000 × 120 000 pixels (a
+/// bomb of 14 GB once decoded): it is refused before it is decoded.
+pub const LOGO_PIXELS_MAX: u64 = 16_000_000;
+/// The most pixels a side, for an image long and thin.
+pub const LOGO_COTE_MAX: u32 = 8_000;
+/// The most XML nodes of an SVG logo.
+pub const SVG_NOEUDS_MAX: u32 = 20_000;
+/// The most `<use>` elements of an SVG logo.
+pub const SVG_USE_MAX: usize = 500;
+
+/// What the documents will do with the logo, done once here so that what
+/// `verifier` accepts `generer` can typeset within its bounds: a PNG or
+/// JPEG decoded whole within [`LOGO_PIXELS_MAX`] (a truncated file, a
+/// header declaring billions of pixels are refused); an SVG parsed as
+/// Typst parses it (`usvg`, no fonts, no file beside it), without what
+/// makes one slow or unprintable: filters (a 195-byte `feTurbulence` of
+/// 10 000 octaves takes half a minute to draw), text (no font is given to
+/// a logo), images inside, scripts, `<use>` pointing at `<use>` (whose
+/// copies multiply), more than [`SVG_NOEUDS_MAX`] nodes.
+fn lisible(octets: &[u8], format: FormatImage) -> Result<(), String> {
+    match format {
+        FormatImage::Png => matricielle(octets, image::ImageFormat::Png, "PNG"),
+        FormatImage::Jpeg => matricielle(octets, image::ImageFormat::Jpeg, "JPEG"),
+        FormatImage::Svg => vectorielle(octets),
+    }
+}
+
+fn matricielle(octets: &[u8], format: image::ImageFormat, nom: &str) -> Result<(), String> {
+    let lecteur = || image::ImageReader::with_format(std::io::Cursor::new(octets), format);
+    let illisible = || format!("image {nom} illisible ou tronquée");
+    let (l, h) = lecteur().into_dimensions().map_err(|_| illisible())?;
+    if l == 0 || h == 0 {
+        return Err(format!("image {nom} vide ({l} × {h} pixels)"));
+    }
+    if l > LOGO_COTE_MAX || h > LOGO_COTE_MAX || u64::from(l) * u64::from(h) > LOGO_PIXELS_MAX {
+        return Err(format!(
+            "image de {l} × {h} pixels : au plus {} millions de pixels et {} pixels de côté \
+             (un logo imprimé sur 4 cm à 300 dpi en a 500 de côté) ; réduisez-la",
+            LOGO_PIXELS_MAX / 1_000_000,
+            LOGO_COTE_MAX
+        ));
+    }
+    let mut limites = image::Limits::default();
+    limites.max_image_width = Some(LOGO_COTE_MAX);
+    limites.max_image_height = Some(LOGO_COTE_MAX);
+    limites.max_alloc = Some(LOGO_PIXELS_MAX * 8);
+    let mut r = lecteur();
+    r.limits(limites);
+    r.decode().map(|_| ()).map_err(|_| illisible())
+}
+
+fn vectorielle(octets: &[u8]) -> Result<(), String> {
+    let texte =
+        std::str::from_utf8(octets).map_err(|_| "SVG illisible (pas en UTF-8)".to_owned())?;
+    let options = usvg::roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: SVG_NOEUDS_MAX,
+        ..Default::default()
+    };
+    let doc = usvg::roxmltree::Document::parse_with_options(texte, options).map_err(|e| {
+        let p = e.pos();
+        match e {
+            usvg::roxmltree::Error::NodesLimitReached => {
+                format!("SVG de plus de {SVG_NOEUDS_MAX} nœuds")
+            }
+            usvg::roxmltree::Error::DtdDetected => {
+                "SVG avec une déclaration DOCTYPE (entités) : non pris en charge".to_owned()
+            }
+            _ => format!(
+                "SVG illisible (XML mal formé ligne {}, colonne {})",
+                p.row, p.col
+            ),
+        }
+    })?;
+    let elements: Vec<usvg::roxmltree::Node> =
+        doc.descendants().filter(|n| n.is_element()).collect();
+    for n in &elements {
+        let nom = n.tag_name().name();
+        let refus = match nom {
+            "filter" => Some("un filtre (`filter`), lent ou impossible à imprimer"),
+            _ if nom.starts_with("fe") && nom.len() > 2 => {
+                Some("un effet de filtre (`fe…`), lent ou impossible à imprimer")
+            }
+            "text" | "tspan" | "textPath" => Some(
+                "du texte (`text`) : aucune police n'est donnée à un logo ; convertissez le texte en tracés",
+            ),
+            "image" | "foreignObject" => {
+                Some("une image ou un contenu inclus (`image`, `foreignObject`)")
+            }
+            "script" => Some("un script"),
+            _ => None,
+        };
+        if let Some(r) = refus {
+            let p = doc.text_pos_at(n.range().start);
+            return Err(format!("SVG contenant {r} (ligne {})", p.row));
+        }
+    }
+    let uses: Vec<&usvg::roxmltree::Node> = elements
+        .iter()
+        .filter(|n| n.tag_name().name() == "use")
+        .collect();
+    if uses.len() > SVG_USE_MAX {
+        return Err(format!("SVG de plus de {SVG_USE_MAX} éléments `use`"));
+    }
+    for u in &uses {
+        let cible = u
+            .attributes()
+            .find(|a| a.name() == "href")
+            .and_then(|a| a.value().strip_prefix('#'))
+            .and_then(|id| elements.iter().find(|n| n.attribute("id") == Some(id)));
+        if cible.is_some_and(|c| c.descendants().any(|d| d.tag_name().name() == "use")) {
+            let p = doc.text_pos_at(u.range().start);
+            return Err(format!(
+                "SVG dont un `use` reprend un élément qui contient lui-même des `use` (ligne {}) : leurs copies se multiplient",
+                p.row
+            ));
+        }
+    }
+    // As Typst reads it (typst-library, `SvgImage::new`): no default font,
+    // no file beside it, images only inline (and none passed the check).
+    let options = usvg::Options {
+        font_family: String::new(),
+        resources_dir: None,
+        image_href_resolver: usvg::ImageHrefResolver {
+            resolve_data: usvg::ImageHrefResolver::default_data_resolver(),
+            resolve_string: Box::new(|_, _| None),
+        },
+        ..Default::default()
+    };
+    let arbre = usvg::Tree::from_xmltree(&doc, &options)
+        .map_err(|_| "SVG que l'outil de composition ne sait pas lire".to_owned())?;
+    let taille = arbre.size();
+    if !(taille.width() > 0.0 && taille.height() > 0.0) {
+        return Err("SVG de taille nulle".to_owned());
+    }
+    Ok(())
+}
+
 /// An SVG file: UTF-8 text starting with `<` whose start names an `<svg`
 /// element (after an optional XML declaration, comments or doctype).
 fn est_svg(octets: &[u8]) -> bool {
@@ -160,5 +301,65 @@ mod tests {
         assert!(reconnaitre(b"pas une image", FormatImage::Png).is_err());
         assert!(reconnaitre(b"\x89PNG\r\n\x1a\n", FormatImage::Jpeg).is_err());
         assert!(reconnaitre(b"texte <svg", FormatImage::Svg).is_err());
+    }
+
+    /// A PNG of `l` × `h` black pixels, one byte each.
+    fn png(l: u32, h: u32) -> Vec<u8> {
+        let mut v = Vec::new();
+        image::GrayImage::new(l, h)
+            .write_to(&mut std::io::Cursor::new(&mut v), image::ImageFormat::Png)
+            .unwrap();
+        v
+    }
+
+    #[test]
+    fn a_png_is_decoded_within_its_bounds() {
+        assert_eq!(lisible(&png(500, 200), FormatImage::Png), Ok(()));
+        let e = lisible(&png(8_001, 1), FormatImage::Png).unwrap_err();
+        assert!(e.starts_with("image de 8001 × 1 pixels"), "{e}");
+        let e = lisible(&png(4_001, 4_001), FormatImage::Png).unwrap_err();
+        assert!(e.contains("au plus 16 millions de pixels"), "{e}");
+        let entier = png(50, 50);
+        let e = lisible(&entier[..entier.len() - 20], FormatImage::Png).unwrap_err();
+        assert_eq!(e, "image PNG illisible ou tronquée");
+        assert!(lisible(b"\xFF\xD8\xFF\xE0", FormatImage::Jpeg).is_err());
+    }
+
+    #[test]
+    fn an_svg_without_what_makes_one_slow_or_unprintable() {
+        let svg = |corps: &str| {
+            format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">{corps}</svg>"#
+            )
+        };
+        let ok = |c: &str| lisible(svg(c).as_bytes(), FormatImage::Svg);
+        assert_eq!(ok(r#"<rect width="10" height="10"/>"#), Ok(()));
+        let refus = [
+            (
+                r#"<filter id="f"><feTurbulence numOctaves="10000"/></filter>"#,
+                "filtre",
+            ),
+            ("<text>Ouest</text>", "du texte"),
+            (r#"<image href="data:image/png;base64,AAAA"/>"#, "une image"),
+            ("<script>x</script>", "un script"),
+            (
+                r##"<g id="a"><rect width="1" height="1"/></g><g id="b"><use href="#a"/><use href="#a"/></g><use xlink:href="#b"/>"##,
+                "se multiplient",
+            ),
+        ];
+        for (corps, attendu) in refus {
+            let e = ok(corps).unwrap_err();
+            assert!(e.contains(attendu), "{corps} : {e}");
+        }
+        let beaucoup = "<g/>".repeat(SVG_NOEUDS_MAX as usize);
+        assert!(ok(&beaucoup).unwrap_err().contains("nœuds"));
+        let dtd = r#"<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg"/>"#;
+        assert!(
+            lisible(dtd.as_bytes(), FormatImage::Svg)
+                .unwrap_err()
+                .contains("DOCTYPE")
+        );
+        let nul = r#"<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"/>"#;
+        assert!(lisible(nul.as_bytes(), FormatImage::Svg).is_err());
     }
 }
