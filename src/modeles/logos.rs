@@ -158,9 +158,9 @@ pub const SVG_USE_MAX: usize = 500;
 /// header declaring billions of pixels are refused); an SVG parsed as
 /// Typst parses it (`usvg`, no fonts, no file beside it), without what
 /// makes one slow or unprintable: filters (a 195-byte `feTurbulence` of
-/// 10 000 octaves takes half a minute to draw), text (no font is given to
-/// a logo), images inside, scripts, `<use>` pointing at `<use>` (whose
-/// copies multiply), more than [`SVG_NOEUDS_MAX`] nodes.
+/// 10 000 octaves takes half a minute to draw), text the documents' fonts
+/// cannot print, images inside, scripts, `<use>` pointing at `<use>`
+/// (whose copies multiply), more than [`SVG_NOEUDS_MAX`] nodes.
 fn lisible(octets: &[u8], format: FormatImage) -> Result<(), String> {
     match format {
         FormatImage::Png => matricielle(octets, image::ImageFormat::Png, "PNG"),
@@ -225,9 +225,6 @@ fn vectorielle(octets: &[u8]) -> Result<(), String> {
             _ if nom.starts_with("fe") && nom.len() > 2 => {
                 Some("un effet de filtre (`fe…`), lent ou impossible à imprimer")
             }
-            "text" | "tspan" | "textPath" => Some(
-                "du texte (`text`) : aucune police n'est donnée à un logo ; convertissez le texte en tracés",
-            ),
             "image" | "foreignObject" => {
                 Some("une image ou un contenu inclus (`image`, `foreignObject`)")
             }
@@ -237,6 +234,20 @@ fn vectorielle(octets: &[u8]) -> Result<(), String> {
         if let Some(r) = refus {
             let p = doc.text_pos_at(n.range().start);
             return Err(format!("SVG contenant {r} (ligne {})", p.row));
+        }
+        // Text is drawn with the documents' fonts: only what they print.
+        if matches!(nom, "text" | "tspan" | "textPath")
+            && let Some(c) = n
+                .children()
+                .filter_map(|t| t.text())
+                .flat_map(str::chars)
+                .find(|c| !crate::assets::caractere_imprimable(*c))
+        {
+            let p = doc.text_pos_at(n.range().start);
+            return Err(format!(
+                "SVG contenant du texte que les polices des documents n'impriment pas (« {c} », U+{:04X}, ligne {}) : convertissez ce texte en tracés",
+                c as u32, p.row
+            ));
         }
     }
     let uses: Vec<&usvg::roxmltree::Node> = elements
@@ -334,12 +345,16 @@ mod tests {
         };
         let ok = |c: &str| lisible(svg(c).as_bytes(), FormatImage::Svg);
         assert_eq!(ok(r#"<rect width="10" height="10"/>"#), Ok(()));
+        assert_eq!(
+            ok(r#"<text x="1" y="8">Territoire de l’Ouest</text>"#),
+            Ok(())
+        );
         let refus = [
             (
                 r#"<filter id="f"><feTurbulence numOctaves="10000"/></filter>"#,
                 "filtre",
             ),
-            ("<text>Ouest</text>", "du texte"),
+            ("<text>西</text>", "U+897F"),
             (r#"<image href="data:image/png;base64,AAAA"/>"#, "une image"),
             ("<script>x</script>", "un script"),
             (
