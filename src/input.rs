@@ -72,6 +72,22 @@ pub fn io_fr(e: &io::Error) -> String {
     }
 }
 
+/// An error and its causes as `{e:#}` joins them (« a : b »), without the
+/// system's own English text: an I/O error below one of convflux's French
+/// messages (which already says it, [`crate::input::io_fr`]) is left out;
+/// alone, it is said in French.
+pub fn en_francais(e: &anyhow::Error) -> String {
+    let mut parties: Vec<String> = Vec::new();
+    for c in e.chain() {
+        match c.downcast_ref::<std::io::Error>() {
+            Some(io) if parties.is_empty() => parties.push(io_fr(io)),
+            Some(_) => {}
+            None => parties.push(c.to_string()),
+        }
+    }
+    parties.join(" : ")
+}
+
 /// Opens `chemin` for reading without ever blocking (a FIFO with no writer
 /// would block `open` forever) and checks that it is a regular file.
 pub fn ouvrir(chemin: &Path) -> Result<File, ErreurLecture> {

@@ -49,7 +49,7 @@ fn main() -> ExitCode {
             // Paths in the message may carry control characters: escaped.
             eprintln!(
                 "erreur : {}",
-                convflux::diagnostic::affichable(&format!("{e:#}"))
+                convflux::diagnostic::affichable(&convflux::input::en_francais(&e))
             );
             ExitCode::from(2)
         }

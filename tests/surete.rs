@@ -267,6 +267,44 @@ fn rapport_xlsx_never_overwrites_an_input_or_a_device() {
     assert!(fs::read(&bon).unwrap().starts_with(b"PK"));
 }
 
+/// An output folder that is a file, a device or a dead link, an `--xlsx`
+/// in a folder that does not exist: a French message (no system English,
+/// checked by `borne`), nothing written, not even the report's PDF.
+#[test]
+fn an_output_that_cannot_be_is_said_in_french_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = une_convention(&dir.path().join("donnees"));
+    let fichier = dir.path().join("un-fichier");
+    fs::write(&fichier, b"x").unwrap();
+    let mort = dir.path().join("lien-mort");
+    symlink(dir.path().join("absent"), &mort).unwrap();
+    for (sortie, attendu) in [
+        (fichier.as_path(), "ce n'est pas un dossier"),
+        (Path::new("/dev/null"), "ce n'est pas un dossier"),
+        (mort.as_path(), "lien qui ne mène à aucun dossier"),
+    ] {
+        let o = vite(&["generer", s(&yaml), "--sortie", s(sortie)]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(attendu), "{}", stderr(&o));
+    }
+    assert_eq!(fs::read(&fichier).unwrap(), b"x");
+    let sortie = dir.path().join("out");
+    let xlsx = dir.path().join("absent/x.xlsx");
+    let o = vite(&[
+        "rapport",
+        "--reservataire",
+        "le-port",
+        "--sortie",
+        s(&sortie),
+        "--xlsx",
+        s(&xlsx),
+        s(&yaml),
+    ]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("n'existe pas"), "{}", stderr(&o));
+    assert!(!sortie.exists(), "le rapport a été écrit avant le refus");
+}
+
 /// Item 4: a device, a FIFO, a link to a device, a huge manifest: each ends
 /// at once with a French message (the limits of [`borne`]: 2 GiB, seconds).
 #[test]

@@ -119,7 +119,7 @@ pub fn executer(a: SurveillerArgs) -> anyhow::Result<Issue> {
         if let Err(e) = generer::executer_dans(&r, changes, &session, debut) {
             eprintln!(
                 "erreur : {}",
-                crate::diagnostic::affichable(&format!("{e:#}"))
+                crate::diagnostic::affichable(&crate::input::en_francais(&e))
             );
         }
     }

@@ -194,6 +194,13 @@ impl Dossier {
             chemin: racine.to_path_buf(),
             source,
         };
+        match fs::metadata(racine) {
+            Ok(m) if !m.is_dir() => return Err(refus(racine, "ce n'est pas un dossier")),
+            Err(_) if fs::symlink_metadata(racine).is_ok() => {
+                return Err(refus(racine, "c'est un lien qui ne mène à aucun dossier"));
+            }
+            _ => {}
+        }
         fs::create_dir_all(racine).map_err(err)?;
         if !fs::metadata(racine).map_err(err)?.is_dir() {
             return Err(refus(racine, "ce n'est pas un dossier"));
@@ -766,6 +773,16 @@ pub fn controler_fichier_nomme(
         return Err(refus(
             chemin,
             format!("le nom doit se terminer par « .{extension} »"),
+        ));
+    }
+    let parent = chemin
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !fs::metadata(parent).is_ok_and(|m| m.is_dir()) {
+        return Err(refus(
+            chemin,
+            format!("le dossier {} n'existe pas", parent.display()),
         ));
     }
     match fs::symlink_metadata(chemin) {

@@ -362,7 +362,10 @@ impl Rendu {
             (None, None) => fichier,
         };
         let mut detail = match e.detail() {
-            Some(d) => format!("{} : {}", nature(e.kind()), detail_fr(d)),
+            Some(d) => match detail_fr(d) {
+                Some(d) => format!("{} : {}", nature(e.kind()), d),
+                None => nature(e.kind()).to_owned(),
+            },
             None => nature(e.kind()).to_owned(),
         };
         let mut src = std::error::Error::source(e);
@@ -382,24 +385,62 @@ impl Rendu {
     }
 }
 
-/// minijinja's detail of the most common template mistakes, in French (the
-/// others are left as minijinja writes them).
-fn detail_fr(d: &str) -> String {
+/// minijinja's detail of the most common template mistakes, in French;
+/// `None` for the others, whose English is not printed (the kind of error,
+/// in French, and its place remain). convflux's own details are French and
+/// kept as they are.
+fn detail_fr(d: &str) -> Option<String> {
     if let Some(nom) = d.strip_suffix(" is undefined") {
-        return format!("{nom} n'est pas défini");
+        return Some(format!("{nom} n'est pas défini"));
     }
-    match d {
-        "unexpected end of block" => return "fin de bloc inattendue".to_owned(),
-        "unexpected end of input" => return "fin du gabarit inattendue".to_owned(),
-        "unexpected end of variable block" => return "fin de `{{ … }}` inattendue".to_owned(),
-        _ => {}
+    for (suffixe, quoi) in [
+        (" is unknown", "inconnu"),
+        (" is not defined", "non défini"),
+    ] {
+        if let Some(nom) = d.strip_suffix(suffixe) {
+            let nom = ["filter ", "test ", "function ", "method "]
+                .iter()
+                .find_map(|p| nom.strip_prefix(p))
+                .unwrap_or(nom);
+            return Some(format!("`{nom}` {quoi}"));
+        }
+    }
+    let connu = match d {
+        "unexpected end of block" => "fin de bloc inattendue",
+        "unexpected end of input" => "fin du gabarit inattendue",
+        "unexpected end of variable block" => "fin de `{{ … }}` inattendue",
+        "range has too many elements" => "intervalle (`range`) trop grand",
+        "cannot convert value to list" | "value is not iterable" | "not iterable" => {
+            "cette valeur n'est pas une liste"
+        }
+        "value is not a string" => "cette valeur n'est pas un texte",
+        "expected object" | "not an object" => "cette valeur n'est pas une table",
+        "count cannot be 0" => "le nombre ne peut pas être 0",
+        "missing argument" => "argument manquant",
+        "too many arguments" | "unexpected keyword arguments" => "trop d'arguments",
+        _ => "",
+    };
+    if !connu.is_empty() {
+        return Some(connu.to_owned());
     }
     if let Some(reste) = d.strip_prefix("unexpected ")
         && let Some((trouve, attendu)) = reste.split_once(", expected ")
     {
-        return format!("{trouve} inattendu, {attendu} attendu");
+        return Some(format!("{trouve} inattendu, {attendu} attendu"));
     }
-    d.to_owned()
+    (!anglais(d)).then(|| d.to_owned())
+}
+
+/// Whether a detail is minijinja's English rather than convflux's French
+/// (which has an accented letter or a French word).
+fn anglais(d: &str) -> bool {
+    const MOTS: [&str; 14] = [
+        "le", "la", "les", "de", "des", "du", "un", "une", "est", "pas", "ou", "et", "au", "aux",
+    ];
+    let francais = d.chars().any(|c| c.is_alphabetic() && !c.is_ascii())
+        || d.split(|c: char| !c.is_ascii_alphabetic())
+            .any(|m| MOTS.contains(&m.to_ascii_lowercase().as_str()));
+    !francais
 }
 
 /// A minijinja error kind in French.
@@ -499,6 +540,27 @@ fn gabarit(template: &str, e: &Error) -> RenderError {
     RenderError::Gabarit {
         template: template.to_string(),
         detail,
+    }
+}
+
+#[cfg(test)]
+mod test_detail_fr {
+    use super::*;
+
+    #[test]
+    fn minijinja_english_is_translated_or_left_out_and_french_kept() {
+        assert_eq!(
+            detail_fr("filter nofilter is unknown").as_deref(),
+            Some("`nofilter` inconnu")
+        );
+        assert_eq!(
+            detail_fr("range has too many elements").as_deref(),
+            Some("intervalle (`range`) trop grand")
+        );
+        assert_eq!(detail_fr("unable to round value"), None);
+        assert_eq!(detail_fr("state unavailable"), None);
+        let fr = "valeur nulle imprimée : utilisez `| blanc` ou un test `is none`";
+        assert_eq!(detail_fr(fr).as_deref(), Some(fr));
     }
 }
 

@@ -581,7 +581,10 @@ fn traiter(f: &Path, etat: Etat, t: &Travail) -> FileReport {
         Some(c) if an.valide() => match (t.revendiquer)(&c.id, &chemin) {
             Ok(()) => match produire(&an, &t.dossier.cle_entree(f), &sha, &a_jour, t) {
                 Ok(r) => r,
-                Err(e) => Resultat::Echec(format!("{e:#}\naucun document produit")),
+                Err(e) => Resultat::Echec(format!(
+                    "{}\naucun document produit",
+                    crate::input::en_francais(&e)
+                )),
             },
             Err(m) => Resultat::Echec(m),
         },
