@@ -42,6 +42,7 @@ pub fn executer(a: SurveillerArgs) -> anyhow::Result<Issue> {
     let fichiers = crate::commands::lister(&a.entrees.chemins, false)?;
     let initiaux = args(a.entrees.chemins.clone(), false);
     let session = Session::ouvrir(&initiaux, &fichiers)?;
+    let mut entrees: BTreeSet<PathBuf> = fichiers.iter().cloned().collect();
     generer::executer_dans(&initiaux, fichiers, &session, Instant::now())?;
 
     let (tx, rx) = mpsc::channel();
@@ -114,7 +115,11 @@ pub fn executer(a: SurveillerArgs) -> anyhow::Result<Issue> {
                 crate::diagnostic::affichable(&p.display().to_string())
             );
         }
-        // Saved means regenerated, even if the content is the same.
+        // Saved means regenerated, even if the content is the same. A file
+        // deleted and written anew has a new inode: the inputs are taken
+        // again, so that its old inode, reused by an output, is not one.
+        entrees.extend(changes.iter().cloned());
+        session.renouveler_entrees(&entrees.iter().cloned().collect::<Vec<_>>());
         let r = args(changes.clone(), true);
         if let Err(e) = generer::executer_dans(&r, changes, &session, debut) {
             eprintln!(

@@ -174,8 +174,10 @@ pub struct Dossier {
     canonique: Option<PathBuf>,
     /// This run's id, in the names of its temporary files.
     execution: String,
-    /// Identities of the command's input files, never overwritten.
-    entrees: HashSet<(u64, u64)>,
+    /// Identities of the command's input files, never overwritten; taken
+    /// again by [`Dossier::renouveler_entrees`] (a file deleted and written
+    /// anew gets a new inode, and its old one may go to an output).
+    entrees: std::sync::RwLock<HashSet<(u64, u64)>>,
     /// What the manifest records of each output (key → SHA-256): an existing
     /// file is replaced only if it still has the hash recorded when convflux
     /// wrote it (or already has the new bytes). Read when the folder is
@@ -256,7 +258,7 @@ impl Dossier {
             racine: racine.to_path_buf(),
             canonique: fs::canonicalize(racine).ok(),
             execution,
-            entrees: identites(entrees),
+            entrees: std::sync::RwLock::new(identites(entrees)),
             ecrits: Default::default(),
             _verrou: Some(f),
         };
@@ -268,6 +270,15 @@ impl Dossier {
             .map_err(|raison| refus(&racine.join(manifest::NOM), raison))?;
         dossier.connaitre(ecrits);
         Ok(dossier)
+    }
+
+    /// The command's input files as they are now (`surveiller`, before each
+    /// regeneration).
+    pub fn renouveler_entrees(&self, entrees: &[PathBuf]) {
+        *self
+            .entrees
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = identites(entrees);
     }
 
     /// What the manifest now records of each output (key → SHA-256): the
@@ -286,7 +297,7 @@ impl Dossier {
             racine: racine.to_path_buf(),
             canonique: fs::canonicalize(racine).ok(),
             execution: execution.to_owned(),
-            entrees: identites(entrees),
+            entrees: std::sync::RwLock::new(identites(entrees)),
             ecrits: Default::default(),
             _verrou: None,
         };
@@ -473,7 +484,14 @@ impl Dossier {
                 "un élément qui n'est pas un fichier ordinaire (lien, dossier, périphérique…) \
                  occupe la place de ce document",
             )),
-            Ok(_) if input::identite(p).is_some_and(|id| self.entrees.contains(&id)) => {
+            Ok(_)
+                if input::identite(p).is_some_and(|id| {
+                    self.entrees
+                        .read()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .contains(&id)
+                }) =>
+            {
                 Err(refus(p, "c'est un fichier d'entrée de la commande"))
             }
             Ok(_) => Ok(()),
@@ -979,6 +997,19 @@ mod tests {
             2,
             "doc.pdf et le verrou"
         );
+    }
+
+    #[test]
+    fn the_inputs_are_those_of_the_last_renewal() {
+        let dir = tempfile::tempdir().unwrap();
+        let entree = dir.path().join("doc.pdf");
+        fs::write(&entree, b"x").unwrap();
+        let o = Dossier::prendre(dir.path(), std::slice::from_ref(&entree)).unwrap();
+        let e = o.ecrire("doc.pdf", b"x").unwrap_err().to_string();
+        assert!(e.contains("fichier d'entrée"), "{e}");
+        // No longer an input (deleted, its inode free for an output).
+        o.renouveler_entrees(&[]);
+        o.ecrire("doc.pdf", b"x").unwrap();
     }
 
     #[test]

@@ -195,6 +195,11 @@ impl Session {
             dossier: output::Dossier::prendre(&a.sortie, fichiers)?,
         })
     }
+
+    /// The input files of the next generation, as they are now.
+    pub(crate) fn renouveler_entrees(&self, fichiers: &[PathBuf]) {
+        self.dossier.renouveler_entrees(fichiers);
+    }
 }
 
 /// Generates the documents of `fichiers` into the session's output folder.
