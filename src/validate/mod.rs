@@ -374,6 +374,15 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     let exemplaires = match l.champ(&mut t, "exemplaires") {
         Some(n) if n.value != Value::Null => l
             .entier(n, "convention.exemplaires", 99, "un nombre d'exemplaires")
+            .and_then(|v| {
+                non_nul(
+                    l,
+                    n,
+                    "convention.exemplaires",
+                    v,
+                    "un nombre d'exemplaires de 1 à 99 (ou pas de champ : « Fait à … »)",
+                )
+            })
             .map(|v| Some(v as u32)),
         _ => Some(None),
     };
@@ -423,6 +432,25 @@ fn entete(l: &mut Lecteur, n: &Node) -> Option<Entete> {
     })
 }
 
+/// `v`, read at `n`, unless it is 0: a located error then (`attendu`: what
+/// is expected). The document would print « Fait en 0 exemplaire » or a
+/// renewal of zero years.
+fn non_nul(l: &mut Lecteur, n: &Node, chemin: &str, v: u64, attendu: &str) -> Option<u64> {
+    if v > 0 {
+        return Some(v);
+    }
+    l.erreur(
+        Diagnostic::erreur_de(
+            "valeur nulle",
+            format!("`{chemin}` : zéro est impossible ici"),
+            Some(n.span),
+        )
+        .label("au moins 1")
+        .note(format!("attendu : {attendu}")),
+    );
+    None
+}
+
 fn reconduction(l: &mut Lecteur, n: &Node) -> Option<Reconduction> {
     let mut t = l.table(n, "convention.reconduction")?;
     let d = l
@@ -434,6 +462,15 @@ fn reconduction(l: &mut Lecteur, n: &Node) -> Option<Reconduction> {
                 5,
                 "une durée de 1 à 5 ans",
             )
+            .and_then(|v| {
+                non_nul(
+                    l,
+                    n,
+                    "convention.reconduction.duree_ans",
+                    v,
+                    "une durée de 1 à 5 ans",
+                )
+            })
         });
     let m = l
         .requis(&mut t, "nombre_max", "le nombre maximal de reconductions")

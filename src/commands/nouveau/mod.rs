@@ -40,6 +40,10 @@ pub fn contenu(m: ModeleNouveau, fichier: &Path) -> String {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !nom.starts_with('-')
+        // Not a reserved id (`lib.yaml`), nor a number YAML would read as
+        // one (`2025.yaml`).
+        && !crate::validate::IDENTIFIANTS_RESERVES.contains(&nom)
+        && !nom.bytes().all(|b| b.is_ascii_digit())
     {
         nom
     } else {
@@ -127,4 +131,26 @@ pub fn executer(a: NouveauArgs) -> anyhow::Result<Issue> {
         );
     }
     Ok(Issue::Succes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_comes_from_the_file_name_when_verifier_would_accept_it() {
+        let id = |f: &str| {
+            let c = contenu(ModeleNouveau::Intercommunal, Path::new(f));
+            let ligne = c
+                .lines()
+                .find(|l| l.trim_start().starts_with("id:"))
+                .unwrap();
+            ligne.split_whitespace().nth(1).unwrap().to_owned()
+        };
+        assert_eq!(id("le-port.yaml"), "le-port");
+        assert_eq!(id("lib.yaml"), "ma-convention");
+        assert_eq!(id("2025.yaml"), "ma-convention");
+        assert_eq!(id("Le Port.yaml"), "ma-convention");
+        assert_eq!(id("ouest-2025.yaml"), "ouest-2025");
+    }
 }
