@@ -17,7 +17,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Sp, Span};
 use crate::model::citation::{Citation, Texte};
 use crate::model::{
     Annexe, Arrondi, Chiffre, Contrepartie, Convention, EtatDesLieux, Logements, Modele, Nature,
-    Programme, normaliser_nom,
+    NatureTerritoire, Programme, normaliser_nom,
 };
 
 use crate::francais::exact as fr;
@@ -830,6 +830,12 @@ pub struct Part {
     /// The annex's units: allotted (rounded), and mobilisables.
     pub affectes: u32,
     pub mobilisables: u32,
+    /// Its assiette is a commune.
+    pub commune: bool,
+    /// Its assiette is the whole territory of its convention (by default
+    /// that of a préfet or Action Logement annex; or the EPCI of the
+    /// territory's name): its rate is taken in each commune too.
+    pub englobante: bool,
 }
 
 /// The parts of every annex of a convention, one year's flow at a time.
@@ -856,6 +862,14 @@ pub fn parts(c: &Convention, flux: &[Flux]) -> Vec<Part> {
                 agents: a.taux_agents.as_ref().map(|t| (t.v.0, t.span)),
                 affectes: fa.affectes.0,
                 mobilisables: fa.mobilisables.0,
+                commune: assiette.nature == NatureTerritoire::Commune,
+                englobante: match assiette.nature {
+                    NatureTerritoire::Territoire => true,
+                    NatureTerritoire::Epci => {
+                        normaliser_nom(&assiette.nom) == normaliser_nom(&c.territoire.nom)
+                    }
+                    NatureTerritoire::Commune => false,
+                },
             });
         }
     }
@@ -973,6 +987,8 @@ mod test_depassements {
             agents: agents.map(|a| (d(a), Span::default())),
             affectes: 0,
             mobilisables: 0,
+            commune: true,
+            englobante: false,
         }
     }
 
@@ -1117,6 +1133,107 @@ pub fn plafonds(
             }
         }
     }
+    if !entre_fichiers {
+        out.extend(dans_chaque_commune(parts, lieu));
+    }
+    out
+}
+
+/// The préfet's share applies in each commune: « sauf stipulation
+/// contraire, [il] s'applique uniformément dans chacune des communes »
+/// (CCH art. R. 441-5-2, II).
+const PREFET_UNIFORME: Citation = Citation::loi(&[Texte::R441_5_2]);
+
+/// A commune and its annexes, then those of the convention's whole territory.
+type Commune<'a> = Vec<&'a (usize, Part)>;
+
+/// The caps on each commune of one convention, with the annexes of its
+/// whole territory ([`Part::englobante`]) added to those of the commune: a
+/// rate of the whole territory is taken in each commune too (by law for
+/// the préfet, [`PREFET_UNIFORME`]; on average for the others), so a
+/// commune whose own annexes and the territory's together pass 100 % (or
+/// the préfet's 30 %) cannot be served unless the territory's shares are
+/// spread unevenly, which the convention must then say. A warning at the
+/// commune's last annex: the parties may have stipulated otherwise. Over
+/// the annexes of one file (one convention, one territory); either side
+/// alone above its cap is already the error of [`plafonds`].
+fn dans_chaque_commune(
+    parts: &[(usize, Part)],
+    lieu: &dyn Fn(usize, Span) -> String,
+) -> Vec<(usize, Diagnostic)> {
+    let mut communes: BTreeMap<Groupe, Commune> = BTreeMap::new();
+    let mut territoire: BTreeMap<(&str, i32), Commune> = BTreeMap::new();
+    for fp in parts {
+        let p = &fp.1;
+        if p.englobante {
+            territoire
+                .entry((&p.cle_bailleur, p.annee))
+                .or_default()
+                .push(fp);
+        } else if p.commune {
+            communes
+                .entry((&p.cle_bailleur, &p.cle_assiette, p.annee))
+                .or_default()
+                .push(fp);
+        }
+    }
+    let mut out = Vec::new();
+    for ((bailleur, _, annee), commune) in &communes {
+        let Some(tout) = territoire.get(&(*bailleur, *annee)) else {
+            continue;
+        };
+        for plafond in [Plafond::Total, Plafond::Prefet] {
+            let somme = |g: &Commune| -> Decimal {
+                g.iter()
+                    .filter_map(|(_, p)| plafond.retenu(p))
+                    .map(|(t, _)| t)
+                    .sum()
+            };
+            let (ici, partout) = (somme(commune), somme(tout));
+            let limite = plafond.limite();
+            if partout.is_zero() || ici > limite || partout > limite || ici + partout <= limite {
+                continue;
+            }
+            let &(f, ref dernier) = commune[commune.len() - 1];
+            let detail: Vec<String> = commune
+                .iter()
+                .chain(tout)
+                .filter_map(|(f, p)| {
+                    let (t, span) = plafond.retenu(p)?;
+                    Some(format!(
+                        "{} : `{}` {} %",
+                        lieu(*f, span),
+                        p.reservataire,
+                        fr(t)
+                    ))
+                })
+                .collect();
+            let regle = match plafond {
+                Plafond::Prefet => PREFET_UNIFORME.note(
+                    "sauf stipulation contraire, le taux du préfet s'applique uniformément dans chacune des communes",
+                ),
+                _ => "une part fixée sur tout le territoire de la convention se prend aussi dans chaque commune : avec celles de la commune, elle ne tient dans son flux que si elle s'y applique moins qu'ailleurs, ce que la convention doit alors dire (ou donnez à ces annexes leur `assiette:`)".to_owned(),
+            };
+            out.push((
+                f,
+                Diagnostic::avertissement(
+                    format!(
+                        "exercice {annee} : chez {}, sur {}, {} de la commune et du territoire de la convention, qui s'y applique aussi, totalisent {} %, au plus {} %",
+                        dernier.bailleur,
+                        dernier.assiette,
+                        plafond.quoi(),
+                        fr(ici + partout),
+                        limite
+                    ),
+                    Some(plafond.retenu(dernier).map_or(dernier.span, |(_, s)| s)),
+                )
+                .label(format!("total : {} %", fr(ici + partout)))
+                .note(format!("détail : {}", detail.join(", ")))
+                .note(regle)
+                .regle("plafond des taux dans chaque commune"),
+            ));
+        }
+    }
     out
 }
 
@@ -1135,6 +1252,78 @@ fn affectes_au_dela(groupe: &[&Part]) -> Option<(u64, u32)> {
     }
     let somme: u64 = groupe.iter().map(|p| u64::from(p.affectes)).sum();
     (somme > u64::from(m)).then_some((somme, m))
+}
+
+#[cfg(test)]
+mod test_dans_chaque_commune {
+    use super::essai::*;
+    use super::*;
+
+    /// A part of the test convention: `r` at `taux` %, on the commune or on
+    /// the whole territory, préfet or not.
+    fn part(r: &str, taux: u32, englobante: bool, prefet: bool) -> (usize, Part) {
+        let c = intercommunale();
+        let p = parts(&c, &[flux_2024(&c)]).remove(0);
+        let (cle_assiette, assiette) = if englobante {
+            ("territoire:t".to_owned(), "le territoire T".to_owned())
+        } else {
+            (p.cle_assiette.clone(), p.assiette.clone())
+        };
+        (
+            0,
+            Part {
+                reservataire: r.into(),
+                taux: Decimal::from(taux),
+                prefet,
+                commune: !englobante,
+                englobante,
+                cle_assiette,
+                assiette,
+                ..p
+            },
+        )
+    }
+
+    #[test]
+    fn the_territorys_rates_are_added_to_each_communes() {
+        let lieu = |_: usize, _: Span| "ligne 1".to_owned();
+        let (ville, prefet, al) = (
+            part("ville-a", 60, false, false),
+            part("prefet", 30, true, true),
+            part("al", 50, true, false),
+        );
+        let ds = plafonds(&[ville, prefet.clone(), al.clone()], &lieu, false);
+        assert_eq!(ds.len(), 1, "{ds:?}");
+        assert_eq!(ds[0].1.severity, crate::diagnostic::Severity::Avertissement);
+        assert!(
+            ds[0].1.message.contains("totalisent 140 %, au plus 100 %"),
+            "{}",
+            ds[0].1.message
+        );
+        // 20 % on the commune: 100 % in all.
+        let ville = part("ville-a", 20, false, false);
+        assert!(plafonds(&[ville, prefet.clone(), al], &lieu, false).is_empty());
+        // The préfet's 30 % in each commune (CCH art. R. 441-5-2, II).
+        let prefet_ici = part("prefet-ville", 10, false, true);
+        let ds = plafonds(&[prefet_ici, part("prefet", 25, true, true)], &lieu, false);
+        assert_eq!(ds.len(), 1, "{ds:?}");
+        assert!(
+            ds[0].1.message.contains("les taux du préfet"),
+            "{}",
+            ds[0].1.message
+        );
+        assert!(
+            ds[0].1.notes[1].contains("uniformément"),
+            "{:?}",
+            ds[0].1.notes
+        );
+        // Across files, each file's own were checked with it.
+        let (a, b) = (
+            part("ville-a", 60, false, false),
+            part("al", 50, true, false),
+        );
+        assert!(plafonds(&[a, (1, b.1)], &lieu, true).is_empty());
+    }
 }
 
 #[cfg(test)]
