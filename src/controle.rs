@@ -830,6 +830,9 @@ pub struct Part {
     /// The annex's units: allotted (rounded), and mobilisables.
     pub affectes: u32,
     pub mobilisables: u32,
+    /// The patrimoine of the annex: its date and its units, with where they
+    /// are written.
+    pub patrimoine: (crate::model::Date, u32, Span),
     /// Its assiette is a commune.
     pub commune: bool,
     /// Its assiette is the whole territory of its convention (by default
@@ -862,6 +865,11 @@ pub fn parts(c: &Convention, flux: &[Flux]) -> Vec<Part> {
                 agents: a.taux_agents.as_ref().map(|t| (t.v.0, t.span)),
                 affectes: fa.affectes.0,
                 mobilisables: fa.mobilisables.0,
+                patrimoine: (
+                    a.patrimoine.date.v,
+                    a.patrimoine.logements.v.0,
+                    a.patrimoine.logements.span,
+                ),
                 commune: assiette.nature == NatureTerritoire::Commune,
                 englobante: match assiette.nature {
                     NatureTerritoire::Territoire => true,
@@ -987,6 +995,15 @@ mod test_depassements {
             agents: agents.map(|a| (d(a), Span::default())),
             affectes: 0,
             mobilisables: 0,
+            patrimoine: (
+                crate::model::Date {
+                    annee: 2022,
+                    mois: 12,
+                    jour: 31,
+                },
+                100,
+                Span::default(),
+            ),
             commune: true,
             englobante: false,
         }
@@ -1135,8 +1152,50 @@ pub fn plafonds(
     }
     if !entre_fichiers {
         out.extend(dans_chaque_commune(parts, lieu));
+        for groupe in groupes.values() {
+            out.extend(patrimoine_unique(groupe, lieu));
+        }
     }
     out
+}
+
+/// One patrimoine per bailleur, assiette and year: the annexes of one
+/// convention on one territory count the same stock at the same date (31/12
+/// of N-1, seed 004 art. 2.1), else one réservataire's flow is computed on
+/// another stock than its neighbour's. A warning at the first annex that
+/// differs from the first one, naming both.
+fn patrimoine_unique(
+    groupe: &[(usize, &Part)],
+    lieu: &dyn Fn(usize, Span) -> String,
+) -> Option<(usize, Diagnostic)> {
+    let (f0, p0) = groupe.first()?;
+    let (f, p) = groupe
+        .iter()
+        .find(|(_, p)| (p.patrimoine.0, p.patrimoine.1) != (p0.patrimoine.0, p0.patrimoine.1))?;
+    let decrire = |p: &Part| {
+        let d = p.patrimoine.0;
+        let n = logements(p.patrimoine.1);
+        format!("{n} au {:02}/{:02}/{}", d.jour, d.mois, d.annee)
+    };
+    Some((
+        *f,
+        Diagnostic::avertissement(
+            format!(
+                "exercice {} : chez {}, sur {}, deux patrimoines : {} pour `{}`, {} pour `{}`",
+                p.annee,
+                p.bailleur,
+                p.assiette,
+                decrire(p),
+                p.reservataire,
+                decrire(p0),
+                p0.reservataire
+            ),
+            Some(p.patrimoine.2),
+        )
+        .label(format!("`{}` ({})", p0.reservataire, lieu(*f0, p0.patrimoine.2)))
+        .note("les annexes d'une convention sur un même territoire partent du même patrimoine du bailleur, à la même date ; sinon, donnez à chacune son `assiette:`")
+        .regle("patrimoines différents sur une assiette"),
+    ))
 }
 
 /// The préfet's share applies in each commune: « sauf stipulation
@@ -1316,6 +1375,24 @@ mod test_dans_chaque_commune {
             ds[0].1.notes[1].contains("uniformément"),
             "{:?}",
             ds[0].1.notes
+        );
+        // Two stocks on one commune.
+        let (a, mut b) = (
+            part("ville-a", 20, false, false),
+            part("ville-b", 20, false, false),
+        );
+        assert!(plafonds(&[a.clone(), b.clone()], &lieu, false).is_empty());
+        b.1.patrimoine.1 = 1_400;
+        let ds = plafonds(&[a, b], &lieu, false);
+        assert_eq!(ds.len(), 1, "{ds:?}");
+        assert!(
+            ds[0]
+                .1
+                .message
+                .replace('\u{202f}', " ")
+                .ends_with("deux patrimoines : 1 400 logements au 31/12/2022 pour `ville-b`, 1 887 logements au 31/12/2022 pour `ville-a`"),
+            "{}",
+            ds[0].1.message
         );
         // Across files, each file's own were checked with it.
         let (a, b) = (
