@@ -104,6 +104,9 @@ pub fn charger(source: &str) -> Result<Node, Diagnostic> {
             TAILLE_MAX / (1024 * 1024)
         )));
     }
+    if let Some(d) = controle_brut(source) {
+        return Err(d);
+    }
     let mut options = Options::default();
     options.emit_comments = false;
     let mut lecteur = Chargeur {
@@ -115,6 +118,38 @@ pub fn charger(source: &str) -> Result<Node, Diagnostic> {
         copies: 0,
     };
     lecteur.document()
+}
+
+/// The first raw control character of `source` that YAML does not allow
+/// anywhere (C0 but tab, line feed and carriage return; DEL; C1; U+FFFE and
+/// U+FFFF), located with its code: the parser's own complaint would be a
+/// quote never closed, or a text « not in the form of a YAML file ».
+fn controle_brut(source: &str) -> Option<Diagnostic> {
+    let interdit = |c: char| {
+        (c.is_control() && !matches!(c, '\n' | '\t' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    };
+    let mut trouves = source.char_indices().filter(|(_, c)| interdit(*c));
+    let (i, c) = trouves.next()?;
+    let autres = trouves.count();
+    Some(
+        Diagnostic::erreur_de(
+            "caractère de contrôle",
+            format!(
+                "caractère de contrôle U+{:04X} dans le fichier{}",
+                c as u32,
+                match autres {
+                    0 => String::new(),
+                    n => format!(" (et {} autre{})", n, if n > 1 { "s" } else { "" }),
+                }
+            ),
+            Some(Span {
+                start: i,
+                end: i + c.len_utf8(),
+            }),
+        )
+        .label(format!("U+{:04X}", c as u32))
+        .note("un caractère invisible n'a pas sa place dans un fichier YAML ni dans un document : retirez-le (un éditeur de texte le montre souvent comme un carré ou `^[`)"),
+    )
 }
 
 /// The event reader and its budgets.
