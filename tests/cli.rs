@@ -359,6 +359,24 @@ fn calculer_text_shows_the_exact_share_and_sources() {
     assert!(out.contains("14 % (exact 13,9535 %)"), "{out}");
 }
 
+/// A rate is printed with the precision written, as the documents print
+/// it: « 6,50 % » in the YAML is « 6,50 % » in `calculer`, not « 6,5 % ».
+#[test]
+fn calculer_prints_rates_as_written() {
+    let o = convflux(&["calculer", "data/territoire-ouest/sidr.yaml"]);
+    let out = stdout(&o);
+    let rotation = out
+        .lines()
+        .filter(|l| l.contains("taux de rotation"))
+        .collect::<Vec<_>>();
+    assert_eq!(rotation.len(), 2, "{out}");
+    assert!(rotation[1].ends_with("6,50\u{202f}%"), "{out}");
+    assert!(
+        out.contains("taux du réservataire                   6,89\u{202f}%"),
+        "{out}"
+    );
+}
+
 // Regression: `calculer --detail` printed "convention art. 2 (seed 000) /
 // art. 2.1 (seed 004)" and notes "(seed 004 art. 2.1)": users read the names
 // of our fixtures. Citations are now resolved for the convention's model.

@@ -246,7 +246,7 @@ fn texte_annexe(out: &mut String, x: &FluxAnnexe, detail: bool) {
         out,
         "×",
         "taux de rotation",
-        format!("{} %", fr(x.taux_rotation)),
+        crate::francais::taux(x.taux_rotation),
         None,
     );
     source(out, "taux_rotation");
@@ -281,7 +281,7 @@ fn texte_annexe(out: &mut String, x: &FluxAnnexe, detail: bool) {
         out,
         "×",
         "taux du réservataire",
-        format!("{} %", fr(x.taux)),
+        crate::francais::taux(x.taux),
         None,
     );
     source(out, "taux");
