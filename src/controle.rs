@@ -818,6 +818,10 @@ pub struct Part {
     pub cle_bailleur: String,
     /// The assiette's key ([`crate::model::Assiette::cle`]) and its label.
     pub cle_assiette: String,
+    /// The assiette's key by its kind and name alone, code or not: within
+    /// one convention, a commune written once with its INSEE code and once
+    /// without is one commune ([`plafonds`]).
+    pub cle_nom: String,
     pub assiette: String,
     pub annee: i32,
     pub reservataire: String,
@@ -854,6 +858,11 @@ pub fn parts(c: &Convention, flux: &[Flux]) -> Vec<Part> {
                 bailleur: c.bailleur.nom.clone(),
                 cle_bailleur: normaliser_nom(&c.bailleur.nom),
                 cle_assiette: assiette.cle(),
+                cle_nom: format!(
+                    "{}:{}",
+                    assiette.nature.libelle(),
+                    normaliser_nom(&assiette.nom)
+                ),
                 assiette: assiette.libelle(),
                 annee: f.annee,
                 reservataire: a.reservataire.v.clone(),
@@ -986,6 +995,7 @@ mod test_depassements {
             bailleur: "B".into(),
             cle_bailleur: "b".into(),
             cle_assiette: "commune:a".into(),
+            cle_nom: "commune:a".into(),
             assiette: "commune A".into(),
             annee: 2024,
             reservataire: reservataire.into(),
@@ -1055,6 +1065,13 @@ pub fn plafonds(
     lieu: &dyn Fn(usize, Span) -> String,
     entre_fichiers: bool,
 ) -> Vec<(usize, Diagnostic)> {
+    let nommees;
+    let parts = if entre_fichiers {
+        parts
+    } else {
+        nommees = codes_par_nom(parts);
+        &nommees[..]
+    };
     let mut groupes: BTreeMap<Groupe, Vec<(usize, &Part)>> = BTreeMap::new();
     for (f, p) in parts {
         groupes
@@ -1198,6 +1215,36 @@ fn patrimoine_unique(
     ))
 }
 
+/// The parts of one convention with each assiette written without its
+/// code given the code another annex gives the same territory (one name,
+/// one code in one convention, which covers one département): `Commune A`
+/// and `Commune A (97407)` are one commune, whose caps are one. A name
+/// given two codes stays as written.
+fn codes_par_nom(parts: &[(usize, Part)]) -> Vec<(usize, Part)> {
+    let mut codes: BTreeMap<&str, Vec<&Part>> = BTreeMap::new();
+    for (_, p) in parts {
+        if p.cle_assiette != p.cle_nom {
+            let v = codes.entry(p.cle_nom.as_str()).or_default();
+            if !v.iter().any(|q| q.cle_assiette == p.cle_assiette) {
+                v.push(p);
+            }
+        }
+    }
+    parts
+        .iter()
+        .map(|(f, p)| {
+            let mut p = p.clone();
+            if p.cle_assiette == p.cle_nom
+                && let Some([code]) = codes.get(p.cle_nom.as_str()).map(Vec::as_slice)
+            {
+                p.cle_assiette = code.cle_assiette.clone();
+                p.assiette = code.assiette.clone();
+            }
+            (*f, p)
+        })
+        .collect()
+}
+
 /// The préfet's share applies in each commune: « sauf stipulation
 /// contraire, [il] s'applique uniformément dans chacune des communes »
 /// (CCH art. R. 441-5-2, II).
@@ -1336,6 +1383,7 @@ mod test_dans_chaque_commune {
                 prefet,
                 commune: !englobante,
                 englobante,
+                cle_nom: cle_assiette.clone(),
                 cle_assiette,
                 assiette,
                 ..p
@@ -1376,6 +1424,19 @@ mod test_dans_chaque_commune {
             "{:?}",
             ds[0].1.notes
         );
+        // One commune written with its INSEE code and without: one commune
+        // in one convention (110 %, an error); across files, as written.
+        let (a, mut b) = (
+            part("ville-a", 60, false, false),
+            part("ville-b", 50, false, false),
+        );
+        b.1.cle_assiette = "commune#97407".into();
+        b.1.assiette = "la commune Commune A (97407)".into();
+        let ds = plafonds(&[a.clone(), b.clone()], &lieu, false);
+        assert_eq!(ds.len(), 1, "{ds:?}");
+        assert_eq!(ds[0].1.severity, crate::diagnostic::Severity::Erreur);
+        assert!(ds[0].1.message.contains("(97407)"), "{}", ds[0].1.message);
+        assert!(plafonds(&[a, (1, b.1)], &lieu, true).is_empty());
         // Two stocks on one commune.
         let (a, mut b) = (
             part("ville-a", 20, false, false),
