@@ -359,6 +359,35 @@ fn calculer_text_shows_the_exact_share_and_sources() {
     assert!(out.contains("14 % (exact 13,9535 %)"), "{out}");
 }
 
+/// A rate computed from a history shows its exact fraction in `--detail`.
+#[test]
+fn calculer_detail_shows_the_sums_of_a_computed_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("historique.yaml");
+    let texte = std::fs::read_to_string("tests/catalogue/68-rotation-annee-en-double.yaml")
+        .unwrap()
+        .replace(
+            "{ annee: 2022, departs: 125, parc: 1870 }",
+            "{ annee: 2023, departs: 125, parc: 1870 }",
+        )
+        .replace(
+            "declare: { flux_previsionnel: 113, mobilisables: 62, affectes: 4 }",
+            "declare: { flux_previsionnel: 112, mobilisables: 61, affectes: 4 }",
+        );
+    std::fs::write(&yaml, texte).unwrap();
+    let o = convflux(&["calculer", "--detail", s(&yaml)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o).replace('\u{202f}', " ");
+    assert!(
+        out.contains("calcul : Σ départs 375 ÷ Σ parc 5 520 × 100, arrondi à 2 décimales"),
+        "{out}"
+    );
+    assert!(
+        out.contains("taux de rotation                       6,79 %"),
+        "{out}"
+    );
+}
+
 /// A rate is printed with the precision written, as the documents print
 /// it: « 6,50 % » in the YAML is « 6,50 % » in `calculer`, not « 6,5 % ».
 #[test]

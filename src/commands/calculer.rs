@@ -249,6 +249,16 @@ fn texte_annexe(out: &mut String, x: &FluxAnnexe, detail: bool) {
         crate::francais::taux(x.taux_rotation),
         None,
     );
+    if detail && let Some(r) = &x.rotation_calculee {
+        let _ = writeln!(
+            out,
+            "        calcul : Σ départs {} ÷ Σ parc {} × 100, arrondi à {} décimale{}",
+            fr(r.departs.into()),
+            fr(r.parc.into()),
+            r.precision,
+            if r.precision > 1 { "s" } else { "" }
+        );
+    }
     source(out, "taux_rotation");
     ligne(
         out,

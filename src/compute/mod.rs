@@ -38,6 +38,15 @@ pub struct Etape {
     pub source: Citation,
 }
 
+/// The sums behind a turnover rate computed from a history: the exact
+/// fraction, before the rate's rounding (`precision` decimals).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RotationCalculee {
+    pub departs: u64,
+    pub parc: u64,
+    pub precision: u32,
+}
+
 /// The computed flow of one annex (one réservataire, one year).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FluxAnnexe {
@@ -49,6 +58,10 @@ pub struct FluxAnnexe {
     pub parc_soumis: Logements,
     #[serde(with = "rust_decimal::serde::str")]
     pub taux_rotation: Decimal,
+    /// A rate computed from a history (seed 004 art. 2.2): Σ departures and
+    /// Σ stock, whose quotient `taux_rotation` rounds to its precision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_calculee: Option<RotationCalculee>,
     #[serde(with = "rust_decimal::serde::str")]
     pub flux_exact: Decimal,
     pub flux_previsionnel: Logements,
@@ -307,15 +320,15 @@ pub fn logements_affectes(
 /// Three-year rotation rate: Σ departures / Σ stock at 31/12, in percent,
 /// rounded to `precision` decimals (seed 004 art. 2.2). 0 when Σ stock is 0.
 pub fn rotation_calculee(historique: &[crate::model::AnneeRotation], precision: u32) -> Decimal {
-    let departs: u64 = historique
-        .iter()
-        .map(|h| h.departs)
-        .fold(0, u64::saturating_add);
-    let parc: u64 = historique
-        .iter()
-        .map(|h| h.parc)
-        .fold(0, u64::saturating_add);
+    let (departs, parc) = sommes_historique(historique);
     arrondi::pourcentage(departs, parc, precision)
+}
+
+/// Σ departures and Σ stock of a rotation history.
+fn sommes_historique(historique: &[crate::model::AnneeRotation]) -> (u64, u64) {
+    historique.iter().fold((0, 0), |(d, p), h| {
+        (d.saturating_add(h.departs), p.saturating_add(h.parc))
+    })
 }
 
 /// `a × b`, exact. Validated inputs (counts below 2³², rates ≤ 100 with at
@@ -571,6 +584,21 @@ fn flux_annexe(
         total_exclusions,
         parc_soumis: parc,
         taux_rotation: rotation,
+        rotation_calculee: match &a.rotation {
+            Rotation::Calculee {
+                historique,
+                precision,
+                ..
+            } => {
+                let (departs, parc) = sommes_historique(historique);
+                Some(RotationCalculee {
+                    departs,
+                    parc,
+                    precision: *precision,
+                })
+            }
+            _ => None,
+        },
         flux_exact,
         flux_previsionnel: flux,
         deductions,
