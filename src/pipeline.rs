@@ -477,9 +477,6 @@ pub struct Provenance<'a> {
     pub images: &'a [Image],
     /// The project file above the source, if any ([`Analyse::projet`]).
     pub projet: Option<&'a Projet>,
-    /// The SHA-256 the manifest records for an output key, if any: a model's
-    /// Typst file written with `--typst` replaces only a file convflux wrote.
-    pub ecrits: &'a dyn Fn(&str) -> Option<String>,
 }
 
 /// A Typst file the documents import, with the user's model it comes from
@@ -694,7 +691,7 @@ impl Fabrique<'_> {
                 constat: None,
                 ..base.clone()
             };
-            self.preparer_fichier(&cle, &octets, o, cles, p, lot)?;
+            self.preparer_fichier(&cle, &octets, o, cles, lot)?;
             cles.push(cle);
         }
         Ok(())
@@ -790,7 +787,7 @@ impl Fabrique<'_> {
             options: self.ctx.options.clone(),
             constat: None,
         };
-        self.preparer_fichier(&cle, octets, o, documents, p, lot)?;
+        self.preparer_fichier(&cle, octets, o, documents, lot)?;
         Ok(cle)
     }
 
@@ -801,16 +798,14 @@ impl Fabrique<'_> {
 
     /// Writes a file joined to the sources (`--typst`) at `cle`, recorded
     /// as `o` says. Refused when it would take the place of a document of the
-    /// lot (`documents`) or replace a file convflux did not write (a file
-    /// there whose hash is neither the new one nor the one the manifest
-    /// records for `cle`).
+    /// lot (`documents`); a file convflux did not write is never replaced
+    /// ([`output::Dossier`], as for every output).
     fn preparer_fichier(
         &self,
         cle: &str,
         octets: &[u8],
         o: Sortie,
         documents: &[String],
-        p: &Provenance,
         lot: &mut Lot,
     ) -> anyhow::Result<()> {
         if documents.iter().any(|d| d == cle) {
@@ -820,16 +815,6 @@ impl Fabrique<'_> {
             );
         }
         self.dossier.controler(cle)?;
-        if let Some(present) = self.dossier.empreinte(cle)
-            && present != o.sha256
-            && (p.ecrits)(cle).as_deref() != Some(present.as_str())
-        {
-            anyhow::bail!(
-                "{} : ce fichier n'est pas celui que convflux a écrit (son empreinte n'est pas celle du manifeste) ; \
-                 convflux ne le remplace pas : déplacez-le ou supprimez-le, puis relancez",
-                self.affichable(cle)
-            );
-        }
         let prepare = self.dossier.preparer(cle, octets)?;
         lot.prepares.push((cle.to_owned(), prepare, o));
         Ok(())

@@ -110,14 +110,12 @@ pub fn executer(a: AvenantArgs) -> anyhow::Result<Issue> {
     };
     let source = sortie.cle_entree(&a.fichier);
     let (mut m, _) = Manifeste::charger(&a.sortie);
-    let ecrits = |cle: &str| m.sorties.get(cle).map(|o| o.sha256.clone());
     let provenance = pipeline::Provenance {
         source: &source,
         sha256: &sha,
         annee,
         images: &an.images,
         projet: an.projet.as_ref(),
-        ecrits: &ecrits,
     };
     // All or nothing: a typesetting failure leaves the folder untouched.
     let mut lot = pipeline::Lot::default();

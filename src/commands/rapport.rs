@@ -176,8 +176,7 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
         let (source, sha) = (noms.join(", "), manifest::sha256(empreintes.as_bytes()));
         let (mut m, _) = Manifeste::charger(&a.sortie);
         // With `--typst` and a copied model, the model's Typst files are
-        // written under `<annee>/`: only over files convflux wrote.
-        let ecrits = |cle: &str| m.sorties.get(cle).map(|o| o.sha256.clone());
+        // written under `<annee>/`: only over files convflux wrote (`Dossier`).
         let provenance = pipeline::Provenance {
             source: &source,
             sha256: &sha,
@@ -185,7 +184,6 @@ pub fn executer(a: RapportArgs) -> anyhow::Result<Issue> {
             // The council report prints no logo (several conventions).
             images: &[],
             projet: None,
-            ecrits: &ecrits,
         };
         if a.typst
             && let Some(md) = &modele

@@ -446,9 +446,9 @@ impl Dossier {
         {
             return Err(refus(
                 &p,
-                "ce fichier existe et convflux ne peut pas prouver l'avoir écrit tel quel \
-                 (absent du manifeste, ou modifié depuis, par exemple signé) : déplacez-le \
-                 ou supprimez-le pour le régénérer",
+                "ce fichier n'est pas celui que convflux a écrit, ou convflux ne peut pas \
+                 prouver l'avoir écrit tel quel (absent du manifeste, ou modifié depuis, par \
+                 exemple signé) : déplacez-le ou supprimez-le pour le régénérer",
             ));
         }
         Ok(prepare)

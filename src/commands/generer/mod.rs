@@ -740,7 +740,6 @@ fn produire(
             annee: flux.annee,
             images: &an.images,
             projet: an.projet.as_ref(),
-            ecrits: &|cle| lire(t.manifeste).sorties.get(cle).map(|o| o.sha256.clone()),
         };
         let dossier = format!("{}/{}", flux.annee, c.id);
         let mut lot = pipeline::Lot::default();
